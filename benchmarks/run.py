@@ -1,0 +1,254 @@
+"""Run the benchmark workloads for this project and its competitors; print ratios.
+
+    python benchmarks/run.py [--mxnet PY] [--torch PY] [--workloads W1]
+                             [--repeat K] [--target-ms MS]
+                             [--markdown FILE] [--json FILE]
+
+Each framework runs in its own subprocess of this same script
+(``--worker ours|mxnet|torch|numpy``), which prints its results as JSON:
+``ours`` and ``numpy`` with this interpreter (``ours`` imports ``mxnet`` from
+the repository root), ``mxnet`` and ``torch`` with the interpreters given.
+A framework that fails to import, or a case that raises, becomes an error
+cell in the table; the other cells are still measured.
+"""
+
+import argparse
+import datetime
+import importlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from timing import measure_case
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+
+# Workload name -> module under benchmarks/.  Each module provides TITLE,
+# UNIT, CASES (names in table order) and cases(api, lib) -> {name: Case}.
+WORKLOADS = {"W1": "w1_overhead"}
+
+# Table column -> the API its cases are written against.
+FRAMEWORKS = {"ours": "mxnet", "mxnet": "mxnet", "torch": "torch", "numpy": "numpy"}
+RATIOS = (("ours", "mxnet"), ("ours", "torch"))
+RESULT_MARKER = "@@benchmark-result@@ "
+
+
+# ---------------------------------------------------------------- worker
+
+
+def _import_framework(framework):
+    """Import the library behind ``framework`` and make sure it is the right one:
+    ``ours`` must come from this repository, ``mxnet`` must not."""
+    if framework == "ours":
+        sys.path.insert(0, str(REPO_ROOT))
+    elif framework == "mxnet":
+        sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT]
+    lib = importlib.import_module(FRAMEWORKS[framework])
+    if FRAMEWORKS[framework] == "mxnet":
+        # __file__ is None while the package is still a bare namespace package.
+        file = getattr(lib, "__file__", None)
+        location = Path(file).parent if file else Path(next(iter(lib.__path__)))
+        ours = location.resolve() == REPO_ROOT / "mxnet"
+        if ours != (framework == "ours"):
+            raise ImportError(f"worker {framework!r} imported mxnet from {location}")
+    return lib
+
+
+def _describe(framework, lib):
+    import numpy
+
+    meta = {
+        "python": sys.version.split()[0],
+        "executable": sys.executable,
+        "library": f"{lib.__name__} {getattr(lib, '__version__', '?')}",
+        "library_file": getattr(lib, "__file__", None),
+        "numpy": numpy.__version__,
+    }
+    if framework == "torch":
+        meta["torch_threads"] = lib.get_num_threads()
+    if framework in ("ours", "mxnet"):
+        meta["MXNET_ENGINE_TYPE"] = os.environ.get("MXNET_ENGINE_TYPE", "(default)")
+    return meta
+
+
+def run_worker(framework, workloads, repeat, target_s):
+    """Measure ``workloads`` for ``framework`` in this process; return a dict."""
+    try:
+        lib = _import_framework(framework)
+    except Exception as exc:
+        return {"error": f"import failed: {type(exc).__name__}: {exc}"}
+    out = {"meta": _describe(framework, lib), "results": {}}
+    for name in workloads:
+        module = importlib.import_module(WORKLOADS[name])
+        try:
+            cases = module.cases(FRAMEWORKS[framework], lib)
+        except Exception as exc:
+            out["results"][name] = {"error": f"{type(exc).__name__}: {exc}"}
+            continue
+        out["results"][name] = {
+            case: measure_case(cases[case], repeat, target_s)
+            for case in module.CASES
+            if case in cases
+        }
+    return out
+
+
+# ---------------------------------------------------------------- driver
+
+
+def run_subprocess(framework, python, args):
+    """Run one worker under ``python``; return its result dict (or an error)."""
+    cmd = [
+        python, str(Path(__file__).resolve()), "--worker", framework,
+        "--workloads", ",".join(args.workloads),
+        "--repeat", str(args.repeat), "--target-ms", str(args.target_ms),
+    ]
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"error": f"worker did not finish: {exc}"}
+    print(f"  {framework:<6} {time.perf_counter() - start:6.1f} s  ({python})", file=sys.stderr)
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(RESULT_MARKER):
+            return json.loads(line[len(RESULT_MARKER):])
+    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+    return {"error": f"worker exited with {proc.returncode}: " + " | ".join(tail)}
+
+
+def _fmt_time(value):
+    if value >= 100:
+        return f"{value:.0f}"
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+class _Errors:
+    """Numbered footnotes for error cells, one per distinct message."""
+
+    def __init__(self):
+        self.messages = []
+
+    def cell(self, message):
+        if message not in self.messages:
+            self.messages.append(message)
+        return f"error [{self.messages.index(message) + 1}]"
+
+
+def _result(results, framework, workload, case):
+    """The case result for one cell: a dict, or None when not run / not applicable."""
+    worker = results.get(framework)
+    if worker is None or "error" in worker:
+        return worker
+    table = worker["results"].get(workload)
+    if table is None or "error" in table:
+        return table
+    return table.get(case)
+
+
+def build_table(results, workloads):
+    errors = _Errors()
+    header = ["workload", "case", "unit", *FRAMEWORKS, *(f"{a}/{b}" for a, b in RATIOS)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in workloads:
+        module = importlib.import_module(WORKLOADS[name])
+        for case in module.CASES:
+            cells = {fw: _result(results, fw, name, case) for fw in FRAMEWORKS}
+            row = [name, case, module.UNIT]
+            for fw in FRAMEWORKS:
+                cell = cells[fw]
+                if cell is None:
+                    row.append("—")
+                elif "error" in cell:
+                    row.append(errors.cell(f"{fw}: {cell['error']}"))
+                else:
+                    row.append(_fmt_time(cell["median_us"]))
+            for a, b in RATIOS:
+                ca, cb = cells[a], cells[b]
+                ok = all(c is not None and "error" not in c for c in (ca, cb))
+                row.append(f"{ca['median_us'] / cb['median_us']:.2f}x" if ok else "—")
+            lines.append("| " + " | ".join(row) + " |")
+    notes = [f"[{i}] {msg}" for i, msg in enumerate(errors.messages, 1)]
+    return "\n".join(lines), notes
+
+
+def _cpu_name():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def render_report(results, workloads, args):
+    table, notes = build_table(results, workloads)
+    parts = [
+        "# Benchmark results",
+        "",
+        f"{datetime.datetime.now():%Y-%m-%d %H:%M}, {platform.system()} "
+        f"{platform.machine()}, {_cpu_name()}, {os.cpu_count()} CPUs. "
+        f"Median of {args.repeat} runs of about {args.target_ms} ms each, "
+        "microseconds per op; ratios above 1 mean this project is slower.",
+        "",
+        table,
+    ]
+    if notes:
+        parts += ["", "Errors:", ""] + [f"- {n}" for n in notes]
+    parts += ["", "Interpreters:", ""]
+    for fw in FRAMEWORKS:
+        meta = (results.get(fw) or {}).get("meta")
+        if meta:
+            detail = ", ".join(f"{k}={v}" for k, v in meta.items() if k != "library_file")
+            parts.append(f"- {fw}: {detail}")
+    return "\n".join(parts) + "\n"
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mxnet", metavar="PY", help="interpreter with real MXNet")
+    parser.add_argument("--torch", metavar="PY", help="interpreter with PyTorch")
+    parser.add_argument("--workloads", default="W1", help="comma-separated, e.g. W1")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per case")
+    parser.add_argument("--target-ms", type=float, default=150, help="length of one timed run")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds per worker")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the report here")
+    parser.add_argument("--json", metavar="FILE", help="write the raw results here")
+    parser.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
+    unknown = [w for w in args.workloads if w not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {unknown}; known: {sorted(WORKLOADS)}")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.worker:
+        result = run_worker(args.worker, args.workloads, args.repeat, args.target_ms / 1000)
+        print(RESULT_MARKER + json.dumps(result), flush=True)
+        return 0
+
+    interpreters = {"ours": sys.executable, "mxnet": args.mxnet,
+                    "torch": args.torch, "numpy": sys.executable}
+    print("running workers:", file=sys.stderr)
+    results = {fw: run_subprocess(fw, py, args) for fw, py in interpreters.items() if py}
+    report = render_report(results, args.workloads, args)
+    print(report)
+    if args.markdown:
+        Path(args.markdown).write_text(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
