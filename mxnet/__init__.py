@@ -1,0 +1,12 @@
+"""MXNext: an independent implementation of the Apache MXNet 1.x Python API on NumPy.
+
+``import mxnet as mx`` gives the familiar namespaces: ``mx.nd``, ``mx.autograd``,
+``mx.random``, ``mx.engine``, ``mx.context`` and, as they are built, the rest.
+"""
+from .libinfo import __version__
+from .base import MXNetError
+from .context import Context, cpu, gpu, cpu_pinned, current_context
+from . import base, context, engine, ops
+from . import ndarray
+from . import ndarray as nd
+from . import autograd, random, runtime

@@ -1,0 +1,325 @@
+"""Automatic differentiation: a tape recorded by invoke, walked in reverse.
+
+Under ``record()``, each operator call whose inputs lead back to a marked
+variable leaves a ``Node`` on its outputs: the inputs' values and where they
+came from, the outputs' values, and the rule that maps output gradients to
+input gradients. ``backward`` orders the nodes reachable from the heads and
+applies the rules, which are written with ``mx.nd`` operators, so recording
+the backward pass itself (``create_graph=True``) gives higher-order
+gradients.
+"""
+import threading
+from contextlib import contextmanager
+
+from .base import MXNetError
+
+__all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
+           "set_recording", "set_training", "mark_variables", "backward", "grad",
+           "Function", "get_symbol"]
+
+
+class _State(threading.local):
+    recording = False
+    training = False
+
+
+_state = _State()
+
+
+def set_recording(is_recording):
+    """Turn recording on or off; returns the previous state."""
+    prev, _state.recording = _state.recording, bool(is_recording)
+    return prev
+
+
+def set_training(train_mode):
+    """Turn training mode on or off (affects Dropout, BatchNorm); returns the previous state."""
+    prev, _state.training = _state.training, bool(train_mode)
+    return prev
+
+
+def is_recording():
+    return _state.recording
+
+
+def is_training():
+    return _state.training
+
+
+@contextmanager
+def _scope(recording, training):
+    prev_rec = set_recording(recording) if recording is not None else None
+    prev_train = set_training(training) if training is not None else None
+    try:
+        yield
+    finally:
+        if recording is not None:
+            set_recording(prev_rec)
+        if training is not None:
+            set_training(prev_train)
+
+
+def record(train_mode=True):
+    """Scope in which operator calls are recorded for differentiation
+    (and, by default, layers run in training mode)."""
+    return _scope(True, train_mode)
+
+
+def pause(train_mode=False):
+    """Scope in which recording is off (e.g. metric updates inside ``record``)."""
+    return _scope(False, train_mode)
+
+
+def train_mode():
+    """Scope in which layers behave as in training, without changing recording."""
+    return _scope(None, True)
+
+
+def predict_mode():
+    """Scope in which layers behave as in inference, without changing recording."""
+    return _scope(None, False)
+
+
+class Node:
+    """One recorded call: input values and their sources, output values, rule.
+
+    ``sources[i]`` is ``(node, index)`` for an input computed by a recorded
+    call, the variable NDArray itself for a marked variable, or None.
+    ``backward_fn(inputs, outputs, out_grads)`` returns input gradients.
+    """
+    __slots__ = ("name", "backward_fn", "inputs", "sources", "outputs", "freed")
+
+    def __init__(self, name, backward_fn, inputs, sources, outputs):
+        self.name = name
+        self.backward_fn = backward_fn
+        self.inputs = inputs
+        self.sources = sources
+        self.outputs = outputs
+        self.freed = False
+
+
+def _source(x):
+    if x._ag_node is not None:
+        return (x._ag_node, x._ag_index)
+    if x._grad_req != "null":
+        return x
+    return None
+
+
+def _op_rule(op, attrs):
+    if op.gradient is None:
+        def no_gradient(inputs, outputs, out_grads):
+            raise MXNetError(f"{op.name}: operator has no gradient rule")
+        return no_gradient
+    from . import ndarray as F
+    return lambda inputs, outputs, out_grads: op.gradient(F, attrs, inputs, outputs, out_grads)
+
+
+def _record(op, attrs, inputs, outputs):
+    """Called by invoke while recording: attach a Node to ``outputs`` if any
+    input depends on a variable."""
+    sources = [_source(x) for x in inputs]
+    if not any(s is not None for s in sources):
+        return
+    _attach(op.name, _op_rule(op, attrs), inputs, sources, outputs)
+
+
+def _attach(name, backward_fn, inputs, sources, outputs):
+    node = Node(name, backward_fn, [x.detach() for x in inputs], sources,
+                [y.detach() for y in outputs])
+    for i, y in enumerate(outputs):
+        y._ag_node = node
+        y._ag_index = i
+
+
+def mark_variables(variables, gradients, grad_reqs="write"):
+    """Make ``variables`` differentiable, with gradient buffers ``gradients``."""
+    from .ndarray import NDArray
+    if isinstance(variables, NDArray):
+        variables, gradients = [variables], [gradients]
+    if isinstance(grad_reqs, str):
+        grad_reqs = [grad_reqs] * len(variables)
+    if not (len(variables) == len(gradients) == len(grad_reqs)):
+        raise MXNetError("mark_variables: variables, gradients and grad_reqs must have "
+                         f"equal lengths, got {len(variables)}, {len(gradients)}, {len(grad_reqs)}")
+    for var, g, req in zip(variables, gradients, grad_reqs):
+        if req not in ("write", "add", "null"):
+            raise MXNetError(f"mark_variables: grad_req must be 'write', 'add' or 'null', got {req!r}")
+        var._grad = g
+        var._grad_req = req
+        var._ag_node = None
+
+
+def _topo_order(heads):
+    """Nodes reachable from ``heads`` in an order where each node comes after
+    every node that consumes its outputs (reverse topological)."""
+    order, seen = [], set()
+    for h in heads:
+        if h._ag_node is None or id(h._ag_node) in seen:
+            continue
+        stack = [(h._ag_node, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for s in node.sources:
+                if type(s) is tuple and id(s[0]) not in seen:
+                    stack.append((s[0], False))
+    order.reverse()
+    return order
+
+
+def _accumulate(table, key, g):
+    prev = table.get(key)
+    table[key] = g if prev is None else prev + g
+
+
+def _run_backward(heads, head_grads, variables, retain_graph, create_graph, train_mode):
+    """Gradients of ``heads`` w.r.t. every variable reached (or ``variables``)."""
+    from . import ndarray as nd
+    from .ndarray import NDArray
+    if isinstance(heads, NDArray):
+        heads = [heads]
+    if head_grads is None:
+        head_grads = [None] * len(heads)
+    elif isinstance(head_grads, NDArray):
+        head_grads = [head_grads]
+    if len(head_grads) != len(heads):
+        raise MXNetError(f"backward: got {len(heads)} heads but {len(head_grads)} head gradients")
+    for h in heads:
+        if h._ag_node is None and h._grad_req == "null":
+            raise MXNetError("backward: cannot differentiate an array that was not computed "
+                             "from a variable under autograd.record() (call attach_grad on the "
+                             "inputs and compute inside record())")
+        if h._ag_node is not None and h._ag_node.freed:
+            raise MXNetError("backward: the graph of this array was freed by an earlier "
+                             "backward; pass retain_graph=True to backward twice")
+    grads = {}  # (id(node), index) or id(variable) -> gradient NDArray
+    leaves = {}
+    with _scope(create_graph, train_mode):
+        for h, hg in zip(heads, head_grads):
+            g = nd.ones_like(h) if hg is None else hg
+            if h._ag_node is not None:
+                _accumulate(grads, (id(h._ag_node), h._ag_index), g)
+            else:
+                _accumulate(grads, id(h), g)
+                leaves[id(h)] = h
+        order = _topo_order(heads)
+        for node in order:
+            out_grads = [grads.pop((id(node), i), None) for i in range(len(node.outputs))]
+            if all(g is None for g in out_grads):
+                continue
+            out_grads = [nd.zeros_like(y) if g is None else g
+                         for g, y in zip(out_grads, node.outputs)]
+            in_grads = node.backward_fn(node.inputs, node.outputs, out_grads)
+            if len(in_grads) != len(node.sources):
+                raise MXNetError(f"{node.name}: gradient rule returned {len(in_grads)} "
+                                 f"gradients for {len(node.sources)} inputs")
+            for src, g in zip(node.sources, in_grads):
+                if src is None or g is None:
+                    continue
+                if type(src) is tuple:
+                    _accumulate(grads, (id(src[0]), src[1]), g)
+                else:
+                    _accumulate(grads, id(src), g)
+                    leaves[id(src)] = src
+            if not retain_graph:
+                node.freed = True
+                node.inputs = node.outputs = None
+    if variables is None:
+        return [(leaves[k], grads[k]) for k in leaves]
+    return [grads.get(id(v)) for v in variables]
+
+
+def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
+    """Compute gradients of ``heads`` and store them in the variables' ``.grad``
+    according to each variable's ``grad_req`` (write replaces, add accumulates)."""
+    for var, g in _run_backward(heads, head_grads, None, retain_graph, False, train_mode):
+        if var._grad_req == "null" or var._grad is None:
+            continue
+        if var._grad_req == "add":
+            var._grad += g
+        else:
+            var._grad[:] = g
+
+
+def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False,
+         train_mode=True):
+    """Gradients of ``heads`` w.r.t. ``variables``, returned (``.grad`` is untouched).
+
+    With ``create_graph=True`` the gradient computation is recorded, so the
+    results can be differentiated again."""
+    from .ndarray import NDArray
+    single = isinstance(variables, NDArray)
+    if single:
+        variables = [variables]
+    if retain_graph is None:
+        retain_graph = create_graph
+    for v in variables:
+        if v._grad_req == "null" and v._ag_node is None:
+            raise MXNetError("grad: every variable must have had attach_grad() called "
+                             "(or be marked with mark_variables)")
+    results = _run_backward(heads, head_grads, variables, retain_graph, create_graph,
+                            train_mode)
+    from . import ndarray as nd
+    out = [nd.zeros_like(v) if g is None else g for v, g in zip(variables, results)]
+    return out
+
+
+class Function:
+    """A user-defined differentiable function: subclass and implement
+    ``forward(*inputs)`` and ``backward(*output_grads)`` on NDArrays.
+
+    ``save_for_backward(*arrays)`` keeps values for ``backward`` in
+    ``self.saved_tensors``. Call the instance like a function."""
+
+    def __init__(self):
+        self._used = False
+        self.saved_tensors = ()
+
+    def save_for_backward(self, *args):
+        self.saved_tensors = args
+
+    def forward(self, *inputs):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, *output_grads):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    def __call__(self, *inputs):
+        from .ndarray import NDArray
+        if self._used:
+            raise MXNetError(f"{type(self).__name__}: each Function instance can be "
+                             "called only once; create a new instance per call")
+        self._used = True
+        with pause(train_mode=is_training()):
+            outputs = self.forward(*inputs)
+        single = isinstance(outputs, NDArray)
+        outs = [outputs] if single else list(outputs)
+        if is_recording():
+            sources = [_source(x) for x in inputs]
+            if any(s is not None for s in sources):
+                def rule(_inputs, _outputs, out_grads):
+                    with pause(train_mode=is_training()):
+                        g = self.backward(*out_grads)
+                    g = [g] if isinstance(g, NDArray) else list(g)
+                    if len(g) != len(inputs):
+                        raise MXNetError(f"{type(self).__name__}.backward returned {len(g)} "
+                                         f"gradients for {len(inputs)} inputs")
+                    return g
+                _attach(type(self).__name__, rule, list(inputs), sources, outs)
+        return outputs
+
+
+def get_symbol(x):
+    """The Symbol of the recorded computation that produced ``x``."""
+    try:
+        from .symbol.from_tape import tape_to_symbol
+    except ImportError:
+        raise MXNetError("get_symbol: the symbol layer is not available in this build") from None
+    return tape_to_symbol(x)

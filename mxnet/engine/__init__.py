@@ -1,0 +1,86 @@
+"""The dependency engine: selection by ``MXNET_ENGINE_TYPE``, bulking, and waits.
+
+``get()`` returns the process's engine. ``NaiveEngine`` runs each op inline;
+``ThreadedEnginePerDevice`` (the default) and ``ThreadedEngine`` schedule by
+data dependencies on worker threads. Small operations whose data has no
+pending work run inline in the caller under every engine (see
+``ndarray.invoke``), so eager code does not pay for the engine.
+"""
+import contextlib
+import os
+
+from ..base import MXNetError
+from .core import Var
+from .naive import NaiveEngine
+from .threaded import ThreadedEngine
+
+__all__ = ["Var", "get", "set_engine", "bulk", "set_bulk_size", "waitall"]
+
+_ENGINES = {
+    "NaiveEngine": NaiveEngine,
+    "ThreadedEngine": lambda: ThreadedEngine(per_device=False),
+    "ThreadedEnginePooled": lambda: ThreadedEngine(per_device=False),
+    "ThreadedEnginePerDevice": lambda: ThreadedEngine(per_device=True),
+}
+DEFAULT_ENGINE = "ThreadedEnginePerDevice"
+
+
+def _create(name):
+    if name not in _ENGINES:
+        raise MXNetError(f"MXNET_ENGINE_TYPE: expected one of {sorted(_ENGINES)}, got {name!r}")
+    return _ENGINES[name]()
+
+
+_engine = _create(os.environ.get("MXNET_ENGINE_TYPE", DEFAULT_ENGINE))
+_bulk_size = int(os.environ.get("MXNET_EXEC_BULK_EXEC_MAX_NODE_TRAIN", 15))
+
+
+def get():
+    """The engine every push and wait of this process goes to."""
+    return _engine
+
+
+def set_engine(name):
+    """Switch engine (after finishing all work on the current one); returns the old name."""
+    global _engine
+    new = _create(name)
+    _engine.wait_all()
+    old, _engine = _engine, new
+    return type(old).__name__
+
+
+def waitall():
+    """Wait for all pushed work; raise the first error no wait has reported yet."""
+    _engine.wait_all()
+
+
+def set_bulk_size(size):
+    """Set how many consecutive small ops may be grouped; returns the previous size.
+
+    Grouping exists to cut per-op engine overhead. Here small ops whose data
+    is idle already run inline without touching the scheduler, so the size
+    is recorded for ``bulk`` and for code that reads it back."""
+    global _bulk_size
+    prev, _bulk_size = _bulk_size, int(size)
+    return prev
+
+
+@contextlib.contextmanager
+def bulk(size):
+    """Run the block with bulk size ``size``, restoring the previous one after."""
+    prev = set_bulk_size(size)
+    try:
+        yield
+    finally:
+        set_bulk_size(prev)
+
+
+def _reset_after_fork():
+    # Worker threads do not survive fork; a child (e.g. a DataLoader worker)
+    # starts with a fresh engine of the same kind and no pending work.
+    global _engine
+    _engine = _create(os.environ.get("MXNET_ENGINE_TYPE", DEFAULT_ENGINE))
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)

@@ -1,0 +1,142 @@
+"""Threaded engines: MXNet's dynamic dependency scheduler on Python threads.
+
+An operation becomes ready once every earlier write to a var it reads, and
+every earlier read or write of a var it writes, has finished. Ready
+operations go to a worker queue: one worker per device for
+``ThreadedEnginePerDevice`` (so ``cpu(0)`` and ``cpu(1)`` run in parallel), a
+shared pool for ``ThreadedEngine``. NumPy releases the GIL inside its
+kernels, so work on different workers overlaps for real.
+"""
+import os
+import queue
+import threading
+
+from .core import Engine, as_mxnet_error, unique_vars
+
+_PRUNE_READS = 32  # drop finished readers from a var's list past this length
+
+
+class _Op:
+    __slots__ = ("fn", "ctx", "reads", "writes", "deps_left", "children", "done", "name")
+
+    def __init__(self, fn, ctx, reads, writes, name):
+        self.fn = fn
+        self.ctx = ctx
+        self.reads = reads
+        self.writes = writes
+        self.deps_left = 0
+        self.children = []
+        self.done = False
+        self.name = name
+
+
+class ThreadedEngine(Engine):
+    """Dependency scheduling with a worker per device (``per_device=True``)
+    or a pool of ``num_workers`` threads shared by all devices."""
+    threaded = True
+
+    def __init__(self, per_device=True, num_workers=None):
+        self._per_device = per_device
+        self._num_workers = num_workers or int(os.environ.get("MXNET_CPU_WORKER_NTHREADS", 2))
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._queues = {}
+        self._outstanding = 0
+        self._unseen = []
+
+    def _queue_for(self, ctx):
+        key = ctx if self._per_device else None
+        q = self._queues.get(key)
+        if q is None:
+            q = self._queues[key] = queue.SimpleQueue()
+            for i in range(1 if self._per_device else self._num_workers):
+                t = threading.Thread(target=self._work, args=(q,), daemon=True,
+                                     name=f"mxnet-engine-{key or 'pool'}-{i}")
+                t.start()
+        return q
+
+    def push(self, fn, ctx, read_vars=(), write_vars=(), name=None):
+        reads, writes = unique_vars(read_vars, write_vars)
+        op = _Op(fn, ctx, reads, writes, name)
+        deps = 0
+        with self._lock:
+            for v in reads:
+                last = v.last_write
+                if last is not None and not last.done:
+                    last.children.append(op)
+                    deps += 1
+                if len(v.reads) >= _PRUNE_READS:
+                    v.reads = [r for r in v.reads if not r.done]
+                v.reads.append(op)
+                v.pending += 1
+            for v in writes:
+                last = v.last_write
+                if last is not None and not last.done:
+                    last.children.append(op)
+                    deps += 1
+                for r in v.reads:
+                    if not r.done:
+                        r.children.append(op)
+                        deps += 1
+                v.reads = []
+                v.last_write = op
+                v.pending += 1
+            op.deps_left = deps
+            self._outstanding += 1
+            if deps == 0:
+                self._queue_for(ctx).put(op)
+
+    def _work(self, q):
+        while True:
+            self._run(q.get())
+
+    def _run(self, op):
+        exc = next((v.exc for v in op.reads if v.exc is not None), None)
+        if exc is None:
+            try:
+                op.fn()
+            except Exception as e:  # kept for the next wait, as MXNet does
+                exc = e
+        with self._lock:
+            if exc is not None and not any(exc is e for e in self._unseen):
+                self._unseen.append(exc)
+            op.done = True
+            op.fn = None
+            for v in op.reads:
+                v.pending -= 1
+            for v in op.writes:
+                v.pending -= 1
+                v.exc = exc
+            for child in op.children:
+                child.deps_left -= 1
+                if child.deps_left == 0:
+                    self._queue_for(child.ctx).put(child)
+            op.children = None
+            self._outstanding -= 1
+            self._cond.notify_all()
+
+    def wait_to_read(self, var):
+        with self._cond:
+            while var.last_write is not None and not var.last_write.done:
+                self._cond.wait()
+            self._seen(var)
+        self._raise(var)
+
+    def wait_to_write(self, var):
+        with self._cond:
+            while var.pending:
+                self._cond.wait()
+            self._seen(var)
+        self._raise(var)
+
+    def wait_all(self):
+        with self._cond:
+            while self._outstanding:
+                self._cond.wait()
+            unseen, self._unseen = self._unseen, []
+        if unseen:
+            raise as_mxnet_error(unseen[0])
+
+    def _seen(self, var):
+        if var.exc is not None:
+            self._unseen = [e for e in self._unseen if e is not var.exc]

@@ -1,0 +1,2 @@
+"""Version of the MXNet API this package implements."""
+__version__ = "1.9.1"

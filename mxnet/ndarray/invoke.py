@@ -1,0 +1,163 @@
+"""Imperative invoke: the hot path from a front-end call to a kernel run.
+
+``invoke(op, inputs, kwargs, out)`` parses parameters (cached), picks the
+device and kernel, then either runs the kernel inline (the data of every
+input and output is idle and the work is small, or the engine is naive) or
+infers output shapes and dtypes, allocates pending outputs and pushes the
+kernel to the engine. Finally it records the call on the autograd tape when
+recording. Keep it flat: every line here is paid on every op.
+"""
+import os
+
+import numpy as np
+
+from .. import autograd as _ag
+from .. import engine as _engine
+from ..base import MXNetError
+from ..context import current_context
+from . import ndarray as _nd
+
+# Ops whose inputs together hold fewer elements than this run inline in the
+# caller when their data is idle; larger ones go to the engine so independent
+# work overlaps. Set to 0 to push every op (useful to test the async path).
+ASYNC_MIN_SIZE = int(os.environ.get("MXNET_ENGINE_ASYNC_MIN_SIZE", 1 << 16))
+
+_NDArray = _nd.NDArray
+_Pending = _nd.Pending
+_new = _nd._new
+_ndarray = np.ndarray
+_asarray = np.asarray
+
+
+def xp_of(ctx):
+    """The array module of a device."""
+    if ctx.device_typeid == 2:
+        from ..device import array_module
+        return array_module(ctx)
+    return np
+
+
+def _resources(op, ctx):
+    res = {}
+    for r in op.resources:
+        if r == "rng":
+            from .. import random as _random
+            res["rng"] = _random.generator(ctx)
+        else:
+            raise MXNetError(f"{op.name}: unknown resource {r!r}")
+    return res
+
+
+def invoke(op, inputs, kwargs, out=None, ctx=None):
+    """Run ``op`` on NDArray ``inputs`` with call arguments ``kwargs``.
+
+    Returns the output NDArray (or a list for several outputs); with ``out``
+    the results are written into the given array(s), which are returned.
+    """
+    attrs = op.parse(kwargs)
+    if inputs:
+        ctx = inputs[0]._ctx
+        for x in inputs:
+            if type(x) is not _NDArray and not isinstance(x, _NDArray):
+                raise MXNetError(f"{op.name}: inputs must be NDArrays, got {type(x).__name__}")
+            if x._ctx != ctx:
+                raise MXNetError(f"{op.name}: all inputs must be on one device, got "
+                                 f"{ctx} and {x._ctx}")
+    elif ctx is None:
+        ctx = current_context()
+    outs = None if out is None else (list(out) if isinstance(out, (list, tuple)) else [out])
+    eng = _engine._engine
+    idle = True
+    for x in inputs:
+        if x._var.pending:
+            idle = False
+            break
+    if idle and outs is not None:
+        for o in outs:
+            if o._var.pending:
+                idle = False
+                break
+    if idle and (not eng.threaded or not inputs
+                 or sum(x._data.size for x in inputs) < ASYNC_MIN_SIZE):
+        results = _run_inline(op, attrs, inputs, ctx, outs)
+    else:
+        results = _push(op, attrs, inputs, ctx, outs, eng)
+    if _ag._state.recording:
+        _ag._record(op, attrs, inputs, results)
+    if out is not None:
+        return out
+    return results[0] if len(results) == 1 else results
+
+
+def _run_inline(op, attrs, inputs, ctx, outs):
+    xp = np if ctx.device_typeid != 2 else xp_of(ctx)
+    args = [x._data for x in inputs]
+    try:
+        if op.resources:
+            res = op.compute(xp, attrs, *args, **_resources(op, ctx))
+        else:
+            res = op.compute(xp, attrs, *args)
+    except MXNetError:
+        raise
+    except Exception as e:
+        raise MXNetError(f"{op.name}: {type(e).__name__}: {e}") from e
+    if type(res) is not tuple:
+        res = (res,)
+    if outs is not None:
+        _write_outputs(op, outs, res)
+        return outs
+    return [_new(r if type(r) is _ndarray else _asarray(r), ctx) for r in res]
+
+
+def _write_outputs(op, outs, res):
+    if len(outs) != len(res):
+        raise MXNetError(f"{op.name}: out= needs {len(res)} arrays, got {len(outs)}")
+    for o, r in zip(outs, res):
+        if o._data.shape != r.shape:
+            raise MXNetError(f"{op.name}: out= array has shape {o._data.shape}, "
+                             f"expected {r.shape}")
+        o._data[...] = r
+
+
+def infer_outputs(op, attrs, inputs):
+    """Output (shapes, dtypes) of ``op`` on ``inputs`` from its inference rules."""
+    if op.infer_shape is None or op.infer_type is None:
+        return None
+    _, shapes = op.infer_shape(attrs, [x._data.shape for x in inputs])
+    _, dtypes = op.infer_type(attrs, [x._data.dtype.name for x in inputs])
+    if any(s is None for s in shapes) or any(t is None for t in dtypes):
+        return None
+    return shapes, dtypes
+
+
+def _push(op, attrs, inputs, ctx, outs, eng):
+    if outs is None:
+        inferred = infer_outputs(op, attrs, inputs)
+        if inferred is None:
+            # No inference rule: wait for the inputs and run in the caller.
+            for x in inputs:
+                x.wait_to_read()
+            return _run_inline(op, attrs, inputs, ctx, None)
+        outs = [_new(_Pending(s, np.dtype(t)), ctx) for s, t in zip(*inferred)]
+        fresh = True
+    else:
+        fresh = False
+    xp = xp_of(ctx)
+    resources = _resources(op, ctx) if op.resources else {}
+
+    def run():
+        res = op.compute(xp, attrs, *[x._data for x in inputs], **resources)
+        if type(res) is not tuple:
+            res = (res,)
+        if fresh:
+            for o, r in zip(outs, res):
+                r = _asarray(r)
+                if r.shape != o._data.shape or r.dtype != o._data.dtype:
+                    raise MXNetError(f"{op.name}: kernel returned {r.dtype}{r.shape}, "
+                                     f"inference promised {o._data.dtype}{o._data.shape}")
+                o._data = r
+        else:
+            _write_outputs(op, outs, res)
+
+    eng.push(run, ctx, [x._var for x in inputs], [o._var for o in outs], op.name)
+    return outs

@@ -1,0 +1,162 @@
+"""The operator registry: the one place an operator is defined.
+
+An ``OpDef`` holds everything known about an operator: names, typed
+parameters, input and aux-state names, shape and type inference, the
+default kernel (written against an array module ``xp``: NumPy or CuPy),
+the gradient rule and hints. Front ends (``mx.nd``, later ``mx.sym``) and
+graph passes are derived from it; nothing else declares an operator.
+
+Kernel contract: ``compute(xp, attrs, *inputs, **resources)`` returns the
+output array, or a tuple of them for several outputs, with the dtype and
+shape ``infer_type``/``infer_shape`` promise. Resources (``rng``) are passed
+only to ops that declare them.
+
+Gradient contract: ``gradient(F, attrs, inputs, outputs, out_grads)``
+returns one gradient (or ``None``) per input, computed with the operators of
+the front end ``F`` (``mx.nd`` when running autograd, ``mx.sym`` when
+building a backward graph), so gradients are themselves differentiable.
+"""
+from ..base import MXNetError
+from .params import REQUIRED, Param
+
+__all__ = ["OpDef", "Attrs", "register", "get", "find", "all_ops", "Param"]
+
+_OPS = {}
+_PARSE_CACHE_LIMIT = 4096
+
+
+class Attrs(dict):
+    """Parsed parameters of one op call; read as attributes (``attrs.axis``)."""
+    __slots__ = ()
+
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+class OpDef:
+    """The declaration of one operator (see module docstring)."""
+
+    def __init__(self, name, compute, *, aliases=(), params=None, inputs=("data",),
+                 aux=(), variadic=None, num_outputs=1, output_names=None,
+                 infer_shape=None, infer_type=None, gradient=None, inplace=(),
+                 resources=(), mutates_aux=False, doc="", fluent=None):
+        self.name = name
+        self.compute = compute
+        self.aliases = tuple(aliases)
+        self.params = dict(params or {})
+        self.inputs = tuple(inputs)
+        self.aux = tuple(aux)
+        self.variadic = variadic
+        self._num_outputs = num_outputs
+        self._output_names = output_names
+        self.infer_shape = infer_shape
+        self.infer_type = infer_type
+        self.gradient = gradient
+        self.inplace = tuple(inplace)
+        self.resources = tuple(resources)
+        self.mutates_aux = mutates_aux
+        self.doc = doc or (compute.__doc__ or "").strip()
+        self.fluent = fluent
+        self._cache = {}
+        if variadic is not None and variadic not in self.params:
+            self.params[variadic] = Param("int", doc="Number of inputs.")
+
+    def __repr__(self):
+        return f"<OpDef {self.name}>"
+
+    def num_outputs(self, attrs):
+        n = self._num_outputs
+        return n(attrs) if callable(n) else n
+
+    def output_names(self, attrs):
+        names = self._output_names
+        if callable(names):
+            return names(attrs)
+        if names is not None:
+            return list(names)
+        n = self.num_outputs(attrs)
+        return ["output"] if n == 1 else [f"output{i}" for i in range(n)]
+
+    def parse(self, kwargs):
+        """Check and convert call arguments into ``Attrs`` (cached per kwargs)."""
+        try:
+            key = tuple(kwargs.items())
+            attrs = self._cache.get(key)
+        except TypeError:  # an unhashable value (a list): parse without caching
+            return self._parse(kwargs)
+        if attrs is None:
+            attrs = self._parse(kwargs)
+            if len(self._cache) >= _PARSE_CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = attrs
+        return attrs
+
+    def _parse(self, kwargs):
+        attrs = Attrs()
+        params = self.params
+        for key, value in kwargs.items():
+            p = params.get(key)
+            if p is None:
+                if key.startswith("__") and key.endswith("__"):
+                    continue  # symbol attributes (__layout__, __lr_mult__...) are not params
+                raise MXNetError(
+                    f"{self.name}: unknown argument '{key}' (given {value!r}); "
+                    f"valid arguments: {', '.join(params) or 'none'}")
+            attrs[key] = p.parse(self.name, key, value)
+        for key, p in params.items():
+            if key not in attrs:
+                if p.default is REQUIRED:
+                    raise MXNetError(f"{self.name}: required argument '{key}' is missing "
+                                     f"(expects {p.type_doc()})")
+                attrs[key] = p.default
+        return attrs
+
+    def input_names(self, attrs):
+        """Names of the data inputs then aux states for a call with ``attrs``."""
+        if self.variadic is not None:
+            base = self.inputs[0] if self.inputs else "arg"
+            return [f"{base}{i}" for i in range(attrs[self.variadic])] + list(self.aux)
+        return list(self.inputs) + list(self.aux)
+
+
+def register(name, **spec):
+    """Decorator declaring the kernel it wraps as operator ``name``.
+
+    ``spec`` takes the ``OpDef`` keywords. Returns the ``OpDef`` so a family
+    file can refer to it. Registering an existing name or alias is an error.
+    """
+    def wrap(compute):
+        op = OpDef(name, compute, **spec)
+        add(op)
+        return op
+    return wrap
+
+
+def add(op):
+    """Add a built ``OpDef`` under its name and aliases."""
+    for n in (op.name,) + op.aliases:
+        if n in _OPS:
+            raise MXNetError(f"operator '{n}' is already registered")
+    for n in (op.name,) + op.aliases:
+        _OPS[n] = op
+    return op
+
+
+def get(name):
+    """The ``OpDef`` registered as ``name`` (its name or an alias)."""
+    op = _OPS.get(name)
+    if op is None:
+        raise MXNetError(f"operator '{name}' is not registered")
+    return op
+
+
+def find(name):
+    return _OPS.get(name)
+
+
+def all_ops():
+    """Mapping of every registered name and alias to its ``OpDef``."""
+    return dict(_OPS)
