@@ -27,6 +27,7 @@ values.  MXNet 1.9 writes a 0-d dense array as ndim 0 followed by its one
 value, but in V2 records its own reader takes ndim 0 to mean "no array" and
 misreads the rest of the file; here ndim 0 always means a 0-d array.
 """
+import math
 import struct
 
 import numpy as np
@@ -47,6 +48,7 @@ DTYPE_FLAGS = {np.dtype(np.float32): 0, np.dtype(np.float64): 1, np.dtype(np.flo
 _FLAG_DTYPES = {flag: dtype for dtype, flag in DTYPE_FLAGS.items()}
 
 _STYPES = {"default": 0, "row_sparse": 1, "csr": 2}
+_NUM_AUX = {"default": 0, "row_sparse": 1, "csr": 2}  # row_sparse: indices; csr: indptr, indices
 _STYPE_NAMES = {code: name for name, code in _STYPES.items()}
 _MAX_NDIM = 32
 _CPU = (1, 0)
@@ -101,7 +103,7 @@ def _pack_record(item, ctx, np_shape, where):
             raise MXNetError(f"{where}: MXNet only saves dense arrays in NumPy shape mode, "
                              f"got {stype}")
         data, *aux = (np.asarray(p) for p in parts)
-        if len(aux) != (1 if stype == "row_sparse" else 2):
+        if len(aux) != _NUM_AUX[stype]:
             raise MXNetError(f"{where}: expected ('row_sparse', data, indices, shape) or "
                              f"('csr', data, indptr, indices, shape), got {len(item)} items")
         shape = tuple(int(d) for d in shape)
@@ -195,7 +197,7 @@ class _Reader:
         return _FLAG_DTYPES[flag]
 
     def values(self, dtype, shape, what):
-        count = int(np.prod(shape, dtype=object))
+        count = math.prod(shape)
         self.need(count * dtype.itemsize, f"{what} of shape {tuple(shape)} {dtype}")
         wire = dtype if dtype.fields else dtype.newbyteorder("<")
         a = np.frombuffer(self.buf, wire, count, self.pos).astype(dtype).reshape(shape)
@@ -223,7 +225,7 @@ def _read_record(r, i):
     stype = _STYPE_NAMES.get(stype_code)
     if stype is None:
         r.fail(f"{what}: unknown storage type {stype_code}, expected 0, 1 or 2", r.pos - 4)
-    naux = {"default": 0, "row_sparse": 1, "csr": 2}[stype]
+    naux = _NUM_AUX[stype]
     storage_shape = r.shape(f"{what} storage shape") if naux else None
     shape = r.shape(f"{what} shape")
     r.unpack("ii", f"{what} context")  # MXNet ignores it and loads onto cpu
