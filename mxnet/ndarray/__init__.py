@@ -5,7 +5,7 @@ Every registered operator is a function here (built from its declaration in
 """
 from .ndarray import NDArray, array
 from . import invoke as _invoke_module  # noqa: F401  (the invoke hot path)
-from . import op, _internal, contrib, linalg, image
+from . import op, _internal, contrib, linalg, image, random
 from .op import *  # noqa: F401,F403  (every public operator function)
 from .arithmetic import (add, subtract, multiply, divide, true_divide, modulo, power,
                          maximum, minimum, hypot, equal, not_equal, greater, greater_equal,

@@ -1,5 +1,6 @@
 """Operator declarations, one family per file, all added to ``registry`` on import."""
 from . import registry
-from . import binary, init, reduce, shape, unary  # noqa: F401  (registration side effects)
+# Importing a family file registers its operators.
+from . import binary, elemwise_misc, indexing, init, linalg, random, reduce, shape, sort, unary  # noqa: F401
 
 __all__ = ["registry"]

@@ -1,0 +1,4 @@
+"""``mx.nd.random``: sampling functions."""
+from .register import populate
+
+__all__ = populate(globals(), "random")

@@ -1,0 +1,1 @@
+"""Operator family: elemwise_misc (declarations added by its owner)."""

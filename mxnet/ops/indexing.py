@@ -1,0 +1,1 @@
+"""Operator family: indexing (declarations added by its owner)."""

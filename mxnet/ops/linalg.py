@@ -1,0 +1,1 @@
+"""Operator family: linalg (declarations added by its owner)."""

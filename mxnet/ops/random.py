@@ -1,0 +1,1 @@
+"""Operator family: random (declarations added by its owner)."""

@@ -1,0 +1,1 @@
+"""Operator family: sort (declarations added by its owner)."""
