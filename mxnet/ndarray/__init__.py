@@ -26,3 +26,4 @@ def to_dlpack_for_read(data):
 def to_dlpack_for_write(data):
     """A DLPack capsule of ``data`` for writing."""
     return data.to_dlpack_for_write()
+from .files import save, load, load_frombuffer

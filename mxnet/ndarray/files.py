@@ -1,0 +1,73 @@
+"""``mx.nd.save`` / ``mx.nd.load`` / ``mx.nd.load_frombuffer``: MXNet's .params files.
+
+The byte format lives in ``serialization``; this file moves NDArrays in and
+out of it and handles paths. Loading never executes anything from the file.
+"""
+import os
+
+from ..base import MXNetError
+from ..context import cpu
+from .ndarray import NDArray, _from_host
+from .serialization import dumps, loads
+
+__all__ = ["save", "load", "load_frombuffer"]
+
+
+def save(fname, data):
+    """Save an NDArray, a list of NDArrays or a dict of str -> NDArray to ``fname``.
+
+    The file is MXNet's binary format, readable by MXNet 1.x and ``load``."""
+    if isinstance(data, NDArray):
+        data = [data]
+    if isinstance(data, dict):
+        if not all(isinstance(k, str) and isinstance(v, NDArray) for k, v in data.items()):
+            raise TypeError("save only accept dict str->NDArray or list of NDArray")
+        names, arrays = list(data.keys()), list(data.values())
+    elif isinstance(data, (list, tuple)):
+        if not all(isinstance(v, NDArray) for v in data):
+            raise TypeError("save only accept dict str->NDArray or list of NDArray")
+        names, arrays = None, list(data)
+    else:
+        raise TypeError("save only accept dict str->NDArray or list of NDArray")
+    buf = dumps([_host_item(a) for a in arrays], names,
+                contexts=[(a.context.device_typeid, a.context.device_id) for a in arrays])
+    try:
+        with open(os.fspath(fname), "wb") as f:
+            f.write(buf)
+    except OSError as e:
+        raise MXNetError(f"save: cannot write {fname!r}: {e}") from None
+
+
+def _host_item(arr):
+    if arr.stype != "default":
+        raise MXNetError(f"save: storage type {arr.stype!r} cannot be saved yet")
+    return arr.asnumpy()
+
+
+def load(fname):
+    """Load arrays saved by ``save`` (or by MXNet): a list, or a dict when saved with names."""
+    try:
+        with open(os.fspath(fname), "rb") as f:
+            buf = f.read()
+    except OSError as e:
+        raise MXNetError(f"load: cannot open {fname!r}: {e}") from None
+    return load_frombuffer(buf)
+
+
+def load_frombuffer(buf):
+    """Like ``load``, from the bytes of a file."""
+    if not isinstance(buf, (bytes, bytearray, memoryview)):
+        raise TypeError(f"load_frombuffer: expected bytes, got {type(buf).__name__}")
+    arrays, names = loads(bytes(buf))
+    ctx = cpu(0)
+    result = [_to_ndarray(a, ctx) for a in arrays]
+    if names:
+        return dict(zip(names, result))
+    return result
+
+
+def _to_ndarray(item, ctx):
+    if isinstance(item, tuple):
+        raise MXNetError(f"load: the file holds a {item[0]} array; sparse NDArrays are not "
+                         "supported by this version yet")
+    return _from_host(item, ctx)
