@@ -54,31 +54,33 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     Returns the output NDArray (or a list for several outputs); with ``out``
     the results are written into the given array(s), which are returned.
     """
-    attrs = op.parse(kwargs)
+    attrs = op.parse(kwargs) if kwargs else op.default_attrs()
+    idle = True
+    size = 0
     if inputs:
-        ctx = inputs[0]._ctx
+        ctx = inputs[0]._ctx if type(inputs[0]) is _NDArray else _check_inputs(op, inputs)
         for x in inputs:
-            if type(x) is not _NDArray and not isinstance(x, _NDArray):
-                raise MXNetError(f"{op.name}: inputs must be NDArrays, got {type(x).__name__}")
-            if x._ctx != ctx:
+            try:
+                if x._var.pending:
+                    idle = False
+                size += x._data.size
+                xc = x._ctx
+            except AttributeError:
+                _check_inputs(op, inputs)
+            if xc is not ctx and xc != ctx:
                 raise MXNetError(f"{op.name}: all inputs must be on one device, got "
-                                 f"{ctx} and {x._ctx}")
+                                 f"{ctx} and {xc}")
     elif ctx is None:
         ctx = current_context()
-    outs = None if out is None else (list(out) if isinstance(out, (list, tuple)) else [out])
-    eng = _engine._engine
-    idle = True
-    for x in inputs:
-        if x._var.pending:
-            idle = False
-            break
-    if idle and outs is not None:
+    if out is None:
+        outs = None
+    else:
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
         for o in outs:
             if o._var.pending:
                 idle = False
-                break
-    if idle and (not eng.threaded or not inputs
-                 or sum(x._data.size for x in inputs) < ASYNC_MIN_SIZE):
+    eng = _engine._engine
+    if idle and (size < ASYNC_MIN_SIZE or not eng.threaded):
         results = _run_inline(op, attrs, inputs, ctx, outs)
     else:
         results = _push(op, attrs, inputs, ctx, outs, eng)
@@ -89,20 +91,33 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     return results[0] if len(results) == 1 else results
 
 
+def _check_inputs(op, inputs):
+    for i, x in enumerate(inputs):
+        if not isinstance(x, _NDArray):
+            name = op.input_names(op.default_attrs())[i] if not op.variadic and \
+                i < len(op.inputs) else f"input {i}"
+            raise MXNetError(f"{op.name}: argument '{name}' must be an NDArray, "
+                             f"got {type(x).__name__}")
+    return inputs[0]._ctx
+
+
 def _run_inline(op, attrs, inputs, ctx, outs):
     xp = np if ctx.device_typeid != 2 else xp_of(ctx)
-    args = [x._data for x in inputs]
     try:
         if op.resources:
-            res = op.compute(xp, attrs, *args, **_resources(op, ctx))
+            res = op.compute(xp, attrs, *[x._data for x in inputs], **_resources(op, ctx))
         else:
-            res = op.compute(xp, attrs, *args)
+            res = op.compute(xp, attrs, *[x._data for x in inputs])
     except MXNetError:
         raise
     except Exception as e:
         raise MXNetError(f"{op.name}: {type(e).__name__}: {e}") from e
-    if type(res) is not tuple:
+    if type(res) is _ndarray:
+        if outs is None:
+            return [_new(res, ctx)]
         res = (res,)
+    elif type(res) is not tuple:
+        res = (_asarray(res),)
     if outs is not None:
         _write_outputs(op, outs, res)
         return outs

@@ -84,7 +84,9 @@ class NDArray:
         """Block until every pending write of this array has finished.
 
         Raises the error of a failed operation that wrote it, as MXNetError."""
-        _engine._engine.wait_to_read(self._var)
+        var = self._var
+        if var.pending or var.exc is not None:
+            _engine._engine.wait_to_read(var)
 
     def _wait_to_write(self):
         if self._var.pending or self._var.exc is not None:

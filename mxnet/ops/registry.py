@@ -94,6 +94,13 @@ class OpDef:
             self._cache[key] = attrs
         return attrs
 
+    def default_attrs(self):
+        """``Attrs`` of a call without keyword arguments (cached)."""
+        attrs = self._cache.get(())
+        if attrs is None:
+            attrs = self.parse({})
+        return attrs
+
     def _parse(self, kwargs):
         attrs = Attrs()
         params = self.params
