@@ -124,12 +124,25 @@ def _record(op, attrs, inputs, outputs):
     _attach(op.name, _op_rule(op, attrs), inputs, sources, outputs)
 
 
+def _snapshot(x):
+    """The array as this call saw it: a variable itself, or an alias keeping
+    its current place in the graph (later in-place writes to ``x`` re-link
+    ``x``, not the alias), so recorded gradient rules connect to the graph."""
+    if x._ag_node is None and x._grad_req != "null":
+        return x
+    alias = x.detach()
+    alias._ag_node = x._ag_node
+    alias._ag_index = x._ag_index
+    return alias
+
+
 def _attach(name, backward_fn, inputs, sources, outputs):
-    node = Node(name, backward_fn, [x.detach() for x in inputs], sources,
-                [y.detach() for y in outputs])
+    node = Node(name, backward_fn, [_snapshot(x) for x in inputs], sources, [])
     for i, y in enumerate(outputs):
-        y._ag_node = node
-        y._ag_index = i
+        alias = y.detach()
+        alias._ag_node = y._ag_node = node
+        alias._ag_index = y._ag_index = i
+        node.outputs.append(alias)
 
 
 def mark_variables(variables, gradients, grad_reqs="write"):

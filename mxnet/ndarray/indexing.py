@@ -11,7 +11,6 @@ import numpy as np
 from .. import autograd as _ag
 from ..base import MXNetError, numeric_types
 from ..ops import registry
-from ..ops.params import Param
 from .invoke import invoke
 from .ndarray import NDArray, _new, run_or_push
 
@@ -40,37 +39,7 @@ def _is_view_key(key):
     return isinstance(key, slice) and key.step in (None, 1)
 
 
-def _result_shape(data, key):
-    return data[key].shape or (1,)
-
-
-def _index(xp, attrs, data):
-    out = data[attrs.key]
-    if not isinstance(out, np.ndarray) or out.base is not None or out is data:
-        out = xp.array(out, copy=True)
-    return out.reshape(out.shape or (1,))
-
-
-def _index_grad(F, attrs, ins, outs, g):
-    return [F._internal._index_backward(g[0], ins[0], key=attrs.key)]
-
-
-def _index_backward(xp, attrs, grad, like):
-    out = xp.zeros_like(like)
-    target_shape = like[attrs.key].shape
-    xp.add.at(out, attrs.key, grad.reshape(target_shape))
-    return out
-
-
-_INDEX = registry.register(
-    "_index", params={"key": Param("any", doc="A NumPy index.")},
-    infer_shape=lambda attrs, s: (s, [None]), infer_type=lambda attrs, t: (t, [t[0]]),
-    gradient=_index_grad)(_index)
-registry.register(
-    "_index_backward", inputs=("grad", "like"), params={"key": Param("any")},
-    infer_shape=lambda attrs, s: (s, [s[1]]), infer_type=lambda attrs, t: (t, [t[1]]),
-    gradient=lambda F, attrs, ins, outs, g: [F._internal._index(g[0], key=attrs.key), None])(
-        _index_backward)
+_INDEX = registry.get("_index")
 
 
 def getitem(self, key):

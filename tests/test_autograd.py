@@ -1,0 +1,196 @@
+"""mx.autograd: recording, backward, grad, higher order, Function, modes."""
+import numpy as np
+import pytest
+
+import mxnet as mx
+from mxnet import autograd
+from mxnet.base import MXNetError
+
+
+def test_backward_writes_gradients_into_attached_buffers():
+    x = mx.nd.array([[1, 2], [3, 4]])
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x + x).sum()
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [[3, 5], [7, 9]]
+
+
+def test_grad_req_write_overwrites_and_add_accumulates():
+    for req, expected in [("write", [2.0, 4.0]), ("add", [4.0, 8.0])]:
+        x = mx.nd.array([1.0, 2.0])
+        x.attach_grad(grad_req=req)
+        for _ in range(2):
+            with autograd.record():
+                y = x * x
+            y.backward()
+        assert x.grad.asnumpy().tolist() == expected
+
+
+def test_variable_used_twice_gets_summed_gradient():
+    x = mx.nd.array([3.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * x * x + x
+    y.backward()
+    assert x.grad.asscalar() == pytest.approx(28.0)
+
+
+def test_head_gradients_scale_the_result():
+    x = mx.nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * 3
+    y.backward(mx.nd.array([10.0, 100.0]))
+    assert x.grad.asnumpy().tolist() == [30, 300]
+
+
+def test_backward_twice_needs_retain_graph():
+    x = mx.nd.array([1.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+    y.backward(retain_graph=True)
+    y.backward()
+    with pytest.raises(MXNetError, match="retain_graph"):
+        y.backward()
+
+
+def test_backward_of_unrecorded_array_is_a_clear_error():
+    with pytest.raises(MXNetError, match="record"):
+        mx.nd.ones((2,)).backward()
+
+
+def test_grad_returns_gradients_without_touching_dot_grad():
+    x = mx.nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * x
+    (g,) = autograd.grad(y, [x])
+    assert g.asnumpy().tolist() == [2, 4]
+    assert x.grad.asnumpy().tolist() == [0, 0]
+
+
+def test_second_derivative_through_create_graph():
+    x = mx.nd.array([0.5, 1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * x * x
+        (dy,) = autograd.grad(y, [x], create_graph=True)
+    dy.backward()
+    np.testing.assert_allclose(dy.asnumpy(), 3 * x.asnumpy() ** 2)
+    np.testing.assert_allclose(x.grad.asnumpy(), 6 * x.asnumpy())
+
+
+def test_second_derivative_of_elementwise_math():
+    x = mx.nd.array([0.3, 0.7])
+    x.attach_grad()
+    with autograd.record():
+        y = mx.nd.sin(x) * mx.nd.exp(x)
+        (dy,) = autograd.grad(y, [x], create_graph=True)
+    dy.backward()
+    v = x.asnumpy()
+    np.testing.assert_allclose(x.grad.asnumpy(), 2 * np.cos(v) * np.exp(v), rtol=1e-5)
+
+
+def test_pause_stops_recording():
+    x = mx.nd.array([1.0])
+    x.attach_grad()
+    with autograd.record():
+        assert autograd.is_recording()
+        with autograd.pause():
+            assert not autograd.is_recording()
+            z = x * 5
+        y = x * 2 + z
+    y.backward()
+    assert x.grad.asscalar() == 2
+
+
+def test_training_flags():
+    assert not autograd.is_training()
+    with autograd.record():
+        assert autograd.is_training()
+        with autograd.predict_mode():
+            assert not autograd.is_training()
+    with autograd.record(train_mode=False):
+        assert not autograd.is_training()
+    with autograd.train_mode():
+        assert autograd.is_training() and not autograd.is_recording()
+    assert autograd.set_training(True) is False
+    assert autograd.set_training(False) is True
+    assert autograd.set_recording(False) is False
+
+
+def test_detach_cuts_the_graph():
+    x = mx.nd.array([2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * x.detach()
+    y.backward()
+    assert x.grad.asscalar() == 2
+
+
+def test_mark_variables_with_explicit_buffers():
+    x = mx.nd.array([1.0, 2.0])
+    g = mx.nd.zeros((2,))
+    autograd.mark_variables([x], [g])
+    with autograd.record():
+        y = x * 4
+    y.backward()
+    assert g.asnumpy().tolist() == [4, 4]
+
+
+def test_gradients_through_views_and_indexing():
+    x = mx.nd.array([[1.0, 2.0], [3.0, 4.0]])
+    x.attach_grad()
+    with autograd.record():
+        y = x[1] * 2 + x[:, 0].sum() + x.reshape((4,))[3]
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [[2, 0], [4, 4]]  # y has 2 elements: broadcast terms count twice
+
+
+def test_gradient_across_devices():
+    x = mx.nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = (x.as_in_context(mx.cpu(1)) * 3).sum()
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [3, 3]
+
+
+def test_custom_function():
+    class Sigmoid(autograd.Function):
+        def forward(self, x):
+            y = 1 / (1 + mx.nd.exp(-x))
+            self.save_for_backward(y)
+            return y
+
+        def backward(self, dy):
+            (y,) = self.saved_tensors
+            return dy * y * (1 - y)
+
+    x = mx.nd.array([0.0, 1.0])
+    x.attach_grad()
+    with autograd.record():
+        y = Sigmoid()(x)
+    y.backward()
+    s = 1 / (1 + np.exp(-x.asnumpy()))
+    np.testing.assert_allclose(x.grad.asnumpy(), s * (1 - s), rtol=1e-6)
+
+
+def test_function_instance_is_single_use():
+    class Double(autograd.Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, dy):
+            return dy * 2
+    f = Double()
+    f(mx.nd.ones((1,)))
+    with pytest.raises(MXNetError, match="once"):
+        f(mx.nd.ones((1,)))
+
+
+def test_invalid_grad_req_is_rejected():
+    with pytest.raises(MXNetError, match="grad_req"):
+        mx.nd.ones((1,)).attach_grad(grad_req="sometimes")
