@@ -23,7 +23,7 @@ from . import ndarray as _nd
 ASYNC_MIN_SIZE = int(os.environ.get("MXNET_ENGINE_ASYNC_MIN_SIZE", 1 << 16))
 
 _NDArray = _nd.NDArray
-_Pending = _nd.Pending
+_empty_on = _nd._empty_on
 _new = _nd._new
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -129,8 +129,8 @@ def _write_outputs(op, outs, res):
         raise MXNetError(f"{op.name}: out= needs {len(res)} arrays, got {len(outs)}")
     for o, r in zip(outs, res):
         if o._data.shape != r.shape:
-            raise MXNetError(f"{op.name}: out= array has shape {o._data.shape}, "
-                             f"expected {r.shape}")
+            raise MXNetError(f"{op.name}: output array has shape {o._data.shape}, "
+                             f"the result has {r.shape}")
         o._data[...] = r
 
 
@@ -153,26 +153,13 @@ def _push(op, attrs, inputs, ctx, outs, eng):
             for x in inputs:
                 x.wait_to_read()
             return _run_inline(op, attrs, inputs, ctx, None)
-        outs = [_new(_Pending(s, np.dtype(t)), ctx) for s, t in zip(*inferred)]
-        fresh = True
-    else:
-        fresh = False
+        outs = [_new(_empty_on(ctx, s, np.dtype(t)), ctx) for s, t in zip(*inferred)]
     xp = xp_of(ctx)
     resources = _resources(op, ctx) if op.resources else {}
 
     def run():
         res = op.compute(xp, attrs, *[x._data for x in inputs], **resources)
-        if type(res) is not tuple:
-            res = (res,)
-        if fresh:
-            for o, r in zip(outs, res):
-                r = _asarray(r)
-                if r.shape != o._data.shape or r.dtype != o._data.dtype:
-                    raise MXNetError(f"{op.name}: kernel returned {r.dtype}{r.shape}, "
-                                     f"inference promised {o._data.dtype}{o._data.shape}")
-                o._data = r
-        else:
-            _write_outputs(op, outs, res)
+        _write_outputs(op, outs, res if type(res) is tuple else (res,))
 
     eng.push(run, ctx, [x._var for x in inputs], [o._var for o in outs], op.name)
     return outs

@@ -1,9 +1,9 @@
 """The NDArray: a device array with an engine var and an autograd entry.
 
 An NDArray owns a backing array of its device's array module (NumPy on cpu)
-in ``_data``. While an operation that creates it is still running on the
-engine, ``_data`` is a ``Pending`` placeholder that knows the shape and
-dtype; everything that needs the values waits on ``_var`` first. Views
+in ``_data``, allocated when the array is created; while engine operations
+writing it are pending, everything that reads the values waits on ``_var``
+first. Views
 (``x[1]``, ``x[2:5]``, ``x.reshape(...)``) share their base's var, so the
 engine orders writes through any of them.
 
@@ -18,24 +18,7 @@ from ..base import MXNetError, mx_real_t, numeric_types
 from ..context import Context, current_context
 from ..engine import Var
 
-__all__ = ["NDArray", "Pending"]
-
-
-class Pending:
-    """Stand-in for the data of an array an engine operation will produce."""
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, shape, dtype):
-        self.shape = tuple(shape)
-        self.dtype = dtype
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    @property
-    def ndim(self):
-        return len(self.shape)
+__all__ = ["NDArray", "array"]
 
 
 def _new(data, ctx, var=None):
@@ -185,20 +168,16 @@ class NDArray:
             if other.shape != self.shape:
                 raise MXNetError(f"copyto: shape mismatch, source {self.shape} vs "
                                  f"target {other.shape}")
-            target, fresh = other, False
+            target = other
         elif isinstance(other, Context):
-            target, fresh = _new(Pending(self.shape, self._data.dtype), other), True
+            target = _new(_empty_on(other, self.shape, self._data.dtype), other)
         else:
             raise MXNetError(f"copyto: 'other' must be an NDArray or Context, "
                              f"got {type(other).__name__}")
         src_ctx = self._ctx
 
         def copy():
-            data = _transfer(self._data, src_ctx, target._ctx)
-            if fresh:
-                target._data = data
-            else:
-                target._data[...] = data.astype(target._data.dtype, copy=False)
+            target._data[...] = _transfer(self._data, src_ctx, target._ctx)
 
         run_or_push(copy, target._ctx, [self._var], [target._var], "_copyto")
         from .. import autograd
@@ -326,9 +305,16 @@ def _copy_back(inputs, outputs, out_grads):
 
 def _transfer(data, src, dst):
     if src.device_typeid != 2 and dst.device_typeid != 2:
-        return data.copy()
+        return data
     from ..device import from_numpy, to_numpy
     return from_numpy(to_numpy(data), dst)
+
+
+def _empty_on(ctx, shape, dtype):
+    if ctx.device_typeid == 2:
+        from ..device import array_module
+        return array_module(ctx).empty(shape, dtype)
+    return np.empty(shape, dtype)
 
 
 def run_or_push(fn, ctx, read_vars, write_vars, name):

@@ -59,3 +59,11 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_op_case(case):
     run_case(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_op_case_pushed_through_the_engine(case, monkeypatch):
+    """The async path (inferred outputs, kernel on a worker) gives the same results."""
+    from mxnet.ndarray import invoke
+    monkeypatch.setattr(invoke, "ASYNC_MIN_SIZE", 0)
+    run_case(case)
