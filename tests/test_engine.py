@@ -53,7 +53,14 @@ def test_independent_work_on_two_cpu_devices_overlaps():
     assert best < 0.75, f"two devices took {best:.2f} of the serial time"
 
 
-def test_large_ndarray_ops_on_two_devices_run_in_parallel():
+@pytest.fixture
+def per_device_engine():
+    old = engine.set_engine("ThreadedEnginePerDevice")
+    yield
+    engine.set_engine(old)
+
+
+def test_large_ndarray_ops_on_two_devices_run_in_parallel(per_device_engine):
     n = 3_000_000
     xs = [mx.nd.ones((n,), ctx=mx.cpu(i)) for i in range(2)]
     mx.nd.waitall()

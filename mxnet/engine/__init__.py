@@ -31,7 +31,8 @@ def _create(name):
     return _ENGINES[name]()
 
 
-_engine = _create(os.environ.get("MXNET_ENGINE_TYPE", DEFAULT_ENGINE))
+_engine_name = os.environ.get("MXNET_ENGINE_TYPE", DEFAULT_ENGINE)
+_engine = _create(_engine_name)
 _bulk_size = int(os.environ.get("MXNET_EXEC_BULK_EXEC_MAX_NODE_TRAIN", 15))
 
 
@@ -42,11 +43,12 @@ def get():
 
 def set_engine(name):
     """Switch engine (after finishing all work on the current one); returns the old name."""
-    global _engine
+    global _engine, _engine_name
     new = _create(name)
     _engine.wait_all()
-    old, _engine = _engine, new
-    return type(old).__name__
+    old = _engine_name
+    _engine, _engine_name = new, name
+    return old
 
 
 def waitall():
@@ -79,7 +81,7 @@ def _reset_after_fork():
     # Worker threads do not survive fork; a child (e.g. a DataLoader worker)
     # starts with a fresh engine of the same kind and no pending work.
     global _engine
-    _engine = _create(os.environ.get("MXNET_ENGINE_TYPE", DEFAULT_ENGINE))
+    _engine = _create(_engine_name)
 
 
 if hasattr(os, "register_at_fork"):
