@@ -161,5 +161,6 @@ def _push(op, attrs, inputs, ctx, outs, eng):
         res = op.compute(xp, attrs, *[x._data for x in inputs], **resources)
         _write_outputs(op, outs, res if type(res) is tuple else (res,))
 
-    eng.push(run, ctx, [x._var for x in inputs], [o._var for o in outs], op.name)
+    writes = [o._var for o in outs] + [inputs[i]._var for i in op.mutate_inputs]
+    eng.push(run, ctx, [x._var for x in inputs], writes, op.name)
     return outs

@@ -8,8 +8,11 @@ graph passes are derived from it; nothing else declares an operator.
 
 Kernel contract: ``compute(xp, attrs, *inputs, **resources)`` returns the
 output array, or a tuple of them for several outputs, with the dtype and
-shape ``infer_type``/``infer_shape`` promise. Resources (``rng``) are passed
-only to ops that declare them.
+shape ``infer_type``/``infer_shape`` promise; outputs never alias inputs.
+Resources (``rng``) are passed only to ops that declare them. Inputs whose
+positions are listed in ``mutate_inputs`` (optimizer states, BatchNorm's
+moving statistics) may be updated in place by the kernel; the engine treats
+them as written.
 
 Gradient contract: ``gradient(F, attrs, inputs, outputs, out_grads)``
 returns one gradient (or ``None``) per input, computed with the operators of
@@ -42,7 +45,7 @@ class OpDef:
     def __init__(self, name, compute, *, aliases=(), params=None, inputs=("data",),
                  aux=(), variadic=None, num_outputs=1, output_names=None,
                  infer_shape=None, infer_type=None, gradient=None, inplace=(),
-                 resources=(), mutates_aux=False, doc="", fluent=None):
+                 resources=(), mutate_inputs=(), doc="", fluent=None):
         self.name = name
         self.compute = compute
         self.aliases = tuple(aliases)
@@ -57,7 +60,7 @@ class OpDef:
         self.gradient = gradient
         self.inplace = tuple(inplace)
         self.resources = tuple(resources)
-        self.mutates_aux = mutates_aux
+        self.mutate_inputs = tuple(mutate_inputs)
         self.doc = doc or (compute.__doc__ or "").strip()
         self.fluent = fluent
         self._cache = {}
