@@ -84,13 +84,16 @@ class Node:
     """One recorded call: input values and their sources, output values, rule.
 
     ``sources[i]`` is ``(node, index)`` for an input computed by a recorded
-    call, the variable NDArray itself for a marked variable, or None.
-    ``backward_fn(inputs, outputs, out_grads)`` returns input gradients.
+    call, the variable NDArray itself for a marked variable, or None. The
+    rule is the registered ``op``'s gradient with its ``attrs``, or, for an
+    ``autograd.Function``, ``backward_fn(inputs, outputs, out_grads)``.
     """
-    __slots__ = ("name", "backward_fn", "inputs", "sources", "outputs", "freed")
+    __slots__ = ("name", "op", "attrs", "backward_fn", "inputs", "sources", "outputs", "freed")
 
-    def __init__(self, name, backward_fn, inputs, sources, outputs):
+    def __init__(self, name, op, attrs, backward_fn, inputs, sources, outputs):
         self.name = name
+        self.op = op
+        self.attrs = attrs
         self.backward_fn = backward_fn
         self.inputs = inputs
         self.sources = sources
@@ -106,22 +109,14 @@ def _source(x):
     return None
 
 
-def _op_rule(op, attrs):
-    if op.gradient is None:
-        def no_gradient(inputs, outputs, out_grads):
-            raise MXNetError(f"{op.name}: operator has no gradient rule")
-        return no_gradient
-    from . import ndarray as F
-    return lambda inputs, outputs, out_grads: op.gradient(F, attrs, inputs, outputs, out_grads)
-
-
 def _record(op, attrs, inputs, outputs):
     """Called by invoke while recording: attach a Node to ``outputs`` if any
     input depends on a variable."""
     sources = [_source(x) for x in inputs]
-    if not any(s is not None for s in sources):
-        return
-    _attach(op.name, _op_rule(op, attrs), inputs, sources, outputs)
+    for s in sources:
+        if s is not None:
+            _attach(Node(op.name, op, attrs, None, None, sources, None), inputs, outputs)
+            return
 
 
 def _snapshot(x):
@@ -136,8 +131,9 @@ def _snapshot(x):
     return alias
 
 
-def _attach(name, backward_fn, inputs, sources, outputs):
-    node = Node(name, backward_fn, [_snapshot(x) for x in inputs], sources, [])
+def _attach(node, inputs, outputs):
+    node.inputs = [_snapshot(x) for x in inputs]
+    node.outputs = []
     for i, y in enumerate(outputs):
         alias = y.detach()
         alias._ag_node = y._ag_node = node
@@ -214,7 +210,10 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
                              "backward; pass retain_graph=True to backward twice")
     grads = {}  # (id(node), index) or id(variable) -> gradient NDArray
     leaves = {}
-    with _scope(create_graph, train_mode):
+    state = _state
+    prev = state.recording, state.training
+    state.recording, state.training = bool(create_graph), bool(train_mode)
+    try:
         for h, hg in zip(heads, head_grads):
             g = nd.ones_like(h) if hg is None else hg
             if h._ag_node is not None:
@@ -229,7 +228,14 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
                 continue
             out_grads = [nd.zeros_like(y) if g is None else g
                          for g, y in zip(out_grads, node.outputs)]
-            in_grads = node.backward_fn(node.inputs, node.outputs, out_grads)
+            op = node.op
+            if op is None:
+                in_grads = node.backward_fn(node.inputs, node.outputs, out_grads)
+            elif op.gradient is None:
+                raise MXNetError(f"{op.name}: operator has no gradient rule, so nothing "
+                                 "recorded through it can be differentiated")
+            else:
+                in_grads = op.gradient(nd, node.attrs, node.inputs, node.outputs, out_grads)
             if len(in_grads) != len(node.sources):
                 raise MXNetError(f"{node.name}: gradient rule returned {len(in_grads)} "
                                  f"gradients for {len(node.sources)} inputs")
@@ -244,6 +250,8 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
             if not retain_graph:
                 node.freed = True
                 node.inputs = node.outputs = None
+    finally:
+        state.recording, state.training = prev
     if variables is None:
         return [(leaves[k], grads[k]) for k in leaves]
     return [grads.get(id(v)) for v in variables]
@@ -325,7 +333,8 @@ class Function:
                         raise MXNetError(f"{type(self).__name__}.backward returned {len(g)} "
                                          f"gradients for {len(inputs)} inputs")
                     return g
-                _attach(type(self).__name__, rule, list(inputs), sources, outs)
+                _attach(Node(type(self).__name__, None, None, rule, None, sources, None),
+                        list(inputs), outs)
         return outputs
 
 

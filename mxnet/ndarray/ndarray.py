@@ -182,7 +182,10 @@ class NDArray:
         run_or_push(copy, target._ctx, [self._var], [target._var], "_copyto")
         from .. import autograd
         if autograd.is_recording():
-            autograd._attach("_copyto", _copy_back, [self], [autograd._source(self)], [target])
+            source = autograd._source(self)
+            if source is not None:
+                autograd._attach(autograd.Node("_copyto", None, None, _copy_back, None,
+                                               [source], None), [self], [target])
         return target
 
     def as_in_context(self, context):
