@@ -60,6 +60,8 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     if inputs:
         ctx = inputs[0]._ctx if type(inputs[0]) is _NDArray else _check_inputs(op, inputs)
         for x in inputs:
+            if type(x) is not _NDArray:
+                return _invoke_other_storage(op, attrs, inputs, out)
             try:
                 if x._var.pending:
                     idle = False
@@ -89,6 +91,14 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     if out is not None:
         return out
     return results[0] if len(results) == 1 else results
+
+
+def _invoke_other_storage(op, attrs, inputs, out):
+    """Calls with sparse (row_sparse/csr) inputs go to the sparse dispatcher,
+    which runs a sparse kernel or falls back to dense storage."""
+    _check_inputs(op, inputs)
+    from . import sparse
+    return sparse.dispatch(op, attrs, inputs, out)
 
 
 def _check_inputs(op, inputs):
