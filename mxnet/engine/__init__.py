@@ -6,6 +6,7 @@ data dependencies on worker threads. Small operations whose data has no
 pending work run inline in the caller under every engine (see
 ``ndarray.invoke``), so eager code does not pay for the engine.
 """
+import atexit
 import contextlib
 import os
 
@@ -83,6 +84,17 @@ def _reset_after_fork():
     global _engine
     _engine = _create(_engine_name)
 
+
+def _finish_at_exit():
+    # Worker threads are daemons; let pushed work finish before the interpreter
+    # tears them down. Errors nobody waited for are dropped, as in MXNet.
+    try:
+        _engine.wait_all()
+    except Exception:  # an unseen op error: nothing is left to report it to
+        pass
+
+
+atexit.register(_finish_at_exit)
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
