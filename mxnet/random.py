@@ -1,16 +1,25 @@
-"""Random number state: ``mx.random.seed`` and a generator per device.
+"""``mx.random``: seeding and the samplers of ``mx.nd.random``.
 
-Each device has its own ``numpy.random.Generator`` so seeded runs are
-reproducible per context. Sampling functions live in ``mx.nd.random``.
+Each device has its own random stream, so seeded runs are reproducible per
+context and different devices draw different numbers. An operator call takes
+a generator for its own use from its device's stream when it is issued
+(``generator``), so results do not depend on when the engine runs it.
 """
 import threading
 
 import numpy as np
+from numpy.random.bit_generator import ISeedSequence
 
 from .base import MXNetError
 from .context import Context
 
-__all__ = ["seed", "generator"]
+from .ndarray.random import (uniform, normal, randn, exponential, gamma, poisson,
+                             negative_binomial, generalized_negative_binomial, multinomial,
+                             shuffle, randint)
+
+__all__ = ["seed", "generator", "uniform", "normal", "randn", "exponential", "gamma", "poisson",
+           "negative_binomial", "generalized_negative_binomial", "multinomial", "shuffle",
+           "randint"]
 
 _lock = threading.Lock()
 _generators = {}
@@ -42,15 +51,29 @@ def _make(value, ctx):
 
 
 def generator(ctx):
-    """The ``numpy.random.Generator`` of device ``ctx``."""
-    gen = _generators.get(ctx)
-    if gen is None:
-        with _lock:
-            gen = _generators.get(ctx)
-            if gen is None:
-                if _global_seed is None:
-                    gen = np.random.default_rng()
-                else:
-                    gen = _make(_global_seed, ctx)
-                _generators[ctx] = gen
-    return gen
+    """A fresh ``numpy.random.Generator`` for one operator call on device ``ctx``.
+
+    It is seeded from the device's stream at call time, in program order, so a
+    kernel the engine runs later draws the same numbers as one run inline."""
+    with _lock:
+        stream = _generators.get(ctx)
+        if stream is None:
+            stream = np.random.default_rng() if _global_seed is None else _make(_global_seed, ctx)
+            _generators[ctx] = stream
+        words = stream.bit_generator.random_raw(4)
+    return np.random.Generator(np.random.PCG64(_Words(words)))
+
+
+class _Words(ISeedSequence):
+    """Seed words taken as they are: the parent stream's output is already uniformly
+    random, and skipping SeedSequence's hashing makes a call's generator 4x cheaper."""
+    __slots__ = ("words",)
+
+    def __init__(self, words):
+        self.words = words
+
+    def generate_state(self, n_words, dtype=np.uint32):
+        words = self.words if np.dtype(dtype) == np.uint64 else self.words.view(np.uint32)
+        if n_words > len(words):
+            raise ValueError(f"at most {len(words)} seed words available, {n_words} requested")
+        return words[:n_words].copy()

@@ -11,24 +11,35 @@ _DTYPES = ("bfloat16", "bool", "float16", "float32", "float64", "int32", "int64"
 _CTX = Param("str", "", "Device context, e.g. 'cpu(0)' (set by the front end).")
 
 
+_FLOAT_INT_DTYPES = ("bfloat16", "float16", "float32", "float64", "int32", "int64", "int8",
+                     "uint8")
+
+
 def _dtype(name):
     if name == "bfloat16":
         raise MXNetError("bfloat16 arrays are not supported by the NumPy backend")
     return name
 
 
-def _shape_of(attrs):
-    return lambda _attrs, shapes: (shapes, [tuple(attrs.shape)])
-
-
 def _check_shape(op, shape):
-    if any(d is None or d < 0 for d in shape):
-        raise MXNetError(f"{op}: shape must have non-negative dimensions, got {shape}")
-    return shape
+    # MXNet 1.x treats an empty shape as unknown, so a creation op cannot make a 0-d array.
+    if shape is None or len(shape) == 0 or any(d is None or d < 0 for d in shape):
+        raise MXNetError(f"{op}: argument 'shape' expects a non-empty tuple of non-negative "
+                         f"sizes, got {shape}")
+    return tuple(shape)
 
 
-def _creation(name, fill, doc, extra_params=None):
-    params = {"shape": Param("shape", ()), "ctx": _CTX,
+def _cast_value(value, dtype):
+    """``value`` converted like a C cast: truncated toward zero, wrapped into integer types."""
+    if dtype == "bool":
+        return value != 0
+    if np.issubdtype(np.dtype(dtype), np.integer) and np.isfinite(value):
+        return np.array(int(value)).astype(dtype)
+    return value
+
+
+def _creation(name, fill, doc, extra_params=None, shape_default=()):
+    params = {"shape": Param("shape", shape_default), "ctx": _CTX,
               "dtype": Param("dtype", "float32", choices=_DTYPES)}
     params.update(extra_params or {})
 
@@ -36,56 +47,122 @@ def _creation(name, fill, doc, extra_params=None):
         return fill(xp, _check_shape(name, attrs.shape), _dtype(attrs.dtype), attrs)
     compute.__doc__ = doc
     register(name, params=params, inputs=(),
-             infer_shape=lambda attrs, shapes: (shapes, [tuple(attrs.shape)]),
+             infer_shape=lambda attrs, shapes: (shapes, [_check_shape(name, attrs.shape)]),
              infer_type=dtype_param())(compute)
 
 
 _creation("_zeros", lambda xp, s, t, a: xp.zeros(s, t), "An array of zeros.")
 _creation("_ones", lambda xp, s, t, a: xp.ones(s, t), "An array of ones.")
-_creation("_full", lambda xp, s, t, a: xp.full(s, a.value, t), "An array filled with `value`.",
-          {"value": Param("float", doc="The fill value.")})
+_creation("_full", lambda xp, s, t, a: xp.full(s, _cast_value(a.value, t), t),
+          "An array filled with `value` (converted to `dtype` like a C cast).",
+          {"value": Param("float", doc="The fill value.")}, shape_default=None)
+
+# MXNet type codes, used by ops whose dtype argument is an integer.
+_TYPE_CODES = {0: "float32", 1: "float64", 2: "float16", 3: "uint8", 4: "int32", 5: "int8",
+               6: "int64", 7: "bool", 8: "int16", 9: "uint16", 10: "uint32", 11: "uint64",
+               12: "bfloat16"}
 
 
-def _arange_values(xp, attrs):
+def _code_dtype(attrs):
+    """The dtype named by an integer code; -1 (unknown, left to graph inference) is float32
+    when the op runs on its own."""
+    if attrs.dtype == -1:
+        return "float32"
+    if attrs.dtype not in _TYPE_CODES:
+        raise MXNetError(f"_zeros_without_dtype: argument 'dtype' expects an MXNet type code "
+                         f"in 0-12 or -1, got {attrs.dtype}")
+    return _TYPE_CODES[attrs.dtype]
+
+
+@register("_zeros_without_dtype", inputs=(),
+          params={"shape": Param("shape", None), "ctx": _CTX,
+                  "dtype": Param("int", -1, "An MXNet type code; -1 leaves it to inference.")},
+          infer_shape=lambda attrs, s: (s, [_check_shape("_zeros_without_dtype", attrs.shape)]),
+          infer_type=lambda attrs, t: (t, [None if attrs.dtype == -1 else _code_dtype(attrs)]))
+def _zeros_without_dtype(xp, attrs):
+    """An array of zeros whose dtype is given as a type code (or inferred in a graph)."""
+    return xp.zeros(_check_shape("_zeros_without_dtype", attrs.shape),
+                    _dtype(_code_dtype(attrs)))
+
+
+def _arange_length(attrs):
+    """Number of distinct values of the range; checks the arguments like MXNet."""
     start, stop, step = attrs.start, attrs.stop, attrs.step
     if stop is None:
+        if attrs.infer_range:
+            raise MXNetError("_arange: with infer_range=True and no 'stop', the length comes "
+                             "from the output shape of a symbolic graph; give 'stop' when "
+                             "calling it directly")
         start, stop = 0.0, start
     if step == 0:
         raise MXNetError("_arange: argument 'step' must not be 0")
-    n = int(max(np.ceil((stop - start) / step), 0))
-    values = start + step * np.arange(n, dtype="float64")
+    if attrs.repeat <= 0:
+        raise MXNetError(f"_arange: argument 'repeat' must be positive, got {attrs.repeat}")
+    if (step > 0 and not start < stop) or (step < 0 and not start > stop):
+        raise MXNetError(f"_arange: empty range (start={start}, stop={stop}, step={step}): "
+                         "stop must lie beyond start in the direction of step")
+    return start, step, int(np.ceil((stop - start) / step))
+
+
+def _arange_values(xp, attrs):
+    start, step, n = _arange_length(attrs)
+    dtype = _dtype(attrs.dtype)
+    if np.issubdtype(np.dtype(dtype), np.integer):
+        # Integer ranges are computed in the integer type: start and step truncate first.
+        values = int(start) + int(step) * np.arange(n, dtype=np.int64)
+    else:
+        values = start + step * np.arange(n, dtype=np.float64)
     if attrs.repeat > 1:
         values = np.repeat(values, attrs.repeat)
-    return xp.asarray(values.astype(_dtype(attrs.dtype)))
+    return xp.asarray(values.astype(dtype))
 
 
-def _arange_shape(attrs, shapes):
-    start, stop, step = attrs.start, attrs.stop, attrs.step
-    if stop is None:
-        start, stop = 0.0, start
-    n = int(max(np.ceil((stop - start) / step), 0)) if step else 0
-    return shapes, [(n * attrs.repeat,)]
-
-
-@register("_arange", inputs=(), infer_shape=_arange_shape, infer_type=dtype_param(),
+@register("_arange", inputs=(),
+          infer_shape=lambda attrs, s: (s, [(_arange_length(attrs)[2] * attrs.repeat,)]),
+          infer_type=dtype_param(),
           params={"start": Param("float"), "stop": Param("float", None),
                   "step": Param("float", 1.0), "repeat": Param("int", 1),
                   "infer_range": Param("bool", False), "ctx": _CTX,
-                  "dtype": Param("dtype", "float32", choices=_DTYPES)})
+                  "dtype": Param("dtype", "float32", choices=_FLOAT_INT_DTYPES)})
 def _arange(xp, attrs):
-    """Evenly spaced values in [start, stop), each repeated `repeat` times."""
+    """Evenly spaced values in [start, stop), each repeated `repeat` times; with only
+    `start`, the range [0, start)."""
     return _arange_values(xp, attrs)
 
 
-def _eye_shape(attrs, shapes):
+def _linspace_length(attrs):
+    if attrs.num < 0:
+        raise MXNetError(f"_linspace: argument 'num' must be non-negative, got {attrs.num}")
+    return attrs.num
+
+
+@register("_linspace", inputs=(),
+          infer_shape=lambda attrs, s: (s, [(_linspace_length(attrs),)]),
+          infer_type=dtype_param(),
+          params={"start": Param("float"), "stop": Param("float"), "num": Param("int"),
+                  "endpoint": Param("bool", True), "ctx": _CTX,
+                  "dtype": Param("dtype", "float32", choices=_FLOAT_INT_DTYPES)})
+def _linspace(xp, attrs):
+    """`num` evenly spaced values from `start` to `stop` (included when `endpoint`),
+    computed in double precision and then converted (integers truncate)."""
+    values = np.linspace(attrs.start, attrs.stop, _linspace_length(attrs),
+                         endpoint=attrs.endpoint)
+    return xp.asarray(values.astype(_dtype(attrs.dtype)))
+
+
+def _eye_shape(attrs, shapes=None):
+    if attrs.N < 0 or attrs.M < 0:
+        raise MXNetError(f"_eye: arguments 'N' and 'M' must be non-negative, got "
+                         f"N={attrs.N}, M={attrs.M}")
     return shapes, [(attrs.N, attrs.M or attrs.N)]
 
 
 @register("_eye", inputs=(), infer_shape=_eye_shape, infer_type=dtype_param(),
           params={"N": Param("int"), "M": Param("int", 0), "k": Param("int", 0), "ctx": _CTX,
-                  "dtype": Param("dtype", "float32", choices=_DTYPES)})
+                  "dtype": Param("dtype", "float32", choices=_FLOAT_INT_DTYPES[1:])})
 def _eye(xp, attrs):
-    """A 2-D array with ones on the k-th diagonal."""
+    """A 2-D array (N rows, M columns, M=0 meaning N) with ones on diagonal k."""
+    _eye_shape(attrs)
     return xp.eye(attrs.N, attrs.M or attrs.N, attrs.k, dtype=_dtype(attrs.dtype))
 
 
