@@ -30,7 +30,8 @@ from ._test_utils_compare import (
     default_rtols, default_atols, default_numeric_eps, effective_dtype, get_tolerance,
     get_atol, get_rtol, get_etol, get_tols, checkShapes, locationError, find_max_violation,
     almost_equal, assert_almost_equal, assert_almost_equal_with_err,
-    assert_almost_equal_ignore_nan, assert_allclose, same, same_array, compare_ndarray_tuple)
+    assert_almost_equal_ignore_nan, assert_allclose, same, same_array, compare_ndarray_tuple,
+    _as_numpy)
 from ._test_utils_grad import (numeric_grad, check_numeric_gradient, check_symbolic_forward,
                                check_symbolic_backward, simple_forward)
 
@@ -48,8 +49,9 @@ __all__ = [
     "new_matrix_with_real_eigvals_2d", "new_matrix_with_real_eigvals_nd",
     "new_sym_matrix_with_real_eigvals_2d", "new_sym_matrix_with_real_eigvals_nd",
     "numeric_grad", "check_numeric_gradient", "check_symbolic_forward",
-    "check_symbolic_backward", "simple_forward", "list_gpus", "get_cuda_compute_capability",
-    "is_cd_run", "is_aarch64_run", "has_tvm_ops", "is_op_runnable", "retry",
+    "check_symbolic_backward", "simple_forward", "gen_buckets_probs_with_ppf", "mean_check",
+    "var_check", "chi_square_check", "verify_generator", "list_gpus",
+    "get_cuda_compute_capability", "is_cd_run", "is_aarch64_run", "has_tvm_ops", "is_op_runnable", "retry",
     "discard_stderr", "download", "get_zip_data", "get_bz2_data", "array", "current_context",
     "contextmanager", "Context", "Features", "OrderedDict"]
 
@@ -316,6 +318,66 @@ def new_matrix_with_real_eigvals_nd(shape):
 def new_sym_matrix_with_real_eigvals_nd(shape):
     """A stack of ``new_sym_matrix_with_real_eigvals_2d`` matrices of ``shape`` (..., n, n)."""
     return _stack_square(shape, new_sym_matrix_with_real_eigvals_2d)
+
+
+# -- checks of random generators --------------------------------------------------------
+
+def gen_buckets_probs_with_ppf(ppf, nbuckets):
+    """``nbuckets`` equally likely buckets [(lo, hi), ...] of a continuous
+    distribution given its quantile function ``ppf``, and their probabilities."""
+    edges = [ppf(i / nbuckets) for i in range(nbuckets + 1)]
+    return list(zip(edges[:-1], edges[1:])), [1.0 / nbuckets] * nbuckets
+
+
+def mean_check(generator, mu, sigma, nsamples=1000000):
+    """Whether the mean of ``generator(nsamples)`` lies within 3 standard errors of ``mu``."""
+    samples = np.asarray(_as_numpy(generator(nsamples)), dtype=np.float64)
+    return bool(abs(samples.mean() - mu) < 3 * sigma / np.sqrt(nsamples))
+
+
+def var_check(generator, sigma, nsamples=1000000):
+    """Whether the variance of ``generator(nsamples)`` lies within 3 standard
+    errors of ``sigma ** 2`` (needs many samples to be meaningful)."""
+    samples = np.asarray(_as_numpy(generator(nsamples)), dtype=np.float64)
+    bound = 3 * np.sqrt(2 * sigma ** 4 / (nsamples - 1))
+    return bool(abs(samples.var(ddof=1) - sigma ** 2) < bound)
+
+
+def chi_square_check(generator, buckets, probs, nsamples=1000000):
+    """Chi-square goodness of fit of ``generator(nsamples)`` against ``probs``.
+
+    ``buckets`` are ascending, disjoint ranges ``(lo, hi)`` (half-open) for a
+    continuous distribution, or the possible values of a discrete one. Returns
+    (p value, observed counts, expected counts). Needs SciPy."""
+    try:
+        from scipy.stats import chisquare
+    except ImportError:
+        raise ImportError("chi_square_check needs SciPy (pip install scipy)") from None
+    samples = np.asarray(_as_numpy(generator(nsamples))).reshape(-1)
+    if isinstance(buckets[0], (tuple, list)):
+        observed = [int(np.count_nonzero((samples >= lo) & (samples < hi)))
+                    for lo, hi in buckets]
+    else:
+        observed = [int(np.count_nonzero(samples == value)) for value in buckets]
+    expected = np.asarray(probs, dtype=np.float64) * samples.size
+    if sum(observed) != samples.size:
+        raise AssertionError(f"chi_square_check: buckets hold {sum(observed)} of "
+                             f"{samples.size} samples; they must cover every value")
+    _, p = chisquare(observed, expected)
+    return float(p), observed, expected.tolist()
+
+
+def verify_generator(generator, buckets, probs, nsamples=1000000, nrepeat=5,
+                     success_rate=0.2, alpha=0.05):
+    """Run ``chi_square_check`` ``nrepeat`` times and assert that at least a
+    ``success_rate`` fraction of the p values exceed ``alpha``; returns the p values."""
+    results = [chi_square_check(generator, buckets, probs, nsamples) for _ in range(nrepeat)]
+    pvalues = [r[0] for r in results]
+    if np.mean(np.array(pvalues) > alpha) < success_rate:
+        raise AssertionError(f"verify_generator: p values {pvalues} pass alpha={alpha} "
+                             f"less often than success_rate={success_rate}; last observed "
+                             f"counts {results[-1][1]}, expected {results[-1][2]}")
+    return pvalues
 
 
 # -- platform --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Specification of mx.test_utils, the public helpers MXNet users test with."""
 import bz2
 import os
+import statistics
 import zipfile
 
 import numpy as np
@@ -305,7 +306,8 @@ def test_tensor_builders():
     assert t.dtype == np.int64 and tu.same(t, np.repeat(np.arange(3)[:, None], 4, axis=1))
     assert tu.same(tu.create_vector(5), np.arange(5))
     assert tu.create_vector(5, np.float32).dtype == np.float32
-    assert tu.same(tu.get_identity_mat(3), np.eye(3)) and tu.get_identity_mat(3).dtype == np.float32
+    assert tu.same(tu.get_identity_mat(3), np.eye(3))
+    assert tu.get_identity_mat(3).dtype == np.float32
     assert tu.get_identity_mat_batch(3).shape == (2, 3, 3)
 
 
@@ -470,6 +472,41 @@ def test_checkers_drive_symbols_through_bind_and_executors():
     exe = sym.bind(mx.cpu(), {k: mx.nd.array(v) for k, v in loc.items()})
     grads = tu.numeric_grad(exe, loc)
     tu.assert_almost_equal(grads["a"], np.array([9.0, 1.0]), rtol=1e-3)
+
+
+# -- checks of random generators -------------------------------------------------------------
+
+def _normal_ppf(q):
+    return {0.0: -np.inf, 1.0: np.inf}.get(q) or statistics.NormalDist().inv_cdf(q)
+
+
+def test_buckets_from_a_quantile_function_are_equally_likely():
+    buckets, probs = tu.gen_buckets_probs_with_ppf(_normal_ppf, 4)
+    assert probs == [0.25] * 4 and buckets[0][0] == -np.inf and buckets[-1][1] == np.inf
+    assert buckets[1] == pytest.approx((-0.6744897501960817, 0.0))
+
+
+def test_mean_and_variance_checks():
+    np.random.seed(0)
+    assert tu.mean_check(lambda n: np.random.normal(0, 1, size=n), 0, 1.0, 20000)
+    assert not tu.mean_check(lambda n: np.random.normal(0.1, 1, size=n), 0, 1.0, 20000)
+    assert tu.var_check(lambda n: np.random.normal(0, 1, size=n), 1.0, 20000)
+    assert not tu.var_check(lambda n: np.random.normal(0, 1.2, size=n), 1.0, 20000)
+
+
+def test_chi_square_checks_of_discrete_and_continuous_generators():
+    pytest.importorskip("scipy")
+    np.random.seed(0)
+    p, observed, expected = tu.chi_square_check(lambda n: np.random.randint(0, 3, size=n),
+                                                [0, 1, 2], [1 / 3] * 3, 3000)
+    assert p > 0.001 and sum(observed) == 3000 and expected == pytest.approx([1000] * 3)
+    buckets, probs = tu.gen_buckets_probs_with_ppf(_normal_ppf, 5)
+    pvalues = tu.verify_generator(lambda n: mx.nd.random.normal(shape=(n,)), buckets, probs,
+                                  nsamples=5000)
+    assert len(pvalues) == 5
+    with pytest.raises(AssertionError, match="success_rate"):
+        tu.verify_generator(lambda n: np.random.randint(0, 2, size=n), [0, 1, 2], [1 / 3] * 3,
+                            nsamples=3000)
 
 
 # -- platform and files ------------------------------------------------------------------------
