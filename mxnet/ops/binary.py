@@ -4,18 +4,36 @@ Each arithmetic function is declared in four shapes, as MXNet has them:
 ``elemwise_add(lhs, rhs)`` (same shapes), ``broadcast_add(lhs, rhs)``
 (NumPy broadcasting), ``_plus_scalar(data, scalar)`` and, for
 non-commutative ones, ``_rminus_scalar(data, scalar)`` (scalar on the left).
-The scalar is converted to the array's dtype first, so integer arrays stay
-integer (``int32 + 1.5`` adds 1), and comparisons return 0/1 in the input
-dtype.
+Both operands of the two-array forms must have one dtype. The scalar is
+converted to the array's dtype first, as a C cast would: integer arrays
+stay integer (``int32 + 1.5`` adds 1, ``uint8 + -1`` adds 255), and
+comparisons return 0/1 in the input dtype. Integer division and modulo by
+zero give 0 (MXNet itself crashes the process there).
 """
+import math
+
 import numpy as np
 
+from ..base import MXNetError
 from .infer import broadcast_shape, same_shape, same_type
 from .params import Param
 from .registry import register
 
 _SCALAR_PARAMS = {"scalar": Param("float", 1.0, "The scalar operand."),
                   "is_int": Param("bool", True, "Whether the scalar is an integer.")}
+
+
+def scalar_as(dtype, scalar):
+    """``scalar`` converted to ``dtype`` the way MXNet's C++ cast does it:
+    truncated toward zero and wrapped around for integer dtypes."""
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not math.isfinite(scalar):
+            return dtype.type(info.min)
+        span = int(info.max) - int(info.min) + 1
+        return dtype.type((int(scalar) - int(info.min)) % span + int(info.min))
+    with np.errstate(over="ignore"):
+        return dtype.type(scalar)
 
 
 def _int_divide(xp, a, b):
@@ -135,26 +153,40 @@ def _grad_zero(reduce):
 def _register_binary(fn, grad, elemwise, broadcast, extra_elemwise=(), extra_broadcast=()):
     """Declare ``fn(xp, a, b)`` as the same-shape op ``elemwise`` and the
     broadcasting op ``broadcast`` (either may be None)."""
-    def kernel(xp, attrs, lhs, rhs):
-        return fn(xp, lhs, rhs)
     if elemwise:
+        def elemwise_kernel(xp, attrs, lhs, rhs):
+            if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
+                _mismatch(elemwise, lhs, rhs)
+            return fn(xp, lhs, rhs)
         register(elemwise, aliases=extra_elemwise, inputs=("lhs", "rhs"),
                  infer_shape=same_shape(elemwise), infer_type=same_type(elemwise),
-                 gradient=grad(_same), doc=fn.__doc__ or "")(kernel)
+                 gradient=grad(_same), doc=fn.__doc__ or "")(elemwise_kernel)
     if broadcast:
+        def broadcast_kernel(xp, attrs, lhs, rhs):
+            if lhs.dtype != rhs.dtype:
+                _mismatch(broadcast, lhs, rhs)
+            return fn(xp, lhs, rhs)
         register(broadcast, aliases=extra_broadcast, inputs=("lhs", "rhs"),
                  infer_shape=broadcast_shape(broadcast), infer_type=same_type(broadcast),
-                 gradient=grad(_to_shape), doc=fn.__doc__ or "")(kernel)
+                 gradient=grad(_to_shape), doc=fn.__doc__ or "")(broadcast_kernel)
+
+
+def _mismatch(name, lhs, rhs):
+    if lhs.dtype != rhs.dtype:
+        raise MXNetError(f"{name}: lhs and rhs must have the same dtype, got {lhs.dtype} "
+                         f"and {rhs.dtype}")
+    raise MXNetError(f"{name}: lhs and rhs must have the same shape, got {lhs.shape} "
+                     f"and {rhs.shape}")
 
 
 def _register_scalar(fn, name, aliases, grad, reverse=False):
     """Declare ``fn(xp, array, scalar)`` as ``name``; ``reverse`` puts the scalar on the left."""
     if reverse:
         def kernel(xp, attrs, data):
-            return fn(xp, xp.asarray(attrs.scalar).astype(data.dtype), data)
+            return fn(xp, xp.asarray(scalar_as(data.dtype, attrs.scalar)), data)
     else:
         def kernel(xp, attrs, data):
-            return fn(xp, data, data.dtype.type(attrs.scalar))
+            return fn(xp, data, scalar_as(data.dtype, attrs.scalar))
     register(name, aliases=aliases, params=_SCALAR_PARAMS, inputs=("data",),
              infer_shape=same_shape(name), infer_type=same_type(name),
              gradient=grad)(kernel)
@@ -187,15 +219,29 @@ def _minimum(xp, a, b):
 
 def _hypot(xp, a, b):
     """Elementwise sqrt(lhs**2 + rhs**2)."""
+    if a.dtype.kind in "iub":
+        with np.errstate(invalid="ignore"):
+            return xp.hypot(a.astype("float32"), b.astype("float32")).astype(a.dtype)
     return xp.hypot(a, b)
 
 
+def _rdivide(xp, scalar, x):
+    """Divide the scalar by the array elementwise."""
+    if x.dtype.kind in "iub":
+        # MXNet divides integers by the scalar in floating point (a zero divisor
+        # gives inf, cast to the integer type) and truncates.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return xp.true_divide(scalar, x.astype("float64")).astype(x.dtype)
+    return _divide(xp, scalar, x)
+
+
 _register_binary(_add, _grad_add, "elemwise_add", "broadcast_add",
-                 ("_add", "_plus", "_Plus"), ("broadcast_plus",))
+                 ("_add", "_plus", "_Plus", "_grad_add"), ("broadcast_plus",))
 _register_binary(_sub, _grad_sub, "elemwise_sub", "broadcast_sub",
                  ("_sub", "_minus", "_Minus"), ("broadcast_minus",))
 _register_binary(_mul, _grad_mul, "elemwise_mul", "broadcast_mul", ("_mul", "_Mul"))
-_register_binary(_divide, _grad_div, "elemwise_div", "broadcast_div", ("_div", "_Div"))
+_register_binary(_divide, _grad_div, "elemwise_div", "broadcast_div",
+                 ("_div", "_Div", "_scatter_elemwise_div"))
 _register_binary(_mod, _grad_mod, "_mod", "broadcast_mod", ("_Mod",))
 _register_binary(_power, _grad_power, "_power", "broadcast_power", ("_Power",))
 _register_binary(_maximum, _grad_select(lambda F, a, b: a >= b), "_maximum",
@@ -224,13 +270,15 @@ def _g(fn):
     return lambda F, attrs, ins, outs, g: [fn(F, ins[0], outs[0], attrs.scalar, g[0])]
 
 
-_register_scalar(_add, "_plus_scalar", ("_PlusScalar",), _g(lambda F, x, y, s, g: g))
-_register_scalar(_sub, "_minus_scalar", ("_MinusScalar",), _g(lambda F, x, y, s, g: g))
+_register_scalar(_add, "_plus_scalar", ("_PlusScalar", "_scatter_plus_scalar"),
+                 _g(lambda F, x, y, s, g: g))
+_register_scalar(_sub, "_minus_scalar", ("_MinusScalar", "_scatter_minus_scalar"),
+                 _g(lambda F, x, y, s, g: g))
 _register_scalar(_sub, "_rminus_scalar", ("_RMinusScalar",),
                  _g(lambda F, x, y, s, g: F.negative(g)), reverse=True)
 _register_scalar(_mul, "_mul_scalar", ("_MulScalar",), _g(lambda F, x, y, s, g: g * s))
 _register_scalar(_divide, "_div_scalar", ("_DivScalar",), _g(lambda F, x, y, s, g: g / s))
-_register_scalar(_divide, "_rdiv_scalar", ("_RDivScalar",),
+_register_scalar(_rdivide, "_rdiv_scalar", ("_RDivScalar",),
                  _g(lambda F, x, y, s, g: F.negative(g * y / x)), reverse=True)
 _register_scalar(_mod, "_mod_scalar", ("_ModScalar",), _g(lambda F, x, y, s, g: g))
 _register_scalar(_mod, "_rmod_scalar", ("_RModScalar",),
@@ -238,7 +286,7 @@ _register_scalar(_mod, "_rmod_scalar", ("_RModScalar",),
 _register_scalar(_power, "_power_scalar", ("_PowerScalar",),
                  _g(lambda F, x, y, s, g: g * s * x ** (s - 1)))
 _register_scalar(_power, "_rpower_scalar", ("_RPowerScalar",),
-                 _g(lambda F, x, y, s, g: g * y * float(np.log(s))), reverse=True)
+                 _g(lambda F, x, y, s, g: g * y * (math.log(s) if s > 0 else math.nan)), reverse=True)
 _register_scalar(_maximum, "_maximum_scalar", ("_MaximumScalar",),
                  _g(lambda F, x, y, s, g: g * (x >= s)))
 _register_scalar(_minimum, "_minimum_scalar", ("_MinimumScalar",),
