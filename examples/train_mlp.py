@@ -18,7 +18,7 @@ import mxnet as mx
 from mxnet import autograd, nd
 
 
-def make_spirals(n_per_class=400, classes=3, noise=0.15, seed=0):
+def make_spirals(n_per_class=400, classes=3, noise=0.3, seed=0):
     """Points on ``classes`` interleaved spiral arms, with integer labels."""
     rng = np.random.default_rng(seed)
     xs, ys = [], []

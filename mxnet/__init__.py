@@ -9,4 +9,4 @@ from .context import Context, cpu, gpu, cpu_pinned, current_context
 from . import base, context, engine, ops
 from . import ndarray
 from . import ndarray as nd
-from . import autograd, random, runtime
+from . import autograd, random, runtime, test_utils
