@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -35,22 +36,41 @@ def _timed(fn):
     return time.perf_counter() - start
 
 
+def _best_ratio(parallel, serial, attempts=6, good=0.8):
+    """Best parallel/serial wall-time ratio over a few attempts: a test running
+    beside this one (pytest -n 2 on 2 cores) can hold a core for a while."""
+    best = float("inf")
+    for _ in range(attempts):
+        best = min(best, _timed(parallel) / _timed(serial))
+        if best < good:
+            break
+        time.sleep(0.2)
+    return best
+
+
+def test_work_on_two_cpu_devices_runs_at_the_same_time():
+    """Each op waits until the other has started: this finishes only if they run concurrently."""
+    eng = ThreadedEngine(per_device=True)
+    both_running = threading.Barrier(2, timeout=10)
+    for i in range(2):
+        eng.push(both_running.wait, mx.cpu(i), [], [Var()])
+    eng.wait_all()
+
+
 def test_independent_work_on_two_cpu_devices_overlaps():
     eng = ThreadedEngine(per_device=True)
     work = _busy()
-    best = None
-    for _ in range(3):  # best of three: other processes may hold a core for a while
-        serial = _timed(work) + _timed(work)
 
-        def both():
-            eng.push(work, mx.cpu(0), [], [Var()])
-            eng.push(work, mx.cpu(1), [], [Var()])
-            eng.wait_all()
-        ratio = _timed(both) / serial
-        best = ratio if best is None else min(best, ratio)
-        if best < 0.75:
-            break
-    assert best < 0.75, f"two devices took {best:.2f} of the serial time"
+    def serial():
+        work()
+        work()
+
+    def both():
+        eng.push(work, mx.cpu(0), [], [Var()])
+        eng.push(work, mx.cpu(1), [], [Var()])
+        eng.wait_all()
+    ratio = _best_ratio(both, serial)
+    assert ratio < 0.8, f"two devices took {ratio:.2f} of the serial time"
 
 
 @pytest.fixture
@@ -78,8 +98,8 @@ def test_large_ndarray_ops_on_two_devices_run_in_parallel(per_device_engine):
         ys = [chain(x) for x in xs]
         for y in ys:
             y.wait_to_read()
-    best = min(_timed(parallel) / _timed(serial) for _ in range(3))
-    assert best < 0.85, f"parallel/serial time ratio {best:.2f}"
+    ratio = _best_ratio(parallel, serial, good=0.85)
+    assert ratio < 0.85, f"parallel/serial time ratio {ratio:.2f}"
 
 
 @pytest.mark.parametrize("make", ENGINES, ids=ENGINE_IDS)
