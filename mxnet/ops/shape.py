@@ -148,8 +148,13 @@ def _broadcast_like(xp, attrs, lhs, rhs):
 def _like_target(attrs, lshape, rshape):
     if attrs.lhs_axes is None:
         return broadcast_shapes("broadcast_like", [tuple(lshape), tuple(rshape)])
+    if attrs.rhs_axes is None or len(attrs.lhs_axes) != len(attrs.rhs_axes):
+        raise MXNetError(f"broadcast_like: lhs_axes {attrs.lhs_axes} and rhs_axes "
+                         f"{attrs.rhs_axes} must have the same length")
     out = list(lshape)
     for la, ra in zip(attrs.lhs_axes, attrs.rhs_axes):
+        la = norm_axis("broadcast_like", la, len(lshape), "lhs_axes")
+        ra = norm_axis("broadcast_like", ra, len(rshape), "rhs_axes")
         if out[la] != 1:
             raise MXNetError(f"broadcast_like: lhs axis {la} has size {out[la]}, expected 1")
         out[la] = rshape[ra]

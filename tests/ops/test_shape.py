@@ -103,6 +103,13 @@ CASES = [
     Case("diag", [X], {"k": 1, "axis1": -1, "axis2": 1},
          ref=lambda x, **k: np.diagonal(x, 1, 2, 1), grad=True),
     Case("diag", [I32], ref=np.diag, id="diag-keeps-int-dtype"),
+    Case("reshape_like", [X, np.zeros((3, 2, 7), np.float32)],
+         {"lhs_begin": -3, "lhs_end": -1, "rhs_begin": 0, "rhs_end": -1},
+         ref=lambda x, y, **k: x.reshape(3, 2, 4), grad=True, id="reshape_like-axis-ranges"),
+    Case("broadcast_like", [ONE, np.zeros((2, 5, 4), np.float32)],
+         {"lhs_axes": (0, 2), "rhs_axes": (0, -1)},
+         ref=lambda x, y, **k: np.broadcast_to(x, (2, 3, 4)), grad=True,
+         id="broadcast_like-selected-axes"),
 ]
 
 
@@ -171,6 +178,9 @@ BAD = [
     ("broadcast_axis", [ONE], {"axis": (1,), "size": (3,)}),
     ("broadcast_axis", [ONE], {"axis": (-1,), "size": (3,)}),
     ("broadcast_axis", [ONE], {"axis": (0, 2), "size": (3,)}),
+    ("reshape_like", [X, V], {}),
+    ("broadcast_like", [ONE, X], {"lhs_axes": (0,), "rhs_axes": (0, 1)}),
+    ("broadcast_like", [ONE, X], {"lhs_axes": (1,), "rhs_axes": (1,)}),
     ("diag", [M], {"k": 5}),
     ("diag", [X], {"axis1": 1, "axis2": -2}),
 ]
