@@ -492,6 +492,7 @@ def _register_pdf(name, pnames, logpdf, dlogpdf, pdf):
 
     def compute(xp, attrs, sample, *params):
         _pdf_shape(op)(attrs, [sample.shape] + [p.shape for p in params])
+        _pdf_type(op)(attrs, [sample.dtype.name] + [p.dtype.name for p in params])
         x = sample.astype(np.float64)
         ps = [_expand(p.astype(np.float64), x.ndim) for p in params]
         with np.errstate(all="ignore"):
@@ -545,6 +546,7 @@ def _pdf_dirichlet(xp, attrs, sample, alpha):
     """The Dirichlet density (or its log with `is_log`) of each sample (last axis: the k
     components) under the concentrations `alpha` at its leading index."""
     _, (shape,) = _pdf_shape("_random_pdf_dirichlet", True)(attrs, [sample.shape, alpha.shape])
+    _pdf_type("_random_pdf_dirichlet")(attrs, [sample.dtype.name, alpha.dtype.name])
     with np.errstate(all="ignore"):
         out = _dirichlet_log(xp, sample.astype(np.float64), alpha.astype(np.float64))
         if not attrs.is_log:
