@@ -530,10 +530,10 @@ for _name, _spec in _PDFS.items():
     _register_pdf(_name, *_spec)
 
 
-def _dirichlet_parts(xp, x, alpha):
+def _dirichlet_parts(x, alpha):
+    """``alpha`` aligned with the sample's axes, and its sum over the k components."""
     a = _expand(alpha, x.ndim, before=alpha.ndim - 1)
-    total = a.sum(axis=-1, keepdims=True)
-    return a, total
+    return a, a.sum(axis=-1, keepdims=True)
 
 
 @register("_random_pdf_dirichlet", aliases=("random_pdf_dirichlet",), inputs=("sample", "alpha"),
@@ -555,7 +555,7 @@ def _pdf_dirichlet(xp, attrs, sample, alpha):
 
 
 def _dirichlet_log(xp, x, alpha):
-    a, total = _dirichlet_parts(xp, x, alpha)
+    a, total = _dirichlet_parts(x, alpha)
     return (_lgamma(xp, total[..., 0]) - _lgamma(xp, a).sum(axis=-1)
             + ((a - 1) * xp.log(x)).sum(axis=-1))
 
@@ -568,7 +568,7 @@ def _backward_pdf_dirichlet(xp, attrs, ograd, sample, alpha):
     """Gradients of `_random_pdf_dirichlet` with respect to the sample and `alpha`."""
     x = sample.astype(np.float64)
     with np.errstate(all="ignore"):
-        a, total = _dirichlet_parts(xp, x, alpha.astype(np.float64))
+        a, total = _dirichlet_parts(x, alpha.astype(np.float64))
         scale = ograd.astype(np.float64).reshape(x.shape[:-1])
         if not attrs.is_log:
             scale = scale * xp.exp(_dirichlet_log(xp, x, alpha.astype(np.float64)))
