@@ -266,3 +266,21 @@ def test_version_and_features():
     assert "CUDA" in feats and isinstance(feats.is_enabled("CUDA"), bool)
     with pytest.raises(MXNetError):
         feats.is_enabled("WARP_DRIVE")
+
+
+def test_operators_registered_later_appear_in_mx_nd():
+    from mxnet.ops.infer import same_shape, same_type
+    from mxnet.ops.registry import register
+
+    @register("test_triple", infer_shape=same_shape("test_triple"),
+              infer_type=same_type("test_triple"),
+              gradient=lambda F, attrs, ins, outs, g: [g[0] * 3])
+    def _triple(xp, attrs, data):
+        return data * 3
+    x = mx.nd.array([1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.test_triple(x)
+    y.backward()
+    assert y.asnumpy().tolist() == [3, 6] and x.grad.asnumpy().tolist() == [3, 3]
+    assert mx.nd.op.test_triple is not None

@@ -4,18 +4,20 @@ Every registered operator is a function here (built from its declaration in
 ``mxnet.ops``), next to creation functions, arithmetic helpers and file I/O.
 """
 from .ndarray import NDArray, array
-from . import invoke as _invoke_module  # noqa: F401  (the invoke hot path)
 from . import op, _internal, contrib, linalg, image, random
 from .op import *  # noqa: F401,F403  (every public operator function)
+from .register import populate as _populate
 from .arithmetic import (add, subtract, multiply, divide, true_divide, modulo, power,
                          maximum, minimum, hypot, equal, not_equal, greater, greater_equal,
                          lesser, lesser_equal, logical_and, logical_or, logical_xor)
 from . import indexing as _indexing  # noqa: F401  (attaches __getitem__/__setitem__)
 from .creation import (zeros, ones, full, empty, arange, eye, linspace, concatenate, moveaxis,
                        from_numpy, from_dlpack, waitall)
+from .files import save, load, load_frombuffer
 from . import fluent as _fluent
 
 _fluent.attach()
+_populate(globals(), "op")  # operators registered later appear in mx.nd too
 
 
 def to_dlpack_for_read(data):
@@ -26,4 +28,3 @@ def to_dlpack_for_read(data):
 def to_dlpack_for_write(data):
     """A DLPack capsule of ``data`` for writing."""
     return data.to_dlpack_for_write()
-from .files import save, load, load_frombuffer

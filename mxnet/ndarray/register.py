@@ -121,9 +121,14 @@ def module_for(name):
     return "op", name
 
 
+_NAMESPACES = {}  # module name -> namespaces kept up to date with the registry
+
+
 def populate(namespace, module):
     """Put a function for every registered op belonging to ``module`` into
-    ``namespace``. Returns the names added."""
+    ``namespace``, and keep adding ops registered later (user-defined ops).
+    Returns the names added now."""
+    _NAMESPACES.setdefault(module, []).append(namespace)
     added = []
     for name, op in sorted(registry.all_ops().items()):
         mod, short = module_for(name)
@@ -131,3 +136,16 @@ def populate(namespace, module):
             namespace[short] = make_function(op, short)
             added.append(short)
     return added
+
+
+def _on_register(op):
+    for name in (op.name,) + op.aliases:
+        mod, short = module_for(name)
+        for namespace in _NAMESPACES.get(mod, ()):
+            if short not in namespace:
+                namespace[short] = make_function(op, short)
+                if "__all__" in namespace:
+                    namespace["__all__"].append(short)
+
+
+registry.add_listener(_on_register)

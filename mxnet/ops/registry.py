@@ -25,6 +25,7 @@ from .params import REQUIRED, Param
 __all__ = ["OpDef", "Attrs", "register", "get", "find", "all_ops", "Param"]
 
 _OPS = {}
+_LISTENERS = []  # front ends that add a function for each newly registered op
 _PARSE_CACHE_LIMIT = 4096
 
 
@@ -152,7 +153,14 @@ def add(op):
             raise MXNetError(f"operator '{n}' is already registered")
     for n in (op.name,) + op.aliases:
         _OPS[n] = op
+    for listener in _LISTENERS:
+        listener(op)
     return op
+
+
+def add_listener(fn):
+    """Call ``fn(op)`` for every operator registered from now on."""
+    _LISTENERS.append(fn)
 
 
 def get(name):
