@@ -421,7 +421,13 @@ def _join_type(op):
     return infer
 
 
+def _check_num_args(op, attrs, count):
+    if attrs.num_args != count:
+        raise MXNetError(f"{op}: num_args={attrs.num_args} but {count} inputs were given")
+
+
 def _concat_shape(attrs, shapes):
+    _check_num_args("Concat", attrs, len(shapes))
     first = shapes[0]
     axis = norm_axis("Concat", attrs.dim, len(first), "dim")
     for s in shapes:
@@ -455,6 +461,7 @@ def _concat(xp, attrs, *data):
 
 
 def _stack_shape(attrs, shapes):
+    _check_num_args("stack", attrs, len(shapes))
     first = shapes[0]
     if any(s != first for s in shapes):
         raise MXNetError(f"stack: all inputs must have the same shape, got "

@@ -166,6 +166,7 @@ BAD = [
     ("Concat", [M, V], {"dim": 0}),
     ("Concat", [M, M], {"dim": 2}),
     ("Concat", [M, M.astype(np.float64)], {"dim": 0}),
+    ("Concat", [M, M], {"dim": 0, "num_args": 3}),
     ("stack", [M, M[:1]], {}),
     ("stack", [M, M], {"axis": 3}),
     ("split", [X], {"num_outputs": 3, "axis": 2}),
