@@ -211,6 +211,11 @@ def _special(name):
     return _float_compute(lambda xp, x: special_function(xp, name)(x))
 
 
+def _gammaln(xp, x):
+    # log|gamma(-inf)| is +inf as in C's lgamma (scipy answers -inf).
+    return xp.where(x == -xp.inf, xp.inf, special_function(xp, "gammaln")(x))
+
+
 def _digamma(xp, x):
     """psi(x) = d/dx log(gamma(x)), for the gradients of gamma and gammaln."""
     x = x.astype("float64")
@@ -322,7 +327,7 @@ _ROWS = [
      "Inverse of the error function, elementwise (+-inf at +-1, nan outside [-1, 1])."),
     ("gamma", (), _special("gamma"), lambda F, x, y, g: g * y * F._internal._digamma(x),
      "Gamma function, elementwise (inf at 0, nan at negative integers)."),
-    ("gammaln", (), _special("gammaln"), lambda F, x, y, g: g * F._internal._digamma(x),
+    ("gammaln", (), _float_compute(_gammaln), lambda F, x, y, g: g * F._internal._digamma(x),
      "Logarithm of the absolute value of the gamma function, elementwise."),
     ("_digamma", (), _float_compute(_digamma), lambda F, x, y, g: g * F._internal._trigamma(x),
      "Digamma function psi(x), the derivative of gammaln (used by gradients)."),
