@@ -146,8 +146,15 @@ _reducer("prod", lambda xp, x, a: xp.prod(x, axis=a, dtype=_accumulator(x.dtype)
 _reducer("nansum", lambda xp, x, a: xp.nansum(x, axis=a, dtype=_accumulator(x.dtype)), (),
          lambda F, attrs, ins, outs, g: [_expand(F, attrs, g[0], ins[0]) * (ins[0] == ins[0])],
          "Sum over the given axes, treating NaN as zero.")
+def _nanprod_grad(F, attrs, ins, outs, g):
+    # As prod, with NaN inputs (which count as 1) getting no gradient.
+    x = ins[0]
+    full = _expand(F, attrs, g[0] * outs[0], x) / x
+    return [F.where(x == x, full, F.zeros_like(full))]
+
+
 _reducer("nanprod", lambda xp, x, a: xp.nanprod(x, axis=a, dtype=_accumulator(x.dtype)), (),
-         None, "Product over the given axes, treating NaN as one.")
+         _nanprod_grad, "Product over the given axes, treating NaN as one.")
 _reducer("max", lambda xp, x, a: xp.max(x, axis=a), ("max_axis",), _extreme_grad,
          "Maximum over the given axes.", empty_ok=False)
 _reducer("min", lambda xp, x, a: xp.min(x, axis=a), ("min_axis",), _extreme_grad,

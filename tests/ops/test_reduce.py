@@ -50,6 +50,8 @@ CASES = [
          id="nansum-grad"),
     Case("nanprod", [np.array([[np.nan, 2.0], [2.0, 3.0]], np.float32)],
          ref=lambda a: full(np.nanprod(a))),
+    Case("nanprod", [X], {"axis": 2}, ref=lambda a, axis: a.prod(axis=2), grad=True,
+         id="nanprod-grad"),
     Case("max", [X], {"axis": (0, 1)}, ref=lambda a, axis: a.max(axis=axis), grad=True),
     Case("max_axis", [I32], {"axis": 0}, ref=lambda a, axis: a.max(axis=0)),
     Case("min", [X], {"axis": 2}, ref=lambda a, axis: a.min(axis=2), grad=True),
@@ -134,6 +136,15 @@ def test_norm_gradient_of_zero_row_is_nan_like_mxnet():
     g = x.grad.asnumpy()
     np.testing.assert_allclose(g[0], [0.6, 0.8], rtol=1e-6)
     assert np.isnan(g[1]).all()
+
+
+def test_nanprod_gradient_skips_nan_inputs():
+    x = mx.nd.array([[1.0, np.nan, 3.0], [2.0, 4.0, 5.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.nanprod(x, axis=1)
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [[3, 0, 1], [20, 10, 8]])
 
 
 def test_argmax_has_zero_gradient():
