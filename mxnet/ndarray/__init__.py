@@ -14,6 +14,7 @@ from . import indexing as _indexing  # noqa: F401  (attaches __getitem__/__setit
 from .creation import (zeros, ones, full, empty, arange, eye, linspace, concatenate, moveaxis,
                        from_numpy, from_dlpack, waitall)
 from .files import save, load, load_frombuffer
+from .shape_funcs import split_v2
 from . import fluent as _fluent
 
 _fluent.attach()

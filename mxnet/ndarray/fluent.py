@@ -4,6 +4,7 @@ The method names are MXNet's; each forwards to the ``mx.nd`` operator
 function of the same name with the array as first input.
 """
 from . import op as _op
+from . import shape_funcs
 from .ndarray import NDArray
 
 FLUENT_METHODS = (
@@ -45,3 +46,6 @@ def attach():
             setattr(NDArray, name, _method(name))
     NDArray.broadcast_to = _broadcast_to
     NDArray.broadcast_like = _broadcast_like
+    NDArray.split_v2 = shape_funcs.split_v2
+    NDArray.slice_assign = shape_funcs.slice_assign
+    NDArray.slice_assign_scalar = shape_funcs.slice_assign_scalar

@@ -6,7 +6,8 @@ op's documentation as docstring, and a body that collects NDArray inputs and
 keyword parameters and calls ``invoke``. Which module a name lands in
 follows MXNet: ``_contrib_X`` in ``contrib``, ``_linalg_X`` in ``linalg``,
 ``_image_X`` in ``image``, ``_sparse_X`` in ``sparse``, ``_random_X`` and
-``_sample_X`` in ``random``, other ``_X`` in ``_internal``, the rest public.
+``_sample_X`` in ``random`` (and ``_internal``), other ``_X`` in ``_internal``,
+the rest public.
 """
 import inspect
 
@@ -111,14 +112,18 @@ def _as_context(ctx):
     raise MXNetError(f"ctx: expected a Context or a string like 'cpu(0)', got {ctx!r}")
 
 
-def module_for(name):
-    """(submodule, short name) for registered op ``name``."""
+def modules_for(name):
+    """The (submodule, short name) places of registered op ``name``: random
+    ops are also reachable under their full name in ``_internal``, as in MXNet."""
     for prefix, module in _SUBMODULE_PREFIXES:
         if name.startswith(prefix):
-            return module, name[len(prefix):]
+            places = [(module, name[len(prefix):])]
+            if module == "random":
+                places.append(("_internal", name))
+            return places
     if name.startswith("_"):
-        return "_internal", name
-    return "op", name
+        return [("_internal", name)]
+    return [("op", name)]
 
 
 _NAMESPACES = {}  # module name -> namespaces kept up to date with the registry
@@ -131,21 +136,21 @@ def populate(namespace, module):
     _NAMESPACES.setdefault(module, []).append(namespace)
     added = []
     for name, op in sorted(registry.all_ops().items()):
-        mod, short = module_for(name)
-        if mod == module and short not in namespace:
-            namespace[short] = make_function(op, short)
-            added.append(short)
+        for mod, short in modules_for(name):
+            if mod == module and short not in namespace:
+                namespace[short] = make_function(op, short)
+                added.append(short)
     return added
 
 
 def _on_register(op):
     for name in (op.name,) + op.aliases:
-        mod, short = module_for(name)
-        for namespace in _NAMESPACES.get(mod, ()):
-            if short not in namespace:
-                namespace[short] = make_function(op, short)
-                if "__all__" in namespace:
-                    namespace["__all__"].append(short)
+        for mod, short in modules_for(name):
+            for namespace in _NAMESPACES.get(mod, ()):
+                if short not in namespace:
+                    namespace[short] = make_function(op, short)
+                    if "__all__" in namespace:
+                        namespace["__all__"].append(short)
 
 
 registry.add_listener(_on_register)

@@ -11,7 +11,6 @@ own gradients are the forward gathers, so higher orders work.
 import numpy as np
 
 from ..base import MXNetError
-from . import slicing  # noqa: F401  (registers slice, slice_axis, slice_like, _slice_assign)
 from .params import Param
 from .registry import register
 from .shape import first_type, norm_axis, unary_shape
