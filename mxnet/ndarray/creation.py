@@ -67,8 +67,9 @@ def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
 
 def linspace(start, stop, num, endpoint=True, ctx=None, dtype=mx_real_t):
     """``num`` evenly spaced values from ``start`` to ``stop``."""
-    values = np.linspace(start, stop, num, endpoint=endpoint).astype(_dtype_name(dtype))
-    return _from_host(values, ctx or current_context())
+    return invoke(registry.get("_linspace"), [],
+                  dict(start=start, stop=stop, num=num, endpoint=endpoint,
+                       dtype=_dtype_name(dtype)), ctx=ctx or current_context())
 
 
 def concatenate(arrays, axis=0, always_copy=True):
