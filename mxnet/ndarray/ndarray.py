@@ -266,16 +266,6 @@ class NDArray:
     def __getstate__(self):
         return {"data": self.asnumpy(), "ctx": (self._ctx.device_type, self._ctx.device_id)}
 
-    def __setstate__(self, state):
-        ctx = Context(*state["ctx"])
-        self._data = np.asarray(state["data"])
-        self._ctx = ctx
-        self._var = Var()
-        self._ag_node = None
-        self._ag_index = 0
-        self._grad = None
-        self._grad_req = "null"
-
     def __reduce__(self):
         return (_unpickle, (self.__getstate__(),))
 
@@ -336,9 +326,7 @@ def run_or_push(fn, ctx, read_vars, write_vars, name):
 
 
 def _unpickle(state):
-    arr = NDArray.__new__(NDArray)
-    arr.__setstate__(state)
-    return arr
+    return _new(np.asarray(state["data"]), Context(*state["ctx"]))
 
 
 def array(source_array, ctx=None, dtype=None):
