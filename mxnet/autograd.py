@@ -223,11 +223,17 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
                 leaves[id(h)] = h
         order = _topo_order(heads)
         for node in order:
-            out_grads = [grads.pop((id(node), i), None) for i in range(len(node.outputs))]
-            if all(g is None for g in out_grads):
-                continue
-            out_grads = [nd.zeros_like(y) if g is None else g
-                         for g, y in zip(out_grads, node.outputs)]
+            if len(node.outputs) == 1:
+                g = grads.pop((id(node), 0), None)
+                if g is None:
+                    continue
+                out_grads = [g]
+            else:
+                out_grads = [grads.pop((id(node), i), None) for i in range(len(node.outputs))]
+                if all(g is None for g in out_grads):
+                    continue
+                out_grads = [nd.zeros_like(y) if g is None else g
+                             for g, y in zip(out_grads, node.outputs)]
             op = node.op
             if op is None:
                 in_grads = node.backward_fn(node.inputs, node.outputs, out_grads)
@@ -266,7 +272,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
         if var._grad_req == "add":
             var._grad += g
         else:
-            var._grad[:] = g
+            g.copyto(var._grad)
 
 
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False,

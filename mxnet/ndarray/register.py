@@ -69,6 +69,12 @@ def make_function(op, name):
             return invoke(op, list(data), kwargs, out)
     else:
         def fn(*args, out=None, name=None, **kwargs):
+            if len(args) == n_inputs and not kwargs:  # the common call: inputs only
+                for x in args:
+                    if x is None:
+                        break
+                else:
+                    return invoke(op, list(args), kwargs, out)
             ctx = _as_context(kwargs.pop("ctx", None)) if not n_inputs else None
             inputs = list(args[:n_inputs])
             if len(args) > n_inputs:
@@ -85,9 +91,9 @@ def make_function(op, name):
                     del kwargs[key]
             while inputs and inputs[-1] is None:
                 inputs.pop()
-            if None in inputs:
-                missing = input_names[inputs.index(None)]
-                raise MXNetError(f"{op.name}: required input '{missing}' is missing")
+            for i, x in enumerate(inputs):
+                if x is None:
+                    raise MXNetError(f"{op.name}: required input '{input_names[i]}' is missing")
             return invoke(op, inputs, kwargs, out, ctx)
 
     fn.__name__ = fn.__qualname__ = name

@@ -107,12 +107,16 @@ def _as_matrices(x, y, ta, tb, k):
 def _dot_grad(F, attrs, ins, outs, g):
     lhs, rhs = ins
     ta, tb = attrs.transpose_a, attrs.transpose_b
+
+    def mm(x, y, tx, ty):
+        return F.dot(x, y, transpose_a=tx, transpose_b=ty)
+    if lhs.ndim == 2 and rhs.ndim == 2:  # the common case needs no reshapes
+        return list(_matmul_grads(mm, lhs, rhs, g[0], ta, tb))
     rows, k, cols = _dot_split("dot", lhs.shape, rhs.shape, ta, tb)
     m, n = _size(rows), _size(cols)
     a = F.reshape(lhs, shape=(k, m) if ta else (m, k))
     b = F.reshape(rhs, shape=(n, k) if tb else (k, n))
-    da, db = _matmul_grads(lambda x, y, tx, ty: F.dot(x, y, transpose_a=tx, transpose_b=ty),
-                           a, b, F.reshape(g[0], shape=(m, n)), ta, tb)
+    da, db = _matmul_grads(mm, a, b, F.reshape(g[0], shape=(m, n)), ta, tb)
     return [F.reshape_like(da, lhs), F.reshape_like(db, rhs)]
 
 
@@ -130,8 +134,12 @@ _DOT_TYPES = ("float16", "float32", "float64")
 def _dot(xp, attrs, lhs, rhs):
     """MXNet's dot product: the last axis of lhs against the first axis of rhs
     (first of lhs with transpose_a, last of rhs with transpose_b)."""
-    _check_types("dot", [lhs.dtype.name, rhs.dtype.name], _DOT_TYPES)
     ta, tb = attrs.transpose_a, attrs.transpose_b
+    if lhs.ndim == 2 and rhs.ndim == 2 and lhs.dtype == rhs.dtype and lhs.dtype.kind == "f":
+        a, b = (lhs.T if ta else lhs), (rhs.T if tb else rhs)
+        if a.shape[1] == b.shape[0]:
+            return xp.matmul(a, b)
+    _check_types("dot", [lhs.dtype.name, rhs.dtype.name], _DOT_TYPES)
     rows, k, cols = _dot_split("dot", lhs.shape, rhs.shape, ta, tb)
     a, b = _as_matrices(lhs, rhs, ta, tb, k)
     out = xp.matmul(a.T if ta else a, b.T if tb else b)
