@@ -36,7 +36,7 @@ def scalar_as(dtype, scalar):
         return dtype.type(scalar)
 
 
-def _int_divide(xp, a, b):
+def int_divide(xp, a, b):
     """C-style integer division (truncates toward zero), 0 where b == 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         q = xp.floor_divide(a, xp.where(b == 0, 1, b))
@@ -47,7 +47,7 @@ def _int_divide(xp, a, b):
 def _divide(xp, a, b):
     """Divide arguments elementwise (integer division truncates toward zero)."""
     if a.dtype.kind in "iub":
-        return _int_divide(xp, a, b)
+        return int_divide(xp, a, b)
     with np.errstate(divide="ignore", invalid="ignore"):
         return xp.true_divide(a, b)
 

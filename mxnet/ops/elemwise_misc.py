@@ -3,19 +3,24 @@
 Clipping and selection (``clip``, ``where``), the n-ary sum (``add_n``),
 gradient plumbing (``BlockGrad``, ``make_loss``, ``MakeLoss``,
 ``_identity_with_attr_like_rhs``), mixed-precision helpers (``amp_cast``,
-``amp_multicast``, ``all_finite``, ``multi_all_finite``) and the
-parametrised activations ``hard_sigmoid`` and ``smooth_l1``.
+``amp_multicast``, ``all_finite``, ``multi_all_finite``), the
+parametrised activations ``hard_sigmoid`` and ``smooth_l1``, and the
+elementwise contrib ops (``round_ste``, ``sign_ste``, ``gradientmultiplier``,
+``quadratic``, ``div_sqrt_dim``).
 
 Kernels check their inputs themselves (shapes, dtypes, counts) because
 small calls run inline without the inference rules.
 """
+import math
+
 import numpy as np
 
 from ..base import MXNetError
-from .binary import scalar_as
+from . import unary  # noqa: F401  (registers round and sign, reused by the estimators below)
+from .binary import int_divide, scalar_as
 from .infer import same_shape, same_type
 from .params import Param
-from .registry import register
+from .registry import get, register
 
 
 def _fmt(shapes):
@@ -366,3 +371,66 @@ def _smooth_l1(xp, attrs, data):
     with np.errstate(over="ignore"):
         out = xp.where(ax > bound, ax - 0.5 * bound, 0.5 * x * x * s2)
     return out.astype(data.dtype, copy=False)
+
+
+# -- elementwise contrib ops -----------------------------------------------------
+
+def _straight_through(name, source, doc):
+    """``source``'s forward with the identity as gradient (a straight-through estimator)."""
+    kernel = get(source).compute
+
+    def compute(xp, attrs, data):
+        return kernel(xp, attrs, data)
+    compute.__doc__ = doc
+    register(name, infer_shape=same_shape(name), infer_type=same_type(name),
+             gradient=lambda F, attrs, ins, outs, g: [g[0]])(compute)
+
+
+_straight_through("_contrib_round_ste", "round",
+                  "round() forward, with the incoming gradient passed straight through.")
+_straight_through("_contrib_sign_ste", "sign",
+                  "sign() forward, with the incoming gradient passed straight through.")
+
+
+@register("_contrib_gradientmultiplier",
+          params={"scalar": Param("float", 1.0, "Gradient multiplier."),
+                  "is_int": Param("bool", True, "Whether the scalar is an integer.")},
+          infer_shape=same_shape("_contrib_gradientmultiplier"),
+          infer_type=same_type("_contrib_gradientmultiplier"),
+          gradient=lambda F, attrs, ins, outs, g: [g[0] * attrs.scalar])
+def _gradient_multiplier(xp, attrs, data):
+    """A copy of the input whose gradient is multiplied by ``scalar`` (-1 gives
+    a gradient reversal layer)."""
+    return data.copy()
+
+
+@register("_contrib_quadratic",
+          params={"a": Param("float", 0.0, "Coefficient of x**2."),
+                  "b": Param("float", 0.0, "Coefficient of x."),
+                  "c": Param("float", 0.0, "Constant term.")},
+          infer_shape=same_shape("_contrib_quadratic"), infer_type=same_type("_contrib_quadratic"),
+          gradient=lambda F, attrs, ins, outs, g: [g[0] * (ins[0] * (2 * attrs.a) + attrs.b)])
+def _quadratic(xp, attrs, data):
+    """a * x**2 + b * x + c, elementwise (integers are computed in float32)."""
+    x = data if data.dtype.kind == "f" else data.astype("float32")
+    return (x * x * attrs.a + x * attrs.b + attrs.c).astype(data.dtype, copy=False)
+
+
+def _sqrt_last_dim(dtype, shape):
+    # Like MXNet, the divisor takes the data's dtype (1 for int data of width 3).
+    return scalar_as(np.dtype(dtype), math.sqrt(shape[-1]))
+
+
+@register("_contrib_div_sqrt_dim", infer_shape=same_shape("_contrib_div_sqrt_dim"),
+          infer_type=same_type("_contrib_div_sqrt_dim"),
+          gradient=lambda F, attrs, ins, outs, g: [
+              g[0] / float(_sqrt_last_dim(ins[0].dtype, ins[0].shape))])
+def _div_sqrt_dim(xp, attrs, data):
+    """The input divided by the square root of its last dimension (attention scaling)."""
+    if data.ndim == 0:
+        raise MXNetError("div_sqrt_dim: expects an input with at least one dimension")
+    divisor = _sqrt_last_dim(data.dtype, data.shape)
+    if data.dtype.kind in "iub":
+        return int_divide(xp, data, xp.asarray(divisor))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return data / divisor

@@ -82,6 +82,17 @@ CASES = [
          ref=lambda a, scalar: np.array([2, 0, 0, 0, 1], np.int32), id="smooth_l1-int"),
     Case("smooth_l1", [np.array([-3, 5, 100], np.int32)], {"scalar": 0.5},
          ref=lambda a, scalar: np.zeros(3, np.int32), id="smooth_l1-int-sigma-truncated-to-0"),
+    Case("contrib.round_ste", [np.array([-2.5, -1.6, 0.4, 0.5], np.float32)],
+         ref=lambda a: np.array([-3, -2, 0, 1], np.float32)),
+    Case("contrib.sign_ste", [X], ref=np.sign),
+    Case("contrib.gradientmultiplier", [X], {"scalar": -2.0}, ref=lambda a, scalar: a.copy()),
+    Case("contrib.quadratic", [X], {"a": 1.5, "b": -2.0, "c": 0.5},
+         ref=lambda x, a, b, c: a * x * x + b * x + c, grad=True),
+    Case("contrib.quadratic", [np.array([1, 2, -3], np.int32)], {"a": 0.5},
+         ref=lambda x, a: np.array([0, 2, 4], np.int32), id="quadratic-int-computed-in-float"),
+    Case("contrib.div_sqrt_dim", [X], ref=lambda a: a / 2, grad=True),
+    Case("contrib.div_sqrt_dim", [np.array([[-3, 2, 3, 9]], np.int32)],
+         ref=lambda a: np.array([[-1, 1, 1, 4]], np.int32), id="div_sqrt_dim-int-truncates"),
 ]
 
 
@@ -134,6 +145,19 @@ def test_make_loss_gradient_scaling(kwargs, expected):
     x = np.arange(1, 7, dtype=np.float32).reshape(3, 2)
     g = grad_of(lambda v: mx.nd.MakeLoss(v, **kwargs), x, mx.nd.full((3, 2), 9.0))
     np.testing.assert_allclose(g, np.full((3, 2), expected), rtol=1e-6)
+
+
+def test_straight_through_estimators_pass_the_gradient_unchanged():
+    head = mx.nd.array([1, 2, 3])
+    x = np.array([-1.6, 0.2, 2.5], np.float32)
+    np.testing.assert_array_equal(grad_of(mx.nd.contrib.round_ste, x, head), [1, 2, 3])
+    np.testing.assert_array_equal(grad_of(mx.nd.contrib.sign_ste, x, head), [1, 2, 3])
+
+
+def test_gradientmultiplier_scales_the_gradient():
+    g = grad_of(lambda v: mx.nd.contrib.gradientmultiplier(v, scalar=-2), np.ones(2, np.float32),
+                mx.nd.array([1, 3]))
+    np.testing.assert_array_equal(g, [-2, -6])
 
 
 def test_hard_sigmoid_gradient_is_zero_where_it_saturates():
