@@ -286,7 +286,8 @@ _register_scalar(_mod, "_rmod_scalar", ("_RModScalar",),
 _register_scalar(_power, "_power_scalar", ("_PowerScalar",),
                  _g(lambda F, x, y, s, g: g * s * x ** (s - 1)))
 _register_scalar(_power, "_rpower_scalar", ("_RPowerScalar",),
-                 _g(lambda F, x, y, s, g: g * y * (math.log(s) if s > 0 else math.nan)), reverse=True)
+                 _g(lambda F, x, y, s, g: g * y * (math.log(s) if s > 0 else math.nan)),
+                 reverse=True)
 _register_scalar(_maximum, "_maximum_scalar", ("_MaximumScalar",),
                  _g(lambda F, x, y, s, g: g * (x >= s)))
 _register_scalar(_minimum, "_minimum_scalar", ("_MinimumScalar",),

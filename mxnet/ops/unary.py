@@ -227,7 +227,8 @@ def _digamma(xp, x):
         shift -= xp.where(small, 1 / z, 0)
         z = xp.where(small, z + 1, z)
     r = 1 / (z * z)
-    out = xp.log(z) - 0.5 / z - r * (1 / 12 - r * (1 / 120 - r * (1 / 252 - r * (1 / 240 - r / 132))))
+    series = r * (1 / 12 - r * (1 / 120 - r * (1 / 252 - r * (1 / 240 - r / 132))))
+    out = xp.log(z) - 0.5 / z - series
     out += shift
     # Reflection: psi(x) = psi(1 - x) - pi / tan(pi x).
     return xp.where(reflect, out - math.pi / xp.tan(math.pi * x), out)
@@ -258,7 +259,8 @@ _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 _ROWS = [
     # name, aliases, kernel, gradient(F, x, y, g) or None, doc
-    ("negative", (), _negative, lambda F, x, y, g: F.negative(g), "Numerical negative, elementwise."),
+    ("negative", (), _negative, lambda F, x, y, g: F.negative(g),
+     "Numerical negative, elementwise."),
     ("abs", (), _abs, lambda F, x, y, g: g * F.sign(x), "Absolute value, elementwise."),
     ("sign", (), _float_compute(_sign), _zero_rule, "Sign (-1, 0 or 1), elementwise."),
     ("square", (), _float_compute(_square), lambda F, x, y, g: g * x * 2, "Square, elementwise."),
