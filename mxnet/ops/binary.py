@@ -90,6 +90,11 @@ def _same(F, g, x):
 
 
 def _to_shape(F, g, x):
+    # Imperatively the shapes are known and usually equal: skip the reduction.
+    # (Symbols have no ``shape``; they always get the reduce op.)
+    shape = getattr(x, "shape", None)
+    if shape is not None and shape == getattr(g, "shape", None):
+        return g
     return F._internal._reduce_sum_like(g, x)
 
 
@@ -204,7 +209,8 @@ def _sub(xp, a, b):
 
 def _mul(xp, a, b):
     """Multiply arguments elementwise."""
-    return xp.multiply(a, b)
+    with np.errstate(invalid="ignore", over="ignore"):  # 0 * inf is nan, as in MXNet
+        return xp.multiply(a, b)
 
 
 def _maximum(xp, a, b):
