@@ -284,3 +284,11 @@ def test_operators_registered_later_appear_in_mx_nd():
     y.backward()
     assert y.asnumpy().tolist() == [3, 6] and x.grad.asnumpy().tolist() == [3, 3]
     assert mx.nd.op.test_triple is not None
+
+
+def test_contrib_isinf_isnan_isfinite():
+    a = mx.nd.array([1, np.inf, -np.inf, np.nan])
+    assert mx.nd.contrib.isinf(a).asnumpy().tolist() == [0, 1, 1, 0]
+    assert mx.nd.contrib.isnan(a).asnumpy().tolist() == [0, 0, 0, 1]
+    assert mx.nd.contrib.isfinite(a).asnumpy().tolist() == [1, 0, 0, 0]
+    assert mx.nd.contrib.isnan(mx.nd.array([1, 2], dtype="int32")).dtype == np.int32

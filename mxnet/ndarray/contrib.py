@@ -1,4 +1,22 @@
-"""Operator functions of the ``contrib`` namespace, built from the op registry."""
+"""``mx.nd.contrib``: contributed operators (``_contrib_*``) and a few helpers."""
+import numpy as np
+
 from .register import populate
 
-__all__ = populate(globals(), "contrib")
+__all__ = populate(globals(), "contrib") + ["isinf", "isfinite", "isnan"]
+
+
+def isinf(data):
+    """1 where ``data`` is +inf or -inf, else 0 (same dtype as ``data``)."""
+    return data.abs() == np.inf
+
+
+def isfinite(data):
+    """1 where ``data`` is neither inf nor NaN, else 0 (same dtype as ``data``)."""
+    is_data = data == data
+    return (data.abs() != np.inf) * is_data
+
+
+def isnan(data):
+    """1 where ``data`` is NaN, else 0 (same dtype as ``data``)."""
+    return data != data
