@@ -38,11 +38,15 @@ def xp_of(ctx):
 
 
 def _resources(op, ctx):
+    """Keyword resources an op declared: ``rng`` (the device's random
+    generator) and ``is_train`` (training mode, for Dropout and BatchNorm)."""
     res = {}
     for r in op.resources:
         if r == "rng":
             from .. import random as _random
             res["rng"] = _random.generator(ctx)
+        elif r == "is_train":
+            res["is_train"] = _ag._state.training
         else:
             raise MXNetError(f"{op.name}: unknown resource {r!r}")
     return res
@@ -90,6 +94,8 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
         _ag._record(op, attrs, inputs, results)
     if out is not None:
         return out
+    if op.visible_outputs is not None:
+        results = results[:op.visible_outputs(attrs)]
     return results[0] if len(results) == 1 else results
 
 

@@ -28,7 +28,7 @@ def _doc(op, name):
         lines += [f"Alias of ``{op.name}``.", ""]
     lines.append("Parameters")
     lines.append("----------")
-    for inp in op.inputs:
+    for inp in op.inputs + op.aux:
         lines.append(f"{inp} : NDArray{'[]' if op.variadic else ''}")
     for key, p in op.params.items():
         if key == op.variadic:
@@ -46,7 +46,7 @@ def _signature(op):
         params = [_P(op.inputs[0] if op.inputs else "args", _P.VAR_POSITIONAL),
                   _P("kwargs", _P.VAR_KEYWORD)]
         return inspect.Signature(params)
-    params = [_P(n, _P.POSITIONAL_OR_KEYWORD, default=None) for n in op.inputs]
+    params = [_P(n, _P.POSITIONAL_OR_KEYWORD, default=None) for n in op.inputs + op.aux]
     params += [_P(k, _P.POSITIONAL_OR_KEYWORD, default=_Null) for k in op.params]
     params += [_P("out", _P.POSITIONAL_OR_KEYWORD, default=None),
                _P("name", _P.POSITIONAL_OR_KEYWORD, default=None),
@@ -56,7 +56,7 @@ def _signature(op):
 
 def make_function(op, name):
     """The ``mx.nd`` function for ``op`` under ``name``."""
-    input_names = op.inputs
+    input_names = op.inputs + op.aux
     param_names = tuple(op.params)
     n_inputs = len(input_names)
     variadic = op.variadic

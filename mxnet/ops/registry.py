@@ -6,13 +6,17 @@ default kernel (written against an array module ``xp``: NumPy or CuPy),
 the gradient rule and hints. Front ends (``mx.nd``, later ``mx.sym``) and
 graph passes are derived from it; nothing else declares an operator.
 
-Kernel contract: ``compute(xp, attrs, *inputs, **resources)`` returns the
-output array, or a tuple of them for several outputs, with the dtype and
-shape ``infer_type``/``infer_shape`` promise; outputs never alias inputs.
-Resources (``rng``) are passed only to ops that declare them. Inputs whose
-positions are listed in ``mutate_inputs`` (optimizer states, BatchNorm's
-moving statistics) may be updated in place by the kernel; the engine treats
-them as written.
+Kernel contract: ``compute(xp, attrs, *inputs, **resources)`` receives the
+data inputs followed by the aux states (``aux``, e.g. BatchNorm's moving
+statistics) and returns the output array, or a tuple of them for several
+outputs, with the dtype and shape ``infer_type``/``infer_shape`` promise;
+outputs never alias inputs. Resources (``rng``: the device's random
+generator, ``is_train``: training mode) are passed only to ops that declare
+them. Inputs whose positions are listed in ``mutate_inputs`` (optimizer
+states, moving statistics) may be updated in place by the kernel; the engine
+treats them as written. ``visible_outputs(attrs)``, when given, is how many
+leading outputs a front-end call returns (BatchNorm computes three, shows one);
+autograd and graphs see all of them.
 
 Gradient contract: ``gradient(F, attrs, inputs, outputs, out_grads)``
 returns one gradient (or ``None``) per input, computed with the operators of
@@ -44,7 +48,7 @@ class OpDef:
     """The declaration of one operator (see module docstring)."""
 
     def __init__(self, name, compute, *, aliases=(), params=None, inputs=("data",),
-                 aux=(), variadic=None, num_outputs=1, output_names=None,
+                 aux=(), variadic=None, num_outputs=1, visible_outputs=None, output_names=None,
                  infer_shape=None, infer_type=None, gradient=None, inplace=(),
                  resources=(), mutate_inputs=(), doc="", fluent=None):
         self.name = name
@@ -55,6 +59,7 @@ class OpDef:
         self.aux = tuple(aux)
         self.variadic = variadic
         self._num_outputs = num_outputs
+        self.visible_outputs = visible_outputs
         self._output_names = output_names
         self.infer_shape = infer_shape
         self.infer_type = infer_type
