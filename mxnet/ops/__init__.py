@@ -3,5 +3,7 @@ from . import registry
 # Importing a family file registers its operators.
 from . import (binary, elemwise_misc, getitem, indexing, init, linalg,  # noqa: F401
                random, reduce, shape, slicing, sort, unary)
+from . import (nn_activation, nn_conv, nn_dense, nn_detection, nn_loss,  # noqa: F401
+               nn_norm, nn_pool, nn_rnn, nn_spatial)
 
 __all__ = ["registry"]

@@ -1,0 +1,1 @@
+"""Neural-network operators: activation (declarations added by its owner)."""

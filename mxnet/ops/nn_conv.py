@@ -1,0 +1,1 @@
+"""Neural-network operators: conv (declarations added by its owner)."""

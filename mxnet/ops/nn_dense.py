@@ -1,0 +1,1 @@
+"""Neural-network operators: dense (declarations added by its owner)."""

@@ -1,0 +1,1 @@
+"""Neural-network operators: detection (declarations added by its owner)."""

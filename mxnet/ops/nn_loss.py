@@ -1,0 +1,1 @@
+"""Neural-network operators: loss (declarations added by its owner)."""

@@ -1,0 +1,1 @@
+"""Neural-network operators: norm (declarations added by its owner)."""

@@ -1,0 +1,1 @@
+"""Neural-network operators: pool (declarations added by its owner)."""

@@ -1,0 +1,1 @@
+"""Neural-network operators: rnn (declarations added by its owner)."""

@@ -1,0 +1,1 @@
+"""Neural-network operators: spatial (declarations added by its owner)."""
