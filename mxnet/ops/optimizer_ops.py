@@ -73,7 +73,7 @@ def check_float(op, dtype):
         raise MXNetError(f"{op}: expects floating point arrays (float16, float32, float64), got {dtype}")
 
 
-def elementwise_rules(op, layout, out_kind="w"):
+def elementwise_rules(op, names, layout, out_kind="w"):
     """Shape and type rules from a per-input layout string.
 
     ``w``: weight shape and dtype; ``f``: weight shape, float32 (states of
@@ -93,8 +93,8 @@ def elementwise_rules(op, layout, out_kind="w"):
         for i, (s, k) in enumerate(zip(shapes, layout)):
             want = expect[k]
             if s is not None and tuple(s) != want:
-                raise MXNetError(f"{op}: input {i} must have shape {want} (weight shape {known}), "
-                                 f"got {tuple(s)}")
+                raise MXNetError(f"{op}: input '{names[i]}' must have shape {want} (weight shape "
+                                 f"{known}), got {tuple(s)}")
             out.append(want)
         return out, [known]
 
@@ -107,7 +107,7 @@ def elementwise_rules(op, layout, out_kind="w"):
         for i, (t, k) in enumerate(zip(types, layout)):
             want = "float32" if k in "fS" else wt
             if t is not None and want is not None and t != want:
-                raise MXNetError(f"{op}: input {i} must have dtype {want}, got {t}")
+                raise MXNetError(f"{op}: input '{names[i]}' must have dtype {want}, got {t}")
             out.append(want)
         return out, [wt if out_kind == "w" else "float32"]
     return infer_shape, infer_type
@@ -115,7 +115,7 @@ def elementwise_rules(op, layout, out_kind="w"):
 
 def update_op(name, inputs, layout, params, mutate, doc, aliases=(), out_kind="w"):
     """Register an update kernel; the kernel first gets checked inputs."""
-    infer_shape, infer_type = elementwise_rules(name, layout, out_kind)
+    infer_shape, infer_type = elementwise_rules(name, inputs, layout, out_kind)
 
     def wrap(kernel):
         def compute(xp, attrs, *arrays):
