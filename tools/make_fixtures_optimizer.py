@@ -144,15 +144,17 @@ def cases():
                          clip_grad=1.0), step_param="t"))
     c.append(single("ftml_update", ["zero", "zero", "zero"], dict(lr=0.1, clip_grad=0.0),
                     step_param="t", id="ftml_update-clip-zero"))
-    c.append(single("lamb_update_phase1", ["normal", "pos"], dict(wd=0.1, rescale_grad=0.5, clip_gradient=1.0),
+    lamb1 = dict(wd=0.1, rescale_grad=0.5, clip_gradient=1.0)
+    c.append(single("lamb_update_phase1", ["normal", "pos"], lamb1,
                     step_param="t", out="none"))
     c.append(single("lamb_update_phase1", ["normal", "pos"],
                     dict(wd=0.0, bias_correction=False, clip_gradient=0.0, epsilon=1e-3),
                     step_param="t", out="none", id="lamb_update_phase1-no-bias-correction"))
-    c.append(single("mp_lamb_update_phase1", ["normal", "pos"], dict(wd=0.1, rescale_grad=0.5, clip_gradient=1.0),
+    c.append(single("mp_lamb_update_phase1", ["normal", "pos"], lamb1,
                     fp16=True, mp_states=["weight32"], step_param="t", out="none"))
     r = np.array([1.5], np.float32)
-    for lb, ub, r1, tag in ((-1.0, -1.0, r, ""), (2.0, -1.0, r, "-lower-bound"), (-1.0, 1.0, r, "-upper-bound"),
+    for lb, ub, r1, tag in ((-1.0, -1.0, r, ""), (2.0, -1.0, r, "-lower-bound"),
+                            (-1.0, 1.0, r, "-upper-bound"),
                             (-1.0, -1.0, np.zeros(1, np.float32), "-zero-norm")):
         c.append(single("lamb_update_phase2", [], dict(lr=0.1, lower_bound=lb, upper_bound=ub),
                         extra=[r1, np.array([2.5], np.float32)], id="lamb_update_phase2" + tag))
@@ -199,7 +201,8 @@ def cases():
                    fp16=True, step_param="step_count"))
     lars = [np.array(x, np.float32) for x in ([0.1, 0.2, 0.3, 0.4], [4.0, 9.0, 0.0, 1.0],
                                                [1.0, 4.0, 1.0, 0.0], [0.1, 0.0, 0.1, 0.1])]
-    c.append(dict(id="multi_lars", op="multi_lars", arrays=lars, kwargs=dict(eta=0.5, eps=1e-3, rescale_grad=2.0),
+    c.append(dict(id="multi_lars", op="multi_lars", arrays=lars,
+                  kwargs=dict(eta=0.5, eps=1e-3, rescale_grad=2.0),
                   step_param=None, out="none", fresh=[], grad_kind=None))
     return c
 

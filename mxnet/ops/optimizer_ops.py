@@ -375,7 +375,8 @@ def _ftrl_update(xp, attrs, weight, grad, z, n):
 
 
 @update_op("ftml_update", ("weight", "grad", "d", "v", "z"), "wwwww",
-           {**LR, "beta1": P("float", 0.6, "Decay rate of z."), "beta2": P("float", 0.999, "Decay rate of v."),
+           {**LR, "beta1": P("float", 0.6, "Decay rate of z."),
+            "beta2": P("float", 0.999, "Decay rate of v."),
             "epsilon": P("float", 1e-8, "Added to the denominator."),
             "t": P("int", doc="Number of the update (from 1)."), **WD, **RESCALE,
             "clip_grad": P("float", -1.0, "Bound for the rescaled gradient; negative disables.")},
