@@ -113,7 +113,7 @@ def elementwise_rules(op, names, layout, out_kind="w"):
     return infer_shape, infer_type
 
 
-def update_op(name, inputs, layout, params, mutate, doc, aliases=(), out_kind="w"):
+def update_op(name, inputs, layout, params, mutate, doc, out_kind="w"):
     """Register an update kernel; the kernel first gets checked inputs."""
     infer_shape, infer_type = elementwise_rules(name, inputs, layout, out_kind)
 
@@ -123,7 +123,7 @@ def update_op(name, inputs, layout, params, mutate, doc, aliases=(), out_kind="w
             infer_type(attrs, [a.dtype.name for a in arrays])
             return kernel(xp, attrs, *arrays)
         compute.__doc__ = doc
-        return register(name, aliases=aliases, inputs=inputs, params=params,
+        return register(name, inputs=inputs, params=params,
                         mutate_inputs=mutate, infer_shape=infer_shape, infer_type=infer_type,
                         doc=doc)(compute)
     return wrap
@@ -144,14 +144,13 @@ def sgd_mom_step(xp, attrs, w, grad, mom):
 _SGD = {**LR, **WD, **RESCALE, **CLIP, **LAZY}
 
 
-@update_op("sgd_update", ("weight", "grad"), "ww", _SGD, (), aliases=("_sparse_sgd_update",),
+@update_op("sgd_update", ("weight", "grad"), "ww", _SGD, (),
            doc="SGD step: weight = (1 - lr*wd)*weight - lr*clip(rescale_grad*grad).")
 def _sgd_update(xp, attrs, weight, grad):
     return new_weight(sgd_step(xp, attrs, up(xp, weight), grad), weight.dtype)
 
 
 @update_op("sgd_mom_update", ("weight", "grad", "mom"), "www", {**_SGD, **MOMENTUM}, (2,),
-           aliases=("_sparse_sgd_mom_update",),
            doc="SGD with momentum: mom = momentum*mom - lr*(wd*weight + clip(rescale_grad*grad)); "
                "weight += mom. ``mom`` is updated in place.")
 def _sgd_mom_update(xp, attrs, weight, grad, mom):
@@ -264,7 +263,7 @@ def moments(xp, attrs, g, mean, var, half_rates=False):
 
 @update_op("adam_update", ("weight", "grad", "mean", "var"), "wwww",
            {**LR, **_BETAS, "epsilon": P("float", 1e-8, "Added to the denominator."),
-            **WD, **RESCALE, **CLIP, **LAZY}, (2, 3), aliases=("_sparse_adam_update",),
+            **WD, **RESCALE, **CLIP, **LAZY}, (2, 3),
            doc="Adam: g = clip(rescale_grad*grad + wd*weight); mean and var (updated in place) "
                "are moving averages of g and g**2; weight -= lr*mean/(sqrt(var) + epsilon). "
                "No bias correction: the Adam optimizer folds it into lr.")
@@ -358,7 +357,7 @@ def _rmspropalex_update(xp, attrs, weight, grad, n, g_avg, delta):
 @update_op("ftrl_update", ("weight", "grad", "z", "n"), "wwww",
            {**LR, "lamda1": P("float", 0.01, "L1 regularization strength."),
             "beta": P("float", 1.0, "Per-coordinate learning rate offset."), **WD, **RESCALE, **CLIP},
-           (2, 3), aliases=("_sparse_ftrl_update",),
+           (2, 3),
            doc="FTRL-Proximal: g = clip(rescale_grad*grad); z += g - (sqrt(n + g**2) - sqrt(n))*weight/lr; "
                "n += g**2 (both in place); weight = (sign(z)*lamda1 - z)/((beta + sqrt(n))/lr + wd) "
                "where |z| > lamda1, else 0.")
