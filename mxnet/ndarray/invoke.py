@@ -177,6 +177,7 @@ def _push(op, attrs, inputs, ctx, outs, eng):
         res = op.compute(xp, attrs, *[x._data for x in inputs], **resources)
         _write_outputs(op, outs, res if type(res) is tuple else (res,))
 
-    writes = [o._var for o in outs] + [inputs[i]._var for i in op.mutate_inputs]
+    writes = [o._var for o in outs] + [inputs[i]._var
+                                       for i in op.mutate_inputs(attrs, len(inputs))]
     eng.push(run, ctx, [x._var for x in inputs], writes, op.name)
     return outs

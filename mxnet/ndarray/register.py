@@ -60,12 +60,16 @@ def make_function(op, name):
     param_names = tuple(op.params)
     n_inputs = len(input_names)
     variadic = op.variadic
+    # The input count (num_args) is filled in from the call unless the op gives
+    # it a default (the multi-tensor optimizer ops count weights, not arrays).
+    count_required = variadic is not None and op.params[variadic].required
 
     if variadic is not None:
         def fn(*data, out=None, name=None, **kwargs):
             if len(data) == 1 and isinstance(data[0], (list, tuple)):
                 data = data[0]
-            kwargs.setdefault(variadic, len(data))
+            if count_required:
+                kwargs.setdefault(variadic, len(data))
             return invoke(op, list(data), kwargs, out)
     else:
         def fn(*args, out=None, name=None, **kwargs):

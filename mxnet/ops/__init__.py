@@ -5,5 +5,6 @@ from . import (binary, elemwise_misc, getitem, indexing, init, linalg,  # noqa: 
                random, reduce, shape, slicing, sort, unary)
 from . import (nn_activation, nn_conv, nn_dense, nn_detection, nn_loss,  # noqa: F401
                nn_norm, nn_pool, nn_rnn, nn_spatial)
+from . import optimizer_ops, optimizer_multi  # noqa: F401
 
 __all__ = ["registry"]

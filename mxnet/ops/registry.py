@@ -13,8 +13,9 @@ outputs, with the dtype and shape ``infer_type``/``infer_shape`` promise;
 outputs never alias inputs. Resources (``rng``: the device's random
 generator, ``is_train``: training mode) are passed only to ops that declare
 them. Inputs whose positions are listed in ``mutate_inputs`` (optimizer
-states, moving statistics) may be updated in place by the kernel; the engine
-treats them as written. ``visible_outputs(attrs)``, when given, is how many
+states, moving statistics; a tuple, or a function ``(attrs, n_inputs) ->
+positions``) may be updated in place by the kernel; the engine treats them as
+written. ``visible_outputs(attrs)``, when given, is how many
 leading outputs a front-end call returns (BatchNorm computes three, shows one);
 autograd and graphs see all of them.
 
@@ -66,7 +67,7 @@ class OpDef:
         self.gradient = gradient
         self.inplace = tuple(inplace)
         self.resources = tuple(resources)
-        self.mutate_inputs = tuple(mutate_inputs)
+        self._mutate_inputs = mutate_inputs
         self.doc = doc or (compute.__doc__ or "").strip()
         self.fluent = fluent
         self._cache = {}
@@ -79,6 +80,11 @@ class OpDef:
     def num_outputs(self, attrs):
         n = self._num_outputs
         return n(attrs) if callable(n) else n
+
+    def mutate_inputs(self, attrs, n_inputs):
+        """Positions of the inputs the kernel updates in place for a call."""
+        m = self._mutate_inputs
+        return tuple(m(attrs, n_inputs) if callable(m) else m)
 
     def output_names(self, attrs):
         names = self._output_names

@@ -69,7 +69,7 @@ def check_inference(fn, inputs, kwargs, outs):
     """infer_shape / infer_type of the op agree with the computed outputs."""
     op = fn.op
     call = {k: v for k, v in kwargs.items() if k not in ("ctx",)}
-    if op.variadic is not None:
+    if op.variadic is not None and op.params[op.variadic].required:
         call.setdefault(op.variadic, len(inputs))
     attrs = op.parse(call)
     inferred = infer_outputs(op, attrs, inputs)
