@@ -353,6 +353,17 @@ def test_sparse_namespace_has_the_sparse_aliases():
     np.testing.assert_array_equal(sp.abs(dense(-A)).asnumpy(), A)
 
 
+def test_gradient_flows_through_a_sparse_dot_to_a_dense_weight():
+    csr = sp.cast_storage(dense(A), "csr")
+    w = mx.nd.ones((3, 2))
+    w.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.dot(csr, w)
+        loss = (y * y).sum()
+    loss.backward()
+    np.testing.assert_allclose(w.grad.asnumpy(), A.T @ (2 * A @ np.ones((3, 2))))
+
+
 # -- files ----------------------------------------------------------------------------
 def test_sparse_items_round_trip_through_the_file_format():
     from mxnet.ndarray.serialization import dumps, loads

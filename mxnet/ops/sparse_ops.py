@@ -16,6 +16,8 @@ inputs on the operators registered here run their ``compute`` like any op.
 ``_sparse_X`` names are MXNet's aliases of operator ``X`` for sparse
 front ends; each becomes a copy of ``X``'s declaration under that name.
 """
+import copy
+
 import numpy as np
 
 from ..base import MXNetError
@@ -87,14 +89,22 @@ def register_aliases():
         base = registry.find(name)
         if base is None or registry.find(alias) is not None:
             continue
-        registry.add(registry.OpDef(
-            alias, base.compute, params=base.params, inputs=base.inputs, aux=base.aux,
-            variadic=base.variadic, num_outputs=base._num_outputs,
-            output_names=base._output_names, infer_shape=base.infer_shape,
-            infer_type=base.infer_type, gradient=base.gradient, inplace=base.inplace,
-            resources=base.resources, mutate_inputs=base.mutate_inputs,
-            doc=base.doc))
+        op = copy.copy(base)  # same declaration under MXNet's sparse name
+        op.name, op.aliases, op._cache = alias, (), {}
+        registry.add(op)
         BASE_NAME[alias] = base.name
+
+
+def _sparse_output_from_dense():
+    """Mark the ops whose output can be sparse even for dense inputs, so invoke
+    sends such calls to the sparse dispatcher (``OpDef.sparse_output``)."""
+    rules = {"cast_storage": lambda attrs: attrs.stype != "default",
+             "dot": lambda attrs: attrs.forward_stype in ("row_sparse", "csr")}
+    for name, predicate in rules.items():
+        for alias in (name, "_sparse_" + name):
+            op = registry.find(alias)
+            if op is not None:
+                op.sparse_output = predicate
 
 
 # -- conversions between dense and compressed storage -----------------------------
@@ -563,3 +573,4 @@ RULES.update({name: _broadcast_rule(name) for name in (
 
 
 register_aliases()
+_sparse_output_from_dense()
