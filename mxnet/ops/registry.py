@@ -51,7 +51,7 @@ class OpDef:
     def __init__(self, name, compute, *, aliases=(), params=None, inputs=("data",),
                  aux=(), variadic=None, num_outputs=1, visible_outputs=None, output_names=None,
                  infer_shape=None, infer_type=None, gradient=None, inplace=(),
-                 resources=(), mutate_inputs=(), doc="", fluent=None):
+                 resources=(), mutate_inputs=(), active_inputs=None, doc=""):
         self.name = name
         self.compute = compute
         self.aliases = tuple(aliases)
@@ -69,7 +69,7 @@ class OpDef:
         self.resources = tuple(resources)
         self._mutate_inputs = mutate_inputs
         self.doc = doc or (compute.__doc__ or "").strip()
-        self.fluent = fluent
+        self.active_inputs = active_inputs
         self._cache = {}
         if variadic is not None and variadic not in self.params:
             self.params[variadic] = Param("int", doc="Number of inputs.")
@@ -137,11 +137,21 @@ class OpDef:
         return attrs
 
     def input_names(self, attrs):
-        """Names of the data inputs then aux states for a call with ``attrs``."""
+        """Names of the data inputs then aux states for a call with ``attrs``.
+
+        Inputs an op takes only under some parameters (``bias`` unless
+        ``no_bias``; others via ``active_inputs(attrs)``) are left out when
+        absent, as MXNet's ``list_arguments`` does."""
         if self.variadic is not None:
             base = self.inputs[0] if self.inputs else "arg"
             return [f"{base}{i}" for i in range(attrs[self.variadic])] + list(self.aux)
-        return list(self.inputs) + list(self.aux)
+        if self.active_inputs is not None:
+            names = list(self.active_inputs(attrs))
+        elif attrs.get("no_bias"):
+            names = [n for n in self.inputs if n != "bias"]
+        else:
+            names = list(self.inputs)
+        return names + list(self.aux)
 
 
 def register(name, **spec):

@@ -51,8 +51,7 @@ def _grad_reshape_like_input(F, attrs, ins, outs, g):
                   "target_shape": Param("shape", ()), "keep_highest": Param("bool", False)},
           infer_shape=lambda attrs, s: (s, [None if s[0] is None
                                             else _reshape_target(attrs, s[0])]),
-          infer_type=same_type("Reshape"), gradient=_grad_reshape_like_input,
-          fluent="reshape")
+          infer_type=same_type("Reshape"), gradient=_grad_reshape_like_input)
 def _reshape(xp, attrs, data):
     """Reshape to `shape`, with MXNet's special codes 0, -1, -2, -3, -4."""
     return data.reshape(_reshape_target(attrs, data.shape)).copy()
