@@ -365,6 +365,13 @@ def test_gradient_flows_through_a_sparse_dot_to_a_dense_weight():
 
 
 # -- files ----------------------------------------------------------------------------
+def test_sparse_arrays_pickle_with_their_storage():
+    import pickle
+    csr = pickle.loads(pickle.dumps(sp.cast_storage(dense(A), "csr")))
+    assert csr.stype == "csr" and csr.indptr.asnumpy().tolist() == [0, 1, 3, 3, 5]
+    np.testing.assert_array_equal(csr.asnumpy(), A)
+
+
 def test_sparse_items_round_trip_through_the_file_format():
     from mxnet.ndarray.serialization import dumps, loads
     rsp = sp.row_sparse_array(([[1, 2]], [1]), shape=(3, 2))

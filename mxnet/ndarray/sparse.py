@@ -94,6 +94,9 @@ class BaseSparseNDArray(NDArray):
     def reshape(self, *shape, **kwargs):
         raise NotSupportedForSparseNDArray(self.reshape, None, *shape)
 
+    def __reduce__(self):
+        return (_from_item, (_to_item(self), self._ctx))
+
     def detach(self):
         out = _make(type(self), self._data, self._aux, self._shape, self._ctx)
         out._var = self._var
