@@ -48,6 +48,24 @@ def _best_ratio(parallel, serial, attempts=6, good=0.8):
     return best
 
 
+def _require_two_free_cores(work, good):
+    """Skip when two plain threads cannot overlap right now: the cores are
+    taken by other processes, so no engine could show parallel speed-up."""
+    def threads():
+        ts = [threading.Thread(target=work) for _ in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+    def serial():
+        work()
+        work()
+    ratio = _best_ratio(threads, serial, attempts=3, good=good)
+    if ratio >= good:
+        pytest.skip(f"machine busy: two plain threads reach only {ratio:.2f} of serial time")
+
+
 def test_work_on_two_cpu_devices_runs_at_the_same_time():
     """Each op waits until the other has started: this finishes only if they run concurrently."""
     eng = ThreadedEngine(per_device=True)
@@ -69,6 +87,7 @@ def test_independent_work_on_two_cpu_devices_overlaps():
         eng.push(work, mx.cpu(0), [], [Var()])
         eng.push(work, mx.cpu(1), [], [Var()])
         eng.wait_all()
+    _require_two_free_cores(work, 0.8)
     ratio = _best_ratio(both, serial)
     assert ratio < 0.8, f"two devices took {ratio:.2f} of the serial time"
 
@@ -98,6 +117,7 @@ def test_large_ndarray_ops_on_two_devices_run_in_parallel(per_device_engine):
         ys = [chain(x) for x in xs]
         for y in ys:
             y.wait_to_read()
+    _require_two_free_cores(_busy(), 0.85)
     ratio = _best_ratio(parallel, serial, good=0.85)
     assert ratio < 0.85, f"parallel/serial time ratio {ratio:.2f}"
 

@@ -26,10 +26,6 @@ SWAPPED_IN_MXNET = {("sparse.subtract", 3.0), ("sparse.divide", 3.0)}
 
 
 STYPES = {"d": "default", "r": "row_sparse", "c": "csr"}
-# Whether invoke sends ops that can make sparse outputs from dense inputs
-# (cast_storage, dot with forward_stype) to the sparse dispatcher.
-ROUTED = hasattr(mx.nd, "cast_storage") and \
-    mx.nd.cast_storage(mx.nd.ones((1, 1)), stype="csr").stype == "csr"
 
 
 def dense(a, dtype=np.float32):
@@ -80,8 +76,6 @@ CASES = [c for c in FIXTURE["cases"]
 def test_storage_inference_and_values_match_mxnet(case, caplog):
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in case["kwargs"].items()}
     args = [build(x) for x in case["inputs"]]
-    if not ROUTED and all(getattr(x, "stype", "default") == "default" for x in args):
-        pytest.skip("invoke does not route dense inputs to the sparse dispatcher yet")
     sp._logged.clear()
     with caplog.at_level(logging.WARNING, logger="mxnet.ndarray.sparse"):
         if "error" in case:

@@ -4,7 +4,7 @@ Every registered operator is a function here (built from its declaration in
 ``mxnet.ops``), next to creation functions, arithmetic helpers and file I/O.
 """
 from .ndarray import NDArray, array
-from . import op, _internal, contrib, linalg, image, random
+from . import op, _internal, contrib, linalg, image, random, sparse
 from .op import *  # noqa: F401,F403  (every public operator function)
 from .register import populate as _populate
 from .arithmetic import (add, subtract, multiply, divide, true_divide, modulo, power,

@@ -40,7 +40,8 @@ def save(fname, data):
 
 def _host_item(arr):
     if arr.stype != "default":
-        raise MXNetError(f"save: storage type {arr.stype!r} cannot be saved yet")
+        from .sparse import _to_item
+        return _to_item(arr)
     return arr.asnumpy()
 
 
@@ -68,6 +69,6 @@ def load_frombuffer(buf):
 
 def _to_ndarray(item, ctx):
     if isinstance(item, tuple):
-        raise MXNetError(f"load: the file holds a {item[0]} array; sparse NDArrays are not "
-                         "supported by this version yet")
+        from .sparse import _from_item
+        return _from_item(item, ctx)
     return _from_host(item, ctx)

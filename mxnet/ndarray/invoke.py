@@ -59,6 +59,8 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     the results are written into the given array(s), which are returned.
     """
     attrs = op.parse(kwargs) if kwargs else op.default_attrs()
+    if op.sparse_output is not None and op.sparse_output(attrs):
+        return _invoke_other_storage(op, attrs, inputs, out)
     idle = True
     size = 0
     if inputs:
@@ -83,6 +85,8 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     else:
         outs = list(out) if isinstance(out, (list, tuple)) else [out]
         for o in outs:
+            if type(o) is not _NDArray:
+                return _invoke_other_storage(op, attrs, inputs, out)
             if o._var.pending:
                 idle = False
     eng = _engine._engine

@@ -168,6 +168,9 @@ class NDArray:
             if other.shape != self.shape:
                 raise MXNetError(f"copyto: shape mismatch, source {self.shape} vs "
                                  f"target {other.shape}")
+            if other._stype != "default":
+                from .sparse import assign
+                return assign(other, self)
             target = other
         elif isinstance(other, Context):
             target = _new(_empty_on(other, self.shape, self._data.dtype), other)

@@ -70,6 +70,9 @@ class OpDef:
         self._mutate_inputs = mutate_inputs
         self.doc = doc or (compute.__doc__ or "").strip()
         self.active_inputs = active_inputs
+        # attrs -> bool: the call may give sparse output from dense inputs (set by
+        # sparse_ops for cast_storage and dot's forward_stype).
+        self.sparse_output = None
         self._cache = {}
         if variadic is not None and variadic not in self.params:
             self.params[variadic] = Param("int", doc="Number of inputs.")
