@@ -10,3 +10,7 @@ from . import base, context, engine, ops
 from . import ndarray
 from . import ndarray as nd
 from . import autograd, random, runtime, test_utils
+from . import symbol
+from . import symbol as sym
+from .symbol import AttrScope
+from .symbol import naming as name

@@ -1,0 +1,1 @@
+"""Graph passes over symbol graphs, one file each: inference, gradient, planning."""

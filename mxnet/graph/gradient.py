@@ -1,0 +1,73 @@
+"""The gradient pass: the backward graph of a symbol graph, from the same
+gradient rules autograd uses.
+
+Walking the forward nodes from outputs to inputs, each op's rule is called
+with ``F`` = a ``TraceFrontEnd`` and traced values carrying the inferred
+shapes, so the rule's operator calls become backward nodes. Gradients
+reaching one entry from several consumers are summed.
+"""
+from ..base import MXNetError
+from ..symbol.symbol import topo_order
+from .trace import TraceFrontEnd, TraceValue
+
+
+def build_backward(outputs, shapes, dtypes, wrt, head_dtypes=None):
+    """Trace the backward graph of forward ``outputs``.
+
+    ``shapes``/``dtypes`` map ``(id(node), index)`` to the inferred shape
+    and dtype name of every forward entry; ``wrt`` lists the entries to
+    differentiate with respect to. Returns ``(front, heads, grads)``: the
+    front end holding the new nodes in order, one head-gradient variable
+    value per output (fed at run time), and one gradient value (or None)
+    per ``wrt`` entry."""
+    front = TraceFrontEnd()
+
+    def value(entry):
+        key = (id(entry[0]), entry[1])
+        return TraceValue(entry, shapes[key], dtypes[key], front)
+
+    from ..symbol.symbol import Node
+    heads = []
+    grads = {}
+    for i, entry in enumerate(outputs):
+        key = (id(entry[0]), entry[1])
+        head_node = Node(None, f"_head_grad{i}")
+        head = TraceValue((head_node, 0), shapes[key], dtypes[key], front)
+        heads.append(head)
+        _accumulate(grads, key, head)
+    needed = _depends_on(outputs, wrt)
+    for node in reversed(topo_order(outputs)):
+        if node.op is None or id(node) not in needed:
+            continue
+        n_out = node.num_outputs()
+        out_grads = [grads.pop((id(node), i), None) for i in range(n_out)]
+        if all(g is None for g in out_grads):
+            continue
+        outs = [value((node, i)) for i in range(n_out)]
+        out_grads = [front.zeros_like(y) if g is None else g for g, y in zip(out_grads, outs)]
+        if node.op.gradient is None:
+            raise MXNetError(f"gradient: operator {node.op.name} (node {node.name}) has no "
+                             "gradient rule")
+        ins = [value(e) for e in node.inputs]
+        in_grads = node.op.gradient(front, node.params(), ins, outs, out_grads)
+        if len(in_grads) != len(ins):
+            raise MXNetError(f"{node.op.name}: gradient rule returned {len(in_grads)} "
+                             f"gradients for {len(ins)} inputs")
+        for entry, g in zip(node.inputs, in_grads):
+            if g is not None and id(entry[0]) in needed:
+                _accumulate(grads, (id(entry[0]), entry[1]), g)
+    return front, heads, [grads.get((id(n), i)) for n, i in wrt]
+
+
+def _accumulate(grads, key, g):
+    prev = grads.get(key)
+    grads[key] = g if prev is None else prev + g
+
+
+def _depends_on(outputs, wrt):
+    """Ids of the nodes on some path from a ``wrt`` entry to an output."""
+    targets = {id(n) for n, _ in wrt}
+    reaches = {}
+    for node in topo_order(outputs):
+        reaches[id(node)] = id(node) in targets or any(reaches[id(src)] for src, _ in node.inputs)
+    return {k for k, v in reaches.items() if v}

@@ -1,0 +1,105 @@
+"""Compile a graph into a flat list of kernel calls over numbered buffers.
+
+``compile_steps`` keeps only the nodes the wanted entries need (dead-node
+elimination), numbers every entry (a slot), and computes liveness: each step
+lists the slots whose last reader it is, so the runner drops intermediate
+arrays as soon as nothing needs them. That bounds peak memory by what is
+live at once instead of everything computed.
+"""
+import numpy as np
+
+
+class Step:
+    """One kernel call: op, parsed attrs, input slots, output slots, slots to free after."""
+    __slots__ = ("op", "attrs", "ins", "outs", "free", "name", "rng", "is_train")
+
+    def __init__(self, node, ins, outs):
+        self.op = node.op
+        self.attrs = node.params()
+        self.ins = ins
+        self.outs = outs
+        self.free = ()
+        self.name = node.name
+        self.rng = "rng" in node.op.resources
+        self.is_train = "is_train" in node.op.resources
+
+
+def needed_nodes(nodes, wanted):
+    """The nodes (from topologically ordered ``nodes``) that ``wanted`` entries need."""
+    need = {id(n) for n, _ in wanted}
+    for node in reversed(nodes):
+        if id(node) in need:
+            for src, _ in node.inputs:
+                need.add(id(src))
+    return [n for n in nodes if id(n) in need]
+
+
+def compile_steps(nodes, slot_of, wanted):
+    """Steps for the op nodes of ``nodes`` (topologically ordered) needed by
+    ``wanted``; ``slot_of`` maps entry keys to slot numbers (extended here)."""
+    steps = []
+    for node in needed_nodes(nodes, wanted):
+        if node.op is None:
+            continue
+        ins = [slot_of[(id(src), i)] for src, i in node.inputs]
+        outs = [slot_of.setdefault((id(node), i), len(slot_of))
+                for i in range(node.num_outputs())]
+        steps.append(Step(node, ins, outs))
+    return steps
+
+
+def assign_frees(steps, pinned, keep_after=()):
+    """Set each step's ``free`` list from liveness; slots in ``keep_after``
+    (read by a later phase) survive this list of steps."""
+    last = {}
+    for i, step in enumerate(steps):
+        for s in step.ins:
+            last[s] = i
+        for s in step.outs:
+            last.setdefault(s, i)  # written but never read: free right away
+    keep = set(pinned) | set(keep_after)
+    frees = [[] for _ in steps]
+    for slot, i in last.items():
+        if slot not in keep:
+            frees[i].append(slot)
+    for step, f in zip(steps, frees):
+        step.free = tuple(f)
+
+
+def run_steps(steps, slots, xp, is_train, rng):
+    """Execute ``steps`` over the list ``slots`` in place."""
+    for step in steps:
+        args = [slots[i] for i in step.ins]
+        if step.rng or step.is_train:
+            extra = {}
+            if step.rng:
+                extra["rng"] = rng()
+            if step.is_train:
+                extra["is_train"] = is_train
+            res = step.op.compute(xp, step.attrs, *args, **extra)
+        else:
+            res = step.op.compute(xp, step.attrs, *args)
+        if type(res) is not tuple:
+            res = (res,)
+        for s, r in zip(step.outs, res):
+            slots[s] = r if isinstance(r, np.ndarray) or xp is not np else np.asarray(r)
+        for s in step.free:
+            slots[s] = None
+
+
+def peak_bytes(steps, slot_bytes, initial):
+    """Largest total size of live slots while running ``steps`` (``initial``
+    slots are live from the start)."""
+    live = set(initial)
+    peak = current = sum(slot_bytes.get(s, 0) for s in live)
+    for step in steps:
+        for s in step.outs:
+            if s not in live:
+                live.add(s)
+                current += slot_bytes.get(s, 0)
+        peak = max(peak, current)
+        for s in step.free:
+            if s in live:
+                live.discard(s)
+                current -= slot_bytes.get(s, 0)
+    return peak

@@ -1,0 +1,10 @@
+"""``mx.sym``: symbolic graphs built from the same operator declarations as ``mx.nd``."""
+from .symbol import Symbol, Node, var, Variable, Group
+from .naming import NameManager, Prefix, AttrScope
+from . import op, _internal, contrib, linalg, image, random
+from .op import *  # noqa: F401,F403  (every public operator function)
+from .register import populate as _populate
+from .json_io import load, load_json, fromjson
+from .creation import zeros, ones, full, arange, linspace, eye, pow, maximum, minimum, hypot
+
+_populate(globals(), "op")  # operators registered later appear in mx.sym too

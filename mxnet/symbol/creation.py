@@ -1,0 +1,69 @@
+"""Symbol creation helpers of ``mx.sym`` (zeros, ones, full, arange...) and
+binary helpers accepting numbers (``pow``, ``maximum``...)."""
+import numpy as np
+
+from ..base import numeric_types
+from .register import create
+from .symbol import Symbol
+
+__all__ = ["zeros", "ones", "full", "arange", "linspace", "eye", "pow", "maximum", "minimum",
+           "hypot"]
+
+
+def _dtype(dtype, default="float32"):
+    return default if dtype is None else np.dtype(dtype).name
+
+
+def zeros(shape, dtype=None, **kwargs):
+    """A symbol of zeros with ``shape``."""
+    return create("_zeros", [], dict(shape=tuple(np.atleast_1d(shape).tolist()) if not
+                                     isinstance(shape, tuple) else shape,
+                                     dtype=_dtype(dtype), **kwargs))
+
+
+def ones(shape, dtype=None, **kwargs):
+    """A symbol of ones with ``shape``."""
+    return create("_ones", [], dict(shape=shape if isinstance(shape, tuple) else (shape,),
+                                    dtype=_dtype(dtype), **kwargs))
+
+
+def full(shape, val, dtype=None, **kwargs):
+    """A symbol filled with ``val``."""
+    return create("_full", [], dict(shape=shape if isinstance(shape, tuple) else (shape,),
+                                    value=float(val), dtype=_dtype(dtype), **kwargs))
+
+
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, name=None, dtype=None):
+    """Evenly spaced values in [start, stop)."""
+    return create("_arange", [], dict(start=start, stop=stop, step=step, repeat=repeat,
+                                      infer_range=infer_range, dtype=_dtype(dtype)), name=name)
+
+
+def linspace(start, stop, num, endpoint=True, name=None, dtype=None):
+    """``num`` evenly spaced values from start to stop."""
+    return create("_linspace", [], dict(start=start, stop=stop, num=num, endpoint=endpoint,
+                                        dtype=_dtype(dtype)), name=name)
+
+
+def eye(N, M=0, k=0, dtype=None, **kwargs):
+    """Ones on diagonal ``k`` of an N x M matrix."""
+    return create("_eye", [], dict(N=N, M=M, k=k, dtype=_dtype(dtype), **kwargs))
+
+
+def _binary(tensor_op, scalar_op, rscalar_op=None):
+    def apply(left, right):
+        if isinstance(left, Symbol) and isinstance(right, Symbol):
+            return create(tensor_op, [left, right], {})
+        if isinstance(left, Symbol) and isinstance(right, numeric_types):
+            return create(scalar_op, [left], {"scalar": right})
+        if isinstance(right, Symbol) and isinstance(left, numeric_types):
+            return create(rscalar_op or scalar_op, [right], {"scalar": left})
+        raise TypeError(f"{tensor_op}: expected Symbols or numbers, got "
+                        f"{type(left).__name__} and {type(right).__name__}")
+    return apply
+
+
+pow = _binary("_Power", "_PowerScalar", "_RPowerScalar")
+maximum = _binary("_Maximum", "_MaximumScalar")
+minimum = _binary("_Minimum", "_MinimumScalar")
+hypot = _binary("_Hypot", "_HypotScalar")

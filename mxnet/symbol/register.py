@@ -1,0 +1,141 @@
+"""Build the ``mx.sym`` operator functions from the op registry (no exec).
+
+``mx.sym.FullyConnected(data=x, num_hidden=10, name='fc1')`` creates a node
+``fc1`` whose missing inputs become variables ``fc1_weight``, ``fc1_bias``
+(MXNet's convention); unnamed nodes get ``<function name lowercased><n>``.
+Parameters are checked by the op's schema when the node is created and kept
+as strings, as MXNet stores them.
+"""
+import inspect
+
+import numpy as np
+
+from ..base import MXNetError, _Null
+from ..ndarray.register import modules_for
+from ..ops import registry
+from . import naming
+from .symbol import Node, Symbol
+
+_P = inspect.Parameter
+
+
+def attr_string(value):
+    """MXNet's string form of a parameter value."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, type) or isinstance(value, np.dtype):
+        return np.dtype(value).name
+    if isinstance(value, list):
+        value = tuple(value)
+    return str(value)
+
+
+def create(fname, args, kwargs, name=None, attr=None):
+    """A node for the op registered as ``fname``, applied to Symbol ``args``
+    (positional inputs) and ``kwargs`` (symbol inputs by name, and params)."""
+    op = registry.get(fname)
+    sym_kwargs = {}
+    params = {}
+    for key, value in kwargs.items():
+        if isinstance(value, Symbol):
+            sym_kwargs[key] = value
+        elif value is not None and value is not _Null:
+            params[key] = value
+    for a in args:
+        if not isinstance(a, Symbol):
+            raise MXNetError(f"{fname}: positional arguments must be Symbols, got "
+                             f"{type(a).__name__} (pass parameters by keyword)")
+    if op.variadic is not None and op.params[op.variadic].required:
+        params.setdefault(op.variadic, len(args))
+    str_params = {k: attr_string(v) for k, v in params.items()}
+    parsed = op.parse(str_params)
+    node_name = naming.current().get(name, fname.lower())
+    attrs = naming.hide_keys(naming.current_attr_scope().get(attr))
+    attrs.update(str_params)
+    inputs = _collect_inputs(op, fname, parsed, list(args), sym_kwargs, node_name, str_params)
+    node = Node(op, node_name, attrs, inputs)
+    n = op.num_outputs(parsed)
+    if op.visible_outputs is not None:
+        n = op.visible_outputs(parsed)
+    return Symbol([(node, i) for i in range(n)])
+
+
+def _collect_inputs(op, fname, parsed, args, sym_kwargs, node_name, str_params):
+    if op.variadic is not None:
+        if sym_kwargs:
+            raise MXNetError(f"{fname}: inputs of a variadic operator are positional, "
+                             f"got keyword inputs {sorted(sym_kwargs)}")
+        return [_entry(s, fname) for s in args]
+    names = op.input_names(parsed)
+    if len(args) > len(names):
+        raise MXNetError(f"{fname}: takes {len(names)} inputs ({', '.join(names)}), "
+                         f"got {len(args)}")
+    unknown = set(sym_kwargs) - set(names)
+    if unknown:
+        raise MXNetError(f"{fname}: unknown input(s) {sorted(unknown)}; inputs are {names}")
+    entries = []
+    aux_start = len(names) - len(op.aux)
+    for i, input_name in enumerate(names):
+        if i < len(args):
+            entries.append(_entry(args[i], fname))
+        elif input_name in sym_kwargs:
+            entries.append(_entry(sym_kwargs[input_name], fname))
+        else:
+            # MXNet gives auto-created variables the node's explicit parameters.
+            attrs = dict(str_params) if i < aux_start else {}
+            entries.append((Node(None, f"{node_name}_{input_name}", attrs), 0))
+    return entries
+
+
+def _entry(sym, fname):
+    if len(sym._outputs) != 1:
+        raise MXNetError(f"{fname}: an input symbol must have one output, got "
+                         f"{len(sym._outputs)} ({sym.list_outputs()})")
+    return sym._outputs[0]
+
+
+def make_function(op, fname):
+    """The ``mx.sym`` function for ``op`` under ``fname``."""
+    def fn(*args, name=None, attr=None, **kwargs):
+        return create(fname, args, kwargs, name, attr)
+    fn.__name__ = fn.__qualname__ = fname
+    from ..ndarray.register import _doc
+    fn.__doc__ = _doc(op, fname).replace("NDArray", "Symbol")
+    params = [_P(n, _P.POSITIONAL_OR_KEYWORD, default=None) for n in op.inputs + op.aux]
+    if op.variadic is not None:
+        params = [_P(op.inputs[0] if op.inputs else "args", _P.VAR_POSITIONAL)]
+    else:
+        params += [_P(k, _P.KEYWORD_ONLY, default=_Null) for k in op.params]
+    params += [_P("name", _P.KEYWORD_ONLY, default=None), _P("attr", _P.KEYWORD_ONLY, default=None),
+               _P("kwargs", _P.VAR_KEYWORD)]
+    fn.__signature__ = inspect.Signature(params)
+    fn.__module__ = "mxnet.symbol"
+    fn.op = op
+    return fn
+
+
+_NAMESPACES = {}
+
+
+def populate(namespace, module):
+    """Add a function for every registered op of ``module`` to ``namespace``
+    and keep adding ops registered later."""
+    _NAMESPACES.setdefault(module, []).append(namespace)
+    added = []
+    for name in sorted(registry.all_ops()):
+        for mod, short in modules_for(name):
+            if mod == module and short not in namespace:
+                namespace[short] = make_function(registry.get(name), name)
+                added.append(short)
+    return added
+
+
+def _on_register(op):
+    for name in (op.name,) + op.aliases:
+        for mod, short in modules_for(name):
+            for namespace in _NAMESPACES.get(mod, ()):
+                if short not in namespace:
+                    namespace[short] = make_function(op, name)
+
+
+registry.add_listener(_on_register)
