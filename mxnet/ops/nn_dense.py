@@ -1,1 +1,183 @@
-"""Neural-network operators: dense (declarations added by its owner)."""
+"""Dense layers: ``FullyConnected`` and the embedding lookups ``Embedding`` and
+``_contrib_SparseEmbedding``.
+
+FullyConnected computes ``data @ weight.T + bias`` with ``weight`` of shape
+(num_hidden, features). With ``flatten`` (the default) every axis after the
+first is folded into the features; without it the product runs over the last
+axis only and the leading axes are kept. Its gradients are matrix products
+written with ``F.dot``, so they can be differentiated again.
+
+Embedding looks up rows of ``weight`` (input_dim, output_dim). Indices of any
+dtype are truncated toward zero as 64-bit integers (so NaN, infinities and
+values beyond int64 become the smallest integer) and then clipped into
+[0, input_dim - 1], as MXNet does. The weight gradient is always dense here;
+``sparse_grad`` is accepted for compatibility. Indices get no gradient.
+"""
+import numpy as np
+
+from ..base import MXNetError
+from .params import Param
+from .registry import register
+
+_FLOATS = ("float16", "float32", "float64")
+
+
+# -- FullyConnected ---------------------------------------------------------------
+
+_FC_PARAMS = {
+    "num_hidden": Param("int", doc="Number of output features."),
+    "no_bias": Param("bool", False, doc="Leave out the bias input."),
+    "flatten": Param("bool", True, doc="Fold every axis after the first into the features; "
+                                       "otherwise apply the layer to the last axis only."),
+}
+
+
+def _fc_layout(attrs, data_shape):
+    """(output shape, number of input features) of FullyConnected on ``data_shape``."""
+    if attrs.flatten:
+        features = 1
+        for d in data_shape[1:]:
+            features *= d
+        return (data_shape[0], attrs.num_hidden), features
+    return tuple(data_shape[:-1]) + (attrs.num_hidden,), data_shape[-1]
+
+
+def _fc_check_arity(attrs, n_inputs):
+    expected = 2 if attrs.no_bias else 3
+    if n_inputs != expected:
+        raise MXNetError(f"FullyConnected: expects {expected} inputs (data, weight"
+                         f"{'' if attrs.no_bias else ', bias'}) with no_bias={attrs.no_bias}, "
+                         f"got {n_inputs}")
+
+
+def _fc_check_shape(name, given, expected):
+    if given is not None and tuple(given) != tuple(expected):
+        why = {"weight": " (num_hidden, input features)", "bias": " (num_hidden,)"}
+        raise MXNetError(f"FullyConnected: input '{name}' has shape {tuple(given)}, "
+                         f"expected {tuple(expected)}{why.get(name, '')}")
+
+
+def _fc_shape(attrs, shapes):
+    _fc_check_arity(attrs, len(shapes))
+    if attrs.num_hidden <= 0:
+        raise MXNetError(f"FullyConnected: argument 'num_hidden' must be positive, "
+                         f"got {attrs.num_hidden}")
+    data = shapes[0]
+    if data is None:
+        return shapes, [None]
+    if len(data) == 0:
+        raise MXNetError("FullyConnected: input 'data' must have at least one axis, got a "
+                         "0-d array")
+    out, features = _fc_layout(attrs, data)
+    filled = [tuple(data), (attrs.num_hidden, features), (attrs.num_hidden,)]
+    for name, given, expected in zip(("data", "weight", "bias"), shapes, filled):
+        _fc_check_shape(name, given, expected)
+    return filled[:len(shapes)], [out]
+
+
+def _uniform_float_type(op):
+    """Every input and the outputs share one floating dtype."""
+    def infer(attrs, types):
+        known = next((t for t in types if t is not None), None)
+        if known is None:
+            return types, [None]
+        for name, t in zip(("data", "weight", "bias"), types):
+            if t is not None and t != known:
+                raise MXNetError(f"{op}: every input must have dtype {known} like 'data', "
+                                 f"got {t} for '{name}'")
+        if known not in _FLOATS:
+            raise MXNetError(f"{op}: expects floating-point inputs ({', '.join(_FLOATS)}), "
+                             f"got {known}")
+        return [known] * len(types), [known]
+    return infer
+
+
+def _fc_grad(F, attrs, ins, outs, g):
+    data, weight = ins[0], ins[1]
+    rows = F.reshape(g[0], shape=(-1, attrs.num_hidden))
+    if attrs.flatten:
+        flat = F.flatten(data)
+    else:
+        flat = F.reshape(data, shape=(-1, 0), reverse=True)  # (leading axes folded, features)
+    grads = [F.reshape_like(F.dot(rows, weight), data),
+             F.dot(rows, flat, transpose_a=True)]
+    if len(ins) == 3:
+        grads.append(F.sum(rows, axis=0))
+    return grads
+
+
+@register("FullyConnected", inputs=("data", "weight", "bias"), params=_FC_PARAMS,
+          infer_shape=_fc_shape, infer_type=_uniform_float_type("FullyConnected"),
+          gradient=_fc_grad)
+def _fully_connected(xp, attrs, data, weight, bias=None):
+    """Affine layer: ``data @ weight.T + bias``, on the flattened data (``flatten``)
+    or on its last axis."""
+    _fc_shape(attrs, [data.shape, weight.shape] + ([] if bias is None else [bias.shape]))
+    _uniform_float_type("FullyConnected")(
+        attrs, [data.dtype.name, weight.dtype.name] + ([] if bias is None else [bias.dtype.name]))
+    out_shape, features = _fc_layout(attrs, data.shape)
+    dtype = data.dtype
+    if dtype == "float16":  # accumulate half precision in float32, like a GPU would
+        data, weight = data.astype("float32"), weight.astype("float32")
+        bias = None if bias is None else bias.astype("float32")
+    out = xp.matmul(data.reshape(-1, features), weight.T)
+    if bias is not None:
+        out += bias
+    return out.reshape(out_shape).astype(dtype, copy=False)
+
+
+# -- Embedding --------------------------------------------------------------------
+
+_EMBED_DTYPES = ("bfloat16", "float16", "float32", "float64", "int32", "int64", "int8", "uint8")
+
+
+def _embed_params():
+    return {
+        "input_dim": Param("int", doc="Number of rows of the weight (vocabulary size)."),
+        "output_dim": Param("int", doc="Length of each embedding vector."),
+        "dtype": Param("dtype", "float32", doc="Dtype of the weight when it is not given.",
+                       choices=_EMBED_DTYPES),
+        "sparse_grad": Param("bool", False, doc="Ask for a row-sparse weight gradient "
+                                                "(the gradient is dense here)."),
+    }
+
+
+def _embedding_ops(name, doc):
+    def infer_shape(attrs, shapes):
+        for key in ("input_dim", "output_dim"):
+            if attrs[key] <= 0:
+                raise MXNetError(f"{name}: argument '{key}' must be positive, got {attrs[key]}")
+        data, weight = shapes
+        expected = (attrs.input_dim, attrs.output_dim)
+        if weight is not None and tuple(weight) != expected:
+            raise MXNetError(f"{name}: input 'weight' has shape {tuple(weight)}, expected "
+                             f"{expected} (input_dim, output_dim)")
+        if data is None:
+            return [None, expected], [None]
+        return [tuple(data), expected], [tuple(data) + (attrs.output_dim,)]
+
+    def infer_type(attrs, types):
+        weight = types[1] or attrs.dtype
+        return [types[0] or "float32", weight], [weight]
+
+    def compute(xp, attrs, data, weight):
+        infer_shape(attrs, [data.shape, weight.shape])
+        if data.dtype.kind == "i":
+            idx = data
+        else:
+            with np.errstate(invalid="ignore"):  # NaN/inf -> int64 min, clipped to row 0
+                idx = data.astype("int64")
+        return xp.take(weight, xp.clip(idx, 0, attrs.input_dim - 1), axis=0)
+
+    def gradient(F, attrs, ins, outs, g):
+        return [None, F._internal._backward_take(g[0], ins[0], ins[1], axis=0, mode="clip")]
+
+    compute.__doc__ = doc
+    register(name, inputs=("data", "weight"), params=_embed_params(), infer_shape=infer_shape,
+             infer_type=infer_type, gradient=gradient)(compute)
+
+
+_embedding_ops("Embedding", "Map integer indices to rows of `weight`: the output has the "
+               "index array's shape plus a last axis of length output_dim.")
+_embedding_ops("_contrib_SparseEmbedding", "Embedding meant for a row-sparse weight "
+               "gradient; computes exactly like Embedding (its gradient is dense here).")
