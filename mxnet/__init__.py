@@ -14,3 +14,5 @@ from . import symbol
 from . import symbol as sym
 from .symbol import AttrScope
 from .symbol import naming as name
+from . import executor, cached_op
+nd.CachedOp = cached_op.CachedOp

@@ -1,22 +1,15 @@
-"""Executor: a symbol bound to arrays, run as compiled plans of kernel calls.
-
-Binding infers every shape and dtype, traces the backward graph (when some
-argument wants a gradient) from the ops' gradient rules, and compiles two
-plans: inference (only what the outputs need, intermediates dropped as soon
-as they are dead) and training (forward keeping what backward reads, then
-backward). Kernels run directly on the backing arrays, without NDArray
-wrappers, autograd or per-op dispatch.
+"""Executor: a symbol bound to arrays (``bind``/``simple_bind``), run as a
+compiled ``Program``: inference and training plans of direct kernel calls
+with the backward graph traced from the ops' gradient rules.
 """
 import numpy as np
 
 from . import random as _random
 from .base import MXNetError
 from .context import Context
-from .graph import infer, plan
-from .graph.gradient import build_backward
+from .graph.program import Program
 from .ndarray.invoke import xp_of
 from .ndarray.ndarray import NDArray, _new
-from .symbol.symbol import topo_order
 
 __all__ = ["Executor", "simple_bind"]
 
@@ -70,64 +63,20 @@ class Executor:
 
     # -- compilation ---------------------------------------------------------------
     def _compile(self):
-        sym = self._symbol
-        outputs = sym._outputs
-        nodes = topo_order(outputs)
-        variables = {n.name: n for n in nodes if n.op is None}
         arrays = dict(zip(self._arg_names, self.arg_arrays))
         arrays.update(zip(self._aux_names, self.aux_arrays))
-        known_shapes = {n: a.shape for n, a in arrays.items()}
-        known_types = {n: np.dtype(a.dtype).name for n, a in arrays.items()}
-        shapes = infer.run(sym, known_shapes, "infer_shape", "__shape__",
-                           lambda a, b: tuple(a) == tuple(b), "infer_shape")
-        dtypes = infer.run(sym, known_types, "infer_type", "__dtype__", lambda a, b: a == b,
-                           "infer_type")
-        for node, i in outputs:
-            if shapes.get((id(node), i)) is None:
-                raise MXNetError(f"bind: cannot infer the shape of output "
-                                 f"{node.output_names()[i]}")
-        self._slot_of = slot_of = {}
-        self._var_slots = []
-        for name in self._arg_names + self._aux_names:
-            key = (id(variables[name]), 0)
-            slot_of[key] = len(slot_of)
-            self._var_slots.append((slot_of[key], arrays[name]))
-        out_keys = [(id(n), i) for n, i in outputs]
-        # Inference plan: only what the outputs need.
-        self._infer_steps = plan.compile_steps(nodes, slot_of, outputs)
-        var_slot_ids = [s for s, _ in self._var_slots]
-        out_slots = [slot_of[k] for k in out_keys]
-        plan.assign_frees(self._infer_steps, var_slot_ids + out_slots)
-        self._out_slots = out_slots
-        # Training plan: backward graph for the arguments that want gradients.
-        wrt_names = [n for n, r in zip(self._arg_names, self._grad_req) if r != "null"]
-        self._wrt = [(self._arg_names.index(n), variables[n]) for n in wrt_names]
-        self._train_steps = self._backward_steps = None
-        if self._wrt:
-            front, heads, grads = build_backward(
-                outputs, {k: tuple(v) for k, v in shapes.items() if v is not None},
-                {k: v for k, v in dtypes.items() if v is not None},
-                [(n, 0) for _, n in self._wrt])
-            self._head_slots = [slot_of.setdefault((id(h.entry[0]), 0), len(slot_of))
-                                for h in heads]
-            self._grad_entries = grads
-            wanted = [g.entry for g in grads if g is not None]
-            bwd_nodes = plan.needed_nodes(front.nodes, wanted)
-            fwd_needed = list(outputs) + [e for n in bwd_nodes for e in n.inputs
-                                          if (id(e[0]), e[1]) in shapes]
-            self._train_steps = plan.compile_steps(nodes, slot_of, fwd_needed)
-            self._backward_steps = plan.compile_steps(bwd_nodes, slot_of, wanted)
-            self._grad_slots = [None if g is None else slot_of[(id(g.entry[0]), g.entry[1])]
-                                for g in grads]
-            pinned = var_slot_ids + out_slots + self._head_slots + \
-                [s for s in self._grad_slots if s is not None]
-            bwd_reads = {s for st in self._backward_steps for s in st.ins}
-            plan.assign_frees(self._train_steps, pinned, keep_after=bwd_reads)
-            plan.assign_frees(self._backward_steps, pinned)
-        self._num_slots = len(slot_of)
-        self._slots = None
-        self.outputs = [_new(np.zeros(shapes[k], dtypes[k]), self._ctx) for k in out_keys]
+        self._wrt = [n for n, r in zip(self._arg_names, self._grad_req) if r != "null"]
+        self._program = Program(self._symbol, {n: a.shape for n, a in arrays.items()},
+                                {n: np.dtype(a.dtype).name for n, a in arrays.items()},
+                                self._wrt)
+        self._inputs = [arrays[n] for n in self._program.input_names]
+        self._state = None
+        self.outputs = [_new(np.zeros(s, t), self._ctx) for s, t in
+                        zip(self._program.output_shapes, self._program.output_dtypes)]
         self._xp = xp_of(self._ctx)
+
+    def _rng(self):
+        return _random.generator(self._ctx)
 
     # -- running -------------------------------------------------------------------
     def forward(self, is_train=False, **kwargs):
@@ -140,16 +89,11 @@ class Executor:
                 value.copyto(target)
             else:
                 target[:] = value
-        slots = [None] * self._num_slots
-        for slot, arr in self._var_slots:
-            slots[slot] = arr._arr()
-        steps = self._train_steps if is_train and self._train_steps is not None \
-            else self._infer_steps
-        ctx = self._ctx
-        plan.run_steps(steps, slots, self._xp, is_train, lambda: _random.generator(ctx))
-        for out, s in zip(self.outputs, self._out_slots):
-            out._data[...] = slots[s]
-        self._slots = slots if is_train else None
+        results, self._state = self._program.forward(
+            [a._arr() for a in self._inputs], is_train, is_train and bool(self._wrt),
+            self._xp, self._rng)
+        for out, r in zip(self.outputs, results):
+            out._data[...] = r
         if self._monitor is not None:
             self._monitor(self)
         return self.outputs
@@ -157,31 +101,27 @@ class Executor:
     def backward(self, out_grads=None, is_train=True):
         """Gradients of the outputs (weighted by ``out_grads``, ones by default)
         into ``grad_arrays`` per ``grad_req``."""
-        if self._backward_steps is None:
+        if not self._wrt:
             raise MXNetError("backward: no argument of this executor requires a gradient")
-        slots = self._slots
-        if slots is None:
-            raise MXNetError("backward: call forward(is_train=True) first")
         if out_grads is None:
-            out_grads = [None] * len(self._head_slots)
+            out_grads = [None] * len(self.outputs)
         elif isinstance(out_grads, NDArray):
             out_grads = [out_grads]
-        if len(out_grads) != len(self._head_slots):
-            raise MXNetError(f"backward: {len(self._head_slots)} outputs but "
+        if len(out_grads) != len(self.outputs):
+            raise MXNetError(f"backward: {len(self.outputs)} outputs but "
                              f"{len(out_grads)} out_grads")
-        for s, g, out in zip(self._head_slots, out_grads, self.outputs):
-            slots[s] = np.ones(out.shape, out._data.dtype) if g is None else g._arr()
-        ctx = self._ctx
-        plan.run_steps(self._backward_steps, slots, self._xp, is_train,
-                       lambda: _random.generator(ctx))
-        for (index, _), s in zip(self._wrt, self._grad_slots):
-            grad = self.grad_arrays[index]
-            value = 0 if s is None else slots[s]
+        grads = self._program.backward(self._state, [None if g is None else g._arr()
+                                                     for g in out_grads],
+                                       self._xp, self._rng, is_train)
+        self._state = None
+        for name, g in zip(self._wrt, grads):
+            index = self._arg_names.index(name)
+            target = self.grad_arrays[index]
+            value = 0 if g is None else g
             if self._grad_req[index] == "add":
-                grad._data += value
+                target._data += value
             else:
-                grad._data[...] = value
-        self._slots = None
+                target._data[...] = value
 
     # -- views -----------------------------------------------------------------------
     @property

@@ -1,0 +1,96 @@
+"""A symbol compiled for fixed input shapes: inference, training-forward and
+backward plans over numbered buffers. Executors and CachedOp run Programs.
+
+Building one infers every shape and dtype, traces the backward graph for the
+inputs in ``wrt`` from the ops' gradient rules, removes nodes nothing needs,
+and computes buffer lifetimes (see ``plan``). Running one calls kernels
+directly on backing arrays: no NDArray wrappers, autograd or dispatch.
+"""
+import numpy as np
+
+from ..base import MXNetError
+from ..symbol.symbol import topo_order
+from . import infer, plan
+from .gradient import build_backward
+
+
+class Program:
+    """``sym`` compiled for the given input shapes/dtypes (dicts by input name),
+    with gradients for the inputs named in ``wrt``."""
+
+    def __init__(self, sym, shapes, dtypes, wrt=()):
+        outputs = sym._outputs
+        nodes = topo_order(outputs)
+        variables = {n.name: n for n in nodes if n.op is None}
+        self.input_names = [n.name for n in nodes if n.op is None]
+        inferred_shapes = infer.run(sym, shapes, "infer_shape", "__shape__",
+                                    lambda a, b: tuple(a) == tuple(b), "infer_shape")
+        inferred_types = infer.run(sym, dtypes, "infer_type", "__dtype__", lambda a, b: a == b,
+                                   "infer_type")
+        for node, i in outputs:
+            key = (id(node), i)
+            if inferred_shapes.get(key) is None or inferred_types.get(key) is None:
+                raise MXNetError(f"cannot infer the shape and dtype of output "
+                                 f"{node.output_names()[i]} from inputs {shapes}")
+        slot_of = {}
+        self.input_slots = []
+        for name in self.input_names:
+            slot_of[(id(variables[name]), 0)] = len(slot_of)
+            self.input_slots.append(slot_of[(id(variables[name]), 0)])
+        out_keys = [(id(n), i) for n, i in outputs]
+        self.output_shapes = [tuple(inferred_shapes[k]) for k in out_keys]
+        self.output_dtypes = [np.dtype(inferred_types[k]) for k in out_keys]
+        self.infer_steps = plan.compile_steps(nodes, slot_of, outputs)
+        self.out_slots = [slot_of[k] for k in out_keys]
+        pinned = self.input_slots + self.out_slots
+        plan.assign_frees(self.infer_steps, pinned)
+        self.wrt = list(wrt)
+        self.train_steps = self.backward_steps = None
+        if self.wrt:
+            unknown = [n for n in self.wrt if n not in variables]
+            if unknown:
+                raise MXNetError(f"gradient requested for unknown inputs {unknown}")
+            front, heads, grads = build_backward(
+                outputs, {k: tuple(v) for k, v in inferred_shapes.items() if v is not None},
+                {k: v for k, v in inferred_types.items() if v is not None},
+                [(variables[n], 0) for n in self.wrt])
+            self.head_slots = [slot_of.setdefault((id(h.entry[0]), 0), len(slot_of))
+                               for h in heads]
+            wanted = [g.entry for g in grads if g is not None]
+            bwd_nodes = plan.needed_nodes(front.nodes, wanted)
+            fwd_needed = list(outputs) + [e for n in bwd_nodes for e in n.inputs
+                                          if (id(e[0]), e[1]) in inferred_shapes]
+            self.train_steps = plan.compile_steps(nodes, slot_of, fwd_needed)
+            self.backward_steps = plan.compile_steps(bwd_nodes, slot_of, wanted)
+            self.grad_slots = [None if g is None else slot_of[(id(g.entry[0]), g.entry[1])]
+                               for g in grads]
+            pinned = pinned + self.head_slots + [s for s in self.grad_slots if s is not None]
+            bwd_reads = {s for st in self.backward_steps for s in st.ins}
+            plan.assign_frees(self.train_steps, pinned, keep_after=bwd_reads)
+            plan.assign_frees(self.backward_steps, pinned)
+        self.num_slots = len(slot_of)
+
+    def forward(self, inputs, is_train, keep_for_backward, xp, rng):
+        """Run on ``inputs`` (backing arrays in ``input_names`` order). Returns
+        ``(outputs, state)``; pass ``state`` to ``backward`` (None unless
+        ``keep_for_backward``)."""
+        slots = [None] * self.num_slots
+        for s, value in zip(self.input_slots, inputs):
+            slots[s] = value
+        train = keep_for_backward and self.train_steps is not None
+        plan.run_steps(self.train_steps if train else self.infer_steps, slots, xp, is_train, rng)
+        outputs = [slots[s] for s in self.out_slots]
+        return outputs, (slots if train else None)
+
+    def backward(self, state, head_grads, xp, rng, is_train=True):
+        """Gradients for the ``wrt`` inputs (None where an input gets none),
+        given one head gradient array (or None for ones) per output."""
+        if state is None:
+            raise MXNetError("backward: the forward pass did not keep its values; run "
+                             "forward with is_train=True (or under autograd.record)")
+        slots = state
+        for s, g, shape, dtype in zip(self.head_slots, head_grads, self.output_shapes,
+                                      self.output_dtypes):
+            slots[s] = xp.ones(shape, dtype) if g is None else g
+        plan.run_steps(self.backward_steps, slots, xp, is_train, rng)
+        return [None if s is None else slots[s] for s in self.grad_slots]
