@@ -1,0 +1,73 @@
+"""CachedOp: a symbol run as one recorded operation, compiled per input signature."""
+import numpy as np
+import pytest
+
+import mxnet as mx
+from mxnet.base import MXNetError
+
+
+def _mlp():
+    data = mx.sym.var("data")
+    h = mx.sym.Activation(mx.sym.FullyConnected(data, num_hidden=8, name="fc1"), act_type="tanh")
+    return mx.sym.FullyConnected(h, num_hidden=3, name="fc2")
+
+
+def _arrays(rs, batch=4):
+    shapes = [(batch, 5), (8, 5), (8,), (3, 8), (3,)]
+    return [mx.nd.array(rs.uniform(-1, 1, s)) for s in shapes]
+
+
+def _imperative(arrs):
+    h = mx.nd.tanh(mx.nd.FullyConnected(arrs[0], arrs[1], arrs[2], num_hidden=8))
+    return mx.nd.FullyConnected(h, arrs[3], arrs[4], num_hidden=3)
+
+
+def test_outputs_and_gradients_equal_imperative_autograd():
+    op = mx.nd.CachedOp(_mlp())
+    results = []
+    for run in (op, _imperative):
+        arrs = _arrays(np.random.RandomState(0))
+        for a in arrs:
+            a.attach_grad()
+        with mx.autograd.record():
+            y = run(*arrs) if run is op else run(arrs)
+            loss = (y * y).sum()
+        loss.backward()
+        results.append([y.asnumpy()] + [a.grad.asnumpy() for a in arrs])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_program_is_compiled_once_per_input_signature():
+    op = mx.nd.CachedOp(_mlp())
+    rs = np.random.RandomState(1)
+    op(*_arrays(rs))
+    op(*_arrays(rs))
+    assert len(op._programs) == 1
+    op(*_arrays(rs, batch=7))
+    assert len(op._programs) == 2
+
+
+def test_inputs_follow_list_inputs_order_and_count_is_checked():
+    sym = _mlp()
+    assert sym.list_inputs() == ["data", "fc1_weight", "fc1_bias", "fc2_weight", "fc2_bias"]
+    with pytest.raises(MXNetError, match="expected 5 inputs"):
+        mx.nd.CachedOp(sym)(mx.nd.ones((4, 5)))
+
+
+def test_only_recorded_variables_get_gradients():
+    arrs = _arrays(np.random.RandomState(2))
+    arrs[1].attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.CachedOp(_mlp())(*arrs)
+    y.backward()
+    assert arrs[1].grad.shape == (8, 5) and arrs[0].grad is None
+
+
+def test_output_that_is_an_input_is_copied():
+    x = mx.sym.var("x")
+    op = mx.nd.CachedOp(mx.sym.Group([x, x * 2]))
+    a = mx.nd.ones((2,))
+    same, double = op(a)
+    same[:] = 5
+    assert a.asnumpy().tolist() == [1, 1] and double.asnumpy().tolist() == [2, 2]
