@@ -8,8 +8,9 @@ mxnet`` finds real MXNet):
 Each case stores its outputs, head gradient and the gradients of the inputs
 listed in ``grad`` under ``<case>/<field>`` in ``tests/fixtures/ops/nn_loss.npz``;
 the JSON entry ``cases`` holds each case's op, call arguments and the keys of
-its inputs (``inputs/<n>``, each distinct input array stored once). IdentityAttachKLSparseReg only works
-through a bound executor in MXNet, so its case is run that way.
+its inputs (``inputs/<n>``, each distinct input array stored once).
+IdentityAttachKLSparseReg only works through a bound executor in MXNet, so
+its case is run that way.
 """
 import json
 import os
