@@ -171,9 +171,11 @@ def _batch_norm_kernel(op, saved_var, relu):
         invstd = 1.0 / xp.sqrt(var + attrs.eps)
         scale = invstd if attrs.fix_gamma else gamma * invstd
         bshape = _broadcast_shape(x.ndim, axis, x.shape[axis])
-        out = (x - mean.reshape(bshape)) * scale.reshape(bshape) + beta.reshape(bshape)
+        # (x - mean) * scale + beta as one product and one in-place add per element
+        out = x * scale.reshape(bshape)
+        out += (beta - mean * scale).reshape(bshape)
         if relu:
-            out = xp.maximum(out, 0)
+            xp.maximum(out, 0, out=out)
         return (out.astype(data.dtype, copy=False), mean,
                 invstd if saved_var == "invstd" else var)
     return compute
@@ -257,16 +259,18 @@ def _batch_norm_backward(xp, attrs, ograd, data, gamma, mean, var, moving_mean, 
         moving_var[...] = moving_var * mom + batch_var * (1 - mom)
     else:
         mean, invstd = moving_mean, 1.0 / xp.sqrt(moving_var + eps)
-    xhat = (x - mean.reshape(bshape)) * invstd.reshape(bshape)
+    # Per-channel sums only: with xhat = (x - mean) * invstd, sum(dy * xhat) is
+    # invstd * (sum(dy * x) - mean * sum(dy)), and dx is a per-channel affine map
+    # of dy and x, so no full-size xhat is ever built.
     dbeta = _sum_except(xp, dy, axis)
-    dgamma = _sum_except(xp, dy * xhat, axis)
+    dgamma = invstd * (_sum_except(xp, dy * x, axis) - mean * dbeta)
     scale = invstd if attrs.fix_gamma else gamma * invstd
+    dx = dy * scale.reshape(bshape)
     if batch:
         count = x.size // max(x.shape[axis], 1)
-        dx = (dy - (dbeta / count).reshape(bshape)
-              - xhat * (dgamma / count).reshape(bshape)) * scale.reshape(bshape)
-    else:
-        dx = dy * scale.reshape(bshape)
+        slope = scale * invstd * dgamma / count
+        dx -= x * slope.reshape(bshape)
+        dx += (slope * mean - scale * dbeta / count).reshape(bshape)
     if attrs.fix_gamma:
         dgamma = xp.zeros_like(dgamma)
     return dx.astype(data.dtype, copy=False), dgamma, dbeta
