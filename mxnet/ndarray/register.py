@@ -93,11 +93,10 @@ def make_function(op, name):
                     inputs.append(kwargs.pop(input_names[i], None))
                 for key in [k for k, v in kwargs.items() if v is _Null]:
                     del kwargs[key]
-            while inputs and inputs[-1] is None:
-                inputs.pop()
-            for i, x in enumerate(inputs):
-                if x is None:
-                    raise MXNetError(f"{op.name}: required input '{input_names[i]}' is missing")
+            if any(x is None for x in inputs):
+                # MXNet passes only the inputs given; which ones an op needs
+                # follows from its parameters (no_bias, use_length...).
+                inputs = [x for x in inputs if x is not None]
             return invoke(op, inputs, kwargs, out, ctx)
 
     fn.__name__ = fn.__qualname__ = name

@@ -170,6 +170,7 @@ def _leaky_grad(F, attrs, ins, outs, g):
 
 
 @register("LeakyReLU", inputs=("data", "gamma"),
+          active_inputs=lambda a: ("data", "gamma") if a.act_type == "prelu" else ("data",),
           params={"act_type": Param("str", "leaky", "Activation: leaky, prelu (learned slope "
                                     "'gamma'), rrelu (random slope in training), elu, selu "
                                     "or gelu.",
@@ -332,6 +333,7 @@ def _softmax_grad(kind):
 
 
 @register("softmax", inputs=("data", "length"), params=_softmax_params(True),
+          active_inputs=lambda a: ("data", "length") if a.use_length else ("data",),
           infer_shape=_softmax_shape("softmax"), infer_type=_softmax_type("softmax"),
           gradient=_softmax_grad("softmax"))
 def _softmax(xp, attrs, data, length=None):

@@ -518,6 +518,9 @@ def _ctc_log_likelihood(xp, alpha, ext_len, steps):
 
 @register("CTCLoss", aliases=("ctc_loss", "_contrib_CTCLoss", "_contrib_ctc_loss"),
           inputs=("data", "label", "data_lengths", "label_lengths"), params=_CTC_PARAMS,
+          active_inputs=lambda a: ("data", "label")
+          + (("data_lengths",) if a.use_data_lengths else ())
+          + (("label_lengths",) if a.use_label_lengths else ()),
           infer_shape=_ctc_shape, infer_type=_ctc_type,
           gradient=lambda F, attrs, ins, outs, g: [F.broadcast_mul(
               F._internal._backward_CTCLoss(*ins, **attrs),

@@ -76,6 +76,9 @@ def check_inference(fn, inputs, kwargs, outs):
     if inferred is None:
         return
     shapes, dtypes = inferred
+    if op.visible_outputs is not None:  # a front-end call returns only these
+        n = op.visible_outputs(attrs)
+        shapes, dtypes = shapes[:n], dtypes[:n]
     assert [tuple(o.shape) for o in outs] == [tuple(s) for s in shapes], \
         f"{op.name}: inferred shapes {shapes}, computed {[o.shape for o in outs]}"
     assert [np.dtype(o.dtype).name for o in outs] == list(dtypes), \
