@@ -387,10 +387,11 @@ def _proposal(xp, attrs, cls_prob, bbox_pred, im_info):
     order = stable_descending(xp, scores)[:, :pre]
     boxes = xp.take_along_axis(boxes, order[:, :, None], axis=1)
     scores = xp.take_along_axis(scores, order, axis=1)
-    keep = greedy_suppress(xp, boxes, xp.full(nb, pre), attrs.threshold, plus_one=True)
+    keep = greedy_suppress(xp, boxes, xp.full(nb, pre), attrs.threshold, plus_one=True,
+                           max_keep=post)
     # The first `post` survivors, cycled when fewer survive.
     kept = xp.argsort(~keep, axis=1, kind="stable")
-    n_kept = xp.maximum(keep.sum(axis=1), 1)
+    n_kept = xp.clip(keep.sum(axis=1), 1, post)
     pick = xp.take_along_axis(kept, xp.arange(post)[None, :] % n_kept[:, None], axis=1)
     out_boxes = xp.take_along_axis(boxes, pick[:, :, None], axis=1)
     batch = xp.broadcast_to(xp.arange(nb, dtype=boxes.dtype)[:, None, None], (nb, post, 1))

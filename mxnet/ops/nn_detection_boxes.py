@@ -38,41 +38,61 @@ def pairwise_iou(xp, a, b, plus_one=False):
     ``b[..., m, 4]`` -> ``[..., n, m]``. ``plus_one`` counts pixels inclusively
     (width = x2 - x1 + 1), the Faster-RCNN convention."""
     one = 1 if plus_one else 0
-    a, b = a[..., :, None, :], b[..., None, :, :]
-    iw = xp.minimum(a[..., 2], b[..., 2]) - xp.maximum(a[..., 0], b[..., 0]) + one
-    ih = xp.minimum(a[..., 3], b[..., 3]) - xp.maximum(a[..., 1], b[..., 1]) + one
-    inter = xp.maximum(iw, 0) * xp.maximum(ih, 0)
-    area_a = (a[..., 2] - a[..., 0] + one) * (a[..., 3] - a[..., 1] + one)
-    area_b = (b[..., 2] - b[..., 0] + one) * (b[..., 3] - b[..., 1] + one)
-    union = area_a + area_b - inter
-    ok = (inter > 0) & (union > 0)
-    return xp.where(ok, inter / xp.where(ok, union, 1), 0).astype(inter.dtype, copy=False)
+    ax1, ay1, ax2, ay2 = (a[..., :, None, k] for k in range(4))
+    bx1, by1, bx2, by2 = (b[..., None, :, k] for k in range(4))
+    # The n x m work is done in place; per-box areas are only n + m values.
+    inter = xp.minimum(ax2, bx2)
+    inter -= xp.maximum(ax1, bx1)
+    ih = xp.minimum(ay2, by2)
+    ih -= xp.maximum(ay1, by1)
+    if one:
+        inter += one
+        ih += one
+    xp.maximum(inter, 0, out=inter)
+    xp.maximum(ih, 0, out=ih)
+    inter *= ih
+    union = ih
+    xp.add((ax2 - ax1 + one) * (ay2 - ay1 + one), (bx2 - bx1 + one) * (by2 - by1 + one), out=union)
+    union -= inter
+    # Where the boxes meet, union >= intersection > 0; elsewhere the intersection is
+    # 0 and the floor only keeps 0 / 0 (two empty boxes) from turning into NaN.
+    xp.maximum(union, np.finfo(union.dtype).tiny, out=union)
+    inter /= union
+    return inter
 
 
-def greedy_suppress(xp, boxes, count, thresh, classes=None, inclusive=False, plus_one=False):
+def greedy_suppress(xp, boxes, count, thresh, classes=None, inclusive=False, plus_one=False,
+                    max_keep=None):
     """Greedy non-maximum suppression over rows already in priority order.
 
     ``boxes``: (B, N, 4) corners; only the first ``count[b]`` rows of batch b
     take part. A surviving row removes every later surviving row (of the same
     class when ``classes`` (B, N) is given) whose overlap exceeds ``thresh``
-    (or reaches it when ``inclusive``). Returns the (B, N) mask of survivors.
+    (or reaches it when ``inclusive``). With ``max_keep``, rows after the
+    max_keep-th survivor are left undecided (callers discard them). Returns
+    the (B, N) mask of survivors.
     """
     nb, n = boxes.shape[:2]
     active = xp.arange(n)[None, :] < count[:, None]
     removed = xp.zeros((nb, n), dtype=bool)
+    kept = xp.zeros(nb, dtype=xp.int64)
     m = int(count.max()) if nb else 0
-    # Overlaps are computed a block of rows at a time to bound memory at ~4M entries.
+    # Overlaps are computed a block of rows at a time (against the rows from the block
+    # on) to bound memory at ~4M entries and to skip blocks never reached.
     block = max(1, min(m, (1 << 22) // max(1, nb * m)))
     for start in range(0, m, block):
+        if max_keep is not None and bool((kept >= max_keep).all()):
+            break
         stop = min(start + block, m)
-        iou = pairwise_iou(xp, boxes[:, start:stop], boxes[:, :m], plus_one)
+        iou = pairwise_iou(xp, boxes[:, start:stop], boxes[:, start:m], plus_one)
         over = iou >= thresh if inclusive else iou > thresh
         if classes is not None:
-            over &= classes[:, start:stop, None] == classes[:, None, :m]
+            over &= classes[:, start:stop, None] == classes[:, None, start:m]
         for i in range(start, stop):
             alive = active[:, i] & ~removed[:, i]
             if alive.any():
-                removed[:, i + 1:m] |= over[:, i - start, i + 1:m] & alive[:, None]
+                removed[:, i + 1:m] |= over[:, i - start, i + 1 - start:] & alive[:, None]
+                kept += alive
     return active & ~removed
 
 
