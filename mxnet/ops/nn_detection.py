@@ -208,8 +208,7 @@ def multibox_target(xp, attrs, anchor, label, cls_pred):
         e = xp.exp(logits)
         background = e[:, 0, :] / e.sum(axis=1)
         order = xp.argsort(xp.where(candidate, background, xp.inf), axis=1, kind="stable")
-        rank = xp.empty_like(order)
-        xp.put_along_axis(rank, order, xp.arange(n)[None, :].repeat(nb, 0), axis=1)
+        rank = xp.argsort(order, axis=1)
         negative = candidate & (rank < n_neg[:, None])
     else:
         negative = ~positive
