@@ -84,7 +84,7 @@ def _broadcast_shape(ndim, axis, size):
     return tuple(shape)
 
 
-def _sum_except(xp, a, axis):
+def _sum_except(a, axis):
     return a.sum(axis=tuple(i for i in range(a.ndim) if i != axis))
 
 
@@ -95,9 +95,9 @@ _BN_INPUTS = ("data", "gamma", "beta")
 _BN_AUX = ("moving_mean", "moving_var")
 
 
-def _bn_common(eps):
+def _bn_common():
     return {
-        "eps": Param("float", eps, "Added to the variance before the square root."),
+        "eps": Param("float", _f32(1e-3), "Added to the variance before the square root."),
         "momentum": Param("float", _f32(0.9), "Weight of the old value in the moving "
                                               "statistics update."),
         "fix_gamma": Param("bool", True, "Use gamma = 1 (and write 1 into gamma)."),
@@ -108,7 +108,7 @@ def _bn_common(eps):
 
 
 def _bn_params():
-    params = _bn_common(0.0010000000474974513)
+    params = _bn_common()
     params.update({
         "axis": Param("int", 1, "The channel axis."),
         "cudnn_off": Param("bool", False, "Ignored (there is no cuDNN here)."),
@@ -119,7 +119,7 @@ def _bn_params():
 
 
 def _sync_params():
-    params = _bn_common(_f32(1e-3))
+    params = _bn_common()
     params.update({
         "ndev": Param("int", 1, "Number of devices synchronized (one here)."),
         "key": Param("str", doc="Name shared by the synchronized layers."),
@@ -210,7 +210,7 @@ _register_batch_norm(
     "+ beta, with batch statistics in training mode and the moving ones otherwise. The "
     "outputs are the result, the mean used and 1/sqrt(var + eps).")
 _register_batch_norm(
-    "BatchNorm_v1", _bn_common(_f32(1e-3)), "var", False,
+    "BatchNorm_v1", _bn_common(), "var", False,
     "The first batch normalization layer (channel axis 1); like BatchNorm, but its third "
     "output is the variance itself.")
 _register_batch_norm(
@@ -228,7 +228,7 @@ def _bn_backward_shape(attrs, shapes):
 
 @register("_backward_BatchNorm",
           inputs=("ograd", "data", "gamma", "mean", "var", "moving_mean", "moving_var"),
-          params={"eps": Param("float", 0.0010000000474974513),
+          params={"eps": Param("float", _f32(1e-3)),
                   "momentum": Param("float", _f32(0.9)),
                   "fix_gamma": Param("bool", True),
                   "use_global_stats": Param("bool", False),
@@ -262,8 +262,8 @@ def _batch_norm_backward(xp, attrs, ograd, data, gamma, mean, var, moving_mean, 
     # Per-channel sums only: with xhat = (x - mean) * invstd, sum(dy * xhat) is
     # invstd * (sum(dy * x) - mean * sum(dy)), and dx is a per-channel affine map
     # of dy and x, so no full-size xhat is ever built.
-    dbeta = _sum_except(xp, dy, axis)
-    dgamma = invstd * (_sum_except(xp, dy * x, axis) - mean * dbeta)
+    dbeta = _sum_except(dy, axis)
+    dgamma = invstd * (_sum_except(dy * x, axis) - mean * dbeta)
     scale = invstd if attrs.fix_gamma else gamma * invstd
     dx = dy * scale.reshape(bshape)
     if batch:
