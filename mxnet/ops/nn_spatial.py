@@ -9,7 +9,7 @@ gradient rules.
 """
 from ..base import MXNetError
 from .params import Param
-from .registry import register
+from .registry import Attrs, register
 
 _FLOATS = ("float16", "float32", "float64")
 
@@ -53,9 +53,7 @@ def _grid_shape(attrs, shape):
 
 def _base_grid(xp, h, w, dtype):
     """(3, h*w) rows x, y, 1 of the normalised target pixel centres."""
-    ys, xs = xp.meshgrid(xp.linspace(-1, 1, h, dtype=dtype) if h > 1 else xp.full(1, -1.0),
-                         xp.linspace(-1, 1, w, dtype=dtype) if w > 1 else xp.full(1, -1.0),
-                         indexing="ij")
+    ys, xs = xp.meshgrid(xp.linspace(-1, 1, h), xp.linspace(-1, 1, w), indexing="ij")
     return xp.stack([xs.ravel(), ys.ravel(), xp.ones(h * w)]).astype(dtype)
 
 
@@ -209,12 +207,8 @@ def _spatial_transformer(xp, attrs, data, loc):
     grid: GridGenerator(affine) followed by BilinearSampler."""
     shape = _transformer_shape(attrs, data.shape, loc.shape)
     grid_attrs = {"transform_type": "affine", "target_shape": shape[2:]}
-    grid = _grid_generator.compute(xp, _Attrs(grid_attrs), loc)
+    grid = _grid_generator.compute(xp, Attrs(grid_attrs), loc)
     return _bilinear_sampler.compute(xp, None, data, grid)
-
-
-class _Attrs(dict):
-    __getattr__ = dict.__getitem__
 
 
 # ---------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def _batch(roi, n):
     return b if 0 <= b < n else -1
 
 
-def _roi_grad_rule(backward_name, n_inputs=2):
+def _roi_grad_rule(backward_name):
     def rule(F, attrs, ins, outs, g):
         grad = getattr(F._internal, backward_name)(g[0], *ins, **attrs)
         return [grad] + [None] * (len(ins) - 1)
@@ -91,23 +91,32 @@ def _roi_pool_bins(xp, roi, scale, pooled, h, w):
 
 
 def _masked_max(xp, region, hb, wb):
-    """Max (and its first position) of every bin of region (C, H, W)."""
+    """Max of every bin of region (C, H, W), its (row, column) and the
+    empty-bin mask. Ties go to the first position in row-major order, as in
+    MXNet: the first maximal column per row, then the first maximal row."""
     (hs, he), (ws, we) = hb, wb
-    ys, xs = xp.arange(region.shape[1]), xp.arange(region.shape[2])
-    in_w = (xs[None] >= ws[:, None]) & (xs[None] < we[:, None])          # (PW, W)
-    in_h = (ys[None] >= hs[:, None]) & (ys[None] < he[:, None])          # (PH, H)
-    low = xp.array(-xp.inf, dtype=region.dtype)
-    by_w = xp.where(in_w[None, None], region[:, :, None, :], low)        # (C, H, PW, W)
-    w_arg = by_w.argmax(axis=3)
-    row_max = xp.take_along_axis(by_w, w_arg[..., None], axis=3)[..., 0]  # (C, H, PW)
-    by_h = xp.where(in_h[None, :, :, None], row_max[:, None], low)      # (C, PH, H, PW)
-    h_arg = by_h.argmax(axis=2)                                          # (C, PH, PW)
-    best = xp.take_along_axis(by_h, h_arg[:, :, None], axis=2)[:, :, 0]
-    empty = ((he <= hs)[:, None] | (we <= ws)[None, :])
-    # column of the maximum: the row-wise argmax at the chosen row
-    w_best = w_arg[xp.arange(region.shape[0])[:, None, None], h_arg,
-                   xp.arange(len(ws))[None, None, :]]
-    return xp.where(empty[None], 0, best), h_arg, w_best, empty
+    c, h, _ = region.shape
+    ph, pw = len(hs), len(ws)
+    row_max = xp.full((c, h, pw), -xp.inf, dtype=region.dtype)
+    row_arg = xp.zeros((c, h, pw), dtype="int64")
+    for j in range(pw):
+        if we[j] > ws[j]:
+            seg = region[:, :, int(ws[j]):int(we[j])]
+            arg = seg.argmax(axis=2)
+            row_arg[:, :, j] = arg + int(ws[j])
+            row_max[:, :, j] = xp.take_along_axis(seg, arg[..., None], axis=2)[..., 0]
+    best = xp.zeros((c, ph, pw), dtype=region.dtype)
+    ys = xp.zeros((c, ph, pw), dtype="int64")
+    xs = xp.zeros((c, ph, pw), dtype="int64")
+    for i in range(ph):
+        if he[i] > hs[i]:
+            seg = row_max[:, int(hs[i]):int(he[i])]
+            arg = seg.argmax(axis=1)[:, None]
+            best[:, i] = xp.take_along_axis(seg, arg, axis=1)[:, 0]
+            ys[:, i] = arg[:, 0] + int(hs[i])
+            xs[:, i] = xp.take_along_axis(row_arg[:, int(hs[i]):int(he[i])], arg, axis=1)[:, 0]
+    empty = (he <= hs)[:, None] | (we <= ws)[None, :]
+    return xp.where(empty[None], 0, best), ys, xs, empty
 
 
 def _max_in_bins(xp, image, roi, scale, pooled):
