@@ -11,7 +11,6 @@ from . import autograd as _ag
 from . import random as _random
 from .base import MXNetError
 from .graph.program import Program
-from .ndarray.invoke import xp_of
 from .ndarray.ndarray import NDArray, _new
 
 __all__ = ["CachedOp"]
@@ -58,18 +57,17 @@ class CachedOp:
             program = Program(self._sym, {n: x.shape for n, x in zip(names, args)},
                               {n: x._data.dtype.name for n, x in zip(names, args)}, wrt)
             self._programs[key] = program
-        xp = xp_of(ctx)
 
         def rng():
             return _random.generator(ctx)
         data = [x._arr() for x in args]
-        results, state = program.forward(data, _ag.is_training(), bool(wrt), xp, rng)
+        results, state = program.forward(data, _ag.is_training(), bool(wrt), ctx, rng)
         outs = [_new(r.copy() if any(r is d for d in data) else r, ctx) for r in results]
         if wrt:
             positions = [names.index(n) for n in wrt]
 
             def backward(inputs, outputs, out_grads):
-                grads = program.backward(list(state), [g._arr() for g in out_grads], xp, rng)
+                grads = program.backward(list(state), [g._arr() for g in out_grads], ctx, rng)
                 result = [None] * len(names)
                 for pos, g in zip(positions, grads):
                     if g is not None:

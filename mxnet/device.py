@@ -1,11 +1,69 @@
-"""Array modules of devices: NumPy for cpu, CuPy for gpu.
+"""Device types: what array module a device uses and how data crosses to the host.
 
-Kernels are written against an array module ``xp``; this file maps a
-Context to its module and moves data between host and device.
+Built in: ``cpu`` (also ``cpu_pinned``, ``cpu_shared``), NumPy; ``gpu``, CuPy
+(optional). A plugin adds a device type with ``register_device``: its name,
+an array module, copies to and from host NumPy arrays, and whether the
+default kernels (written against an array module ``xp``) can run on its
+arrays. Kernels of its own come through ``mxnet.backends.register_kernel``;
+any other operator runs on the host with copies in and out (see
+``mxnet.backends.compute``). Device arrays must expose ``shape``, ``dtype``,
+``size`` and ``ndim``.
 """
 import numpy as np
 
 from .base import MXNetError
+from .context import Context
+
+__all__ = ["DeviceType", "register_device", "device_type", "array_module", "from_numpy",
+           "to_numpy"]
+
+
+class DeviceType:
+    """How one kind of device stores arrays (see module docstring)."""
+
+    def __init__(self, name, typeid, array_module, to_host, from_host,
+                 runs_default_kernels=True):
+        self.name = name
+        self.typeid = typeid
+        self._array_module = array_module
+        self.to_host = to_host
+        self.from_host = from_host
+        self.runs_default_kernels = runs_default_kernels
+
+    def array_module(self, ctx):
+        module = self._array_module
+        return module(ctx) if callable(module) and not hasattr(module, "ndarray") else module
+
+    def __repr__(self):
+        return f"<DeviceType {self.name} ({self.typeid})>"
+
+
+_TYPES = {}
+
+
+def register_device(name, typeid, array_module, to_host, from_host, runs_default_kernels=True):
+    """Add a device type usable as ``mx.Context(name, i)``.
+
+    ``array_module``: the module (or ``fn(ctx) -> module``) default kernels
+    use on it; ``to_host(array) -> numpy.ndarray``; ``from_host(numpy_array,
+    ctx) -> device array``; ``runs_default_kernels``: whether operators
+    without a kernel of the device can run with its array module (CuPy can),
+    otherwise they run on the host with copies in and out."""
+    if typeid in _TYPES or name in Context.devstr2type:
+        raise MXNetError(f"register_device: device {name!r} / type id {typeid} already exists")
+    device = DeviceType(name, typeid, array_module, to_host, from_host, runs_default_kernels)
+    _TYPES[typeid] = device
+    Context.devtype2str[typeid] = name
+    Context.devstr2type[name] = typeid
+    return device
+
+
+def device_type(ctx):
+    """The ``DeviceType`` of a Context."""
+    try:
+        return _TYPES[ctx.device_typeid]
+    except KeyError:
+        raise MXNetError(f"{ctx}: unknown device type") from None
 
 
 def _cupy(ctx):
@@ -15,29 +73,49 @@ def _cupy(ctx):
         raise MXNetError(f"{ctx}: GPU arrays need CuPy (pip install cupy-cuda12x); "
                          f"it is not installed") from None
     if ctx.device_id >= cupy.cuda.runtime.getDeviceCount():
-        raise MXNetError(f"{ctx}: no such GPU (found "
-                         f"{cupy.cuda.runtime.getDeviceCount()})")
+        raise MXNetError(f"{ctx}: no such GPU (found {cupy.cuda.runtime.getDeviceCount()})")
     return cupy
 
 
-def array_module(ctx):
-    """NumPy for host devices, CuPy for ``gpu(i)``."""
-    if ctx.device_type == "gpu":
-        return _cupy(ctx)
-    return np
-
-
-def from_numpy(data, ctx):
-    """Copy host array ``data`` to device ``ctx`` (no copy for host devices)."""
-    if ctx.device_type != "gpu":
-        return data
+def _cupy_from_host(data, ctx):
     cupy = _cupy(ctx)
     with cupy.cuda.Device(ctx.device_id):
         return cupy.asarray(data)
 
 
-def to_numpy(data):
-    """A host NumPy array with the values of device array ``data``."""
+def _host_copy(data):
+    return np.array(data, copy=True)
+
+
+def _host_array(data, ctx):
+    return data
+
+
+for _name, _id in (("cpu", 1), ("cpu_pinned", 3), ("cpu_shared", 5)):
+    _TYPES[_id] = DeviceType(_name, _id, np, _host_copy, _host_array)
+_TYPES[2] = DeviceType("gpu", 2, _cupy, lambda a: a.get(), _cupy_from_host)
+
+
+def array_module(ctx):
+    """The array module kernels use on ``ctx`` (NumPy on host devices)."""
+    return device_type(ctx).array_module(ctx)
+
+
+def from_numpy(data, ctx):
+    """Device array on ``ctx`` with the values of host array ``data`` (no copy on cpu)."""
+    return device_type(ctx).from_host(data, ctx)
+
+
+def to_numpy(data, ctx=None):
+    """A host NumPy copy of device array ``data``."""
     if isinstance(data, np.ndarray):
         return data.copy()
-    return data.get()
+    if ctx is not None:
+        return device_type(ctx).to_host(data)
+    for device in _TYPES.values():
+        if device.typeid not in (1, 3, 5):
+            try:
+                return device.to_host(data)
+            except Exception:  # not this device's array type; try the next one
+                continue
+    raise MXNetError(f"to_numpy: cannot copy a {type(data).__name__} to the host")

@@ -8,7 +8,6 @@ from . import random as _random
 from .base import MXNetError
 from .context import Context
 from .graph.program import Program
-from .ndarray.invoke import xp_of
 from .ndarray.ndarray import NDArray, _new
 
 __all__ = ["Executor", "simple_bind"]
@@ -73,7 +72,6 @@ class Executor:
         self._state = None
         self.outputs = [_new(np.zeros(s, t), self._ctx) for s, t in
                         zip(self._program.output_shapes, self._program.output_dtypes)]
-        self._xp = xp_of(self._ctx)
 
     def _rng(self):
         return _random.generator(self._ctx)
@@ -91,7 +89,7 @@ class Executor:
                 target[:] = value
         results, self._state = self._program.forward(
             [a._arr() for a in self._inputs], is_train, is_train and bool(self._wrt),
-            self._xp, self._rng)
+            self._ctx, self._rng)
         for out, r in zip(self.outputs, results):
             out._data[...] = r
         if self._monitor is not None:
@@ -112,7 +110,7 @@ class Executor:
                              f"{len(out_grads)} out_grads")
         grads = self._program.backward(self._state, [None if g is None else g._arr()
                                                      for g in out_grads],
-                                       self._xp, self._rng, is_train)
+                                       self._ctx, self._rng, is_train)
         self._state = None
         for name, g in zip(self._wrt, grads):
             index = self._arg_names.index(name)

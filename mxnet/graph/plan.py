@@ -8,6 +8,8 @@ live at once instead of everything computed.
 """
 import numpy as np
 
+from .. import backends
+
 
 class Step:
     """One kernel call: op, parsed attrs, input slots, output slots, slots to free after."""
@@ -66,23 +68,24 @@ def assign_frees(steps, pinned, keep_after=()):
         step.free = tuple(f)
 
 
-def run_steps(steps, slots, xp, is_train, rng):
-    """Execute ``steps`` over the list ``slots`` in place."""
+def run_steps(steps, slots, ctx, is_train, rng):
+    """Execute ``steps`` for device ``ctx`` over the list ``slots`` in place."""
+    host = ctx.device_typeid == 1
     for step in steps:
         args = [slots[i] for i in step.ins]
-        if step.rng or step.is_train:
-            extra = {}
-            if step.rng:
-                extra["rng"] = rng()
-            if step.is_train:
-                extra["is_train"] = is_train
-            res = step.op.compute(xp, step.attrs, *args, **extra)
+        extra = {}
+        if step.rng:
+            extra["rng"] = rng()
+        if step.is_train:
+            extra["is_train"] = is_train
+        if host and not step.op.overrides:
+            res = step.op.compute(np, step.attrs, *args, **extra)
         else:
-            res = step.op.compute(xp, step.attrs, *args)
+            res = backends.compute(step.op, step.attrs, args, ctx, extra)
         if type(res) is not tuple:
             res = (res,)
         for s, r in zip(step.outs, res):
-            slots[s] = r if isinstance(r, np.ndarray) or xp is not np else np.asarray(r)
+            slots[s] = r if not host or isinstance(r, np.ndarray) else np.asarray(r)
         for s in step.free:
             slots[s] = None
 

@@ -9,9 +9,15 @@ directly on backing arrays: no NDArray wrappers, autograd or dispatch.
 import numpy as np
 
 from ..base import MXNetError
+from ..device import from_numpy
 from ..symbol.symbol import topo_order
 from . import infer, plan
 from .gradient import build_backward
+
+
+def _ones(ctx, shape, dtype):
+    ones = np.ones(shape, dtype)
+    return ones if ctx.device_typeid == 1 else from_numpy(ones, ctx)
 
 
 class Program:
@@ -70,7 +76,7 @@ class Program:
             plan.assign_frees(self.backward_steps, pinned)
         self.num_slots = len(slot_of)
 
-    def forward(self, inputs, is_train, keep_for_backward, xp, rng):
+    def forward(self, inputs, is_train, keep_for_backward, ctx, rng):
         """Run on ``inputs`` (backing arrays in ``input_names`` order). Returns
         ``(outputs, state)``; pass ``state`` to ``backward`` (None unless
         ``keep_for_backward``)."""
@@ -78,11 +84,11 @@ class Program:
         for s, value in zip(self.input_slots, inputs):
             slots[s] = value
         train = keep_for_backward and self.train_steps is not None
-        plan.run_steps(self.train_steps if train else self.infer_steps, slots, xp, is_train, rng)
+        plan.run_steps(self.train_steps if train else self.infer_steps, slots, ctx, is_train, rng)
         outputs = [slots[s] for s in self.out_slots]
         return outputs, (slots if train else None)
 
-    def backward(self, state, head_grads, xp, rng, is_train=True):
+    def backward(self, state, head_grads, ctx, rng, is_train=True):
         """Gradients for the ``wrt`` inputs (None where an input gets none),
         given one head gradient array (or None for ones) per output."""
         if state is None:
@@ -91,6 +97,6 @@ class Program:
         slots = state
         for s, g, shape, dtype in zip(self.head_slots, head_grads, self.output_shapes,
                                       self.output_dtypes):
-            slots[s] = xp.ones(shape, dtype) if g is None else g
-        plan.run_steps(self.backward_steps, slots, xp, is_train, rng)
+            slots[s] = _ones(ctx, shape, dtype) if g is None else g
+        plan.run_steps(self.backward_steps, slots, ctx, is_train, rng)
         return [None if s is None else slots[s] for s in self.grad_slots]

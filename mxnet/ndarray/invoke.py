@@ -12,9 +12,11 @@ import os
 import numpy as np
 
 from .. import autograd as _ag
+from .. import backends as _backends
 from .. import engine as _engine
 from ..base import MXNetError
 from ..context import current_context
+from ..device import array_module
 from . import ndarray as _nd
 
 # Ops whose inputs together hold fewer elements than this run inline in the
@@ -31,10 +33,7 @@ _asarray = np.asarray
 
 def xp_of(ctx):
     """The array module of a device."""
-    if ctx.device_typeid == 2:
-        from ..device import array_module
-        return array_module(ctx)
-    return np
+    return np if ctx.device_typeid == 1 else array_module(ctx)
 
 
 def _resources(op, ctx):
@@ -122,12 +121,14 @@ def _check_inputs(op, inputs):
 
 
 def _run_inline(op, attrs, inputs, ctx, outs):
-    xp = np if ctx.device_typeid != 2 else xp_of(ctx)
     try:
-        if op.resources:
-            res = op.compute(xp, attrs, *[x._data for x in inputs], **_resources(op, ctx))
+        if ctx.device_typeid != 1 or op.overrides:
+            res = _backends.compute(op, attrs, [x._data for x in inputs], ctx,
+                                    _resources(op, ctx) if op.resources else {})
+        elif op.resources:
+            res = op.compute(np, attrs, *[x._data for x in inputs], **_resources(op, ctx))
         else:
-            res = op.compute(xp, attrs, *[x._data for x in inputs])
+            res = op.compute(np, attrs, *[x._data for x in inputs])
     except MXNetError:
         raise
     except Exception as e:
@@ -174,11 +175,10 @@ def _push(op, attrs, inputs, ctx, outs, eng):
                 x.wait_to_read()
             return _run_inline(op, attrs, inputs, ctx, None)
         outs = [_new(_empty_on(ctx, s, np.dtype(t)), ctx) for s, t in zip(*inferred)]
-    xp = xp_of(ctx)
     resources = _resources(op, ctx) if op.resources else {}
 
     def run():
-        res = op.compute(xp, attrs, *[x._data for x in inputs], **resources)
+        res = _backends.compute(op, attrs, [x._data for x in inputs], ctx, resources)
         _write_outputs(op, outs, res if type(res) is tuple else (res,))
 
     writes = [o._var for o in outs] + [inputs[i]._var

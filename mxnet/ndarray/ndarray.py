@@ -135,7 +135,7 @@ class NDArray:
         if type(data) is np.ndarray:
             return data.copy()
         from ..device import to_numpy
-        return to_numpy(data)
+        return to_numpy(data, self._ctx)
 
     def __array__(self, dtype=None, copy=None):
         data = self.asnumpy()
@@ -300,17 +300,17 @@ def _copy_back(inputs, outputs, out_grads):
 
 
 def _transfer(data, src, dst):
-    if src.device_typeid != 2 and dst.device_typeid != 2:
+    if src.device_typeid == 1 and dst.device_typeid == 1:
         return data
     from ..device import from_numpy, to_numpy
-    return from_numpy(to_numpy(data), dst)
+    return from_numpy(to_numpy(data, src), dst)
 
 
 def _empty_on(ctx, shape, dtype):
-    if ctx.device_typeid == 2:
-        from ..device import array_module
-        return array_module(ctx).empty(shape, dtype)
-    return np.empty(shape, dtype)
+    if ctx.device_typeid == 1:
+        return np.empty(shape, dtype)
+    from ..device import from_numpy
+    return from_numpy(np.empty(shape, dtype), ctx)
 
 
 def run_or_push(fn, ctx, read_vars, write_vars, name):
@@ -360,7 +360,7 @@ def array(source_array, ctx=None, dtype=None):
 
 def _from_host(data, ctx):
     """An NDArray on ``ctx`` holding NumPy array ``data`` (not copied on cpu)."""
-    if ctx.device_typeid == 2:
+    if ctx.device_typeid != 1:
         from ..device import from_numpy
         data = from_numpy(data, ctx)
     return _new(data, ctx)

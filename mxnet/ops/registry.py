@@ -73,6 +73,8 @@ class OpDef:
         # attrs -> bool: the call may give sparse output from dense inputs (set by
         # sparse_ops for cast_storage and dot's forward_stype).
         self.sparse_output = None
+        # device type name -> [KernelOverride]: backend kernels (mxnet.backends).
+        self.overrides = {}
         self._cache = {}
         if variadic is not None and variadic not in self.params:
             self.params[variadic] = Param("int", doc="Number of inputs.")

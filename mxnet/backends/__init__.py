@@ -1,0 +1,116 @@
+"""Kernel overrides with automatic fallback (MXNet's NNPACK / MKL-DNN model).
+
+A backend contributes kernels for (operator, device type) pairs with a
+``supports(attrs, arrays)`` test. ``compute`` runs an operator call: the
+first enabled override whose test holds, else the operator's default kernel
+on the device's array module, else (a device whose arrays the default
+kernels cannot use) the default kernel on the host with copies in and out,
+logged once per operator. Each backend can be switched off with
+``MXNET_<NAME>_ENABLED=0`` (oneDNN also answers to ``MXNET_MKLDNN_ENABLED``).
+Which kernel ran is logged at DEBUG level on the ``mxnet.backends`` logger
+and counted in ``kernel_counts`` while ``count_kernels`` is on.
+"""
+import collections
+import contextlib
+import logging
+import os
+
+import numpy as np
+
+from ..base import MXNetError
+from ..device import device_type
+from ..ops import registry
+
+__all__ = ["register_kernel", "compute", "is_enabled", "count_kernels", "kernel_counts"]
+
+_log = logging.getLogger("mxnet.backends")
+_ENV_ALIASES = {"onednn": ("MXNET_ONEDNN_ENABLED", "MXNET_MKLDNN_ENABLED")}
+_fallback_logged = set()
+_counting = False
+kernel_counts = collections.Counter()
+
+
+class KernelOverride:
+    """A backend's kernel for one operator on one device type."""
+    __slots__ = ("backend", "device", "kernel", "supports")
+
+    def __init__(self, backend, device, kernel, supports):
+        self.backend = backend
+        self.device = device
+        self.kernel = kernel
+        self.supports = supports
+
+
+def register_kernel(op_name, device, kernel, supports=None, backend="custom"):
+    """Use ``kernel(xp, attrs, *inputs, **resources)`` for ``op_name`` on
+    devices of type ``device`` whenever ``supports(attrs, inputs)`` holds
+    (always, when None). Overrides registered first are tried first."""
+    op = registry.get(op_name)
+    override = KernelOverride(backend, device, kernel, supports)
+    op.overrides.setdefault(device, []).append(override)
+    return override
+
+
+def is_enabled(backend):
+    """Whether ``backend`` is switched on (``MXNET_<BACKEND>_ENABLED``, default on)."""
+    names = _ENV_ALIASES.get(backend, (f"MXNET_{backend.upper()}_ENABLED",))
+    for name in names:
+        value = os.environ.get(name)
+        if value is not None:
+            return value.strip().lower() not in ("0", "false", "off", "no")
+    return True
+
+
+@contextlib.contextmanager
+def count_kernels():
+    """Count which backend ran each operator inside the block (``kernel_counts``)."""
+    global _counting
+    prev, _counting = _counting, True
+    kernel_counts.clear()
+    try:
+        yield kernel_counts
+    finally:
+        _counting = prev
+
+
+def _select(op, device_name, attrs, args):
+    for o in op.overrides.get(device_name, ()):
+        if is_enabled(o.backend) and (o.supports is None or o.supports(attrs, args)):
+            return o
+    return None
+
+
+def compute(op, attrs, args, ctx, resources):
+    """Run ``op`` on device arrays ``args`` of ``ctx``; returns the kernel's result."""
+    device = device_type(ctx)
+    override = _select(op, device.name, attrs, args) if op.overrides else None
+    if override is not None:
+        if _counting:
+            kernel_counts[(op.name, override.backend)] += 1
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug("%s on %s: %s kernel", op.name, ctx, override.backend)
+        return override.kernel(device.array_module(ctx), attrs, *args, **resources)
+    if _counting:
+        kernel_counts[(op.name, "default")] += 1
+    if device.runs_default_kernels:
+        return op.compute(device.array_module(ctx), attrs, *args, **resources)
+    return _on_host(op, attrs, args, ctx, device, resources)
+
+
+def _on_host(op, attrs, args, ctx, device, resources):
+    key = (op.name, device.name)
+    if key not in _fallback_logged:
+        _fallback_logged.add(key)
+        _log.warning("%s has no kernel for device %s; running it on the cpu with copies "
+                     "in and out", op.name, device.name)
+    res = op.compute(np, attrs, *[device.to_host(a) for a in args], **resources)
+    if type(res) is tuple:
+        return tuple(device.from_host(np.asarray(r), ctx) for r in res)
+    return device.from_host(np.asarray(res), ctx)
+
+
+def check_device_array(device_name, array):
+    """Raise a clear error when a plugin array lacks what NDArray needs."""
+    for attr in ("shape", "dtype", "size", "ndim"):
+        if not hasattr(array, attr):
+            raise MXNetError(f"device {device_name}: its arrays must have .{attr}")
