@@ -63,7 +63,7 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     idle = True
     size = 0
     if inputs:
-        ctx = inputs[0]._ctx if type(inputs[0]) is _NDArray else _check_inputs(op, inputs)
+        ctx = inputs[0]._ctx if type(inputs[0]) is _NDArray else _check_inputs(op, inputs, attrs)
         for x in inputs:
             if type(x) is not _NDArray:
                 return _invoke_other_storage(op, attrs, inputs, out)
@@ -73,7 +73,7 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
                 size += x._data.size
                 xc = x._ctx
             except AttributeError:
-                _check_inputs(op, inputs)
+                _check_inputs(op, inputs, attrs)
             if xc is not ctx and xc != ctx:
                 raise MXNetError(f"{op.name}: all inputs must be on one device, got "
                                  f"{ctx} and {xc}")
@@ -105,16 +105,16 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
 def _invoke_other_storage(op, attrs, inputs, out):
     """Calls with sparse (row_sparse/csr) inputs go to the sparse dispatcher,
     which runs a sparse kernel or falls back to dense storage."""
-    _check_inputs(op, inputs)
+    _check_inputs(op, inputs, attrs)
     from . import sparse
     return sparse.dispatch(op, attrs, inputs, out)
 
 
-def _check_inputs(op, inputs):
+def _check_inputs(op, inputs, attrs=None):
     for i, x in enumerate(inputs):
         if not isinstance(x, _NDArray):
-            name = op.input_names(op.default_attrs())[i] if not op.variadic and \
-                i < len(op.inputs) else f"input {i}"
+            names = op.input_names(attrs) if attrs is not None and not op.variadic else ()
+            name = names[i] if i < len(names) else f"input {i}"
             raise MXNetError(f"{op.name}: argument '{name}' must be an NDArray, "
                              f"got {type(x).__name__}")
     return inputs[0]._ctx

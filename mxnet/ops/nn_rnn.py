@@ -383,14 +383,6 @@ def _stack(xp, attrs, data, params, state, cell, valid, masks, keep):
     return inp, hy, cy, layer_inputs, traces
 
 
-class _RNNOpDef(OpDef):
-    """RNN's inputs depend on its mode: state_cell only for LSTM,
-    sequence_length only with use_sequence_length."""
-
-    def input_names(self, attrs):
-        return _input_names(attrs)
-
-
 def _rnn(xp, attrs, data, params, state, *rest, is_train=False, rng=None):
     """Fused multi-layer RNN/LSTM/GRU over a (T, N, C) sequence with one
     flat parameter vector; returns the output sequence and, with
@@ -429,11 +421,14 @@ def _rnn_gradient(F, attrs, ins, outs, out_grads):
     return grads
 
 
-add(_RNNOpDef("RNN", _rnn, params=_PARAMS,
-              inputs=("data", "parameters", "state", "state_cell", "sequence_length"),
-              num_outputs=_num_outputs, visible_outputs=_visible, output_names=_output_names,
-              infer_shape=_infer_shape, infer_type=_infer_type, gradient=_rnn_gradient,
-              resources=("rng", "is_train")))
+# Inputs depend on the mode: state_cell only for LSTM, sequence_length only
+# with use_sequence_length.
+add(OpDef("RNN", _rnn, params=_PARAMS,
+          inputs=("data", "parameters", "state", "state_cell", "sequence_length"),
+          active_inputs=_input_names,
+          num_outputs=_num_outputs, visible_outputs=_visible, output_names=_output_names,
+          infer_shape=_infer_shape, infer_type=_infer_type, gradient=_rnn_gradient,
+          resources=("rng", "is_train")))
 
 
 def _backward_infer_shape(attrs, shapes):
