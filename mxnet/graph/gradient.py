@@ -7,11 +7,11 @@ shapes, so the rule's operator calls become backward nodes. Gradients
 reaching one entry from several consumers are summed.
 """
 from ..base import MXNetError
-from ..symbol.symbol import topo_order
+from ..symbol.symbol import Node, topo_order
 from .trace import TraceFrontEnd, TraceValue
 
 
-def build_backward(outputs, shapes, dtypes, wrt, head_dtypes=None):
+def build_backward(outputs, shapes, dtypes, wrt, mirror=None):
     """Trace the backward graph of forward ``outputs``.
 
     ``shapes``/``dtypes`` map ``(id(node), index)`` to the inferred shape
@@ -19,14 +19,34 @@ def build_backward(outputs, shapes, dtypes, wrt, head_dtypes=None):
     differentiate with respect to. Returns ``(front, heads, grads)``: the
     front end holding the new nodes in order, one head-gradient variable
     value per output (fed at run time), and one gradient value (or None)
-    per ``wrt`` entry."""
+    per ``wrt`` entry.
+
+    ``mirror(node) -> bool`` selects forward nodes whose outputs the backward
+    pass recomputes from their inputs instead of reading them (memonger), so
+    the forward pass can drop them early."""
     front = TraceFrontEnd()
+    recomputed = {}
 
     def value(entry):
-        key = (id(entry[0]), entry[1])
+        node, index = entry
+        if mirror is not None and node.op is not None and mirror(node):
+            return recompute(node)[index]
+        key = (id(node), index)
         return TraceValue(entry, shapes[key], dtypes[key], front)
 
-    from ..symbol.symbol import Node
+    def recompute(node):
+        if id(node) not in recomputed:
+            clone = Node(node.op, f"{node.name}_mirror", node.attrs,
+                         [value(e).entry for e in node.inputs])
+            front.nodes.append(clone)
+            outs = []
+            for i in range(node.num_outputs()):
+                key = (id(node), i)
+                front.shapes[(id(clone), i)] = (shapes[key], dtypes[key])
+                outs.append(TraceValue((clone, i), shapes[key], dtypes[key], front))
+            recomputed[id(node)] = outs
+        return recomputed[id(node)]
+
     heads = []
     grads = {}
     for i, entry in enumerate(outputs):
@@ -71,3 +91,34 @@ def _depends_on(outputs, wrt):
     for node in topo_order(outputs):
         reaches[id(node)] = id(node) in targets or any(reaches[id(src)] for src, _ in node.inputs)
     return {k for k, v in reaches.items() if v}
+
+
+# Ops cheap enough to recompute in the backward pass (elementwise and layout
+# ops); heavy or stateful ones (convolution, dense, normalisation with moving
+# statistics, random ops) keep their outputs.
+_CHEAP_OPS = frozenset((
+    "Activation", "LeakyReLU", "relu", "sigmoid", "tanh", "softsign", "exp", "log", "sqrt",
+    "square", "abs", "negative", "reciprocal", "elemwise_add", "elemwise_sub", "elemwise_mul",
+    "elemwise_div", "broadcast_add", "broadcast_sub", "broadcast_mul", "broadcast_div",
+    "_plus_scalar", "_minus_scalar", "_mul_scalar", "_div_scalar", "_rminus_scalar",
+    "_rdiv_scalar", "Cast", "Reshape", "Flatten", "expand_dims", "transpose", "clip",
+    "_copy", "BlockGrad"))
+
+
+def mirror_policy(enabled):
+    """The node predicate for ``build_backward``: nodes with the attribute
+    ``__force_mirroring__`` set to True, and, when ``enabled``
+    (``MXNET_BACKWARD_DO_MIRROR=1``), cheap ops unless ``__mirror_stage__``
+    says False."""
+    def mirror(node):
+        forced = node.attrs.get("__force_mirroring__")
+        if forced is not None:
+            return forced.lower() in ("true", "1")
+        if not enabled:
+            return False
+        stage = node.attrs.get("__mirror_stage__")
+        if stage is not None and stage.lower() in ("false", "0"):
+            return False
+        return node.op.name in _CHEAP_OPS and not (node.op.name == "LeakyReLU" and
+                                                    node.params().act_type == "rrelu")
+    return mirror

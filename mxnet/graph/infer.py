@@ -4,8 +4,13 @@ Each operator's rule sees its inputs' known shapes (``None`` where unknown)
 and returns them completed plus its output shapes, so information flows
 forwards (outputs from inputs) and backwards (a FullyConnected weight's shape
 from the data shape and ``num_hidden``). Passes repeat until nothing changes.
+
+As in MXNet 1.x, a dimension of 0 is unknown: ``(0, 3)`` is a partly known
+shape. Partly known shapes merge dimension by dimension with what the rules
+infer; a shape with an unknown dimension is not a result of ``infer_shape``.
 """
 import ast
+import warnings
 
 import numpy as np
 
@@ -22,8 +27,28 @@ def _variable_hint(node, key):
         return None
     if key == "__shape__":
         shape = tuple(ast.literal_eval(text))
-        return shape if shape and all(d > 0 for d in shape) else None
+        return shape if shape else None
     return _FLAG_NAMES.get(int(text))
+
+
+def _merge_shapes(a, b):
+    """The shape both partly known shapes describe, or None if they conflict."""
+    if len(a) != len(b):
+        return None
+    merged = []
+    for x, y in zip(a, b):
+        if x and y and x != y:
+            return None
+        merged.append(x or y)
+    return tuple(merged)
+
+
+def _merge_types(a, b):
+    return a if a == b else None
+
+
+def _is_partial(shape):
+    return shape is not None and 0 in shape
 
 
 def _known_inputs(sym, args, kwargs, what, normalize):
@@ -46,14 +71,18 @@ def _known_inputs(sym, args, kwargs, what, normalize):
     return known
 
 
-def run(sym, known, rule_name, hint_key, equal, what):
-    """Fixed-point inference; returns {(id(node), index): value or None}."""
+def run(sym, known, rule_name, hint_key, merge, what):
+    """Fixed-point inference; returns {(id(node), index): value or None}.
+
+    ``merge(old, new)`` combines two values for one entry (None if they
+    conflict); an equality test (returning True/False) also works, without
+    merging partly known shapes. ``shapes``/``types`` below pick MXNet's merges."""
     nodes = topo_order(sym._outputs)
     values = {}
     for node in nodes:
         if node.op is None:
             value = known.get(node.name)
-            if value is None:
+            if value is None:  # a given value overrides the variable's own hint
                 value = _variable_hint(node, hint_key)
             values[(id(node), 0)] = value
     for _ in range(len(nodes) + 1):
@@ -66,56 +95,111 @@ def run(sym, known, rule_name, hint_key, equal, what):
                 continue
             keys = [(id(src), i) for src, i in node.inputs]
             ins = [values.get(k) for k in keys]
-            try:
-                new_ins, outs = rule(node.params(), list(ins))
-            except MXNetError as e:
-                raise MXNetError(f"{what}: error in operator {node.name} "
-                                 f"({node.op.name}): {e}") from None
+            result = _apply(rule, node, ins, what)
+            if result is None:
+                continue
+            new_ins, outs = result
             for pos, (key, old, new) in enumerate(zip(keys, ins, new_ins)):
-                if new is None:
-                    continue
-                if old is not None and not equal(old, new):
-                    raise MXNetError(f"{what}: incompatible {what.split('_')[-1]} in node "
-                                     f"{node.name} at input {pos}: expected {old}, got {new}")
-                if old is None:
-                    values[key] = new
-                    changed = True
+                changed |= _update(values, key, old, new, merge, node, f"input {pos}", what)
             for i, out in enumerate(outs):
                 key = (id(node), i)
-                if out is not None and values.get(key) is None:
-                    values[key] = out
-                    changed = True
+                changed |= _update(values, key, values.get(key), out, merge, node,
+                                   f"output {i}", what)
         if not changed:
             break
     return values
 
 
-def _collect(sym, values, default):
+def shapes(sym, known):
+    """Every entry's shape from the known input shapes {name: shape} (see ``run``)."""
+    return run(sym, known, "infer_shape", "__shape__", _merge_shapes, "infer_shape")
+
+
+def types(sym, known):
+    """Every entry's dtype name from the known input dtypes {name: dtype name}."""
+    return run(sym, known, "infer_type", "__dtype__", _merge_types, "infer_type")
+
+
+def _apply(rule, node, ins, what):
+    """The rule's (inputs, outputs); partly known shapes it cannot use count as
+    unknown (returns None when there is nothing to learn)."""
+    try:
+        return rule(node.params(), list(ins))
+    except MXNetError as e:
+        if not any(_is_partial(v) for v in ins if isinstance(v, tuple)):
+            raise MXNetError(f"{what}: error in operator {node.name} "
+                             f"({node.op.name}): {e}") from None
+    hidden = [None if isinstance(v, tuple) and _is_partial(v) else v for v in ins]
+    if all(v is None for v in hidden):
+        return None
+    try:
+        return rule(node.params(), hidden)
+    except MXNetError as e:
+        raise MXNetError(f"{what}: error in operator {node.name} "
+                         f"({node.op.name}): {e}") from None
+
+
+def _update(values, key, old, new, merge, node, where, what):
+    """Store ``new`` for ``key``; True if that taught something."""
+    if new is None:
+        return False
+    if old is None:
+        values[key] = new
+        return True
+    merged = merge(old, new)
+    if isinstance(merged, bool):
+        merged = old if merged else None
+    if merged is None:
+        raise MXNetError(f"{what}: incompatible {what.split('_')[-1]} in node {node.name} "
+                         f"({node.op.name}) at {where}: expected {old}, got {new}")
+    if merged != old:
+        values[key] = merged
+        return True
+    return False
+
+
+def _collect(sym, values, unknown):
+    """(complete, arg values, output values, aux values), ``unknown`` filling gaps."""
     nodes = topo_order(sym._outputs)
     aux = sym._aux_nodes()
     args = [values.get((id(n), 0)) for n in nodes if n.op is None and id(n) not in aux]
     auxs = [values.get((id(n), 0)) for n in nodes if n.op is None and id(n) in aux]
     outs = [values.get((id(n), i)) for n, i in sym._outputs]
-    complete = all(v is not None for v in args + outs + auxs)
-    fill = (lambda vs: [default if v is None else v for v in vs])
+    complete = all(v is not None and not (isinstance(v, tuple) and _is_partial(v))
+                   for v in args + outs + auxs)
+    fill = (lambda vs: [unknown if v is None else v for v in vs])
     return complete, fill(args), fill(outs), fill(auxs)
+
+
+def _warn_undecided(sym, arg_values, kind):
+    """MXNet's warning naming the arguments whose shape/type stays unknown."""
+    if kind == "shape":
+        undecided = [f"{n}: {tuple(v)}" for n, v in zip(sym.list_arguments(), arg_values)
+                     if not v or _is_partial(tuple(v))]
+        note = " (0s in shape means unknown dimensions)"
+    else:
+        undecided = [f"{n}: {v}" for n, v in zip(sym.list_arguments(), arg_values) if v is None]
+        note = ""
+    warnings.warn(f"Cannot decide {kind} for the following arguments{note}. Consider "
+                  "providing them as input:\n\t" + "\n\t".join(undecided), stacklevel=4)
 
 
 def infer_shape(sym, args, kwargs, partial):
     known = _known_inputs(sym, args, kwargs, "infer_shape", lambda s: tuple(int(d) for d in s))
-    values = run(sym, known, "infer_shape", "__shape__",
-                 lambda a, b: tuple(a) == tuple(b), "infer_shape")
+    values = shapes(sym, known)
     complete, arg_s, out_s, aux_s = _collect(sym, values, ())
     if not complete and not partial:
+        _warn_undecided(sym, arg_s, "shape")
         return None, None, None
     return ([tuple(s) for s in arg_s], [tuple(s) for s in out_s], [tuple(s) for s in aux_s])
 
 
 def infer_type(sym, args, kwargs, partial):
     known = _known_inputs(sym, args, kwargs, "infer_type", lambda t: np.dtype(t).name)
-    values = run(sym, known, "infer_type", "__dtype__", lambda a, b: a == b, "infer_type")
+    values = types(sym, known)
     complete, arg_t, out_t, aux_t = _collect(sym, values, None)
     if not complete and not partial:
+        _warn_undecided(sym, arg_t, "type")
         return None, None, None
     to_type = (lambda ts: [None if t is None else np.dtype(t).type for t in ts])
     return to_type(arg_t), to_type(out_t), to_type(aux_t)

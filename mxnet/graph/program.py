@@ -6,13 +6,15 @@ inputs in ``wrt`` from the ops' gradient rules, removes nodes nothing needs,
 and computes buffer lifetimes (see ``plan``). Running one calls kernels
 directly on backing arrays: no NDArray wrappers, autograd or dispatch.
 """
+import os
+
 import numpy as np
 
 from ..base import MXNetError
 from ..device import from_numpy
 from ..symbol.symbol import topo_order
 from . import infer, plan
-from .gradient import build_backward
+from .gradient import build_backward, mirror_policy
 
 
 def _ones(ctx, shape, dtype):
@@ -24,7 +26,7 @@ class Program:
     """``sym`` compiled for the given input shapes/dtypes (dicts by input name),
     with gradients for the inputs named in ``wrt``."""
 
-    def __init__(self, sym, shapes, dtypes, wrt=()):
+    def __init__(self, sym, shapes, dtypes, wrt=(), mirror=None):
         outputs = sym._outputs
         nodes = topo_order(outputs)
         variables = {n.name: n for n in nodes if n.op is None}
@@ -56,10 +58,12 @@ class Program:
             unknown = [n for n in self.wrt if n not in variables]
             if unknown:
                 raise MXNetError(f"gradient requested for unknown inputs {unknown}")
+            if mirror is None:
+                mirror = os.environ.get("MXNET_BACKWARD_DO_MIRROR", "0") == "1"
             front, heads, grads = build_backward(
                 outputs, {k: tuple(v) for k, v in inferred_shapes.items() if v is not None},
                 {k: v for k, v in inferred_types.items() if v is not None},
-                [(variables[n], 0) for n in self.wrt])
+                [(variables[n], 0) for n in self.wrt], mirror_policy(mirror))
             self.head_slots = [slot_of.setdefault((id(h.entry[0]), 0), len(slot_of))
                                for h in heads]
             wanted = [g.entry for g in grads if g is not None]
@@ -75,6 +79,30 @@ class Program:
             plan.assign_frees(self.train_steps, pinned, keep_after=bwd_reads)
             plan.assign_frees(self.backward_steps, pinned)
         self.num_slots = len(slot_of)
+        self.slot_bytes = {}
+        for (node_id, i), slot in slot_of.items():
+            shape, dtype = inferred_shapes.get((node_id, i)), inferred_types.get((node_id, i))
+            if shape is None and self.wrt:
+                shape, dtype = front.shapes.get((node_id, i), (None, None))
+            if shape is not None and dtype is not None:
+                self.slot_bytes[slot] = int(np.prod(shape, dtype=np.int64)) * \
+                    np.dtype(dtype).itemsize
+
+    def memory_report(self):
+        """Bytes of arrays a run holds at its peak, as planned (intermediates
+        dropped when dead; training keeps what backward reads), next to the
+        bytes of every array it computes (nothing freed)."""
+        inputs = self.input_slots
+        report = {"inference_peak": plan.peak_bytes(self.infer_steps, self.slot_bytes, inputs),
+                  "inference_total": sum(self.slot_bytes.get(s, 0) for st in self.infer_steps
+                                         for s in st.outs) + sum(self.slot_bytes.get(s, 0)
+                                                                for s in inputs)}
+        if self.train_steps is not None:
+            steps = self.train_steps + self.backward_steps
+            report["training_peak"] = plan.peak_bytes(steps, self.slot_bytes,
+                                                      inputs + self.head_slots)
+            report["training_total"] = sum(self.slot_bytes.values())
+        return report
 
     def forward(self, inputs, is_train, keep_for_backward, ctx, rng):
         """Run on ``inputs`` (backing arrays in ``input_names`` order). Returns

@@ -143,6 +143,7 @@ class TraceFrontEnd:
         self._root = root or self
         if root is None:
             self.nodes = []
+            self.shapes = {}  # (id(node), index) -> (shape, dtype name) of traced outputs
             self._count = 0
             self._prefix = name_prefix
             self._names = {}
@@ -191,6 +192,8 @@ class TraceFrontEnd:
                     [x.entry for x in inputs])
         root._count += 1
         root.nodes.append(node)
+        for i, (s, t) in enumerate(zip(shapes, dtypes)):
+            root.shapes[(id(node), i)] = (tuple(s), t)
         outs = [TraceValue((node, i), s, t, root) for i, (s, t) in enumerate(zip(shapes, dtypes))]
         n = op.visible_outputs(attrs) if op.visible_outputs is not None else len(outs)
         return outs[0] if n == 1 else outs[:n]
