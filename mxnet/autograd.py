@@ -345,9 +345,29 @@ class Function:
 
 
 def get_symbol(x):
-    """The Symbol of the recorded computation that produced ``x``."""
-    try:
-        from .symbol.from_tape import tape_to_symbol
-    except ImportError:
-        raise MXNetError("get_symbol: the symbol layer is not available in this build") from None
-    return tape_to_symbol(x)
+    """The Symbol of the recorded computation that produced ``x``: recorded
+    variables become ``var0``, ``var1``... and operator calls ``node_0``..."""
+    from .symbol.register import attr_string
+    from .symbol.symbol import Node as GraphNode, Symbol
+    if x._ag_node is None:
+        raise MXNetError("get_symbol: the array is not part of a recorded computation graph "
+                         "(compute it under autograd.record() from arrays with attach_grad)")
+    built, variables = {}, {}
+    for node in reversed(_topo_order([x])):
+        if node.op is None:
+            raise MXNetError(f"get_symbol: {node.name} (a custom Function or CachedOp) cannot "
+                             "be expressed as a symbol")
+        inputs = []
+        for src, value in zip(node.sources, node.inputs):
+            if type(src) is tuple:
+                inputs.append((built[id(src[0])], src[1]))
+                continue
+            key = id(src) if src is not None else id(value)
+            if key not in variables:
+                variables[key] = GraphNode(None, f"var{len(variables)}")
+            inputs.append((variables[key], 0))
+        params = node.op.params
+        attrs = {k: attr_string(v) for k, v in node.attrs.items()
+                 if k in params and v != params[k].default}
+        built[id(node)] = GraphNode(node.op, f"node_{len(built)}", attrs, inputs)
+    return Symbol([(built[id(x._ag_node)], x._ag_index)])

@@ -194,3 +194,21 @@ def test_function_instance_is_single_use():
 def test_invalid_grad_req_is_rejected():
     with pytest.raises(MXNetError, match="grad_req"):
         mx.nd.ones((1,)).attach_grad(grad_req="sometimes")
+
+
+def test_get_symbol_rebuilds_the_recorded_computation():
+    x = mx.nd.array([[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]])
+    w = mx.nd.array([2.0, 3.0, 4.0])
+    x.attach_grad()
+    w.attach_grad()
+    with autograd.record():
+        y = mx.nd.relu(x * w + 1).sum(axis=1)
+    sym = autograd.get_symbol(y)
+    assert sym.list_arguments() == ["var0", "var1"]
+    assert sym.list_outputs() == ["node_3_output"]
+    np.testing.assert_allclose(sym.eval(var0=x, var1=w)[0].asnumpy(), y.asnumpy())
+
+
+def test_get_symbol_of_unrecorded_array_is_a_clear_error():
+    with pytest.raises(MXNetError, match="not part of a recorded"):
+        autograd.get_symbol(mx.nd.ones((2,)))
