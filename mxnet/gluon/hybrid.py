@@ -411,11 +411,10 @@ def _param_types(inputs, out, arg_names, aux_names, default=mx_real_t):
     arg_types = aux_types = None
     known = {}
     for var in inputs:
-        types = var.infer_type()[0]
-        if not types or types[0] is None:
+        if var.attr("__dtype__") is None:  # nothing to infer from (and no warning)
             known = None
             break
-        known[var.name] = types[0]
+        known[var.name] = var.infer_type()[0][0]
     if known is not None:
         try:
             arg_types, _, aux_types = out.infer_type(**known)

@@ -108,10 +108,10 @@ class Activation(HybridBlock):
 
 def _activation_class():
     try:
-        from .activations import Activation
+        from . import activations
     except ImportError:
         return Activation
-    return Activation
+    return activations.Activation
 
 
 class Dense(HybridBlock):
@@ -142,7 +142,8 @@ class Dense(HybridBlock):
                 self.act = None
 
     def hybrid_forward(self, F, x, weight, bias=None):
-        out = F.FullyConnected(x, weight, bias, no_bias=bias is None, num_hidden=self._units,
+        inputs = (x, weight) if bias is None else (x, weight, bias)
+        out = F.FullyConnected(*inputs, no_bias=bias is None, num_hidden=self._units,
                                flatten=self._flatten, name="fwd")
         if self.act is not None:
             out = self.act(out)
