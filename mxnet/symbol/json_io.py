@@ -11,23 +11,38 @@ import json
 
 from ..base import MXNetError
 from ..ops import registry
+from . import naming
 from .symbol import Node, Symbol, topo_order
 
 MXNET_VERSION = 10901
+# Files without a version were written by MXNet 0.8.
+_OLDEST_VERSION = 800
+# Before 0.9 aux states (BatchNorm's moving statistics) were not graph nodes.
+_AUX_AS_NODES_SINCE = 900
 
 # Operators renamed since old MXNet versions.
 _LEGACY_OPS = {"Softmax": "SoftmaxOutput"}
 
 
+# MXNet's JSON writer escapes only these; other characters go out unchanged.
+_ESCAPES = str.maketrans({"\r": "\\r", "\n": "\\n", "\\": "\\\\", "\t": "\\t", '"': '\\"'})
+
+
 def _string(s):
-    return json.dumps(s, ensure_ascii=False)
+    return '"' + s.translate(_ESCAPES) + '"'
 
 
-def _inline_list(items):
-    return "[" + ", ".join(items) + "]"
+def _array(items, indent):
+    """A JSON array as MXNet's writer lays it out: one item per line only when
+    there are more than ten."""
+    if len(items) <= 10:
+        return "[" + ", ".join(items) + "]"
+    pad = " " * (indent + 2)
+    return "[\n" + ", \n".join(pad + i for i in items) + "\n" + " " * indent + "]"
 
 
 def _attrs_block(attrs, indent):
+    """A string map, sorted by key, on one line only when it has a single entry."""
     items = [f"{_string(k)}: {_string(v)}" for k, v in sorted(attrs.items())]
     if len(items) == 1:
         return "{" + items[0] + "}"
@@ -39,6 +54,9 @@ def to_json(sym):
     """The graph of ``sym`` as MXNet's JSON text."""
     nodes = topo_order(sym._outputs)
     index = {id(n): i for i, n in enumerate(nodes)}
+    # An input entry's third field counts the writes to a variable so far: an
+    # aux state updated by its first BatchNorm is version 1, by a second one 2.
+    versions = {}
     lines = []
     for node in nodes:
         fields = [f'"op": {_string("null" if node.op is None else node.op.name)}',
@@ -46,9 +64,12 @@ def to_json(sym):
         if node.attrs:
             fields.append(f'"attrs": {_attrs_block(node.attrs, 6)}')
         aux_pos = set(node.aux_positions())
-        inputs = [f"[{index[id(src)]}, {i}, {1 if pos in aux_pos else 0}]"
-                  for pos, (src, i) in enumerate(node.inputs)]
-        fields.append(f'"inputs": {_inline_list(inputs)}')
+        inputs = []
+        for pos, (src, i) in enumerate(node.inputs):
+            if pos in aux_pos and src.op is None:
+                versions[id(src)] = versions.get(id(src), 0) + 1
+            inputs.append(f"[{index[id(src)]}, {i}, {versions.get(id(src), 0)}]")
+        fields.append(f'"inputs": {_array(inputs, 6)}')
         lines.append("    {\n      " + ", \n      ".join(fields) + "\n    }")
     arg_nodes = [str(i) for i, n in enumerate(nodes) if n.op is None]
     row_ptr = [0]
@@ -56,25 +77,25 @@ def to_json(sym):
         row_ptr.append(row_ptr[-1] + node.num_outputs())
     heads = [f"[{index[id(n)]}, {i}, 0]" for n, i in sym._outputs]
     return ("{\n  \"nodes\": [\n" + ", \n".join(lines) + "\n  ], \n"
-            f"  \"arg_nodes\": {_inline_list(arg_nodes)}, \n"
-            "  \"node_row_ptr\": [\n" + ", \n".join("    " + str(r) for r in row_ptr)
-            + "\n  ], \n"
-            f"  \"heads\": {_inline_list(heads)}, \n"
+            f"  \"arg_nodes\": {_array(arg_nodes, 2)}, \n"
+            f"  \"node_row_ptr\": {_array([str(r) for r in row_ptr], 2)}, \n"
+            f"  \"heads\": {_array(heads, 2)}, \n"
             f"  \"attrs\": {{\"mxnet_version\": [\"int\", {MXNET_VERSION}]}}\n}}")
 
 
 def load_json(json_str):
     """A Symbol from MXNet's JSON text (any version MXNet 1.9 reads)."""
     try:
-        doc = json.loads(json_str)
+        doc = json.loads(json_str, strict=False)  # MXNet writes control characters raw
     except (ValueError, TypeError) as e:
         raise MXNetError(f"load_json: not valid JSON: {e}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("nodes"), list) \
             or "heads" not in doc:
         raise MXNetError("load_json: expected an object with 'nodes' and 'heads'")
+    version = _version(doc)
     nodes = []
     for i, spec in enumerate(doc["nodes"]):
-        nodes.append(_node_from(spec, i, nodes))
+        nodes.append(_node_from(spec, i, nodes, version))
     try:
         heads = [(nodes[h[0]], h[1]) for h in doc["heads"]]
     except (IndexError, TypeError, KeyError):
@@ -82,12 +103,23 @@ def load_json(json_str):
     return Symbol(heads)
 
 
-def _node_from(spec, i, built):
+def _version(doc):
+    attrs = doc.get("attrs")
+    try:
+        return int(attrs["mxnet_version"][1])
+    except (TypeError, KeyError, IndexError, ValueError):
+        return _OLDEST_VERSION
+
+
+def _node_from(spec, i, built, version):
     if not isinstance(spec, dict) or "op" not in spec or "name" not in spec:
         raise MXNetError(f"load_json: node {i} needs 'op' and 'name'")
     attrs = {}
     for key in ("param", "attr", "attrs"):  # old files split params and attributes
         attrs.update({str(k): str(v) for k, v in (spec.get(key) or {}).items()})
+    if version < MXNET_VERSION:
+        # Older versions wrote some attributes plainly that 1.9 keeps hidden.
+        attrs = {(f"__{k}__" if k in naming.HIDDEN_KEYS else k): v for k, v in attrs.items()}
     op_name = spec["op"]
     if op_name == "null":
         op = None
@@ -106,14 +138,25 @@ def _node_from(spec, i, built):
                              f"{entry!r}") from None
     if op is not None:
         known = {k: v for k, v in attrs.items() if k in op.params}
-        op.parse(known)  # invalid parameters fail now, naming op and field
+        parsed = op.parse(known)  # invalid parameters fail now, naming op and field
+        if version < _AUX_AS_NODES_SINCE and op.aux:
+            _add_aux_variables(op, spec["name"], attrs, parsed, inputs)
     return Node(op, spec["name"], attrs, inputs)
+
+
+def _add_aux_variables(op, name, attrs, parsed, inputs):
+    """Create the aux-state variables a pre-0.9 file leaves implicit, named and
+    attributed as MXNet's upgrade does (``bn_moving_mean``)."""
+    names = op.input_names(parsed)
+    for input_name in names[len(inputs):]:
+        var_attrs = naming.input_variable_attrs(op.name, input_name, attrs)
+        inputs.append((Node(None, f"{name}_{input_name}", var_attrs), 0))
 
 
 def load(fname):
     """Load a Symbol from a JSON file (``-symbol.json``)."""
     try:
-        with open(fname) as f:
+        with open(fname, encoding="utf-8") as f:
             text = f.read()
     except OSError as e:
         raise MXNetError(f"load: cannot open {fname!r}: {e}") from None

@@ -12,6 +12,13 @@ from ..base import MXNetError
 # Attribute keys MXNet stores hidden as __key__ (list_attr shows both forms).
 HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage")
 
+# Initializers (as Initializer.dumps() text) that MXNet attaches to the
+# variables it creates for some ops' inputs: {op name: {input name: init}}.
+_BN_STATS = {"moving_mean": '["zero", {}]', "moving_var": '["one", {}]'}
+INPUT_INIT = {"BatchNorm": _BN_STATS, "BatchNorm_v1": _BN_STATS,
+              "_contrib_SyncBatchNorm": _BN_STATS, "_contrib_BatchNormWithReLU": _BN_STATS,
+              "LeakyReLU": {"gamma": '["Constant", {"value": 0.25}]'}}
+
 _local = threading.local()
 
 
@@ -102,6 +109,24 @@ def current_attr_scope():
     if scope is None:
         scope = _local.attr_scope = AttrScope()
     return scope
+
+
+def input_init(op_name, input_name):
+    """The initializer op ``op_name`` fixes for its input ``input_name`` (None
+    for most). MXNet sets it as ``__init__`` on the variable bound to that
+    input, given or created, unless the variable already has one."""
+    return INPUT_INIT.get(op_name, {}).get(input_name)
+
+
+def input_variable_attrs(op_name, input_name, node_attrs):
+    """Attributes of the variable MXNet creates for an input of an op node that
+    was not given (``fc1_weight``, ``bn_moving_mean``): all of the node's own
+    attributes, plus the initializer the op fixes for that input, if any."""
+    attrs = dict(node_attrs)
+    init = input_init(op_name, input_name)
+    if init is not None:
+        attrs["__init__"] = init
+    return attrs
 
 
 def hide_keys(attrs):
