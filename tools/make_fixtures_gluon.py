@@ -11,7 +11,9 @@ Files written to tests/fixtures/gluon/:
 * ``mlp_legacy.params``: the same through the deprecated ``save_params``;
 * ``mlp-symbol.json`` / ``mlp-0000.params``: ``export`` of that MLP;
 * ``training.npz``: inputs, outputs and the weights after SGD steps with
-  ``Trainer`` (one device and two cpu devices, several optimizer settings).
+  ``Trainer`` (one device and two cpu devices, several optimizer settings);
+* ``sgd_momentum.states``: ``Trainer.save_states`` after one SGD-momentum
+  step on ``w = ones(3)`` with gradient ``[1, 2, 3]``.
 """
 import json
 import os
@@ -135,6 +137,15 @@ def main():
             for pname, value in weights.items():
                 results[f"{key}_{devices}:{pname}"] = value
     np.savez(os.path.join(OUT, "training.npz"), **results)
+
+    p = gluon.Parameter("w", shape=(3,), init="ones")
+    p.initialize()
+    trainer = gluon.Trainer([p], "sgd", {"learning_rate": 0.1, "momentum": 0.9})
+    with autograd.record():
+        loss = (p.data() * mx.nd.array([1, 2, 3])).sum()
+    loss.backward()
+    trainer.step(1)
+    trainer.save_states(os.path.join(OUT, "sgd_momentum.states"))
 
 
 if __name__ == "__main__":

@@ -215,3 +215,16 @@ def test_load_checks_dtype_unless_cast_dtype():
     assert e["w"].data().dtype == np.float32
     with pytest.raises(MXNetError, match="shape incompatible"):
         e.load_dict({"w": mx.nd.ones((3,))})
+
+
+def test_row_sparse_parameter_reads_rows_through_its_trainer():
+    p = Parameter("e", shape=(4, 2), init="ones", stype="row_sparse")
+    p.initialize()
+    with pytest.raises(RuntimeError, match="storage type is row_sparse"):
+        p.data()
+    with pytest.raises(RuntimeError, match="no Trainer"):
+        p.row_sparse_data(mx.nd.array([0]))
+    mx.gluon.Trainer([p], "sgd")
+    rows = p.row_sparse_data(mx.nd.array([0, 2]))
+    assert rows.stype == "row_sparse"
+    np.testing.assert_array_equal(rows.asnumpy(), [[1, 1], [0, 0], [1, 1], [0, 0]])

@@ -152,3 +152,29 @@ def test_grad_req_null_parameters_are_not_updated():
     trainer = gluon.Trainer([p], "sgd", {"learning_rate": 1.0})
     trainer.step(1)
     np.testing.assert_array_equal(p.data().asnumpy(), [1, 1])
+
+
+@pytest.mark.xfail(strict=True, reason="NDArray pickles do not read MXNet's format yet "
+                   "(mxnet/ndarray/ndarray.py __setstate__)")
+def test_states_saved_by_mxnet_load():
+    p = gluon.Parameter("w", shape=(3,), init="ones")
+    p.initialize()
+    trainer = gluon.Trainer([p], "sgd", {"learning_rate": 0.5})
+    trainer.load_states(os.path.join(FIXTURES, "sgd_momentum.states"))
+    assert trainer.learning_rate == 0.1 and trainer.optimizer.momentum == 0.9
+    np.testing.assert_allclose(trainer._updaters[0].states[0].asnumpy(), [-0.1, -0.2, -0.3],
+                               rtol=1e-6)
+
+
+def test_row_sparse_gradients_update_only_their_rows():
+    p = gluon.Parameter("e", shape=(4, 2), init="ones", grad_stype="row_sparse")
+    p.initialize()
+    trainer = gluon.Trainer([p], "sgd", {"learning_rate": 0.1})
+    with autograd.record():
+        y = mx.nd.Embedding(mx.nd.array([1]), p.data(), input_dim=4, output_dim=2,
+                            sparse_grad=True).sum()
+    y.backward()
+    assert p.grad().stype == "row_sparse"
+    trainer.step(1)
+    np.testing.assert_allclose(p.data().asnumpy(), [[1, 1], [0.9, 0.9], [1, 1], [1, 1]],
+                               rtol=1e-6)
