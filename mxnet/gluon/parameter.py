@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .. import autograd, ndarray
+from .. import autograd, initializer, ndarray
 from ..base import MXNetError, mx_real_t
 from ..context import Context, cpu, current_context
 from .utils import _brief_print_list, _indent, shape_is_known
@@ -21,8 +21,8 @@ __all__ = ["DeferredInitializationError", "Parameter", "Constant", "ParameterDic
 
 tensor_types = (ndarray.NDArray,)
 
-# MXNet's default global initializer, Uniform(0.07), named so it resolves lazily.
-_DEFAULT_INIT = "uniform"
+# MXNet's default global initializer.
+_DEFAULT_INIT = initializer.Uniform()
 
 
 class DeferredInitializationError(MXNetError):
@@ -33,29 +33,7 @@ class DeferredInitializationError(MXNetError):
 def _run_initializer(name, init, default_init, arr):
     """Fill ``arr`` as MXNet does: the global ``default_init`` is called with a
     descriptor carrying the parameter's own ``init`` (which wins when set)."""
-    try:
-        from .. import initializer
-    except ImportError:
-        initializer = None
-    if initializer is not None:
-        initializer.create(default_init)(initializer.InitDesc(name, {"__init__": init}), arr)
-        return
-    # Until mxnet.initializer is available: the string initialisers Gluon
-    # layers use by default, and initializer-like callables.
-    chosen = init if init is not None else default_init
-    if callable(chosen) and not isinstance(chosen, str):
-        chosen(name, arr)
-        return
-    kind = str(chosen).lower()
-    if kind in ("zeros", "zero"):
-        arr[:] = 0
-    elif kind in ("ones", "one"):
-        arr[:] = 1
-    elif kind == "uniform":
-        arr[:] = ndarray.random.uniform(-0.07, 0.07, shape=arr.shape, dtype=arr.dtype,
-                                        ctx=arr.context)
-    else:
-        raise MXNetError(f"Parameter '{name}': initializer {chosen!r} needs mxnet.initializer")
+    initializer.create(default_init)(initializer.InitDesc(name, {"__init__": init}), arr)
 
 
 class Parameter:
@@ -417,11 +395,8 @@ class Parameter:
         with its shape, dtype, multipliers, init and storage type as attributes."""
         if self._var is None:
             from .. import symbol
-            init = self.init
-            if init is not None and not isinstance(init, str) and not hasattr(init, "dumps"):
-                init = None
             self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype,
-                                   lr_mult=self.lr_mult, wd_mult=self.wd_mult, init=init,
+                                   lr_mult=self.lr_mult, wd_mult=self.wd_mult, init=self.init,
                                    stype=self._stype)
         return self._var
 
