@@ -228,3 +228,11 @@ def test_row_sparse_parameter_reads_rows_through_its_trainer():
     rows = p.row_sparse_data(mx.nd.array([0, 2]))
     assert rows.stype == "row_sparse"
     np.testing.assert_array_equal(rows.asnumpy(), [[1, 1], [0, 0], [1, 1], [0, 0]])
+
+
+def test_initializer_objects_and_their_json_in_var():
+    from mxnet import initializer
+    p = Parameter("fc_weight", shape=(3, 4), init=initializer.Constant(2.0))
+    p.initialize(init=None, default_init=initializer.Zero())
+    np.testing.assert_array_equal(p.data().asnumpy(), np.full((3, 4), 2.0))
+    assert p.var().attr("__init__") == initializer.Constant(2.0).dumps()
