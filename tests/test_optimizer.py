@@ -265,3 +265,55 @@ def test_group_adagrad_rejects_weight_decay_and_non_matrix_weights():
         o.update(0, w, w, o.create_state(0, w))
     with pytest.raises(MXNetError, match="2-D"):
         o.create_state(0, mx.nd.ones((3,)))
+
+
+def _sparse_rows(rows, value):
+    data = np.full((len(rows), 2), value, "float32")
+    return mx.nd.sparse.row_sparse_array((data, rows), shape=(4, 2))
+
+
+SPARSE_CASES = [  # MXNet 1.9.1: column 0 of the weight after two row_sparse gradients
+    ("sgd", dict(momentum=0.9, learning_rate=0.1, lazy_update=False), [1.05, 1.0, 0.86, 1.0]),
+    ("adam", dict(learning_rate=0.1, lazy_update=False), [1.0744141, 1.0, 0.8733655, 1.0]),
+    ("adagrad", dict(learning_rate=0.5), [1.5, 1.0, 0.7236068, 1.0]),
+    ("ftrl", {}, [0.0326667, 0.0, 0.4731068, 0.0]),
+]
+LAZY_CASES = [
+    ("sgd", dict(momentum=0.9, learning_rate=0.1, wd=0.1), [1.04, 1.0, 0.8321, 1.0]),
+    ("adam", dict(learning_rate=0.1, wd=0.1), [1.0744141, 1.0, 0.8632175, 1.0]),
+]
+
+
+def _run_sparse(name, kwargs):
+    w = mx.nd.ones((4, 2))
+    u = opt.get_updater(opt.create(name, **kwargs))
+    u(0, _sparse_rows([2], 1.0), w)
+    u(0, _sparse_rows([0, 2], -0.5), w)
+    return w.asnumpy()[:, 0]
+
+
+@pytest.mark.parametrize("name,kwargs,expect", SPARSE_CASES, ids=[c[0] for c in SPARSE_CASES])
+def test_row_sparse_gradients_match_mxnet(name, kwargs, expect):
+    np.testing.assert_allclose(_run_sparse(name, kwargs), expect, rtol=1e-6)
+
+
+@pytest.mark.xfail(strict=True, reason="the update ops apply lazy_update=True as a dense update "
+                                       "(momentum and wd reach rows absent from the gradient)")
+@pytest.mark.parametrize("name,kwargs,expect", LAZY_CASES, ids=[c[0] for c in LAZY_CASES])
+def test_lazy_updates_touch_only_rows_in_the_gradient(name, kwargs, expect):
+    np.testing.assert_allclose(_run_sparse(name, kwargs), expect, rtol=1e-6)
+
+
+def test_sparse_adagrad_refuses_weight_decay_like_mxnet():
+    o = opt.AdaGrad(wd=0.1)
+    w = mx.nd.ones((4, 2))
+    with pytest.raises(MXNetError, match="wd=0"):
+        o.update(0, w, _sparse_rows([1], 1.0), o.create_state(0, w))
+
+
+def test_optimizer_pickled_by_mxnet_loads_with_its_scheduler():
+    with open(os.path.join(FIXTURES, "lamb_mxnet_optimizer.pkl"), "rb") as f:
+        lamb = pickle.loads(f.read())
+    assert type(lamb) is opt.LAMB and lamb.wd == 0.01
+    assert type(lamb.lr_scheduler) is lrs.CosineScheduler
+    assert lamb.learning_rate == pytest.approx(0.5 * (1 + np.cos(np.pi * 3 / 10)) / 2)

@@ -16,6 +16,7 @@ float32).
 """
 import json
 import os
+import pickle
 
 import numpy as np
 import mxnet as mx
@@ -154,6 +155,12 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "sgd_mxnet.states"), "wb") as f:
         f.write(updater.get_states(dump_optimizer=True))
+    # An optimizer with a scheduler, pickled by MXNet (no NDArrays inside).
+    lamb = mx.optimizer.create("lamb", wd=0.01, lr_scheduler=mx.lr_scheduler.CosineScheduler(
+        10, base_lr=0.5))
+    lamb.num_update = 3
+    with open(os.path.join(OUT, "lamb_mxnet_optimizer.pkl"), "wb") as f:
+        f.write(pickle.dumps(lamb))
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump({"steps": STEPS, "cases": cases}, f)
     np.save(os.path.join(OUT, "steps.npy"), np.concatenate(values))

@@ -31,13 +31,13 @@ class AdaGrad(Optimizer):
         lr, wd = self._get_lr(index), self._get_wd(index)
         history = state
         if grad.stype == 'row_sparse':
-            sparse_update = getattr(nd.sparse, 'adagrad_update', None)
-            if sparse_update is None:
-                raise MXNetError("AdaGrad: row_sparse gradients need the sparse adagrad_update "
-                                 "operator, which is not available; use a dense gradient")
-            sparse_update(weight, grad, history, out=weight, lr=lr, wd=wd,
-                          **self._fused_kwargs(epsilon=self.float_stable_eps))
-            return
+            # MXNet's sparse update touches only the gradient's rows and needs
+            # wd == 0; then rows without gradient do not change in the dense
+            # rule either, so the dense rule gives the same result.
+            if wd != 0:
+                raise MXNetError(f"AdaGrad: row_sparse gradients need wd=0 (MXNet's sparse "
+                                 f"adagrad_update has no weight decay), got wd={wd}")
+            grad = grad.tostype('default')
         grad = self._rescaled_grad(grad)
         history[:] += nd.square(grad)
         div = grad / nd.sqrt(history + self.float_stable_eps)
