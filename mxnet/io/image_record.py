@@ -1,0 +1,385 @@
+"""Image RecordIO iterators: ``ImageRecordIter`` (+ UInt8/Int8 variants) and ``ImageDetRecordIter``.
+
+Records are read in the iterator's own background thread, decoded and
+augmented by a pool of ``preprocess_threads`` threads (Pillow, OpenCV and
+NumPy release the GIL for the heavy parts) and up to ``prefetch_buffer``
+assembled batches wait in a queue, as MXNet's C++ pipeline does.
+"""
+import queue
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ..base import MXNetError
+from .. import recordio
+from .decode import imdecode_bytes, resize, resize_short
+from .io import MXDataIter
+from .native import REQUIRED, RoundBatches, as_bool, as_dtype, as_shape, parse
+
+__all__ = ["ImageRecordIter", "ImageRecordUInt8Iter", "ImageRecordInt8Iter", "ImageDetRecordIter",
+           "ImageRecordIter_v1", "ImageRecordUInt8Iter_v1"]
+
+_END = object()
+
+_BASE_PARAMS = {
+    "path_imglist": (str, ""), "path_imgrec": (str, REQUIRED), "path_imgidx": (str, ""),
+    "aug_seq": (str, "aug_default"), "label_width": (int, 1), "data_shape": (as_shape, REQUIRED),
+    "preprocess_threads": (int, 4), "verbose": (as_bool, True), "num_parts": (int, 1),
+    "part_index": (int, 0), "device_id": (int, 0), "shuffle_chunk_size": (int, 0),
+    "shuffle_chunk_seed": (int, 0), "seed_aug": (lambda v: None if v in (None, "None") else int(v), None),
+    "shuffle": (as_bool, False), "seed": (int, 0), "batch_size": (int, REQUIRED),
+    "round_batch": (as_bool, True), "prefetch_buffer": (int, 4), "ctx": (str, "gpu"),
+    "dtype": (as_dtype, None), "resize": (int, -1), "inter_method": (int, 1),
+    "data_name": (str, "data"), "label_name": (str, "softmax_label"),
+}
+_CLS_PARAMS = {
+    "rand_crop": (as_bool, False), "rand_mirror": (as_bool, False), "mirror": (as_bool, False),
+    "pad": (int, 0), "fill_value": (int, 255),
+    "mean_img": (str, ""), "mean_r": (float, 0.0), "mean_g": (float, 0.0), "mean_b": (float, 0.0),
+    "mean_a": (float, 0.0), "std_r": (float, 1.0), "std_g": (float, 1.0), "std_b": (float, 1.0),
+    "std_a": (float, 1.0), "scale": (float, 1.0),
+}
+# MXNet augmentations that this iterator does not perform: accepted at their
+# defaults (neutral), refused with a clear error otherwise.
+_UNSUPPORTED = {
+    "random_resized_crop": False, "max_rotate_angle": 0, "max_aspect_ratio": 0.0,
+    "min_aspect_ratio": None, "max_shear_ratio": 0.0, "max_crop_size": -1, "min_crop_size": -1,
+    "max_random_scale": 1.0, "min_random_scale": 1.0, "max_random_area": 1.0,
+    "min_random_area": 1.0, "max_img_size": 1e10, "min_img_size": 0.0, "brightness": 0.0,
+    "contrast": 0.0, "saturation": 0.0, "pca_noise": 0.0, "random_h": 0, "random_s": 0,
+    "random_l": 0, "rotate": -1, "max_random_contrast": 0.0, "max_random_illumination": 0.0,
+}
+_DET_UNSUPPORTED = {
+    "rand_crop_prob": 0.0, "rand_pad_prob": 0.0, "rand_mirror_prob": 0.0, "max_random_hue": 0,
+    "random_hue_prob": 0.0, "max_random_saturation": 0, "random_saturation_prob": 0.0,
+    "max_random_illumination": 0, "random_illumination_prob": 0.0, "max_random_contrast": 0.0,
+    "random_contrast_prob": 0.0, "min_crop_scales": None, "max_crop_scales": None,
+    "min_crop_aspect_ratios": None, "max_crop_aspect_ratios": None, "min_crop_overlaps": None,
+    "max_crop_overlaps": None, "min_crop_sample_coverages": None,
+    "max_crop_sample_coverages": None, "min_crop_object_coverages": None,
+    "max_crop_object_coverages": None, "num_crop_sampler": 1, "crop_emit_mode": "center",
+    "emit_overlap_thresh": 0.3, "max_crop_trials": None, "max_pad_scale": 1.0,
+    "fill_value": 127, "pad": 0, "mean_img": "", "mean_r": 0.0, "mean_g": 0.0, "mean_b": 0.0,
+    "mean_a": 0.0, "std_r": 1.0, "std_g": 1.0, "std_b": 1.0, "std_a": 1.0, "scale": 1.0,
+    "rand_mirror": False, "mirror": False,
+}
+
+
+def _check_neutral(iter_name, kwargs, neutral):
+    for name, default in neutral.items():
+        if name in kwargs and kwargs[name] not in (default, str(default)) and default is not None:
+            raise MXNetError(f"{iter_name}: augmentation {name}={kwargs[name]!r} is not supported "
+                             "here; use mx.image augmenters or gluon.data transforms instead")
+    return {k: v for k, v in kwargs.items() if k not in neutral}
+
+
+def _record_offsets(path):
+    """Start offsets of every record in a RecordIO file (a scan of the headers)."""
+    offsets = []
+    with recordio._open(path, "rb") as f:
+        pos = 0
+        while True:
+            head = f.read(8)
+            if not head:
+                return offsets
+            if len(head) < 8:
+                raise MXNetError(f"invalid RecordIO file {path!r}: truncated header at byte {pos}")
+            magic, lrec = np.frombuffer(head, "<u4")
+            if magic != recordio._MAGIC:
+                raise MXNetError(f"invalid RecordIO file {path!r}: no record magic at byte {pos}")
+            if lrec >> 29 in (0, 1):
+                offsets.append(pos)
+            length = int(lrec) & recordio._LEN_MASK
+            pos += 8 + length + (-length % 4)
+            f.seek(pos)
+
+
+def _part_offsets(path, num_parts, part_index):
+    """Records of one part, split by file bytes as MXNet's input splitter does."""
+    offsets = _record_offsets(path)
+    if num_parts == 1:
+        return offsets
+    with recordio._open(path, "rb") as f:
+        total = f.seek(0, 2)
+    step = -(-total // num_parts)
+    step += -step % 4
+    lo, hi = step * part_index, step * (part_index + 1)
+    return [o for o in offsets if lo <= o < hi]
+
+
+class ImageRecordIter(MXDataIter):
+    """Batches of decoded, augmented images from an image RecordIO file.
+
+    Each image is decoded (3 channels RGB, or grayscale when ``data_shape``
+    has 1 channel), optionally resized so its shorter edge is ``resize``,
+    enlarged if smaller than ``data_shape``, cropped to ``data_shape``
+    (centre, or random with ``rand_crop``), optionally mirrored, then
+    normalised as ``(pixel - mean) / std * scale`` per channel. Data batches
+    are ``(batch_size,) + data_shape`` (float32 unless ``dtype``); labels are
+    ``(batch_size,)`` or ``(batch_size, label_width)``. ``num_parts`` and
+    ``part_index`` read one shard of the file, for distributed training.
+    """
+
+    _name = "ImageRecordIter"
+    _default_dtype = "float32"
+
+    def __init__(self, **kwargs):
+        kwargs = _check_neutral(self._name, kwargs, _UNSUPPORTED)
+        p = parse(self._name, kwargs, dict(_BASE_PARAMS, **_CLS_PARAMS))
+        self._init_common(p)
+        self._label_width = p["label_width"]
+        self._mean = np.array([p["mean_r"], p["mean_g"], p["mean_b"], p["mean_a"]], np.float32)
+        self._std = np.array([p["std_r"], p["std_g"], p["std_b"], p["std_a"]], np.float32)
+        if p["mean_img"]:
+            raise MXNetError(f"{self._name}: mean_img is not supported; give mean_r/mean_g/mean_b")
+        lshape = (self.batch_size,) if self._label_width == 1 else (self.batch_size, self._label_width)
+        self._describe((self.batch_size,) + self._shape, self._dtype, lshape, np.float32)
+
+    def _init_common(self, p):
+        super().__init__(data_name=p["data_name"], label_name=p["label_name"])
+        self._p = p
+        self.batch_size = p["batch_size"]
+        self._shape = p["data_shape"]
+        if len(self._shape) != 3 or self._shape[0] not in (1, 3, 4):
+            raise MXNetError(f"{self._name}: data_shape must be (channels, height, width) with 1, 3 "
+                             f"or 4 channels, got {self._shape}")
+        if not 0 <= p["part_index"] < p["num_parts"]:
+            raise MXNetError(f"{self._name}: part_index {p['part_index']} is outside "
+                             f"0..num_parts-1 (num_parts={p['num_parts']})")
+        self._dtype = p["dtype"] or self._default_dtype
+        self._path = p["path_imgrec"]
+        if p["path_imgidx"]:
+            reader = recordio.MXIndexedRecordIO(p["path_imgidx"], self._path, "r")
+            keys = reader.keys
+            reader.close()
+            share = -(-len(keys) // p["num_parts"])
+            offsets = [reader.idx[k] for k in keys[share * p["part_index"]:share * (p["part_index"] + 1)]]
+        else:
+            offsets = _part_offsets(self._path, p["num_parts"], p["part_index"])
+        if not offsets:
+            raise MXNetError(f"{self._name}: no records in {self._path!r} for part "
+                             f"{p['part_index']} of {p['num_parts']}")
+        self._offsets = np.array(offsets, np.int64)
+        self._list_labels = self._read_list(p["path_imglist"]) if p["path_imglist"] else None
+        self._batcher = RoundBatches(self.batch_size, p["round_batch"])
+        self._epoch_count = 0
+        self._pool = ThreadPoolExecutor(max(1, p["preprocess_threads"]))
+        if p["verbose"]:
+            print(f"{self._name}: {self._path}, {len(offsets)} records, "
+                  f"{max(1, p['preprocess_threads'])} threads for decoding", file=sys.stderr)
+
+    @staticmethod
+    def _read_list(path):
+        labels = {}
+        with open(path) as f:
+            for line in f:
+                fields = line.strip().split("\t")
+                if len(fields) >= 3:
+                    labels[int(float(fields[0]))] = np.array(fields[1:-1], np.float32)
+        return labels
+
+    def __del__(self):
+        try:
+            self._close_epoch()
+            self._pool.shutdown(wait=False)
+        except AttributeError:  # construction failed before the pool existed
+            pass
+
+    # -- one example ---------------------------------------------------------------
+    def _label_of(self, header, where):
+        label = header.label
+        if self._list_labels is not None:
+            label = self._list_labels.get(header.id)
+            if label is None:
+                raise MXNetError(f"{self._name}: {where} has id {header.id}, absent from path_imglist")
+        label = np.atleast_1d(np.asarray(label, np.float32))
+        if label.size != self._label_width:
+            raise MXNetError(f"{self._name}: {where} has {label.size} label value(s) but "
+                             f"label_width is {self._label_width}")
+        return label
+
+    def _decode(self, raw, where):
+        header, payload = recordio.unpack(raw)
+        channels = self._shape[0]
+        img = imdecode_bytes(payload, 0 if channels == 1 else (-1 if channels == 4 else 1), what=where)
+        if img.ndim == 2:
+            img = img[:, :, None]
+        elif img.shape[2] >= 3:  # BGR(A) -> RGB(A)
+            img = img[:, :, [2, 1, 0, 3][:img.shape[2]]]
+        return header, img
+
+    def _augment(self, img, rng):
+        p = self._p
+        _, height, width = self._shape
+        if p["resize"] > 0:
+            img = resize_short(img, p["resize"])
+        if p["pad"] > 0:
+            img = np.pad(img, ((p["pad"],) * 2, (p["pad"],) * 2, (0, 0)), constant_values=p["fill_value"])
+        # MXNet enlarges a too small image in two steps: rows first, then columns.
+        if img.shape[0] < height:
+            img = resize(img, img.shape[1] * height // img.shape[0], height)
+        if img.shape[1] < width:
+            img = resize(img, width, img.shape[0] * width // img.shape[1])
+        if img.ndim == 2:
+            img = img[:, :, None]
+        if p["rand_crop"]:
+            y = rng.integers(0, img.shape[0] - height + 1)
+            x = rng.integers(0, img.shape[1] - width + 1)
+        else:
+            y, x = (img.shape[0] - height) // 2, (img.shape[1] - width) // 2
+        img = img[y:y + height, x:x + width]
+        if p["mirror"] or (p["rand_mirror"] and rng.random() < 0.5):
+            img = img[:, ::-1]
+        return img
+
+    def _normalise(self, img):
+        chw = img.transpose(2, 0, 1)
+        if self._dtype == "uint8":
+            return chw
+        c = chw.shape[0]
+        out = (chw.astype(np.float32) - self._mean[:c, None, None]) / self._std[:c, None, None]
+        out *= self._p["scale"]
+        if self._dtype == "int8":
+            return np.clip(np.rint(out), -128, 127)
+        return out
+
+    def _example(self, raw, offset, seed):
+        where = f"record at byte {offset} of {self._path!r}"
+        header, img = self._decode(raw, where)
+        img = self._augment(img, np.random.default_rng(seed))
+        return self._normalise(img), self._label_of(header, where)
+
+    # -- batches -----------------------------------------------------------------
+    def _label_array(self):
+        shape = (self.batch_size,) if self._label_width == 1 else (self.batch_size, self._label_width)
+        return np.zeros(shape, np.float32)
+
+    def _order(self):
+        order = np.arange(len(self._offsets))
+        if self._p["shuffle"]:
+            np.random.default_rng((self._p["seed"], self._epoch_count)).shuffle(order)
+        return order
+
+    def _produce(self, out, stop):
+        """Producer thread: read records, decode them in the pool, queue whole batches."""
+        seed_aug = self._p["seed_aug"] if self._p["seed_aug"] is not None else self._p["seed"]
+        try:
+            with recordio._open(self._path, "rb") as f:
+                for number, (items, missing) in enumerate(self._batcher(self._order())):
+                    raws = []
+                    for item in items:
+                        f.seek(int(self._offsets[item]))
+                        raws.append(recordio.read_record(f, self._path))
+                    jobs = [self._pool.submit(self._example, raw, int(self._offsets[item]),
+                                              (seed_aug, self._epoch_count, number, k))
+                            for k, (raw, item) in enumerate(zip(raws, items))]
+                    data = np.zeros((self.batch_size,) + self._shape, self._dtype)
+                    label = self._label_array()
+                    for k, job in enumerate(jobs):
+                        data[k], lab = job.result()
+                        label[k] = lab.reshape(label.shape[1:])
+                    batch = (data, label, missing, np.zeros(self.batch_size, np.uint64))
+                    while not stop.is_set():
+                        try:
+                            out.put(batch, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+        except Exception as err:  # handed to the consumer, raised at its next()
+            out.put(err)
+            return
+        out.put(_END)
+
+    def _epoch(self):
+        out = queue.Queue(maxsize=max(1, self._p["prefetch_buffer"]))
+        stop = threading.Event()
+        thread = threading.Thread(target=self._produce, args=(out, stop), daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = out.get()
+                if item is _END:
+                    return
+                if isinstance(item, Exception):
+                    raise item if isinstance(item, MXNetError) else MXNetError(
+                        f"{self._name}: {type(item).__name__}: {item}")
+                yield item
+        finally:
+            stop.set()
+            thread.join()
+            self._epoch_count += 1
+
+    def reset(self):
+        if self._batches is not None and self._current is not None:
+            self._batcher.rewind()  # a reset mid-epoch starts the data from its beginning
+        super().reset()
+
+
+class ImageRecordUInt8Iter(ImageRecordIter):
+    """``ImageRecordIter`` giving raw uint8 pixels (no mean/std/scale)."""
+    _name = "ImageRecordUInt8Iter"
+    _default_dtype = "uint8"
+
+
+class ImageRecordInt8Iter(ImageRecordIter):
+    """``ImageRecordIter`` giving int8 data (normalised values rounded and clipped)."""
+    _name = "ImageRecordInt8Iter"
+    _default_dtype = "int8"
+
+
+ImageRecordIter_v1 = ImageRecordIter
+ImageRecordUInt8Iter_v1 = ImageRecordUInt8Iter
+
+
+class ImageDetRecordIter(ImageRecordIter):
+    """Detection batches: each image resized to ``data_shape``; each label row is
+    ``[channels, height, width, n, <n raw label values>]`` padded with
+    ``label_pad_value`` to ``4 + label_pad_width`` (by default the longest raw
+    label in the file)."""
+
+    _name = "ImageDetRecordIter"
+
+    def __init__(self, **kwargs):
+        kwargs = _check_neutral(self._name, kwargs, _DET_UNSUPPORTED)
+        params = dict(_BASE_PARAMS, label_pad_width=(int, 0), label_pad_value=(float, -1.0))
+        params["aug_seq"] = (str, "det_aug_default")
+        params["label_width"] = (int, -1)
+        p = parse(self._name, kwargs, params)
+        self._init_common(p)
+        p.update(rand_crop=False, rand_mirror=False, mirror=False, pad=0)
+        self._mean = np.zeros(4, np.float32)
+        self._std = np.ones(4, np.float32)
+        p["scale"] = 1.0
+        self._pad_width = max(p["label_pad_width"], self._longest_label())
+        self._label_width = 4 + self._pad_width
+        self._describe((self.batch_size,) + self._shape, self._dtype,
+                       (self.batch_size, self._label_width), np.float32)
+
+    def _longest_label(self):
+        longest = 0
+        with recordio._open(self._path, "rb") as f:
+            for offset in self._offsets:
+                f.seek(int(offset))
+                header, _ = recordio.unpack(recordio.read_record(f, self._path))
+                longest = max(longest, np.size(header.label))
+        return longest
+
+    def _label_array(self):
+        return np.zeros((self.batch_size, self._label_width), np.float32)
+
+    def _augment(self, img, rng):
+        if self._p["resize"] > 0:
+            img = resize_short(img, self._p["resize"])
+        out = resize(img, self._shape[2], self._shape[1])
+        return out[:, :, None] if out.ndim == 2 else out
+
+    def _label_of(self, header, where):
+        raw = np.atleast_1d(np.asarray(header.label, np.float32))
+        row = np.full(self._label_width, self._p["label_pad_value"], np.float32)
+        row[:4] = self._shape + (raw.size,)
+        row[4:4 + raw.size] = raw
+        return row
