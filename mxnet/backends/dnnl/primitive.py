@@ -1,0 +1,275 @@
+"""Memory descriptors, primitives bound to NumPy arrays, and the primitive cache.
+
+A ``Primitive`` wraps a oneDNN primitive created for the exact layouts of the
+arrays its callers pass (shape and strides, so channels-last views and the
+transposed weights of Deconvolution bind without copies). Where the
+primitive prefers another layout (the blocked formats its fast kernels use),
+it reorders the argument into a per-thread buffer before running, or out of
+it afterwards for outputs. Primitives are built once per
+(operator, shapes, strides, parameters) key and kept in an LRU cache of
+``MXNET_ONEDNN_CACHE_NUM`` entries (default 1024); a key oneDNN has no
+implementation for is remembered, so its callers fall back at once.
+
+The engine is created once; streams and reorder buffers are per thread, so
+engine workers on different devices run primitives concurrently.
+"""
+import collections
+import ctypes
+import os
+import threading
+
+import numpy as np
+
+from . import library as L
+
+_lib = None
+_engine = None
+_local = threading.local()
+_ALIGN = 64
+
+
+def init(lib):
+    """Create the CPU engine of ``lib`` (a ``library.Library``)."""
+    global _lib, _engine
+    engine = ctypes.c_void_p()
+    L.call(lib.engine_create, ctypes.byref(engine), L.CPU, 0)
+    _lib, _engine = lib, engine
+
+
+def _stream():
+    stream = getattr(_local, "stream", None)
+    if stream is None:
+        stream = ctypes.c_void_p()
+        L.call(_lib.stream_create, ctypes.byref(stream), _engine, L.STREAM_DEFAULT)
+        _local.stream = stream
+    return stream
+
+
+def _buffer(role, nbytes):
+    """This thread's reusable, 64-byte aligned scratch buffer for ``role`` (an address)."""
+    buffers = getattr(_local, "buffers", None)
+    if buffers is None:
+        buffers = _local.buffers = {}
+    buf = buffers.get(role)
+    if buf is None or buf.size < nbytes + _ALIGN:
+        buf = buffers[role] = np.empty(nbytes + _ALIGN, dtype=np.uint8)
+    address = buf.ctypes.data
+    return address + (-address) % _ALIGN
+
+
+# ----------------------------------------------------------------------------------------
+# memory descriptors
+# ----------------------------------------------------------------------------------------
+
+class MemoryDesc:
+    """An owned ``dnnl_memory_desc_t`` of float32 data."""
+    __slots__ = ("handle",)
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def __del__(self):
+        if _lib is not None:
+            _lib.memory_desc_destroy(self.handle)
+
+
+def strided_md(shape, strides):
+    """Descriptor of float32 data of ``shape`` with element ``strides``."""
+    handle = ctypes.c_void_p()
+    L.call(_lib.memory_desc_create_with_strides, ctypes.byref(handle), len(shape),
+           L.dims(shape), L.F32, L.dims(strides))
+    return MemoryDesc(handle)
+
+
+def tag_md(shape, tag=L.FORMAT_ANY):
+    """Descriptor with a format tag: ``FORMAT_ANY`` lets the primitive choose."""
+    handle = ctypes.c_void_p()
+    L.call(_lib.memory_desc_create_with_tag, ctypes.byref(handle), len(shape),
+           L.dims(shape), L.F32, tag)
+    return MemoryDesc(handle)
+
+
+def layout(a):
+    """(shape, element strides) of array ``a``: the part of a cache key it decides."""
+    size = a.itemsize
+    return a.shape, tuple(s // size for s in a.strides)
+
+
+
+# ----------------------------------------------------------------------------------------
+# primitives
+# ----------------------------------------------------------------------------------------
+
+def create_pd(name, *args):
+    """A primitive descriptor from ``dnnl_<name>_primitive_desc_create(pd, engine,
+    *args)``; ``MemoryDesc`` arguments pass their handles."""
+    pd = ctypes.c_void_p()
+    L.call(getattr(_lib, name + "_primitive_desc_create"), ctypes.byref(pd), _engine,
+           *[a.handle if isinstance(a, MemoryDesc) else a for a in args])
+    return pd
+
+
+def destroy_pd(pd):
+    """Release a primitive descriptor not handed to a ``Primitive``."""
+    _lib.primitive_desc_destroy(pd)
+
+
+class _Reorder:
+    """A reorder primitive between two descriptors."""
+    __slots__ = ("pd", "prim")
+
+    def __init__(self, src_md, dst_md):
+        self.pd = ctypes.c_void_p()
+        L.call(_lib.reorder_primitive_desc_create, ctypes.byref(self.pd), src_md, _engine,
+               dst_md, _engine, None)
+        self.prim = ctypes.c_void_p()
+        L.call(_lib.primitive_create, ctypes.byref(self.prim), self.pd)
+
+    def __del__(self):
+        if _lib is not None:
+            _lib.primitive_destroy(self.prim)
+            _lib.primitive_desc_destroy(self.pd)
+
+
+def _memory(md, address):
+    mem = ctypes.c_void_p()
+    L.call(_lib.memory_create, ctypes.byref(mem), md, _engine, ctypes.c_void_p(address))
+    return mem
+
+
+def _execute(prim, stream, bindings):
+    args = (L.ExecArg * len(bindings))(*bindings)
+    L.call(_lib.primitive_execute, prim, stream, len(bindings), args)
+
+
+class Primitive:
+    """A oneDNN primitive for arguments of given layouts.
+
+    ``user`` maps argument ids (``library.ARG_*``) to the descriptors of the
+    arrays callers will pass; ``outputs`` lists the ids written. Arguments
+    the primitive wants in another layout go through reorders; ``internal``
+    ids (workspace) are bound to per-thread buffers of the size it asks for.
+    """
+
+    def __init__(self, pd, user, outputs=(), internal=()):
+        self.pd = pd
+        self.prim = ctypes.c_void_p()
+        L.call(_lib.primitive_create, ctypes.byref(self.prim), pd)
+        self.user = user
+        self.outputs = frozenset(outputs)
+        self.reorders = {}
+        for arg, md in user.items():
+            want = _lib.primitive_desc_query_md(pd, L.QUERY_EXEC_ARG_MD, arg)
+            if not _lib.memory_desc_equal(md.handle, want):
+                src, dst = (want, md.handle) if arg in self.outputs else (md.handle, want)
+                self.reorders[arg] = (_Reorder(src, dst), want,
+                                      _lib.memory_desc_get_size(want))
+        self.internal = {}
+        for arg in internal:
+            md = _lib.primitive_desc_query_md(pd, L.QUERY_EXEC_ARG_MD, arg)
+            if md:
+                self.internal[arg] = (md, _lib.memory_desc_get_size(md))
+
+    def __del__(self):
+        if _lib is not None:
+            _lib.primitive_destroy(self.prim)
+            _lib.primitive_desc_destroy(self.pd)
+
+    def impl_name(self):
+        """oneDNN's name of the implementation it picked (e.g. 'brg:avx512_core')."""
+        out = ctypes.c_char_p()
+        L.call(_lib.primitive_desc_query, self.pd, L.QUERY_IMPL_INFO_STR, 0, ctypes.byref(out))
+        return out.value.decode()
+
+    def __call__(self, arrays, internal=None):
+        """Run on ``arrays`` ({arg id: NumPy array in the layout given at creation}).
+
+        ``internal`` ({arg id: uint8 array}) binds internal arguments to caller
+        buffers (a workspace kept from forward to backward); the others get
+        per-thread buffers."""
+        stream = _stream()
+        mems = []
+        bindings = []
+        after = []
+        try:
+            for arg, a in arrays.items():
+                mem = _memory(self.user[arg].handle, a.ctypes.data)
+                mems.append(mem)
+                reorder = self.reorders.get(arg)
+                if reorder is not None:
+                    rp, want, nbytes = reorder
+                    inner = _memory(want, _buffer(arg, nbytes))
+                    mems.append(inner)
+                    if arg in self.outputs:
+                        after.append((rp, inner, mem))
+                    else:
+                        _execute(rp.prim, stream, [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
+                    mem = inner
+                bindings.append((arg, mem))
+            for arg, (md, nbytes) in self.internal.items():
+                given = None if internal is None else internal.get(arg)
+                address = given.ctypes.data if given is not None else _buffer(arg, nbytes)
+                mem = _memory(md, address)
+                mems.append(mem)
+                bindings.append((arg, mem))
+            _execute(self.prim, stream, bindings)
+            for rp, inner, mem in after:
+                _execute(rp.prim, stream, [(L.ARG_SRC, inner), (L.ARG_DST, mem)])
+            L.call(_lib.stream_wait, stream)
+        finally:
+            for mem in mems:
+                _lib.memory_destroy(mem)
+
+    def internal_size(self, arg):
+        """Bytes of internal argument ``arg`` (0 when the primitive has none)."""
+        entry = self.internal.get(arg)
+        return 0 if entry is None else entry[1]
+
+
+# ----------------------------------------------------------------------------------------
+# the cache
+# ----------------------------------------------------------------------------------------
+
+def _is_reference(prim):
+    parts = prim if isinstance(prim, tuple) else (prim,)
+    return any(p is not None and p.impl_name().startswith("ref") for p in parts)
+
+
+class PrimitiveCache:
+    """LRU map from a key to a built ``Primitive`` (or None: no implementation)."""
+
+    def __init__(self, capacity):
+        self.capacity = capacity
+        self._items = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, build):
+        """The primitive for ``key``, built with ``build()`` on a miss; None when
+        oneDNN has no implementation for it."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        try:
+            prim = build()
+        except L.DnnlError as exc:
+            if exc.status not in (2, 3):  # only 'invalid arguments' / 'unimplemented'
+                raise
+            prim = None
+        if _is_reference(prim):
+            prim = None  # oneDNN's reference code is slower than the NumPy kernels
+        with self._lock:
+            self._items[key] = prim
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+        return prim
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self):
+        return len(self._items)
+
+
+cache = PrimitiveCache(max(1, int(os.environ.get("MXNET_ONEDNN_CACHE_NUM", "1024") or 1024)))

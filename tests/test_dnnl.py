@@ -1,0 +1,272 @@
+"""The oneDNN backend: every covered call gives the NumPy kernels' results,
+calls outside its coverage fall back, and the switches turn it off.
+
+Each case runs twice, with ``MXNET_ONEDNN_ENABLED`` on and off, comparing
+outputs and (for ``grad`` cases) the gradients of every input, and asserts
+which kernels ran. Without the oneDNN library (CI installs only ``.[test]``)
+the comparisons skip; the import-safety test runs everywhere.
+"""
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import mxnet as mx
+from mxnet import backends
+from mxnet.backends import dnnl
+
+needs_onednn = pytest.mark.skipif(
+    not dnnl.available,
+    reason="oneDNN library not installed (pip install onednn-cpu-gomp); the NumPy "
+           "kernels are tested without it")
+
+_rng = np.random.default_rng(7)
+
+
+def _a(*shape, low=-1.0, high=1.0):
+    return _rng.uniform(low, high, shape).astype(np.float32)
+
+
+def _run(func, inputs, kwargs, grad, train=False):
+    """Outputs (and input gradients) of ``mx.nd.<func>`` plus the kernels counted."""
+    arrays = [mx.nd.array(a, dtype=a.dtype) for a in inputs]
+    for a in arrays:
+        a.attach_grad()
+    with backends.count_kernels() as counts:
+        with mx.autograd.record(train_mode=train):
+            out = getattr(mx.nd, func)(*arrays, **kwargs)
+            outs = out if isinstance(out, (list, tuple)) else [out]
+            heads = [mx.nd.array(np.linspace(-1, 1, o.size).reshape(o.shape), dtype=o.dtype)
+                     for o in outs]
+            loss = sum((o * h).sum() for o, h in zip(outs, heads))
+        if grad:
+            loss.backward()
+        results = [o.asnumpy() for o in outs]
+        if grad:
+            results += [a.grad.asnumpy() for a in arrays]
+        ran = dict(counts)
+    return results, ran
+
+
+def _compare(monkeypatch, func, inputs, kwargs, grad=False, train=False, rtol=1e-4,
+             atol=1e-5):
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+    fast, ran_fast = _run(func, inputs, kwargs, grad, train)
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "0")
+    slow, ran_slow = _run(func, inputs, kwargs, grad, train)
+    assert not any(backend == "onednn" for _, backend in ran_slow), ran_slow
+    for got, want in zip(fast, slow):
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+    return ran_fast
+
+
+X4 = _a(2, 6, 9, 10)
+W4 = _a(4, 3, 3, 3)
+B4 = _a(4)
+XL = _a(2, 9, 10, 6)   # NHWC
+XP = _a(2, 3, 7, 8)
+
+# (id, func, inputs, kwargs, operators that must run on oneDNN, with gradients)
+CASES = [
+    ("conv2d-groups-stride-dilate-pad", "Convolution", [X4, W4, B4],
+     dict(kernel=(3, 3), num_filter=4, num_group=2, stride=(2, 1), pad=(1, 2), dilate=(2, 1)),
+     {"Convolution", "_backward_Convolution"}),
+    ("conv2d-no-bias", "Convolution", [X4, _a(4, 6, 3, 3)],
+     dict(kernel=(3, 3), num_filter=4, no_bias=True), {"Convolution", "_backward_Convolution"}),
+    ("conv1d", "Convolution", [_a(2, 3, 11), _a(5, 3, 4), _a(5)],
+     dict(kernel=(4,), num_filter=5, stride=(2,), pad=(1,)),
+     {"Convolution", "_backward_Convolution"}),
+    ("conv3d", "Convolution", [_a(2, 3, 5, 6, 7), _a(4, 3, 2, 3, 2), _a(4)],
+     dict(kernel=(2, 3, 2), num_filter=4, pad=(1, 0, 1)),
+     {"Convolution", "_backward_Convolution"}),
+    ("conv2d-nhwc", "Convolution", [XL, _a(4, 3, 3, 3), B4],
+     dict(kernel=(3, 3), num_filter=4, num_group=2, layout="NHWC", pad=(1, 1)),
+     {"Convolution", "_backward_Convolution"}),
+    ("deconv-groups-adj-bias", "Deconvolution", [_a(2, 4, 5, 6), _a(4, 3, 3, 3), _a(6)],
+     dict(kernel=(3, 3), num_filter=6, num_group=2, stride=(2, 2), pad=(1, 1), adj=(1, 0),
+          no_bias=False), {"Deconvolution"}),
+    ("deconv-target-shape", "Deconvolution", [_a(2, 4, 5, 6), _a(4, 3, 3, 3)],
+     dict(kernel=(3, 3), num_filter=3, stride=(2, 2), target_shape=(10, 12)),
+     {"Deconvolution"}),
+    ("fc-flatten", "FullyConnected", [_a(5, 3, 4), _a(7, 12), _a(7)], dict(num_hidden=7),
+     {"FullyConnected"}),
+    ("fc-last-axis", "FullyConnected", [_a(5, 3, 4), _a(7, 4)],
+     dict(num_hidden=7, no_bias=True, flatten=False), {"FullyConnected"}),
+    ("max-pool", "Pooling", [XP], dict(kernel=(3, 3), pool_type="max"),
+     {"Pooling", "_backward_Pooling"}),
+    ("max-pool-full-pad", "Pooling", [XP],
+     dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1), pool_type="max",
+          pooling_convention="full"), {"Pooling", "_backward_Pooling"}),
+    ("avg-pool-pad", "Pooling", [XP],
+     dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1), pool_type="avg"),
+     {"Pooling", "_backward_Pooling"}),
+    ("avg-pool-full-exclude-pad", "Pooling", [XP],
+     dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1), pool_type="avg",
+          pooling_convention="full", count_include_pad=False),
+     {"Pooling", "_backward_Pooling"}),
+    ("global-avg-pool", "Pooling", [XP], dict(global_pool=True, pool_type="avg", kernel=(1, 1)),
+     {"Pooling", "_backward_Pooling"}),
+    ("max-pool-ties-first-maximum", "Pooling",
+     [_rng.integers(0, 3, (2, 3, 6, 6)).astype(np.float32)],
+     dict(kernel=(2, 2), stride=(1, 1), pool_type="max"), {"Pooling", "_backward_Pooling"}),
+    ("max-pool-1d-same", "Pooling", [_a(2, 3, 10)],
+     dict(kernel=(3,), stride=(2,), pool_type="max", pooling_convention="same"),
+     {"Pooling", "_backward_Pooling"}),
+    ("avg-pool-nhwc", "Pooling", [_a(2, 8, 8, 3)],
+     dict(kernel=(2, 2), stride=(2, 2), pool_type="avg", layout="NHWC"),
+     {"Pooling", "_backward_Pooling"}),
+    ("relu", "Activation", [_a(3, 4, 5)], dict(act_type="relu"), {"Activation"}),
+    ("sigmoid", "Activation", [_a(3, 4, 5, low=-8, high=8)], dict(act_type="sigmoid"),
+     {"Activation"}),
+    ("tanh", "Activation", [_a(3, 4, 5, low=-4, high=4)], dict(act_type="tanh"),
+     {"Activation"}),
+    ("leaky", "LeakyReLU", [_a(3, 4, 5)], dict(act_type="leaky", slope=0.3), {"LeakyReLU"}),
+    ("elu", "LeakyReLU", [_a(3, 4, 5)], dict(act_type="elu", slope=0.7), {"LeakyReLU"}),
+    ("gelu", "LeakyReLU", [_a(3, 4, 5, low=-4, high=4)], dict(act_type="gelu"), {"LeakyReLU"}),
+    ("softmax-last-axis", "softmax", [_a(3, 4, 5, low=-5, high=5)], {}, {"softmax"}),
+    ("log-softmax-last-axis", "log_softmax", [_a(3, 4, 5, low=-5, high=5)], {},
+     {"log_softmax"}),
+    ("lrn", "LRN", [_a(2, 6, 4, 5)], dict(nsize=3, alpha=0.01, beta=0.75, knorm=2.0),
+     {"LRN"}),
+]
+
+
+@needs_onednn
+@pytest.mark.parametrize("func, inputs, kwargs, fast_ops",
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_onednn_matches_numpy_kernels(monkeypatch, func, inputs, kwargs, fast_ops):
+    ran = _compare(monkeypatch, func, inputs, kwargs, grad=True)
+    for op in fast_ops:
+        assert ran.get((op, "onednn")), f"{op} did not run on oneDNN: {ran}"
+
+
+BN_INPUTS = [_a(4, 3, 5, 5), _a(3), _a(3), _a(3), _a(3, low=0.5, high=1.5)]
+
+
+@needs_onednn
+@pytest.mark.parametrize("func", ["BatchNorm", "BatchNorm_v1"])
+@pytest.mark.parametrize("fix_gamma", [True, False])
+@pytest.mark.parametrize("train", [True, False], ids=["training", "inference"])
+def test_batch_norm_matches_numpy_kernel(monkeypatch, func, fix_gamma, train):
+    ran = _compare(monkeypatch, func, BN_INPUTS,
+                   dict(fix_gamma=fix_gamma, output_mean_var=True), train=train)
+    assert ran.get((func, "onednn"))
+
+
+@needs_onednn
+def test_batch_norm_forward_leaves_moving_stats_and_fixes_gamma(monkeypatch):
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+    data, gamma, beta, mean, var = (mx.nd.array(a) for a in BN_INPUTS)
+    with mx.autograd.train_mode():
+        mx.nd.BatchNorm(data, gamma, beta, mean, var, fix_gamma=True).asnumpy()
+    np.testing.assert_array_equal(mean.asnumpy(), BN_INPUTS[3])
+    np.testing.assert_array_equal(var.asnumpy(), BN_INPUTS[4])
+    np.testing.assert_array_equal(gamma.asnumpy(), np.ones(3, np.float32))
+
+
+# Calls oneDNN does not cover: they must run the NumPy kernel.
+FALLBACKS = [
+    ("float64-conv", "Convolution", [X4.astype(np.float64), W4.astype(np.float64)],
+     dict(kernel=(3, 3), num_filter=4, num_group=2, no_bias=True)),
+    ("float16-fc", "FullyConnected", [_a(2, 3).astype(np.float16), _a(4, 3).astype(np.float16)],
+     dict(num_hidden=4, no_bias=True)),
+    ("lp-pool", "Pooling", [XP], dict(kernel=(2, 2), pool_type="lp", p_value=2)),
+    ("sum-pool", "Pooling", [XP], dict(kernel=(2, 2), pool_type="sum")),
+    ("softsign", "Activation", [_a(3, 4)], dict(act_type="softsign")),
+    ("softrelu", "Activation", [_a(3, 4)], dict(act_type="softrelu")),
+    ("selu", "LeakyReLU", [_a(3, 4)], dict(act_type="selu")),
+    ("softmax-temperature", "softmax", [_a(3, 4)], dict(temperature=2.0)),
+    ("lrn-even-nsize", "LRN", [_a(2, 6, 4, 5)], dict(nsize=4)),
+]
+
+
+@needs_onednn
+@pytest.mark.parametrize("func, inputs, kwargs", [c[1:] for c in FALLBACKS],
+                         ids=[c[0] for c in FALLBACKS])
+def test_uncovered_calls_run_the_default_kernel(monkeypatch, func, inputs, kwargs):
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+    _, ran = _run(func, inputs, kwargs, grad=False)
+    assert ran.get((func, "default")) and not ran.get((func, "onednn")), ran
+
+
+@needs_onednn
+def test_calls_oneDNN_rejects_still_give_numpy_results(monkeypatch):
+    # avg pooling counting padding where a 'full' window overhangs: MXNet does not
+    # count the overhang, oneDNN would, so the kernel hands the call back.
+    _compare(monkeypatch, "Pooling", [XP], dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1),
+                                                pool_type="avg", pooling_convention="full"),
+             grad=True)
+    # softmax over a non-last axis has only oneDNN's slow reference code
+    _compare(monkeypatch, "softmax", [_a(3, 4, 5)], dict(axis=0))
+
+
+@needs_onednn
+@pytest.mark.parametrize("switch", ["MXNET_ONEDNN_ENABLED", "MXNET_MKLDNN_ENABLED"])
+def test_switch_turns_the_backend_off(monkeypatch, switch):
+    monkeypatch.delenv("MXNET_ONEDNN_ENABLED", raising=False)
+    monkeypatch.setenv(switch, "0")
+    _, ran = _run("Activation", [_a(3, 4)], dict(act_type="relu"), grad=False)
+    assert ran == {("Activation", "default"): 1}
+
+
+@needs_onednn
+def test_bad_arguments_still_raise_mxnet_errors(monkeypatch):
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+    x, w = mx.nd.array(X4), mx.nd.array(_a(4, 5, 3, 3))
+    with pytest.raises(mx.base.MXNetError, match="weight"):
+        mx.nd.Convolution(x, w, kernel=(3, 3), num_filter=4, no_bias=True).asnumpy()
+    with pytest.raises(mx.base.MXNetError, match="FullyConnected"):
+        mx.nd.FullyConnected(mx.nd.array(_a(2, 3)), mx.nd.array(_a(4, 5)), num_hidden=4,
+                             no_bias=True).asnumpy()
+
+
+@needs_onednn
+def test_primitives_are_built_once_per_signature(monkeypatch):
+    from mxnet.backends.dnnl.primitive import cache
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+    x, w = mx.nd.array(_a(1, 2, 13, 11)), mx.nd.array(_a(3, 2, 3, 3))
+    mx.nd.Convolution(x, w, kernel=(3, 3), num_filter=3, no_bias=True).asnumpy()
+    size = len(cache)
+    for _ in range(3):
+        mx.nd.Convolution(x, w, kernel=(3, 3), num_filter=3, no_bias=True).asnumpy()
+    assert len(cache) == size
+
+
+@needs_onednn
+def test_threads_run_primitives_concurrently_with_correct_results(monkeypatch):
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+    inputs = [(_a(2, 4, 12, 12), _a(8, 4, 3, 3)) for _ in range(4)]
+
+    def conv(x, w):
+        return mx.nd.Convolution(mx.nd.array(x), mx.nd.array(w), kernel=(3, 3), num_filter=8,
+                                 pad=(1, 1), no_bias=True).asnumpy()
+    expected = [conv(x, w) for x, w in inputs]
+    results = [None] * len(inputs)
+
+    def work(i):
+        for _ in range(5):
+            results[i] = conv(*inputs[i])
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(inputs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got, want in zip(results, expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_import_without_the_library_registers_nothing(tmp_path):
+    code = ("import mxnet.backends.dnnl as d; "
+            "assert not d.available and d.registered_ops() == (), d.registered_ops(); "
+            "import mxnet as mx; "
+            "print(mx.nd.Convolution(mx.nd.ones((1, 1, 3, 3)), mx.nd.ones((1, 1, 3, 3)), "
+            "kernel=(3, 3), num_filter=1, no_bias=True).asnumpy().item())")
+    env = dict(os.environ, MXNET_ONEDNN_LIBRARY=str(tmp_path / "libdnnl-missing.so"))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, cwd=root, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "9.0"
