@@ -41,6 +41,7 @@ def create(fname, args, kwargs, name=None, attr=None):
             sym_kwargs[key] = value
         elif value is not None and value is not _Null:
             params[key] = value
+    args = [a for a in args if a is not None]  # MXNet skips None inputs
     for a in args:
         if not isinstance(a, Symbol):
             raise MXNetError(f"{fname}: positional arguments must be Symbols, got "
@@ -52,7 +53,7 @@ def create(fname, args, kwargs, name=None, attr=None):
     node_name = naming.current().get(name, fname.lower())
     attrs = naming.hide_keys(naming.current_attr_scope().get(attr))
     attrs.update(str_params)
-    inputs = _collect_inputs(op, fname, parsed, list(args), sym_kwargs, node_name, str_params)
+    inputs = _collect_inputs(op, fname, parsed, list(args), sym_kwargs, node_name, attrs)
     node = Node(op, node_name, attrs, inputs)
     n = op.num_outputs(parsed)
     if op.visible_outputs is not None:
@@ -60,7 +61,7 @@ def create(fname, args, kwargs, name=None, attr=None):
     return Symbol([(node, i) for i in range(n)])
 
 
-def _collect_inputs(op, fname, parsed, args, sym_kwargs, node_name, str_params):
+def _collect_inputs(op, fname, parsed, args, sym_kwargs, node_name, node_attrs):
     if op.variadic is not None:
         if sym_kwargs:
             raise MXNetError(f"{fname}: inputs of a variadic operator are positional, "
@@ -74,15 +75,16 @@ def _collect_inputs(op, fname, parsed, args, sym_kwargs, node_name, str_params):
     if unknown:
         raise MXNetError(f"{fname}: unknown input(s) {sorted(unknown)}; inputs are {names}")
     entries = []
-    aux_start = len(names) - len(op.aux)
     for i, input_name in enumerate(names):
-        if i < len(args):
-            entries.append(_entry(args[i], fname))
-        elif input_name in sym_kwargs:
-            entries.append(_entry(sym_kwargs[input_name], fname))
+        if i < len(args) or input_name in sym_kwargs:
+            entry = _entry(args[i] if i < len(args) else sym_kwargs[input_name], fname)
+            init = naming.input_init(op.name, input_name)
+            if init is not None and entry[0].op is None:
+                entry[0].attrs.setdefault("__init__", init)  # as MXNet, for given variables too
+            entries.append(entry)
         else:
-            # MXNet gives auto-created variables the node's explicit parameters.
-            attrs = dict(str_params) if i < aux_start else {}
+            # MXNet gives a created variable all of the node's attributes.
+            attrs = naming.input_variable_attrs(op.name, input_name, node_attrs)
             entries.append((Node(None, f"{node_name}_{input_name}", attrs), 0))
     return entries
 

@@ -7,7 +7,7 @@ JSON round-trips exactly. A ``Symbol`` is a list of output entries. Graph
 passes (shape/type inference, gradient, memory planning) live in
 ``mxnet.graph``; execution in ``mxnet.executor``.
 """
-from ..base import MXNetError, numeric_types
+from ..base import MXNetError, NotImplementedForSymbol, numeric_types
 from . import naming
 
 __all__ = ["Symbol", "Node", "var", "Variable", "Group"]
@@ -79,13 +79,14 @@ class Symbol:
     __slots__ = ("_outputs", "__weakref__")
 
     def __init__(self, outputs):
-        self._outputs = list(outputs)
+        self._outputs = [] if outputs is None else list(outputs)
 
     # -- structure ---------------------------------------------------------------
     @property
     def name(self):
-        """Name of the single output's node (None for a group)."""
-        if len(self._outputs) != 1:
+        """Name of the node all outputs come from (None for a group of several nodes)."""
+        nodes = {id(n) for n, _ in self._outputs}
+        if len(nodes) != 1:
             return None
         return self._outputs[0][0].name
 
@@ -143,15 +144,13 @@ class Symbol:
         return Symbol([self._outputs[index]])
 
     def get_internals(self):
-        """A group of every output of every node in the graph."""
-        return Symbol([(node, i) for node in self._nodes() for i in range(node.num_outputs())])
+        """A group of every (visible) output of every node in the graph."""
+        return Symbol([(node, i) for node in self._nodes() for i in range(_visible(node))])
 
     def get_children(self):
-        """The inputs of this symbol's output node, as a group (None for a variable)."""
-        node = self._outputs[0][0]
-        if not node.inputs:
-            return None
-        return Symbol(list(node.inputs))
+        """The inputs of the output nodes, as a group (None when there are none)."""
+        children = [e for node, _ in self._outputs for e in node.inputs]
+        return Symbol(children) if children else None
 
     # -- attributes --------------------------------------------------------------
     def attr(self, key):
@@ -217,21 +216,22 @@ class Symbol:
     def __repr__(self):
         name = self.name
         if name is None:
-            return "<Symbol group [" + ", ".join(n for n in self.list_outputs()) + "]>"
+            return "<Symbol group [" + ", ".join(n.name for n, _ in self._outputs) + "]>"
         return f"<Symbol {name}>"
 
     def __str__(self):
         return repr(self)
 
     def __bool__(self):
-        raise NotImplementedError("The truth value of a Symbol is not defined")
+        raise NotImplementedForSymbol(self.__bool__, "bool")
 
-    def __getstate__(self):
-        return {"json": self.tojson()}
+    def __reduce__(self):
+        # MXNet's pickled form: Symbol(None) with the JSON text as 'handle'.
+        return Symbol, (None,), {"handle": self.tojson()}
 
     def __setstate__(self, state):
         from .json_io import load_json
-        self._outputs = load_json(state["json"])._outputs
+        self._outputs = load_json(state["handle"])._outputs
 
     # -- serialisation, inference, execution (implemented in sibling modules) --------
     def tojson(self):
@@ -343,7 +343,7 @@ class Symbol:
         return self._binary(other, "_Power", "_PowerScalar")
 
     def __rpow__(self, other):
-        return self._binary(other, "_Power", "_RPowerScalar", reverse=True)
+        return self._binary(other, "_Power", "_rpower_scalar", reverse=True)
 
     def __neg__(self):
         return self.__mul__(-1.0)
@@ -384,6 +384,14 @@ class Symbol:
 
     def __itruediv__(self, other):
         return self / other
+
+
+def _visible(node):
+    if node.op is None:
+        return 1
+    if node.op.visible_outputs is not None:
+        return node.op.visible_outputs(node.params())
+    return node.num_outputs()
 
 
 def _shown_attrs(attrs):
