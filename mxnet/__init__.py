@@ -16,3 +16,6 @@ from .symbol import AttrScope
 from .symbol import naming as name
 from . import executor, cached_op
 nd.CachedOp = cached_op.CachedOp
+from . import initializer, optimizer, lr_scheduler, metric, registry
+from . import initializer as init
+from . import gluon

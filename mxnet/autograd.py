@@ -273,6 +273,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             var._grad += g
         else:
             g.copyto(var._grad)
+        var._fresh_grad = True  # Trainer.step warns about gradients not refreshed
 
 
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False,

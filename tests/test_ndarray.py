@@ -1,4 +1,5 @@
 """NDArray behaviour as MXNet 1.9 defines it."""
+import os
 import pickle
 
 import numpy as np
@@ -195,11 +196,24 @@ def test_numpy_interop():
     assert back.tolist() == [[1, 2], [3, 4]]
 
 
-def test_pickle_round_trip():
+def test_pickle_round_trip_restores_onto_the_current_device():
     x = mx.nd.array([[1, 2], [3, 4]], ctx=mx.cpu(1), dtype="int64")
     y = pickle.loads(pickle.dumps(x))
-    assert y.dtype == np.int64 and y.context == mx.cpu(1)
+    assert y.dtype == np.int64 and y.context == mx.cpu(0)
     assert y.asnumpy().tolist() == [[1, 2], [3, 4]]
+
+
+def test_pickles_written_by_mxnet_load():
+    path = os.path.join(os.path.dirname(__file__), "fixtures", "pickle", "int64_2x2.pickle")
+    with open(path, "rb") as f:
+        y = pickle.load(f)
+    assert y.dtype == np.int64 and y.asnumpy().tolist() == [[1, 2], [3, 4]]
+
+
+def test_pickle_holds_mxnet_raw_bytes_state():
+    state = mx.nd.array([1.0, 2.0]).__getstate__()
+    assert isinstance(state["handle"], bytearray)
+    assert bytes(state["handle"][:4]) == (0xF993FAC9).to_bytes(4, "little")
 
 
 def test_fluent_methods_forward_to_operators():

@@ -31,6 +31,7 @@ def _new(data, ctx, var=None):
     arr._ag_index = 0
     arr._grad = None
     arr._grad_req = "null"
+    arr._fresh_grad = False
     return arr
 
 
@@ -42,7 +43,7 @@ class NDArray:
     ``asnumpy``, ``wait_to_read`` and ``mx.nd.waitall`` wait for results.
     """
     __slots__ = ("_data", "_ctx", "_var", "_ag_node", "_ag_index", "_grad", "_grad_req",
-                 "__weakref__")
+                 "_fresh_grad", "__weakref__")
     __array_priority__ = 1000.0
     _stype = "default"
 
@@ -55,6 +56,7 @@ class NDArray:
         self._ag_index = 0
         self._grad = None
         self._grad_req = "null"
+        self._fresh_grad = False
 
     # -- waiting and data access ------------------------------------------------
     def _arr(self):
@@ -267,10 +269,29 @@ class NDArray:
         return id(self)
 
     def __getstate__(self):
-        return {"data": self.asnumpy(), "ctx": (self._ctx.device_type, self._ctx.device_id)}
+        # MXNet's pickled form: the raw bytes of one array record, so pickles
+        # (e.g. Trainer states) move between MXNet and this package.
+        from .serialization import dumps_array
+        item = self.asnumpy()
+        ctx = (self._ctx.device_typeid, self._ctx.device_id)
+        return {"handle": bytearray(dumps_array(item, ctx))}
 
     def __reduce__(self):
-        return (_unpickle, (self.__getstate__(),))
+        return NDArray, (None,), self.__getstate__()
+
+    def __setstate__(self, state):
+        from .serialization import loads_array
+        item = loads_array(state["handle"])
+        if isinstance(item, tuple):
+            raise MXNetError("unpickling a sparse array into a dense NDArray")
+        self._data = item
+        self._ctx = current_context()  # MXNet restores pickles onto the current device
+        self._var = Var()
+        self._ag_node = None
+        self._ag_index = 0
+        self._grad = None
+        self._grad_req = "null"
+        self._fresh_grad = False
 
     # -- shape views -------------------------------------------------------------
     def reshape(self, *shape, **kwargs):
@@ -326,10 +347,6 @@ def run_or_push(fn, ctx, read_vars, write_vars, name):
             fn()
             return
     _engine._engine.push(fn, ctx, read_vars, write_vars, name)
-
-
-def _unpickle(state):
-    return _new(np.asarray(state["data"]), Context(*state["ctx"]))
 
 
 def array(source_array, ctx=None, dtype=None):

@@ -275,3 +275,14 @@ def loads(buf):
             r.fail(f"name {k} is not UTF-8: {err}")
         r.pos += length
     return arrays, names
+
+
+def dumps_array(item, ctx=_CPU):
+    """One array record alone (MXNet's raw bytes of an NDArray, used by pickling)."""
+    return _pack_record(item, ctx, False, "dumps_array")
+
+
+def loads_array(buf):
+    """The array of a single record written by ``dumps_array`` (or MXNet)."""
+    r = _Reader(buf)
+    return _read_record(r, 0)

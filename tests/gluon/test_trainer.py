@@ -154,8 +154,6 @@ def test_grad_req_null_parameters_are_not_updated():
     np.testing.assert_array_equal(p.data().asnumpy(), [1, 1])
 
 
-@pytest.mark.xfail(strict=True, reason="NDArray pickles do not read MXNet's format yet "
-                   "(mxnet/ndarray/ndarray.py __setstate__)")
 def test_states_saved_by_mxnet_load():
     p = gluon.Parameter("w", shape=(3,), init="ones")
     p.initialize()
