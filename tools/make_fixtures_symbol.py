@@ -32,8 +32,6 @@ import mxnet as mx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "tests", "fixtures", "symbol")
-LEGACY = {"v08_mlp": dict(shapes={"data": (2, 3)}, labels={"softmax_label": 4}),
-          "v09_lenet": dict(shapes={"data": (2, 1, 6, 6)}, labels={"softmax_label": 3})}
 
 
 def _load_zoo():
@@ -109,9 +107,9 @@ def main():
     rng = np.random.default_rng(11)
     meta, arrays = {}, {}
     cases = {name: zoo.build(mx, name) for name in zoo.ZOO}
-    for name, spec in LEGACY.items():
+    for name, spec in zoo.LEGACY.items():
         cases[f"legacy_{name}"] = dict(spec, symbol=mx.sym.load(
-            os.path.join(OUT, "legacy", f"{name}.json")))
+            os.path.join(zoo.LEGACY_DIR, f"{name}.json")))
     for name, case in cases.items():
         meta[name] = _describe(case["symbol"], case)
         if case.get("run", True):

@@ -171,17 +171,13 @@ def _collect(sym, values, unknown):
     return complete, fill(args), fill(outs), fill(auxs)
 
 
-def _warn_undecided(sym, arg_values, kind):
-    """MXNet's warning naming the arguments whose shape/type stays unknown."""
-    if kind == "shape":
-        undecided = [f"{n}: {tuple(v)}" for n, v in zip(sym.list_arguments(), arg_values)
-                     if not v or _is_partial(tuple(v))]
-        note = " (0s in shape means unknown dimensions)"
-    else:
-        undecided = [f"{n}: {v}" for n, v in zip(sym.list_arguments(), arg_values) if v is None]
-        note = ""
-    warnings.warn(f"Cannot decide {kind} for the following arguments{note}. Consider "
-                  "providing them as input:\n\t" + "\n\t".join(undecided), stacklevel=4)
+def _warn_undecided(sym, arg_shapes):
+    """MXNet's warning naming the arguments whose shape stays unknown."""
+    undecided = [f"{n}: {tuple(s)}" for n, s in zip(sym.list_arguments(), arg_shapes)
+                 if not s or _is_partial(tuple(s))]
+    warnings.warn("Cannot decide shape for the following arguments (0s in shape means "
+                  "unknown dimensions). Consider providing them as input:\n\t"
+                  + "\n\t".join(undecided), stacklevel=4)
 
 
 def infer_shape(sym, args, kwargs, partial):
@@ -189,7 +185,7 @@ def infer_shape(sym, args, kwargs, partial):
     values = shapes(sym, known)
     complete, arg_s, out_s, aux_s = _collect(sym, values, ())
     if not complete and not partial:
-        _warn_undecided(sym, arg_s, "shape")
+        _warn_undecided(sym, arg_s)
         return None, None, None
     return ([tuple(s) for s in arg_s], [tuple(s) for s in out_s], [tuple(s) for s in aux_s])
 
@@ -199,7 +195,6 @@ def infer_type(sym, args, kwargs, partial):
     values = types(sym, known)
     complete, arg_t, out_t, aux_t = _collect(sym, values, None)
     if not complete and not partial:
-        _warn_undecided(sym, arg_t, "type")
         return None, None, None
     to_type = (lambda ts: [None if t is None else np.dtype(t).type for t in ts])
     return to_type(arg_t), to_type(out_t), to_type(aux_t)

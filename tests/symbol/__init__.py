@@ -194,6 +194,11 @@ NEEDS = {"mlp": ["FullyConnected", "Activation", "SoftmaxOutput"],
                               "FullyConnected", "SoftmaxOutput"]}
 
 
+# Hand-written files in MXNet 0.8/0.9 layouts (in LEGACY_DIR), with their inputs.
+LEGACY = {"v08_mlp": dict(shapes={"data": (2, 3)}, labels={"softmax_label": 4}),
+          "v09_lenet": dict(shapes={"data": (2, 1, 6, 6)}, labels={"softmax_label": 3})}
+
+
 def build(mx, name):
     """Build zoo case ``name`` in a fresh NameManager."""
     with mx.name.NameManager():
