@@ -23,18 +23,10 @@ from mxnet import autograd, backends, device_testing
 from mxnet.base import MXNetError
 from mxnet.device import register_device
 
-# Core fixes this file waits for (see the device-plugin report); remove a
-# marker once its fix lands, strict=True makes the test fail as a reminder.
-PENDING_DEVICE_RESULTS = pytest.mark.xfail(
-    strict=True, reason="invoke._run_inline converts device results with numpy.asarray")
-PENDING_EXECUTOR_ALLOC = pytest.mark.xfail(
-    strict=True, reason="executor allocates numpy arrays for every context")
+# A core fix this file waits for (see the device-plugin report); remove the
+# marker once it lands (strict=True makes the test fail as a reminder).
 PENDING_MUTATE_WRITEBACK = pytest.mark.xfail(
     strict=True, reason="host fallback drops in-place updates of mutated inputs")
-PENDING_UNPICKLE = pytest.mark.xfail(
-    strict=True, reason="NDArray.__setstate__ puts a numpy array on the current (device) context")
-PENDING_SETITEM = pytest.mark.xfail(
-    strict=True, reason="x[...] = host value passes a numpy array to the device array")
 
 
 class DevArray:
@@ -173,7 +165,6 @@ def on(ctx, host_params):
     return {k: mx.nd.array(v, ctx=ctx, dtype="float32") for k, v in host_params.items()}
 
 
-@PENDING_DEVICE_RESULTS
 def test_lenet_forward_on_the_test_device_gives_the_cpu_result():
     host = lenet_params()
     expected = lenet(on(mx.cpu(), host)).asnumpy()
@@ -183,7 +174,6 @@ def test_lenet_forward_on_the_test_device_gives_the_cpu_result():
     np.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-5, atol=1e-7)
 
 
-@PENDING_DEVICE_RESULTS
 def test_device_kernels_run_their_ops_and_everything_else_falls_back():
     params = on(TESTDEV, lenet_params())
     with backends.count_kernels() as counts:
@@ -197,7 +187,6 @@ def test_device_kernels_run_their_ops_and_everything_else_falls_back():
         assert counts[(op, "default")] > 0
 
 
-@PENDING_DEVICE_RESULTS
 def test_a_declined_case_falls_back_to_the_host():
     x = mx.nd.array(np.random.rand(1, 4, 6, 6), ctx=TESTDEV)
     w = mx.nd.array(np.random.rand(4, 2, 3, 3), ctx=TESTDEV)
@@ -209,7 +198,6 @@ def test_a_declined_case_falls_back_to_the_host():
     np.testing.assert_allclose(out.asnumpy(), expected.asnumpy(), rtol=1e-6)
 
 
-@PENDING_DEVICE_RESULTS
 def test_the_fallback_warning_is_logged_once_per_op(caplog, monkeypatch):
     monkeypatch.setattr(backends, "_fallback_logged", set())
     params = on(TESTDEV, lenet_params())
@@ -224,7 +212,6 @@ def test_the_fallback_warning_is_logged_once_per_op(caplog, monkeypatch):
     assert all("testdev" in m and "cpu" in m for m in messages)
 
 
-@PENDING_DEVICE_RESULTS
 def test_autograd_backward_on_the_device_matches_the_cpu():
     host = lenet_params()
     grads = {}
@@ -271,7 +258,6 @@ def test_views_of_device_arrays_stay_on_the_device():
     np.testing.assert_array_equal(dev.asnumpy()[0], [5, 5, 5, 5])
 
 
-@PENDING_EXECUTOR_ALLOC
 def test_a_symbol_executor_runs_on_the_device():
     data = mx.sym.Variable("data")
     y = mx.sym.Convolution(data, kernel=(3, 3), num_filter=4, name="conv")
@@ -318,7 +304,6 @@ def test_host_fallback_keeps_in_place_updates_of_inputs():
     np.testing.assert_allclose(weight.asnumpy(), [0.9, 1.9], rtol=1e-6)
 
 
-@PENDING_UNPICKLE
 def test_unpickling_inside_a_device_scope_restores_onto_the_device():
     pickled = pickle.dumps(mx.nd.array([1.0, 2.0], ctx=TESTDEV))
     with TESTDEV:
@@ -327,7 +312,6 @@ def test_unpickling_inside_a_device_scope_restores_onto_the_device():
     np.testing.assert_array_equal(restored.asnumpy(), [1.0, 2.0])
 
 
-@PENDING_SETITEM
 def test_assigning_host_values_to_device_arrays():
     dev = mx.nd.zeros((2, 2), ctx=TESTDEV)
     dev[:] = np.array([[1, 2], [3, 4]])
@@ -335,7 +319,6 @@ def test_assigning_host_values_to_device_arrays():
 
 
 # -- the qualification harness ----------------------------------------------------------
-@PENDING_DEVICE_RESULTS
 def test_the_test_device_qualifies_for_its_three_ops():
     report = device_testing.qualify(TESTDEV, list(DEVICE_OPS), trials=8, seed=0)
     report.check()
@@ -350,7 +333,6 @@ def test_qualify_defaults_to_the_ops_the_device_implements():
     assert sorted(r.op for r in report.ops) == sorted(DEVICE_OPS)
 
 
-@PENDING_DEVICE_RESULTS
 def test_qualification_reports_wrong_results_and_device_errors():
     report = device_testing.qualify(mx.Context("faultydev", 0), ["FullyConnected", "Activation"],
                                     trials=12, seed=0, dtypes=["float32"])
@@ -384,7 +366,6 @@ def test_qualify_rejects_ops_without_samples():
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "adding_an_accelerator.md"
 
 
-@PENDING_DEVICE_RESULTS
 def test_the_guide_example_runs(tmp_path):
     blocks = re.findall(r"```python\n(.*?)```", GUIDE.read_text(), re.S)
     script = tmp_path / "guide_example.py"
