@@ -380,9 +380,17 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
+def _finished(arrays):
+    # Asynchronous kernels report their errors (and count their kernels) when
+    # waited for: wait here, where the caller attributes them to the device.
+    for a in arrays:
+        a.wait_to_read()
+    return arrays
+
+
 def _forward(op, arrays, kwargs):
     with autograd.pause(train_mode=False):
-        return _as_list(invoke(op, arrays, kwargs))
+        return _finished(_as_list(invoke(op, arrays, kwargs)))
 
 
 def _train(op, arrays, kwargs, wrt, head_grads):
@@ -393,7 +401,7 @@ def _train(op, arrays, kwargs, wrt, head_grads):
         outs = _as_list(invoke(op, arrays, kwargs))
     ctx = arrays[0].context
     autograd.backward(outs, [_array(g, ctx=ctx, dtype=g.dtype) for g in head_grads])
-    return outs, [arrays[i].grad for i in wrt]
+    return _finished(outs), _finished([arrays[i].grad for i in wrt])
 
 
 def _errors(expected, got):
