@@ -23,10 +23,14 @@ from mxnet import autograd, backends, device_testing
 from mxnet.base import MXNetError
 from mxnet.device import register_device
 
-# A core fix this file waits for (see the device-plugin report); remove the
-# marker once it lands (strict=True makes the test fail as a reminder).
+# Core fixes this file waits for (see the device-plugin report); remove a
+# marker once its fix lands (strict=True makes the test fail as a reminder).
 PENDING_MUTATE_WRITEBACK = pytest.mark.xfail(
     strict=True, reason="host fallback drops in-place updates of mutated inputs")
+PENDING_RANDOM_OUT_CTX = pytest.mark.xfail(
+    strict=True, reason="random samplers with out= run on the current context, not out's")
+PENDING_EXECUTOR_ADD = pytest.mark.xfail(
+    strict=True, reason="executor grad_req='add' uses += on the device arrays")
 
 
 class DevArray:
@@ -317,6 +321,25 @@ def test_assigning_host_values_to_device_arrays():
     dev = mx.nd.zeros((2, 2), ctx=TESTDEV)
     dev[:] = np.array([[1, 2], [3, 4]])
     np.testing.assert_array_equal(dev.asnumpy(), [[1, 2], [3, 4]])
+
+
+@PENDING_RANDOM_OUT_CTX
+def test_random_samples_written_to_out_are_drawn_on_its_device():
+    host = mx.nd.zeros((2, 2))
+    with TESTDEV:  # gluon blocks run their deferred initialisation like this
+        mx.nd.random.uniform(-1, 1, host.shape, out=host)
+    assert type(host._data) is np.ndarray and (np.abs(host.asnumpy()) <= 1).all()
+
+
+@PENDING_EXECUTOR_ADD
+def test_an_executor_accumulates_gradients_on_the_device():
+    y = mx.sym.FullyConnected(mx.sym.Variable("x"), num_hidden=2, name="fc")
+    ex = y.simple_bind(ctx=TESTDEV, grad_req="add", x=(2, 3))
+    mx.nd.array(np.ones((2, 3)), ctx=TESTDEV).copyto(ex.arg_dict["x"])
+    for _ in range(2):
+        ex.forward(is_train=True)
+        ex.backward(mx.nd.array(np.ones((2, 2)), ctx=TESTDEV))
+    np.testing.assert_allclose(ex.grad_dict["fc_weight"].asnumpy(), np.full((2, 3), 4.0))
 
 
 # -- the qualification harness ----------------------------------------------------------
