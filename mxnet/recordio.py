@@ -21,7 +21,11 @@ from multiprocessing import current_process
 import numpy as np
 
 from .base import MXNetError
-from .io.decode import cv2, imdecode_bytes, imencode  # noqa: F401  (mx.recordio.cv2 as in MXNet)
+
+try:  # exposed as ``mx.recordio.cv2`` like MXNet; decoding itself lives in mxnet.io.decode
+    import cv2
+except ImportError:
+    cv2 = None
 
 __all__ = ["MXRecordIO", "MXIndexedRecordIO", "IRHeader", "pack", "unpack", "pack_img", "unpack_img"]
 
@@ -307,10 +311,12 @@ def unpack_img(s, iscolor=-1):
 
     ``iscolor`` follows OpenCV: 1 colour, 0 grayscale, -1 as stored.
     """
+    from .io.decode import imdecode_bytes
     header, s = unpack(s)
     return header, imdecode_bytes(s, iscolor, what=f"image of record id {header.id}")
 
 
 def pack_img(header, img, quality=95, img_fmt=".jpg"):
     """Encode ``img`` (uint8 HxWxC, BGR order) as JPEG or PNG and pack it after ``header``."""
+    from .io.decode import imencode
     return pack(header, imencode(img, img_fmt, quality))
