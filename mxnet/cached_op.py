@@ -67,7 +67,7 @@ class CachedOp:
             positions = [names.index(n) for n in wrt]
 
             def backward(inputs, outputs, out_grads):
-                grads = program.backward(list(state), [g._arr() for g in out_grads], ctx, rng)
+                grads = program.backward(state, [g._arr() for g in out_grads], ctx, rng)
                 result = [None] * len(names)
                 for pos, g in zip(positions, grads):
                     if g is not None:

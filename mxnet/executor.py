@@ -7,8 +7,9 @@ import numpy as np
 from . import random as _random
 from .base import MXNetError
 from .context import Context
+from .device import to_numpy
 from .graph.program import Program
-from .ndarray.ndarray import NDArray, _new
+from .ndarray.ndarray import NDArray, _from_host
 
 __all__ = ["Executor", "simple_bind"]
 
@@ -70,7 +71,7 @@ class Executor:
                                 self._wrt)
         self._inputs = [arrays[n] for n in self._program.input_names]
         self._state = None
-        self.outputs = [_new(np.zeros(s, t), self._ctx) for s, t in
+        self.outputs = [_zeros_on(self._ctx, s, t) for s, t in
                         zip(self._program.output_shapes, self._program.output_dtypes)]
 
     def _rng(self):
@@ -89,11 +90,9 @@ class Executor:
                 target[:] = value
         results, self._state = self._program.forward(
             [a._arr() for a in self._inputs], is_train, is_train and bool(self._wrt),
-            self._ctx, self._rng)
+            self._ctx, self._rng, self._monitor)
         for out, r in zip(self.outputs, results):
             out._data[...] = r
-        if self._monitor is not None:
-            self._monitor(self)
         return self.outputs
 
     def backward(self, out_grads=None, is_train=True):
@@ -111,7 +110,6 @@ class Executor:
         grads = self._program.backward(self._state, [None if g is None else g._arr()
                                                      for g in out_grads],
                                        self._ctx, self._rng, is_train)
-        self._state = None
         for name, g in zip(self._wrt, grads):
             index = self._arg_names.index(name)
             target = self.grad_arrays[index]
@@ -128,7 +126,8 @@ class Executor:
 
     @property
     def grad_dict(self):
-        return {n: g for n, g in zip(self._arg_names, self.grad_arrays) if g is not None}
+        """{argument name: gradient array}, None where ``grad_req`` is null."""
+        return dict(zip(self._arg_names, self.grad_arrays))
 
     @property
     def aux_dict(self):
@@ -139,10 +138,16 @@ class Executor:
         return dict(zip(self._symbol.list_outputs(), self.outputs))
 
     def set_monitor_callback(self, callback, monitor_all=False):
-        """Call ``callback(name, array)`` for every output after each forward."""
-        def monitor(ex):
-            for name, arr in ex.output_dict.items():
-                callback(name, arr)
+        """Call ``callback(name, array)`` for the output of every node computed
+        in forward (and, with ``monitor_all``, for its inputs too)."""
+        ctx = self._ctx
+
+        def monitor(step, slots):
+            if monitor_all:
+                for i, s in enumerate(step.ins):
+                    callback(f"{step.name}_input{i}", _from_host(_to_host(slots[s], ctx), ctx))
+            for name, s in zip(step.out_names, step.outs):
+                callback(name, _from_host(_to_host(slots[s], ctx), ctx))
         self._monitor = monitor
 
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
@@ -180,8 +185,16 @@ class Executor:
         return self._symbol.debug_str()
 
 
+def _to_host(array, ctx):
+    return array.copy() if ctx.device_typeid == 1 else to_numpy(array, ctx)
+
+
+def _zeros_on(ctx, shape, dtype):
+    return _from_host(np.zeros(shape, dtype), ctx)
+
+
 def _zeros(shape, like):
-    return _new(np.zeros(shape, like._data.dtype), like.context)
+    return _zeros_on(like.context, shape, like._data.dtype)
 
 
 def simple_bind(symbol, ctx, grad_req, type_dict, group2ctx, shared_exec, shapes):
@@ -195,7 +208,7 @@ def simple_bind(symbol, ctx, grad_req, type_dict, group2ctx, shared_exec, shapes
     if arg_types is None:
         arg_types = [np.float32] * len(arg_shapes)
         aux_types = [np.float32] * len(aux_shapes)
-    args = [_new(np.zeros(s, t), ctx) for s, t in zip(arg_shapes, arg_types)]
+    args = [_zeros_on(ctx, s, t) for s, t in zip(arg_shapes, arg_types)]
     names = symbol.list_arguments()
     if isinstance(grad_req, str):
         reqs = {n: grad_req for n in names}
@@ -203,7 +216,7 @@ def simple_bind(symbol, ctx, grad_req, type_dict, group2ctx, shared_exec, shapes
         reqs = {n: grad_req.get(n, "null") for n in names}
     else:
         reqs = dict(zip(names, grad_req))
-    grads = [None if reqs[n] == "null" else _new(np.zeros(s, t), ctx)
+    grads = [None if reqs[n] == "null" else _zeros_on(ctx, s, t)
              for n, s, t in zip(names, arg_shapes, arg_types)]
-    aux = [_new(np.zeros(s, t), ctx) for s, t in zip(aux_shapes, aux_types)]
+    aux = [_zeros_on(ctx, s, t) for s, t in zip(aux_shapes, aux_types)]
     return Executor(symbol, ctx, args, grads, reqs, aux, group2ctx)

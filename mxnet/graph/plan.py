@@ -13,7 +13,7 @@ from .. import backends
 
 class Step:
     """One kernel call: op, parsed attrs, input slots, output slots, slots to free after."""
-    __slots__ = ("op", "attrs", "ins", "outs", "free", "name", "rng", "is_train")
+    __slots__ = ("op", "attrs", "ins", "outs", "free", "name", "out_names", "rng", "is_train")
 
     def __init__(self, node, ins, outs):
         self.op = node.op
@@ -22,6 +22,7 @@ class Step:
         self.outs = outs
         self.free = ()
         self.name = node.name
+        self.out_names = node.output_names()
         self.rng = "rng" in node.op.resources
         self.is_train = "is_train" in node.op.resources
 
@@ -68,8 +69,9 @@ def assign_frees(steps, pinned, keep_after=()):
         step.free = tuple(f)
 
 
-def run_steps(steps, slots, ctx, is_train, rng):
-    """Execute ``steps`` for device ``ctx`` over the list ``slots`` in place."""
+def run_steps(steps, slots, ctx, is_train, rng, monitor=None):
+    """Execute ``steps`` for device ``ctx`` over the list ``slots`` in place;
+    ``monitor(step, slots)`` sees each step's outputs before anything is freed."""
     host = ctx.device_typeid == 1
     for step in steps:
         args = [slots[i] for i in step.ins]
@@ -86,6 +88,8 @@ def run_steps(steps, slots, ctx, is_train, rng):
             res = (res,)
         for s, r in zip(step.outs, res):
             slots[s] = r if not host or isinstance(r, np.ndarray) else np.asarray(r)
+        if monitor is not None:
+            monitor(step, slots)
         for s in step.free:
             slots[s] = None
 

@@ -31,10 +31,8 @@ class Program:
         nodes = topo_order(outputs)
         variables = {n.name: n for n in nodes if n.op is None}
         self.input_names = [n.name for n in nodes if n.op is None]
-        inferred_shapes = infer.run(sym, shapes, "infer_shape", "__shape__",
-                                    lambda a, b: tuple(a) == tuple(b), "infer_shape")
-        inferred_types = infer.run(sym, dtypes, "infer_type", "__dtype__", lambda a, b: a == b,
-                                   "infer_type")
+        inferred_shapes = infer.shapes(sym, shapes)
+        inferred_types = infer.types(sym, dtypes)
         for node, i in outputs:
             key = (id(node), i)
             if inferred_shapes.get(key) is None or inferred_types.get(key) is None:
@@ -104,7 +102,7 @@ class Program:
             report["training_total"] = sum(self.slot_bytes.values())
         return report
 
-    def forward(self, inputs, is_train, keep_for_backward, ctx, rng):
+    def forward(self, inputs, is_train, keep_for_backward, ctx, rng, monitor=None):
         """Run on ``inputs`` (backing arrays in ``input_names`` order). Returns
         ``(outputs, state)``; pass ``state`` to ``backward`` (None unless
         ``keep_for_backward``)."""
@@ -112,7 +110,8 @@ class Program:
         for s, value in zip(self.input_slots, inputs):
             slots[s] = value
         train = keep_for_backward and self.train_steps is not None
-        plan.run_steps(self.train_steps if train else self.infer_steps, slots, ctx, is_train, rng)
+        plan.run_steps(self.train_steps if train else self.infer_steps, slots, ctx, is_train, rng,
+                       monitor)
         outputs = [slots[s] for s in self.out_slots]
         return outputs, (slots if train else None)
 
@@ -122,7 +121,7 @@ class Program:
         if state is None:
             raise MXNetError("backward: the forward pass did not keep its values; run "
                              "forward with is_train=True (or under autograd.record)")
-        slots = state
+        slots = list(state)  # backward may run again on the same forward values
         for s, g, shape, dtype in zip(self.head_slots, head_grads, self.output_shapes,
                                       self.output_dtypes):
             slots[s] = _ones(ctx, shape, dtype) if g is None else g

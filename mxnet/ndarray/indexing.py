@@ -11,6 +11,7 @@ import numpy as np
 from .. import autograd as _ag
 from ..base import MXNetError, numeric_types
 from ..ops import registry
+from ..device import from_numpy
 from .invoke import invoke
 from .ndarray import NDArray, _new, run_or_push
 
@@ -79,12 +80,18 @@ def setitem(self, key, value):
     else:
         source = np.asarray(value, dtype=self.dtype)
 
+    ctx = self._ctx
+
     def write():
         data = self._data
         v = source._data if isinstance(source, NDArray) else source
+        if ctx.device_typeid != 1 and isinstance(v, np.ndarray):
+            v = from_numpy(v, ctx)
         try:
             target = data[key]
-            data[key] = v if np.ndim(v) <= np.ndim(target) else np.reshape(v, np.shape(target))
+            if getattr(v, "ndim", 0) > getattr(target, "ndim", 0):
+                v = v.reshape(target.shape)  # e.g. x[0] = y with y of shape (1, n)
+            data[key] = v
         except IndexError:
             raise
         except (TypeError, ValueError) as e:

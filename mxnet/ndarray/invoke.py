@@ -138,11 +138,13 @@ def _run_inline(op, attrs, inputs, ctx, outs):
             return [_new(res, ctx)]
         res = (res,)
     elif type(res) is not tuple:
-        res = (_asarray(res),)
+        res = (res,)
+    if ctx.device_typeid == 1:  # NumPy may hand back scalars for 0-d results
+        res = tuple(r if type(r) is _ndarray else _asarray(r) for r in res)
     if outs is not None:
         _write_outputs(op, outs, res)
         return outs
-    return [_new(r if type(r) is _ndarray else _asarray(r), ctx) for r in res]
+    return [_new(r, ctx) for r in res]
 
 
 def _write_outputs(op, outs, res):

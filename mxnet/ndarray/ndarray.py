@@ -284,8 +284,9 @@ class NDArray:
         item = loads_array(state["handle"])
         if isinstance(item, tuple):
             raise MXNetError("unpickling a sparse array into a dense NDArray")
-        self._data = item
-        self._ctx = current_context()  # MXNet restores pickles onto the current device
+        ctx = current_context()  # MXNet restores pickles onto the current device
+        self._data = item if ctx.device_typeid == 1 else _from_host(item, ctx)._data
+        self._ctx = ctx
         self._var = Var()
         self._ag_node = None
         self._ag_index = 0

@@ -133,8 +133,6 @@ def test_grad_req_null_allocates_no_gradient():
     assert ex.grad_dict["x"].asnumpy().tolist() == [3, 4]
 
 
-@pytest.mark.xfail(strict=True, reason="mxnet/executor.py: MXNet keeps the forward values, "
-                   "so backward can run again (e.g. with other head gradients)")
 def test_backward_can_run_twice_after_one_forward():
     ex = _product()
     ex.forward(is_train=True)
@@ -143,8 +141,6 @@ def test_backward_can_run_twice_after_one_forward():
     assert ex.grad_dict["x"].asnumpy().tolist() == [3, 40]
 
 
-@pytest.mark.xfail(strict=True, reason="mxnet/executor.py: MXNet's grad_dict maps every "
-                   "argument, to None where grad_req is null")
 def test_grad_dict_lists_null_gradients_as_none():
     ex = _product({"x": "write", "y": "null"})
     assert ex.grad_dict == {"x": ex.grad_arrays[0], "y": None}
@@ -256,8 +252,6 @@ def test_reshape_gives_an_executor_for_new_input_shapes():
     assert new.forward()[0].shape == (4, 3)
 
 
-@pytest.mark.xfail(strict=True, reason="mxnet/executor.py: MXNet's monitor callback sees "
-                   "the outputs of every node, not only the symbol's outputs")
 def test_monitor_callback_sees_every_node_output():
     seen = []
     with mx.name.NameManager():

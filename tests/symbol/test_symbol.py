@@ -57,8 +57,6 @@ def test_scalar_operator_names():
          "_greater_scalar0", "_equal0"]
 
 
-@pytest.mark.xfail(strict=True, reason="mxnet/symbol/symbol.py: MXNet's __rpow__ calls "
-                   "_internal._rpower_scalar, so 2 ** x is named _rpower_scalar0")
 def test_reflected_power_is_named_like_mxnet():
     assert (2 ** mx.sym.var("x")).name == "_rpower_scalar0"
 
@@ -166,8 +164,6 @@ def test_get_internals_lists_every_entry_in_graph_order():
     assert _fc().get_internals().list_outputs() == ["x", "fc_weight", "fc_bias", "fc_output"]
 
 
-@pytest.mark.xfail(strict=True, reason="mxnet/symbol/symbol.py: MXNet's get_internals "
-                   "leaves out hidden outputs (BatchNorm's mean/var unless output_mean_var)")
 def test_get_internals_leaves_out_hidden_outputs():
     bn = mx.sym.BatchNorm(mx.sym.var("x"), name="bn")
     assert bn.get_internals().list_outputs() == [
@@ -184,8 +180,6 @@ def test_get_children():
     assert sl[1].get_children().list_outputs() == ["fc_output"]
 
 
-@pytest.mark.xfail(strict=True, reason="mxnet/symbol/symbol.py: for a group MXNet returns "
-                   "the children of every output's node, in order")
 def test_get_children_of_a_group_covers_every_output():
     fc = _fc()
     sl = mx.sym.SliceChannel(fc, num_outputs=3, name="sl")
@@ -209,16 +203,12 @@ def test_repr_shows_the_node_name():
     assert str(_fc()) == "<Symbol fc>"
 
 
-@pytest.mark.xfail(strict=True, reason="mxnet/symbol/symbol.py: MXNet names a symbol whose "
-                   "outputs come from one node after it, and shows node names for groups")
 def test_multi_output_node_keeps_its_name():
     sl = mx.sym.SliceChannel(mx.sym.var("x"), num_outputs=3, name="sl")
     assert sl.name == "sl" and repr(sl) == "<Symbol sl>"
     assert repr(mx.sym.Group([_fc(), mx.sym.var("y")])) == "<Symbol group [fc, y]>"
 
 
-@pytest.mark.xfail(strict=True, reason="mxnet/symbol/symbol.py: MXNet raises "
-                   "mxnet.base.NotImplementedForSymbol (an MXNetError) for bool(symbol)")
 def test_truth_value_is_undefined():
     with pytest.raises(NotImplementedForSymbol):
         bool(mx.sym.var("x"))
