@@ -1,0 +1,228 @@
+"""Image codec and geometry kernels (MXNet's ``_cv*`` operators) over OpenCV or Pillow.
+
+MXNet links OpenCV; here OpenCV (``opencv-python-headless``) is optional. When it is
+importable it decodes and resizes, so results match MXNet's to the pixel. Otherwise
+Pillow decodes, and resizing uses NumPy for nearest/bilinear (OpenCV's pixel-centre
+convention) and Pillow for the other filters. With neither package, decoding raises
+an MXNetError saying what to install.
+
+Interpolation codes are OpenCV's, passed through as MXNet does: 0 nearest,
+1 bilinear, 2 bicubic, 3 area, 4 Lanczos.
+"""
+import io
+
+import numpy as np
+
+from ..base import MXNetError
+from .params import Param
+from .registry import register
+
+try:
+    import cv2
+except ImportError:  # optional backend
+    cv2 = None
+try:
+    from PIL import Image as _PILImage
+except ImportError:  # optional backend
+    _PILImage = None
+
+_INSTALL_HINT = "install opencv-python-headless (preferred, as MXNet uses OpenCV) or pillow"
+_RESIZE_DTYPES = ("uint8", "float32", "float64", "uint16", "int16")
+
+
+def _need_backend(what):
+    if cv2 is None and _PILImage is None:
+        raise MXNetError(f"{what}: no image library available; {_INSTALL_HINT}")
+
+
+def decode(buf, flag=1, to_rgb=True, what="imdecode"):
+    """Decode encoded image bytes to an HWC uint8 array (H, W, 1 when ``flag`` is 0)."""
+    _need_backend(what)
+    raw = np.frombuffer(bytes(buf), dtype=np.uint8)
+    if cv2 is not None:
+        img = cv2.imdecode(raw, cv2.IMREAD_COLOR if flag else cv2.IMREAD_GRAYSCALE) \
+            if raw.size else None
+        if img is None:
+            raise MXNetError(f"{what}: decoding failed, the buffer ({raw.size} bytes) is not "
+                             "a valid image file")
+        if img.ndim == 2:
+            return img[:, :, None]
+        return np.ascontiguousarray(img[:, :, ::-1]) if to_rgb else img
+    try:
+        pil = _PILImage.open(io.BytesIO(raw.tobytes()))
+        img = np.asarray(pil.convert("RGB" if flag else "L"))
+    except Exception as e:  # Pillow raises many types for corrupt data
+        raise MXNetError(f"{what}: decoding failed, the buffer ({raw.size} bytes) is not "
+                         f"a valid image file ({e})") from None
+    if img.ndim == 2:
+        return img[:, :, None].copy()
+    return img.copy() if to_rgb else np.ascontiguousarray(img[:, :, ::-1])
+
+
+def read_file(filename, what="imread"):
+    try:
+        with open(filename, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise MXNetError(f"{what}: cannot open image file '{filename}': {e.strerror}") from None
+
+
+def _linear_coords(n_in, n_out):
+    # OpenCV's bilinear convention: pixel centres aligned, source clamped at the edges.
+    pos = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
+    pos = np.clip(pos, 0, None)
+    lo = np.minimum(np.floor(pos).astype(np.int64), n_in - 1)
+    hi = np.minimum(lo + 1, n_in - 1)
+    return lo, hi, (pos - lo).astype(np.float32)
+
+
+def _resize_numpy(img, w, h, interp):
+    src_h, src_w = img.shape[:2]
+    if interp == 0:
+        ys = np.minimum(np.floor(np.arange(h) * (src_h / h)).astype(np.int64), src_h - 1)
+        xs = np.minimum(np.floor(np.arange(w) * (src_w / w)).astype(np.int64), src_w - 1)
+        return img[ys][:, xs].copy()
+    y0, y1, fy = _linear_coords(src_h, h)
+    x0, x1, fx = _linear_coords(src_w, w)
+    work = img.astype(np.float32)
+    fy = fy.reshape((-1, 1) + (1,) * (img.ndim - 2))
+    fx = fx.reshape((1, -1) + (1,) * (img.ndim - 2))
+    rows = work[y0] * (1 - fy) + work[y1] * fy
+    out = rows[:, x0] * (1 - fx) + rows[:, x1] * fx
+    if np.issubdtype(img.dtype, np.integer):
+        info = np.iinfo(img.dtype)
+        out = np.clip(np.rint(out), info.min, info.max)
+    return out.astype(img.dtype)
+
+
+def _resize_pillow(img, w, h, interp):
+    filters = {2: _PILImage.BICUBIC, 3: _PILImage.BOX, 4: _PILImage.LANCZOS}
+    planes = [img[:, :, c] for c in range(img.shape[2])] if img.ndim == 3 else [img]
+    work = [np.asarray(_PILImage.fromarray(p.astype(np.float32), mode="F")
+                       .resize((w, h), filters[interp])) for p in planes]
+    out = np.stack(work, axis=2) if img.ndim == 3 else work[0]
+    if np.issubdtype(img.dtype, np.integer):
+        info = np.iinfo(img.dtype)
+        out = np.clip(np.rint(out), info.min, info.max)
+    return out.astype(img.dtype)
+
+
+def resize(img, w, h, interp=1, what="imresize"):
+    """Resize an HW or HWC NumPy image to width ``w`` and height ``h``."""
+    if w <= 0 or h <= 0:
+        raise MXNetError(f"{what}: target size must be positive, got w={w}, h={h}")
+    if interp not in (0, 1, 2, 3, 4):
+        raise MXNetError(f"{what}: argument 'interp' expects one of 0 (nearest), 1 (bilinear), "
+                         f"2 (bicubic), 3 (area), 4 (Lanczos), got {interp}")
+    if img.dtype.name not in _RESIZE_DTYPES:
+        raise MXNetError(f"{what}: images of dtype {img.dtype.name} cannot be resized; "
+                         f"expected one of {', '.join(_RESIZE_DTYPES)}")
+    if cv2 is not None:
+        out = cv2.resize(img, (w, h), interpolation=interp)
+        # OpenCV drops a trailing channel axis of size 1.
+        return out.reshape(h, w, *img.shape[2:])
+    if interp in (0, 1):
+        return _resize_numpy(img, w, h, interp)
+    _need_backend(what)
+    return _resize_pillow(img, w, h, interp)
+
+
+def copy_make_border(img, top, bot, left, right, border_type=0, value=0.0, values=()):
+    """Pad an HWC image like OpenCV's copyMakeBorder (type 0 constant, 1 replicate,
+    2 reflect, 3 wrap, 4 reflect-101)."""
+    modes = {1: "edge", 2: "symmetric", 3: "wrap", 4: "reflect"}
+    if min(top, bot, left, right) < 0:
+        raise MXNetError(f"copyMakeBorder: border widths must be non-negative, got "
+                         f"top={top}, bot={bot}, left={left}, right={right}")
+    pad = [(top, bot), (left, right)] + [(0, 0)] * (img.ndim - 2)
+    if border_type == 0:
+        fill = np.asarray(values if values else [value] * (img.shape[2] if img.ndim == 3 else 1),
+                          dtype=np.float64)
+        out = np.empty((img.shape[0] + top + bot, img.shape[1] + left + right) + img.shape[2:],
+                       dtype=img.dtype)
+        out[...] = fill.astype(img.dtype).reshape((1, 1, -1)[:img.ndim])
+        out[top:top + img.shape[0], left:left + img.shape[1]] = img
+        return out
+    if border_type not in modes:
+        raise MXNetError(f"copyMakeBorder: argument 'type' expects one of 0 (constant), "
+                         f"1 (replicate), 2 (reflect), 3 (wrap), 4 (reflect-101), got {border_type}")
+    return np.pad(img, pad, mode=modes[border_type])
+
+
+def _host(xp, a):
+    return a if xp is np else a.get()
+
+
+def _decode_shape(attrs, shapes):
+    return shapes, [None]
+
+
+@register("_cvimdecode", inputs=("buf",),
+          params={"flag": Param("int", 1, "1: colour (3 channels), 0: grayscale (1 channel)."),
+                  "to_rgb": Param("bool", True, "Channels in RGB order (else OpenCV's BGR).")},
+          infer_shape=_decode_shape, infer_type=lambda attrs, t: (t, ["uint8"]))
+def _cvimdecode(xp, attrs, buf):
+    """Decode an encoded image held in a 1-d uint8 array to an HWC uint8 image."""
+    if buf.ndim != 1 or buf.dtype != np.uint8:
+        raise MXNetError(f"_cvimdecode: argument 'buf' expects a 1-d uint8 array of encoded "
+                         f"bytes, got shape {buf.shape} dtype {buf.dtype}")
+    return xp.asarray(decode(_host(xp, buf).tobytes(), attrs.flag, attrs.to_rgb))
+
+
+@register("_cvimread", inputs=(),
+          params={"filename": Param("str", doc="Path of the image file."),
+                  "flag": Param("int", 1, "1: colour (3 channels), 0: grayscale (1 channel)."),
+                  "to_rgb": Param("bool", True, "Channels in RGB order (else OpenCV's BGR).")},
+          infer_shape=_decode_shape, infer_type=lambda attrs, t: (t, ["uint8"]))
+def _cvimread(xp, attrs):
+    """Read and decode an image file to an HWC uint8 image."""
+    data = read_file(attrs.filename)
+    try:
+        return xp.asarray(decode(data, attrs.flag, attrs.to_rgb))
+    except MXNetError as e:
+        raise MXNetError(f"imread: '{attrs.filename}': {e}") from None
+
+
+def _resize_shape(attrs, shapes):
+    s = shapes[0]
+    if s is None:
+        return shapes, [None]
+    return shapes, [(attrs.h, attrs.w) + tuple(s[2:])]
+
+
+@register("_cvimresize", inputs=("src",),
+          params={"w": Param("int", doc="Output width."), "h": Param("int", doc="Output height."),
+                  "interp": Param("int", 1, "OpenCV interpolation code.")},
+          infer_shape=_resize_shape, infer_type=lambda attrs, t: (t, [t[0]]))
+def _cvimresize(xp, attrs, src):
+    """Resize an HWC image to (h, w) with OpenCV's interpolation codes."""
+    if src.ndim not in (2, 3):
+        raise MXNetError(f"_cvimresize: argument 'src' expects an HWC image, got shape {src.shape}")
+    return xp.asarray(resize(_host(xp, src), attrs.w, attrs.h, attrs.interp, "_cvimresize"))
+
+
+def _border_shape(attrs, shapes):
+    s = shapes[0]
+    if s is None:
+        return shapes, [None]
+    return shapes, [(s[0] + attrs.top + attrs.bot, s[1] + attrs.left + attrs.right) + tuple(s[2:])]
+
+
+@register("_cvcopyMakeBorder", inputs=("src",),
+          params={"top": Param("int", doc="Rows added above."),
+                  "bot": Param("int", doc="Rows added below."),
+                  "left": Param("int", doc="Columns added on the left."),
+                  "right": Param("int", doc="Columns added on the right."),
+                  "type": Param("int", 0, "Border type, OpenCV's code (0 constant)."),
+                  "value": Param("float", 0.0, "Fill value for a constant border."),
+                  "values": Param("floats", (), "Per-channel fill values (override value).")},
+          infer_shape=_border_shape, infer_type=lambda attrs, t: (t, [t[0]]))
+def _cvcopy_make_border(xp, attrs, src):
+    """Pad an HWC image with a border (OpenCV's copyMakeBorder)."""
+    if src.ndim not in (2, 3):
+        raise MXNetError(f"_cvcopyMakeBorder: argument 'src' expects an HWC image, "
+                         f"got shape {src.shape}")
+    # attrs["values"]: attribute access would find dict.values.
+    return xp.asarray(copy_make_border(_host(xp, src), attrs.top, attrs.bot, attrs.left,
+                                       attrs.right, attrs["type"], attrs["value"],
+                                       attrs["values"]))
