@@ -8,6 +8,7 @@ assembled batches wait in a queue, as MXNet's C++ pipeline does.
 import queue
 import sys
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -262,42 +263,31 @@ class ImageRecordIter(MXDataIter):
             np.random.default_rng((self._p["seed"], self._epoch_count)).shuffle(order)
         return order
 
-    def _produce(self, out, stop):
-        """Producer thread: read records, decode them in the pool, queue whole batches."""
+    def _assemble(self, f, number, items, missing):
+        """Read, decode and augment one batch (decoding runs in the thread pool)."""
         seed_aug = self._p["seed_aug"] if self._p["seed_aug"] is not None else self._p["seed"]
-        try:
-            with recordio._open(self._path, "rb") as f:
-                for number, (items, missing) in enumerate(self._batcher(self._order())):
-                    raws = []
-                    for item in items:
-                        f.seek(int(self._offsets[item]))
-                        raws.append(recordio.read_record(f, self._path))
-                    jobs = [self._pool.submit(self._example, raw, int(self._offsets[item]),
-                                              (seed_aug, self._epoch_count, number, k))
-                            for k, (raw, item) in enumerate(zip(raws, items))]
-                    data = np.zeros((self.batch_size,) + self._shape, self._dtype)
-                    label = self._label_array()
-                    for k, job in enumerate(jobs):
-                        data[k], lab = job.result()
-                        label[k] = lab.reshape(label.shape[1:])
-                    batch = (data, label, missing, np.zeros(self.batch_size, np.uint64))
-                    while not stop.is_set():
-                        try:
-                            out.put(batch, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-        except Exception as err:  # handed to the consumer, raised at its next()
-            out.put(err)
-            return
-        out.put(_END)
+        raws = []
+        for item in items:
+            f.seek(int(self._offsets[item]))
+            raws.append(recordio.read_record(f, self._path))
+        jobs = [self._pool.submit(self._example, raw, int(self._offsets[item]),
+                                  (seed_aug, self._epoch_count, number, k))
+                for k, (raw, item) in enumerate(zip(raws, items))]
+        data = np.zeros((self.batch_size,) + self._shape, self._dtype)
+        label = self._label_array()
+        for k, job in enumerate(jobs):
+            data[k], lab = job.result()
+            label[k] = lab.reshape(label.shape[1:])
+        return data, label, missing, np.zeros(self.batch_size, np.uint64)
 
     def _epoch(self):
         out = queue.Queue(maxsize=max(1, self._p["prefetch_buffer"]))
         stop = threading.Event()
-        thread = threading.Thread(target=self._produce, args=(out, stop), daemon=True)
+        plan = list(self._batcher(self._order()))
+        # The thread holds the iterator only weakly, so an abandoned iterator is
+        # collected and its thread ends instead of waiting forever.
+        thread = threading.Thread(target=_produce, args=(weakref.ref(self), plan, out, stop),
+                                  daemon=True)
         thread.start()
         try:
             while True:
@@ -317,6 +307,35 @@ class ImageRecordIter(MXDataIter):
         if self._batches is not None and self._current is not None:
             self._batcher.rewind()  # a reset mid-epoch starts the data from its beginning
         super().reset()
+
+
+def _put(out, item, stop, ref):
+    """Queue ``item`` unless the epoch was stopped or the iterator is gone; False then."""
+    while not stop.is_set() and ref() is not None:
+        try:
+            out.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _produce(ref, plan, out, stop):
+    """Producer thread of one epoch: queue whole batches, then the end marker."""
+    try:
+        with recordio._open(ref()._path, "rb") as f:
+            for number, (items, missing) in enumerate(plan):
+                it = ref()
+                if it is None:
+                    return
+                batch = it._assemble(f, number, items, missing)
+                del it
+                if not _put(out, batch, stop, ref):
+                    return
+    except Exception as err:  # handed to the consumer, raised at its next()
+        _put(out, err, stop, ref)
+        return
+    _put(out, _END, stop, ref)
 
 
 class ImageRecordUInt8Iter(ImageRecordIter):

@@ -410,6 +410,22 @@ class ResizeIter(DataIter):
         return self.current_batch.pad
 
 
+def _prefetch_worker(source, i, slots, ready, taken, alive):
+    """Fetch ``source``'s next batch into ``slots[i]`` each time the last one was taken."""
+    while True:
+        taken.wait()
+        if not alive.is_set():
+            return
+        taken.clear()
+        try:
+            slots[i] = source.next()
+        except StopIteration:
+            slots[i] = None
+        except Exception as err:  # re-raised in the consumer's thread
+            slots[i] = err
+        ready.set()
+
+
 class PrefetchingIter(DataIter):
     """Read the next batch of one or several iterators in background threads.
 
@@ -430,32 +446,24 @@ class PrefetchingIter(DataIter):
         self._slots = [None] * self.n_iter
         self._ready = [threading.Event() for _ in range(self.n_iter)]
         self._taken = [threading.Event() for _ in range(self.n_iter)]
-        self._alive = True
+        self._alive = threading.Event()
+        self._alive.set()
         for event in self._taken:
             event.set()
-        self._threads = [threading.Thread(target=self._worker, args=(i,), daemon=True)
+        # Workers get the pieces they need, not ``self``: an iterator dropped by
+        # its user is collected, and ``__del__`` then ends its threads.
+        self._threads = [threading.Thread(target=_prefetch_worker, daemon=True,
+                                          args=(self.iters[i], i, self._slots, self._ready[i],
+                                                self._taken[i], self._alive))
                          for i in range(self.n_iter)]
         for thread in self._threads:
             thread.start()
 
-    def _worker(self, i):
-        while True:
-            self._taken[i].wait()
-            if not self._alive:
-                return
-            self._taken[i].clear()
-            try:
-                self._slots[i] = self.iters[i].next()
-            except StopIteration:
-                self._slots[i] = None
-            except Exception as err:  # re-raised in the consumer's thread
-                self._slots[i] = err
-            self._ready[i].set()
-
     def __del__(self):
-        self._alive = False
-        for event in getattr(self, "_taken", ()):
-            event.set()
+        if hasattr(self, "_alive"):
+            self._alive.clear()
+            for event in self._taken:
+                event.set()
 
     @staticmethod
     def _renamed(descs_per_iter, renames):

@@ -260,3 +260,31 @@ def test_data_desc_and_batch():
     assert str(batch) == "DataBatch: data shapes: [(2, 3)] label shapes: None"
     with pytest.raises(MXNetError):
         mio.DataBatch(mx.nd.zeros((2, 3)))
+
+
+@pytest.mark.skipif(not HAVE_IMAGES, reason="needs Pillow or OpenCV")
+def test_many_epochs_and_abandoned_iterators_leak_no_threads_or_files():
+    import gc
+    import threading
+    import time
+
+    def open_files():
+        return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+
+    threads, files = threading.active_count(), open_files()
+    it = _make("center", preprocess_threads=2)
+    for _ in range(300):
+        it.next()
+        it.reset()
+    for _ in range(20):
+        list(it)
+        it.reset()
+    del it
+    for _ in range(10):
+        mio.PrefetchingIter(mio.NDArrayIter(DATA, batch_size=4)).next()
+        _make("center").next()
+    for _ in range(3):  # a producer thread may hold its iterator until its batch is done
+        gc.collect()
+        time.sleep(0.2)
+    assert threading.active_count() <= threads + 1, [t.name for t in threading.enumerate()]
+    assert open_files() <= files
