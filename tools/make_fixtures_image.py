@@ -103,6 +103,43 @@ def samplers():
     return {"random_sampler_seed3": [int(i) for i in order]}
 
 
+def image_iter_cases(out_dir):
+    """A 5-image .rec/.idx and .lst with PNG files, and ImageIter batches over them."""
+    rng = np.random.RandomState(4)
+    rec = mx.recordio.MXIndexedRecordIO(os.path.join(out_dir, "tiny.idx"),
+                                        os.path.join(out_dir, "tiny.rec"), "w")
+    lines = []
+    for i in range(5):
+        img = rng.randint(0, 256, (10 + i, 12, 3)).astype(np.uint8)
+        data = png_bytes(img)
+        rec.write_idx(i, mx.recordio.pack(mx.recordio.IRHeader(0, float(i), i, 0), data))
+        name = f"tiny{i}.png"
+        with open(os.path.join(out_dir, name), "wb") as f:
+            f.write(data)
+        lines.append(f"{i}\t{i * 10}.0\t{name}\n")
+    rec.close()
+    with open(os.path.join(out_dir, "tiny.lst"), "w") as f:
+        f.writelines(lines)
+    res = {}
+    it = mx.image.ImageIter(2, (3, 8, 8), path_imgrec=os.path.join(out_dir, "tiny.rec"))
+    for n, batch in enumerate(it):
+        res[f"rec_data_{n}"] = batch.data[0].asnumpy()
+        res[f"rec_label_{n}"] = batch.label[0].asnumpy()
+        res[f"rec_pad_{n}"] = np.array(batch.pad)
+    it = mx.image.ImageIter(2, (3, 8, 8), path_imglist=os.path.join(out_dir, "tiny.lst"),
+                            path_root=out_dir, last_batch_handle="roll_over")
+    first = [b.label[0].asnumpy().tolist() for b in it]
+    it.reset()
+    second = [b.label[0].asnumpy().tolist() for b in it]
+    res["lst_rollover_labels"] = np.array(first + second)
+    random.seed(9)
+    it = mx.image.ImageIter(3, (3, 8, 8), path_imgrec=os.path.join(out_dir, "tiny.rec"),
+                            path_imgidx=os.path.join(out_dir, "tiny.idx"), shuffle=True,
+                            last_batch_handle="discard")
+    res["shuffled_labels"] = np.array([b.label[0].asnumpy() for b in it])
+    return res
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.RandomState(0)
@@ -116,6 +153,7 @@ def main():
     np.savez_compressed(os.path.join(OUT, "image_ops.npz"), **decoded, **image_ops(img))
     aug_out, boxes, dumps = augmenters(img)
     np.savez_compressed(os.path.join(OUT, "augmenters.npz"), **aug_out)
+    np.savez_compressed(os.path.join(OUT, "image_iter.npz"), **image_iter_cases(OUT))
     with open(os.path.join(OUT, "misc.json"), "w") as f:
         json.dump({"boxes": boxes, "dumps": dumps, **samplers()}, f, indent=1)
 

@@ -12,7 +12,7 @@ import numpy as np
 from ..base import MXNetError
 from .. import ndarray as nd
 from ..ndarray import NDArray
-from ..ops import image_cv  # noqa: F401  (registers the _cv* operators)
+from ..ops import image_cv, image_ops  # noqa: F401  (register _cv*, _image_* ops)
 
 numeric_types = (float, int, np.generic)
 
