@@ -30,7 +30,7 @@ REPO_ROOT = BENCH_DIR.parent
 
 # Workload name -> module under benchmarks/.  Each module provides TITLE,
 # UNIT, CASES (names in table order) and cases(api, lib) -> {name: Case}.
-WORKLOADS = {"W1": "w1_overhead"}
+WORKLOADS = {"W1": "w1_overhead", "W6": "w6_gemm", "W7": "w7_conv"}
 
 # Table column -> the API its cases are written against.
 FRAMEWORKS = {"ours": "mxnet", "mxnet": "mxnet", "torch": "torch", "numpy": "numpy"}

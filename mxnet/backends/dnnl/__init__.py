@@ -4,13 +4,13 @@ uses on CPU, bound through ctypes.
 Importing this package never fails. When a oneDNN 3.x library is found
 (``pip install onednn-cpu-gomp``, or ``MXNET_ONEDNN_LIBRARY=/path/libdnnl.so.3``)
 it registers float32 kernels for Convolution (forward and backward),
-Deconvolution, FullyConnected, Pooling (forward and backward), BatchNorm,
-LRN (forward and backward), Activation, LeakyReLU, softmax and log_softmax
-under the ``onednn`` backend; every call they do not cover (other dtypes,
-parameters or layouts) runs the default NumPy kernel, and so does
-everything when the library is missing or ``MXNET_ONEDNN_ENABLED=0`` (also
-``MXNET_MKLDNN_ENABLED=0``). oneDNN's OpenMP build takes its thread count
-from ``OMP_NUM_THREADS``.
+Deconvolution, FullyConnected, Pooling (forward and backward), LRN (forward
+and backward), Activation, LeakyReLU, softmax and log_softmax under the
+``onednn`` backend; every call they do not cover (other dtypes, parameters
+or layouts, or work too small to gain from it) runs the default NumPy
+kernel, and so does everything when the library is missing or
+``MXNET_ONEDNN_ENABLED=0`` (also ``MXNET_MKLDNN_ENABLED=0``). oneDNN's
+OpenMP build takes its thread count from ``OMP_NUM_THREADS``.
 
 ``available`` tells whether the library was loaded, ``version`` its
 (major, minor, patch) and ``library_path`` where it came from.
@@ -43,7 +43,7 @@ def _activate():
     from . import primitive
     primitive.init(lib)
     available, version, library_path = True, lib.version_tuple, lib.path
-    for family in ("conv", "dense", "eltwise", "norm", "pool"):
+    for family in ("conv", "dense", "eltwise", "lrn", "pool"):
         importlib.import_module(f"{__name__}.{family}")  # registers its overrides
 
 

@@ -13,7 +13,7 @@ from numpy.lib.stride_tricks import as_strided
 from ...ops import registry
 from ...ops.nn_conv import Geometry, _deconv_shapes
 from . import library as L
-from .overrides import all_float32, contiguous, fallback, override
+from .overrides import all_float32, big_enough_product, contiguous, fallback, override
 from .primitive import Primitive, cache, create_pd, destroy_pd, layout, strided_md, tag_md
 
 
@@ -52,7 +52,12 @@ def _geometry_args(g, pad_r=None):
 
 
 def _supports(attrs, args):
-    return 3 <= args[0].ndim <= 5 and all_float32(args)
+    return 3 <= args[0].ndim <= 5 and all_float32(args) \
+        and big_enough_product(args[0], attrs.num_filter)
+
+
+def _backward_supports(attrs, args):
+    return _supports(attrs, args[1:])
 
 
 # ----------------------------------------------------------------------------------------
@@ -134,7 +139,7 @@ def _backward_primitives(x, w, dy, dx, dw, db, g):
     return cache.get(key, build)
 
 
-@override("_backward_Convolution", _supports)
+@override("_backward_Convolution", _backward_supports)
 def _backward_convolution(xp, attrs, out_grad, data, weight, bias=None):
     """Gradients of Convolution w.r.t. data, weight (and bias) with oneDNN."""
     g = Geometry("Convolution", attrs, data.ndim)

@@ -8,14 +8,15 @@ import numpy as np
 
 from ...ops import registry
 from . import library as L
-from .overrides import all_float32, fallback, override
+from .overrides import all_float32, big_enough_product, fallback, override
 from .primitive import Primitive, cache, create_pd, layout, strided_md
 
 _OP = registry.get("FullyConnected")
 
 
 def _supports(attrs, args):
-    return all_float32(args) and args[0].ndim >= 1
+    return args[0].ndim >= 1 and all_float32(args) and big_enough_product(args[0],
+                                                                           attrs.num_hidden)
 
 
 @override("FullyConnected", _supports)

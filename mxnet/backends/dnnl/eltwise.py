@@ -10,7 +10,7 @@ import numpy as np
 
 from ...ops.shape import norm_axis
 from . import library as L
-from .overrides import all_float32, fallback, override
+from .overrides import all_float32, big_enough, fallback, override
 from .primitive import Primitive, cache, create_pd, layout, strided_md
 
 # MXNet activation -> oneDNN algorithm.
@@ -40,7 +40,7 @@ def _eltwise(alg, alpha, data):
 
 
 @override("Activation", lambda attrs, args: attrs.act_type in _ACTIVATION
-          and all_float32(args))
+          and all_float32(args) and big_enough(args[0]))
 def _activation(xp, attrs, data):
     """relu, sigmoid or tanh with oneDNN's eltwise primitive."""
     out = _eltwise(_ACTIVATION[attrs.act_type], 0.0, data)
@@ -50,7 +50,7 @@ def _activation(xp, attrs, data):
 
 
 @override("LeakyReLU", lambda attrs, args: attrs.act_type in _LEAKY and len(args) == 1
-          and all_float32(args))
+          and all_float32(args) and big_enough(args[0]))
 def _leaky_relu(xp, attrs, data, gamma=None, **resources):
     """leaky (slope), elu (alpha = slope) and exact gelu with oneDNN."""
     out = _eltwise(_LEAKY[attrs.act_type], attrs.slope if attrs.act_type != "gelu" else 0.0,
@@ -63,7 +63,8 @@ def _leaky_relu(xp, attrs, data, gamma=None, **resources):
 
 def _softmax_supports(attrs, args):
     return (not attrs.get("use_length") and attrs.temperature in (None, 1.0)
-            and attrs.dtype in (None, "float32") and len(args) == 1 and all_float32(args))
+            and attrs.dtype in (None, "float32") and len(args) == 1 and all_float32(args)
+            and big_enough(args[0]))
 
 
 def _softmax_kernel(name, alg):

@@ -23,16 +23,11 @@ _log = logging.getLogger("mxnet.backends.dnnl")
 SUCCESS = 0
 F32 = 3
 FORMAT_ANY = 1
-PLAIN_TAGS = {1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7}   # ndims -> dnnl_a .. dnnl_abcdef
 CPU = 1
 STREAM_DEFAULT = 1
-SCRATCHPAD_USER = 1
 
 FORWARD_TRAINING = 64
 FORWARD_INFERENCE = 96
-BACKWARD = 128
-BACKWARD_DATA = 160
-BACKWARD_WEIGHTS = 192
 
 CONVOLUTION_DIRECT = 0x1
 DECONVOLUTION_DIRECT = 0xa
@@ -48,11 +43,6 @@ LRN_ACROSS_CHANNELS = 0xaff
 SOFTMAX_ACCURATE = 0x30000
 SOFTMAX_LOG = 0x30001
 
-USE_GLOBAL_STATS = 0x1
-USE_SCALE = 0x2
-USE_SHIFT = 0x4
-
-QUERY_SCRATCHPAD_MD = 136
 QUERY_EXEC_ARG_MD = 255
 QUERY_IMPL_INFO_STR = 8
 
@@ -60,18 +50,11 @@ ARG_SRC = 1
 ARG_DST = 17
 ARG_WEIGHTS = 33
 ARG_BIAS = 41
-ARG_MEAN = 49
-ARG_VARIANCE = 50
-ARG_SCALE = 51
-ARG_SHIFT = 52
 ARG_WORKSPACE = 64
-ARG_SCRATCHPAD = 80
 ARG_DIFF_SRC = 129
 ARG_DIFF_DST = 145
 ARG_DIFF_WEIGHTS = 161
 ARG_DIFF_BIAS = 169
-ARG_DIFF_SCALE = 255
-ARG_DIFF_SHIFT = 256
 
 MAX_NDIMS = 12
 Dims = ctypes.c_int64 * MAX_NDIMS
@@ -112,14 +95,6 @@ _SIGNATURES = {
     "dnnl_primitive_create": (None, [_pp, _p]),
     "dnnl_primitive_execute": (None, [_p, _p, _i, ctypes.POINTER(ExecArg)]),
     "dnnl_primitive_destroy": (None, [_p]),
-    "dnnl_primitive_attr_create": (None, [_pp]),
-    "dnnl_primitive_attr_destroy": (None, [_p]),
-    "dnnl_primitive_attr_set_scratchpad_mode": (None, [_p, _i]),
-    "dnnl_primitive_attr_set_post_ops": (None, [_p, _p]),
-    "dnnl_post_ops_create": (None, [_pp]),
-    "dnnl_post_ops_append_eltwise": (None, [_p, _i, _f, _f]),
-    "dnnl_post_ops_append_sum": (None, [_p, _f, ctypes.c_int32, _i]),
-    "dnnl_post_ops_destroy": (None, [_p]),
     "dnnl_reorder_primitive_desc_create": (None, [_pp, _p, _p, _p, _p, _p]),
     "dnnl_convolution_forward_primitive_desc_create":
         (None, [_pp, _p, _i, _i, _p, _p, _p, _p, _d, _d, _d, _d, _p]),
@@ -135,8 +110,6 @@ _SIGNATURES = {
         (None, [_pp, _p, _i, _i, _p, _p, _d, _d, _d, _d, _d, _p]),
     "dnnl_pooling_backward_primitive_desc_create":
         (None, [_pp, _p, _i, _p, _p, _d, _d, _d, _d, _d, _p, _p]),
-    "dnnl_batch_normalization_forward_primitive_desc_create":
-        (None, [_pp, _p, _i, _p, _p, _f, _u, _p]),
     "dnnl_eltwise_forward_primitive_desc_create": (None, [_pp, _p, _i, _i, _p, _p, _f, _f, _p]),
     "dnnl_softmax_forward_primitive_desc_create": (None, [_pp, _p, _i, _i, _p, _p, _i, _p]),
     "dnnl_lrn_forward_primitive_desc_create":
@@ -211,7 +184,12 @@ def _candidates():
 
 
 def load():
-    """The oneDNN library as a ``Library``, or None when none usable is installed."""
+    """The oneDNN library as a ``Library``, or None when none usable is installed.
+
+    Unless ``OMP_WAIT_POLICY`` is set, OpenMP threads are made to sleep rather
+    than spin between parallel regions: with other threads or processes busy on
+    the cores, spinning threads slowed every primitive 3 to 10 times."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     for path in _candidates():
         if not os.path.isabs(path) or os.path.exists(path):
             try:

@@ -1,6 +1,7 @@
 """What every oneDNN kernel override shares: registration under the
-``onednn`` backend switch, the float32 test of ``supports`` and the fallback
-to the operator's default kernel when oneDNN has no implementation.
+``onednn`` backend switch, the tests of ``supports`` (float32, big enough)
+and the fallback to the operator's default kernel when oneDNN has no
+implementation.
 """
 import logging
 
@@ -11,6 +12,11 @@ from .. import register_kernel
 
 _log = logging.getLogger("mxnet.backends.dnnl")
 registered = []
+
+# Below these sizes the NumPy kernels are faster: waking oneDNN's thread team
+# costs more than the work itself (measured on 2 vCPUs). Read at each call.
+MIN_ELEMENTS = 1 << 16   # memory-bound operators: elements of the data
+MIN_WORK = 1 << 18       # convolution and inner product: data size * output channels
 
 
 def override(op_name, supports):
@@ -29,6 +35,17 @@ def all_float32(arrays):
                               or a.size == 0):
             return False
     return True
+
+
+def big_enough(data):
+    """Whether a memory-bound operator on ``data`` is worth oneDNN's call."""
+    return data.size >= MIN_ELEMENTS
+
+
+def big_enough_product(data, out_channels):
+    """Whether a convolution or inner product of ``data`` to ``out_channels``
+    channels is worth oneDNN's call."""
+    return data.size * out_channels >= MIN_WORK
 
 
 def fallback(op_name, xp, attrs, args, resources, why):

@@ -14,12 +14,14 @@ import numpy as np
 
 from ...ops.nn_pool import PoolGeometry
 from . import library as L
-from .overrides import all_float32, contiguous, fallback, override
+from .overrides import all_float32, big_enough, contiguous, fallback, override
 from .primitive import Primitive, cache, create_pd, destroy_pd, layout, strided_md
 
 
 def _supports(attrs, args):
-    return attrs.pool_type in ("max", "avg") and 3 <= args[0].ndim <= 5 and all_float32(args)
+    data = args[-2] if len(args) > 1 else args[0]
+    return attrs.pool_type in ("max", "avg") and 3 <= data.ndim <= 5 and all_float32(args) \
+        and big_enough(data)
 
 
 def _channels_first(pg, a):
