@@ -113,11 +113,13 @@ class Executor:
         for name, g in zip(self._wrt, grads):
             index = self._arg_names.index(name)
             target = self.grad_arrays[index]
-            value = 0 if g is None else g
+            if g is None:
+                continue
             if self._grad_req[index] == "add":
-                target._data += value
+                # Through an operator: device arrays need not support +=.
+                target += _from_host_like(g, target)
             else:
-                target._data[...] = value
+                target._data[...] = g
 
     # -- views -----------------------------------------------------------------------
     @property
@@ -183,6 +185,12 @@ class Executor:
 
     def debug_str(self):
         return self._symbol.debug_str()
+
+
+def _from_host_like(array, like):
+    """An NDArray on ``like``'s device wrapping backing array ``array``."""
+    from .ndarray.ndarray import _new
+    return _new(array, like.context)
 
 
 def _to_host(array, ctx):

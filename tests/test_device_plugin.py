@@ -23,15 +23,6 @@ from mxnet import autograd, backends, device_testing
 from mxnet.base import MXNetError
 from mxnet.device import register_device
 
-# Core fixes this file waits for (see the device-plugin report); remove a
-# marker once its fix lands (strict=True makes the test fail as a reminder).
-PENDING_MUTATE_WRITEBACK = pytest.mark.xfail(
-    strict=True, reason="host fallback drops in-place updates of mutated inputs")
-PENDING_RANDOM_OUT_CTX = pytest.mark.xfail(
-    strict=True, reason="random samplers with out= run on the current context, not out's")
-PENDING_EXECUTOR_ADD = pytest.mark.xfail(
-    strict=True, reason="executor grad_req='add' uses += on the device arrays")
-
 
 class DevArray:
     """Device memory of the test devices: a NumPy array behind a wall."""
@@ -301,7 +292,6 @@ def test_an_unknown_device_name_is_a_clear_error():
         register_device("testdev", 999, None, to_host, from_host)
 
 
-@PENDING_MUTATE_WRITEBACK
 def test_host_fallback_keeps_in_place_updates_of_inputs():
     weight, grad, mom = (mx.nd.array(v, ctx=TESTDEV) for v in ([1.0, 2.0], [1.0, 1.0], [0, 0]))
     mx.nd.sgd_mom_update(weight, grad, mom, lr=0.1, momentum=0.9, out=weight)
@@ -323,7 +313,6 @@ def test_assigning_host_values_to_device_arrays():
     np.testing.assert_array_equal(dev.asnumpy(), [[1, 2], [3, 4]])
 
 
-@PENDING_RANDOM_OUT_CTX
 def test_random_samples_written_to_out_are_drawn_on_its_device():
     host = mx.nd.zeros((2, 2))
     with TESTDEV:  # gluon blocks run their deferred initialisation like this
@@ -331,7 +320,6 @@ def test_random_samples_written_to_out_are_drawn_on_its_device():
     assert type(host._data) is np.ndarray and (np.abs(host.asnumpy()) <= 1).all()
 
 
-@PENDING_EXECUTOR_ADD
 def test_an_executor_accumulates_gradients_on_the_device():
     y = mx.sym.FullyConnected(mx.sym.Variable("x"), num_hidden=2, name="fc")
     ex = y.simple_bind(ctx=TESTDEV, grad_req="add", x=(2, 3))

@@ -101,9 +101,15 @@ def _on_host(op, attrs, args, ctx, device, resources):
     key = (op.name, device.name)
     if key not in _fallback_logged:
         _fallback_logged.add(key)
-        _log.warning("%s has no kernel for device %s; running it on the cpu with copies "
-                     "in and out", op.name, device.name)
-    res = op.compute(np, attrs, *[device.to_host(a) for a in args], **resources)
+        why = "its kernel declined this call" if op.overrides.get(device.name) else \
+            "there is no kernel for it"
+        _log.warning("%s on device %s: %s; running it on the cpu with copies in and out",
+                     op.name, device.name, why)
+    host_args = [device.to_host(a) for a in args]
+    res = op.compute(np, attrs, *host_args, **resources)
+    for i in op.mutate_inputs(attrs, len(args)):
+        # In-place updates (optimizer states) must reach the device copy too.
+        args[i][...] = device.from_host(host_args[i], ctx)
     if type(res) is tuple:
         return tuple(device.from_host(np.asarray(r), ctx) for r in res)
     return device.from_host(np.asarray(res), ctx)

@@ -5,6 +5,7 @@ from ..base import MXNetError, mx_real_t
 from ..context import current_context
 from ..ops import registry
 from .invoke import invoke
+from .register import _as_context as as_context
 from .ndarray import NDArray, _from_host, array
 
 __all__ = ["array", "zeros", "ones", "full", "empty", "arange", "eye", "linspace",
@@ -23,7 +24,12 @@ def _shape(shape):
 
 def _create(op_name, shape, ctx, dtype, **params):
     return invoke(registry.get(op_name), [], dict(shape=_shape(shape), dtype=_dtype_name(dtype),
-                                                  **params), ctx=ctx or current_context())
+                                                  **params), ctx=_ctx(ctx))
+
+
+def _ctx(ctx):
+    """A Context from a Context, MXNet's string form ('cpu(0)') or None (current)."""
+    return as_context(ctx) or current_context()
 
 
 def zeros(shape, ctx=None, dtype=None, stype=None, **kwargs):
@@ -56,20 +62,20 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None, dty
     """Evenly spaced values in ``[start, stop)``, each repeated ``repeat`` times."""
     return invoke(registry.get("_arange"), [],
                   dict(start=start, stop=stop, step=step, repeat=repeat,
-                       dtype=_dtype_name(dtype)), ctx=ctx or current_context())
+                       dtype=_dtype_name(dtype)), ctx=_ctx(ctx))
 
 
 def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
     """A 2-D array with ones on diagonal ``k`` and zeros elsewhere."""
     return invoke(registry.get("_eye"), [], dict(N=N, M=M, k=k, dtype=_dtype_name(dtype)),
-                  ctx=ctx or current_context())
+                  ctx=_ctx(ctx))
 
 
 def linspace(start, stop, num, endpoint=True, ctx=None, dtype=mx_real_t):
     """``num`` evenly spaced values from ``start`` to ``stop``."""
     return invoke(registry.get("_linspace"), [],
                   dict(start=start, stop=stop, num=num, endpoint=endpoint,
-                       dtype=_dtype_name(dtype)), ctx=ctx or current_context())
+                       dtype=_dtype_name(dtype)), ctx=_ctx(ctx))
 
 
 def concatenate(arrays, axis=0, always_copy=True):

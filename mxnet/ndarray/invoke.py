@@ -180,7 +180,12 @@ def _push(op, attrs, inputs, ctx, outs, eng):
     resources = _resources(op, ctx) if op.resources else {}
 
     def run():
-        res = _backends.compute(op, attrs, [x._data for x in inputs], ctx, resources)
+        try:
+            res = _backends.compute(op, attrs, [x._data for x in inputs], ctx, resources)
+        except MXNetError:
+            raise
+        except Exception as e:  # surfaces at the next wait, named like inline errors
+            raise MXNetError(f"{op.name}: {type(e).__name__}: {e}") from e
         _write_outputs(op, outs, res if type(res) is tuple else (res,))
 
     writes = [o._var for o in outs] + [inputs[i]._var

@@ -42,8 +42,8 @@ def _sample(name, params, shape, dtype, ctx, out, kwargs):
         dtype = _np.dtype(out.dtype).name
         if dtype in ("float16", "float32", "float64"):
             kwargs.setdefault("dtype", dtype)
-    return _invoke(_registry.get("_random_" + name), [], kwargs, out,
-                  _as_context(ctx) or current_context())
+    ctx = _as_context(ctx) or (out.context if out is not None else current_context())
+    return _invoke(_registry.get("_random_" + name), [], kwargs, out, ctx)
 
 
 def uniform(low=0, high=1, shape=_Null, dtype=_Null, ctx=None, out=None, **kwargs):
