@@ -140,6 +140,39 @@ def image_iter_cases(out_dir):
     return res
 
 
+def detection_cases(out_dir):
+    """Detection augmenters on fixed Python seeds and an ImageDetIter over a small .rec."""
+    rng = np.random.RandomState(6)
+    img = mx.nd.array(rng.randint(0, 256, (20, 24, 3)), dtype="uint8")
+    label = np.array([[0, 0.1, 0.2, 0.5, 0.6], [1, 0.4, 0.3, 0.9, 0.95]], dtype=np.float32)
+    res = {}
+    cases = {"crop": mx.image.DetRandomCropAug(min_object_covered=0.3, area_range=(0.3, 1.0)),
+             "pad": mx.image.DetRandomPadAug(area_range=(1.5, 3.0), pad_val=(1, 2, 3)),
+             "flip": mx.image.DetHorizontalFlipAug(1.0)}
+    for i, (name, aug) in enumerate(cases.items()):
+        random.seed(20 + i)
+        out, lab = aug(img.copy(), label.copy())
+        res[f"det_{name}_img"] = out.asnumpy()
+        res[f"det_{name}_label"] = lab
+    rec = mx.recordio.MXIndexedRecordIO(os.path.join(out_dir, "det.idx"),
+                                        os.path.join(out_dir, "det.rec"), "w")
+    for i in range(3):
+        objs = label[: 1 + (i % 2)].copy()
+        objs[:, 0] = i
+        raw = np.concatenate([[2, 5], objs.ravel()]).astype(np.float32)
+        header = mx.recordio.IRHeader(raw.size, raw, i, 0)
+        data = png_bytes(rng.randint(0, 256, (16, 18, 3)).astype(np.uint8))
+        rec.write_idx(i, mx.recordio.pack(header, data))
+    rec.close()
+    it = mx.image.ImageDetIter(2, (3, 10, 10), path_imgrec=os.path.join(out_dir, "det.rec"),
+                               path_imgidx=os.path.join(out_dir, "det.idx"))
+    res["detiter_label_shape"] = np.array(it.provide_label[0][1])
+    for n, batch in enumerate(it):
+        res[f"detiter_data_{n}"] = batch.data[0].asnumpy()
+        res[f"detiter_label_{n}"] = batch.label[0].asnumpy()
+    return res
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.RandomState(0)
@@ -153,7 +186,8 @@ def main():
     np.savez_compressed(os.path.join(OUT, "image_ops.npz"), **decoded, **image_ops(img))
     aug_out, boxes, dumps = augmenters(img)
     np.savez_compressed(os.path.join(OUT, "augmenters.npz"), **aug_out)
-    np.savez_compressed(os.path.join(OUT, "image_iter.npz"), **image_iter_cases(OUT))
+    np.savez_compressed(os.path.join(OUT, "image_iter.npz"), **image_iter_cases(OUT),
+                        **detection_cases(OUT))
     with open(os.path.join(OUT, "misc.json"), "w") as f:
         json.dump({"boxes": boxes, "dumps": dumps, **samplers()}, f, indent=1)
 

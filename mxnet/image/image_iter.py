@@ -171,8 +171,7 @@ class ImageIter(io.DataIter):
         if self._cache_data is not None:
             batch_data, batch_label, i = self._cache_data, self._cache_label, self._cache_idx
         else:
-            batch_data = nd.zeros((self.batch_size,) + self.data_shape, dtype=self.dtype)
-            batch_label = nd.empty(self.provide_label[0][1], dtype=self.dtype)
+            batch_data, batch_label = self._new_batch()
             i = self._batchify(batch_data, batch_label)
         pad = self.batch_size - i
         if pad:
@@ -187,6 +186,10 @@ class ImageIter(io.DataIter):
             else:
                 self._cache_data = self._cache_label = self._cache_idx = None
         return io.DataBatch([batch_data], [batch_label], pad=pad)
+
+    def _new_batch(self):
+        return (nd.zeros((self.batch_size,) + self.data_shape, dtype=self.dtype),
+                nd.empty(self.provide_label[0][1], dtype=self.dtype))
 
     def check_data_shape(self, data_shape):
         """Require a (3, H, W) data shape."""

@@ -131,6 +131,7 @@ def copy_make_border(img, top, bot, left, right, border_type=0, value=0.0, value
     """Pad an HWC image like OpenCV's copyMakeBorder (type 0 constant, 1 replicate,
     2 reflect, 3 wrap, 4 reflect-101)."""
     modes = {1: "edge", 2: "symmetric", 3: "wrap", 4: "reflect"}
+    border_type &= ~16  # OpenCV's BORDER_ISOLATED flag changes nothing for a whole image
     if min(top, bot, left, right) < 0:
         raise MXNetError(f"copyMakeBorder: border widths must be non-negative, got "
                          f"top={top}, bot={bot}, left={left}, right={right}")
