@@ -49,8 +49,12 @@ class NDArray:
 
     def __init__(self, handle, writable=True, ctx=None):
         data = handle._arr() if isinstance(handle, NDArray) else np.asarray(handle)
+        self._reset(data, ctx or current_context())
+
+    def _reset(self, data, ctx):
+        """Hold ``data`` on ``ctx`` as a fresh array: new var, no autograd state."""
         self._data = data
-        self._ctx = ctx or current_context()
+        self._ctx = ctx
         self._var = Var()
         self._ag_node = None
         self._ag_index = 0
@@ -285,14 +289,7 @@ class NDArray:
         if isinstance(item, tuple):
             raise MXNetError("unpickling a sparse array into a dense NDArray")
         ctx = current_context()  # MXNet restores pickles onto the current device
-        self._data = item if ctx.device_typeid == 1 else _from_host(item, ctx)._data
-        self._ctx = ctx
-        self._var = Var()
-        self._ag_node = None
-        self._ag_index = 0
-        self._grad = None
-        self._grad_req = "null"
-        self._fresh_grad = False
+        self._reset(item if ctx.device_typeid == 1 else _from_host(item, ctx)._data, ctx)
 
     # -- shape views -------------------------------------------------------------
     def reshape(self, *shape, **kwargs):

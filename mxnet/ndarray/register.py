@@ -138,26 +138,32 @@ def modules_for(name):
 _NAMESPACES = {}  # module name -> namespaces kept up to date with the registry
 
 
-def populate(namespace, module):
+def populate(namespace, module, make=None):
     """Put a function for every registered op belonging to ``module`` into
     ``namespace``, and keep adding ops registered later (user-defined ops).
-    Returns the names added now."""
-    _NAMESPACES.setdefault(module, []).append(namespace)
+    ``make(op, short_name, full_name)`` builds a function (``mx.nd``'s by
+    default; ``mx.sym`` passes its own). Returns the names added now."""
+    make = make or _make_nd
+    _NAMESPACES.setdefault(module, []).append((namespace, make))
     added = []
     for name, op in sorted(registry.all_ops().items()):
         for mod, short in modules_for(name):
             if mod == module and short not in namespace:
-                namespace[short] = make_function(op, short)
+                namespace[short] = make(op, short, name)
                 added.append(short)
     return added
+
+
+def _make_nd(op, short, full):
+    return make_function(op, short)
 
 
 def _on_register(op):
     for name in (op.name,) + op.aliases:
         for mod, short in modules_for(name):
-            for namespace in _NAMESPACES.get(mod, ()):
+            for namespace, make in _NAMESPACES.get(mod, ()):
                 if short not in namespace:
-                    namespace[short] = make_function(op, short)
+                    namespace[short] = make(op, short, name)
                     if "__all__" in namespace:
                         namespace["__all__"].append(short)
 

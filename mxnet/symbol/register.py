@@ -11,7 +11,7 @@ import inspect
 import numpy as np
 
 from ..base import MXNetError, _Null
-from ..ndarray.register import modules_for
+from ..ndarray import register as nd_register
 from ..ops import registry
 from . import naming
 from .symbol import Node, Symbol
@@ -116,28 +116,8 @@ def make_function(op, fname):
     return fn
 
 
-_NAMESPACES = {}
-
-
 def populate(namespace, module):
     """Add a function for every registered op of ``module`` to ``namespace``
-    and keep adding ops registered later."""
-    _NAMESPACES.setdefault(module, []).append(namespace)
-    added = []
-    for name in sorted(registry.all_ops()):
-        for mod, short in modules_for(name):
-            if mod == module and short not in namespace:
-                namespace[short] = make_function(registry.get(name), name)
-                added.append(short)
-    return added
-
-
-def _on_register(op):
-    for name in (op.name,) + op.aliases:
-        for mod, short in modules_for(name):
-            for namespace in _NAMESPACES.get(mod, ()):
-                if short not in namespace:
-                    namespace[short] = make_function(op, name)
-
-
-registry.add_listener(_on_register)
+    and keep adding ops registered later (named after the full op name)."""
+    return nd_register.populate(namespace, module,
+                                lambda op, short, full: make_function(op, full))
