@@ -49,6 +49,10 @@ def image_ops(img):
     for interp in range(5):
         out[f"cvimresize_{interp}"] = mx.image.imresize(x, 7, 5, interp=interp).asnumpy()
         out[f"cvimresize_up_{interp}"] = mx.image.imresize(xf, 21, 15, interp=interp).asnumpy()
+    chw = mx.nd.array(np.arange(30, dtype=np.float32).reshape(1, 5, 6))
+    out["rotate_30"] = mx.image.imrotate(chw, 30).asnumpy()
+    out["rotate_30_zoom_in"] = mx.image.imrotate(chw, 30, zoom_in=True).asnumpy()
+    out["rotate_30_zoom_out"] = mx.image.imrotate(chw, 30, zoom_out=True).asnumpy()
     out["border_const"] = mx.image.copyMakeBorder(x, 1, 2, 3, 0, values=(7, 8, 9)).asnumpy()
     out["border_replicate"] = mx.image.copyMakeBorder(x, 2, 1, 0, 3, type=1).asnumpy()
     out["border_reflect101"] = mx.image.copyMakeBorder(x, 2, 1, 1, 2, type=4).asnumpy()

@@ -146,7 +146,8 @@ def copy_make_border(img, top, bot, left, right, border_type=0, value=0.0, value
         return out
     if border_type not in modes:
         raise MXNetError(f"copyMakeBorder: argument 'type' expects one of 0 (constant), "
-                         f"1 (replicate), 2 (reflect), 3 (wrap), 4 (reflect-101), got {border_type}")
+                         f"1 (replicate), 2 (reflect), 3 (wrap), 4 (reflect-101), "
+                         f"got {border_type}")
     return np.pad(img, pad, mode=modes[border_type])
 
 

@@ -17,8 +17,9 @@ X = np.arange(40, dtype=np.float32).reshape(10, 4)
 Y = np.arange(10)
 
 
-def leftover_shm():
-    return glob.glob("/dev/shm/mxnext-dl-*")
+def leftover_shm(loader):
+    """Shared-memory files of this loader's workers still on disk."""
+    return glob.glob(loader._pool.prefix + "-*")
 
 
 class PidDataset(gdata.Dataset):
@@ -85,8 +86,41 @@ def test_workers_are_separate_processes_and_leave_no_shared_memory():
         if i == 1:
             break
     assert len(list(loader)) == 4
+    assert leftover_shm(loader) == []
     loader.clean()
-    assert leftover_shm() == []
+
+
+class SlowDataset(gdata.Dataset):
+    def __len__(self):
+        return 16
+
+    def __getitem__(self, idx):
+        time.sleep(0.05)
+        return np.float32(idx)
+
+
+def test_two_workers_load_batches_concurrently():
+    loader = gdata.DataLoader(SlowDataset(), batch_size=2, num_workers=2)
+    list(loader)  # start the workers outside the timed epoch
+    start = time.monotonic()
+    assert [b.asnumpy().tolist() for b in loader][-1] == [14.0, 15.0]
+    elapsed = time.monotonic() - start
+    assert elapsed < 0.8 * 0.8, f"16 samples x 50 ms took {elapsed:.2f}s with 2 workers"
+    loader.clean()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_many_epochs_leak_neither_files_nor_shared_memory():
+    loader = gdata.DataLoader(gdata.ArrayDataset(X, Y), batch_size=3, num_workers=2)
+    list(loader)
+    fds = len(os.listdir("/proc/self/fd"))
+    for _ in range(200):
+        for data, _label in loader:
+            pass
+    del data, _label
+    assert len(os.listdir("/proc/self/fd")) <= fds
+    assert leftover_shm(loader) == []
+    loader.clean()
 
 
 def test_custom_batchify_and_numpy_results_cross_processes():
@@ -107,8 +141,9 @@ def test_worker_crash_raises_instead_of_hanging():
     loader = gdata.DataLoader(FailingDataset("crash"), batch_size=2, num_workers=2, timeout=20)
     with pytest.raises(MXNetError, match="exited with code 3"):
         list(loader)
+    pool = loader._pool
     loader.clean()
-    assert leftover_shm() == []
+    assert glob.glob(pool.prefix + "-*") == []
 
 
 def test_worker_exception_is_reraised_in_the_parent():

@@ -60,8 +60,8 @@ def test_random_apply_and_rotation():
     never = T.RandomApply(T.Cast("float16"), p=0.0)
     always = T.RandomApply(T.Cast("float16"), p=1.0)
     assert never(x).dtype == np.float32 and always(x).dtype == np.float16
-    np.testing.assert_allclose(T.Rotate(180)(x).asnumpy()[0], np.arange(9).reshape(3, 3)[::-1, ::-1],
-                               atol=1e-4)
+    np.testing.assert_allclose(T.Rotate(180)(x).asnumpy()[0],
+                               np.arange(9).reshape(3, 3)[::-1, ::-1], atol=1e-4)
     with pytest.raises(TypeError):
         T.Rotate(10)(u8())
 

@@ -47,7 +47,8 @@ def test_decoding_errors_are_mxnet_errors_naming_the_problem():
 
 def test_jpeg_round_trip_when_an_encoder_is_installed():
     cv2 = pytest.importorskip("cv2")
-    ok, buf = cv2.imencode(".jpg", np.full((8, 8, 3), 100, np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 95])
+    ok, buf = cv2.imencode(".jpg", np.full((8, 8, 3), 100, np.uint8),
+                           [cv2.IMWRITE_JPEG_QUALITY, 95])
     out = image.imdecode(buf.tobytes())
     assert out.shape == (8, 8, 3)
     np.testing.assert_allclose(out.asnumpy(), 100, atol=2)
@@ -122,10 +123,42 @@ def test_create_augmenter_checks_arguments():
         image.CreateAugmenter((3, 8, 8), mean=np.ones(2))
 
 
-def test_imrotate_quarter_turn_and_zoom_flags():
+def test_imrotate_matches_mxnet_with_and_without_zoom():
+    x = mx.nd.array(np.arange(30, dtype=np.float32).reshape(1, 5, 6))
+    for suffix, kw in (("", {}), ("_zoom_in", dict(zoom_in=True)),
+                       ("_zoom_out", dict(zoom_out=True))):
+        np.testing.assert_allclose(image.imrotate(x, 30, **kw).asnumpy(),
+                                   OPS["rotate_30" + suffix], rtol=1e-5, atol=1e-4)
     x = mx.nd.array(np.arange(9, dtype=np.float32).reshape(1, 3, 3))
     out = image.imrotate(x, 90).asnumpy()[0]
     np.testing.assert_allclose(out, np.rot90(np.arange(9).reshape(3, 3)), atol=1e-5)
     with pytest.raises(ValueError):
         image.imrotate(x, 10, zoom_in=True, zoom_out=True)
     assert image.random_rotate(mx.nd.ones((2, 1, 4, 4)), (-10, 10)).shape == (2, 1, 4, 4)
+
+
+def test_without_opencv_pillow_decodes_and_numpy_resizes(monkeypatch):
+    pytest.importorskip("PIL")
+    from mxnet.ops import image_cv
+    monkeypatch.setattr(image_cv, "cv2", None)
+    with open(PNG, "rb") as f:
+        raw = f.read()
+    np.testing.assert_array_equal(image.imdecode(raw).asnumpy(), OPS["decode_rgb"])
+    np.testing.assert_array_equal(image.imdecode(raw, to_rgb=False).asnumpy(), OPS["decode_bgr"])
+    np.testing.assert_allclose(image.imdecode(raw, flag=0).asnumpy(), OPS["decode_gray"], atol=1)
+    for interp in (0, 1):
+        np.testing.assert_allclose(image.imresize(u8(), 7, 5, interp=interp).asnumpy(),
+                                   OPS[f"cvimresize_{interp}"], atol=1)
+        up = image.imresize(u8().astype("float32"), 21, 15, interp=interp).asnumpy()
+        np.testing.assert_allclose(up, OPS[f"cvimresize_up_{interp}"], rtol=1e-4, atol=1e-3)
+    assert image.imresize(u8(), 7, 5, interp=2).shape == (5, 7, 3)
+    with pytest.raises(MXNetError, match="not a valid image"):
+        image.imdecode(b"garbage")
+
+
+def test_without_any_image_library_the_error_says_what_to_install(monkeypatch):
+    from mxnet.ops import image_cv
+    monkeypatch.setattr(image_cv, "cv2", None)
+    monkeypatch.setattr(image_cv, "_PILImage", None)
+    with pytest.raises(MXNetError, match="opencv-python-headless.*pillow"):
+        image.imdecode(b"anything")

@@ -258,6 +258,23 @@ class _ProcessPool:
             raise exc from _RemoteTraceback(f"\n\nin the DataLoader worker:\n{tb}")
         return _decode(payload)
 
+    def settle(self, timeout):
+        """Wait (up to ``timeout``) for results still owed to an abandoned epoch and free
+        them, so no shared memory outlives the epoch that follows."""
+        deadline = time.monotonic() + timeout
+        while self.abandoned and time.monotonic() < deadline:
+            if any(w.exitcode is not None for w in self.workers):
+                return  # the next fetch reports the dead worker
+            try:
+                key, ok, payload = self.results.get(timeout=_POLL_S)
+            except queue.Empty:
+                continue
+            if key in self.abandoned:
+                self.abandoned.discard(key)
+                _discard(payload)
+            else:
+                self.pending[key] = (ok, payload)
+
     def forget(self, keys):
         """Drop results of an abandoned epoch as they arrive."""
         for key in keys:
@@ -416,6 +433,8 @@ class DataLoader:
                     pool.submit((epoch, sent), indices)
                     sent += 1
                 yield self._finish(batch)
+            if isinstance(pool, _ProcessPool):
+                pool.settle(self._timeout)
         finally:
             pool.forget([(epoch, k) for k in range(received, sent)])
 
