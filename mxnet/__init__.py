@@ -19,4 +19,4 @@ nd.CachedOp = cached_op.CachedOp
 from . import initializer, optimizer, lr_scheduler, metric, registry
 from . import initializer as init
 from . import gluon
-from . import io, recordio
+from . import io, recordio, image

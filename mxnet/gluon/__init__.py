@@ -4,3 +4,4 @@ from .parameter import DeferredInitializationError, Parameter, Constant, Paramet
 from .block import Block, HybridBlock, SymbolBlock
 from .trainer import Trainer
 from . import nn, utils
+from . import data
