@@ -98,7 +98,15 @@ def _entry(sym, fname):
 
 def make_function(op, fname):
     """The ``mx.sym`` function for ``op`` under ``fname``."""
+    n_inputs = len(op.inputs) + len(op.aux)
+    param_names = list(op.params)
+
     def fn(*args, name=None, attr=None, **kwargs):
+        if op.variadic is None and len(args) > n_inputs:
+            # Like MXNet: positional values after the inputs are parameters, in order.
+            for key, value in zip(param_names, args[n_inputs:]):
+                kwargs.setdefault(key, value)
+            args = args[:n_inputs]
         return create(fname, args, kwargs, name, attr)
     fn.__name__ = fn.__qualname__ = fname
     from ..ndarray.register import _doc
