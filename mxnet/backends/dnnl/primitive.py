@@ -7,8 +7,9 @@ primitive prefers another layout (the blocked formats its fast kernels use),
 it reorders the argument into a per-thread buffer before running, or out of
 it afterwards for outputs. Primitives are built once per
 (operator, shapes, strides, parameters) key and kept in an LRU cache of
-``MXNET_ONEDNN_CACHE_NUM`` entries (default 1024); a key oneDNN has no
-implementation for is remembered, so its callers fall back at once.
+``MXNET_ONEDNN_CACHE_NUM`` entries (default 1024). A key oneDNN has no
+implementation for, or only its slow reference code (``ref:*``), is
+remembered as None, so its callers fall back to NumPy at once.
 
 The engine is created once; streams and reorder buffers are per thread, so
 engine workers on different devices run primitives concurrently.
