@@ -1,0 +1,5 @@
+"""``mx.mod``: the Module API (symbolic training on executors)."""
+from .base_module import BaseModule
+from .module import Module
+from .bucketing_module import BucketingModule
+from .executor_group import DataParallelExecutorGroup
