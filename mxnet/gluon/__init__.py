@@ -3,5 +3,7 @@ from .parameter import DeferredInitializationError, Parameter, Constant, Paramet
     tensor_types
 from .block import Block, HybridBlock, SymbolBlock
 from .trainer import Trainer
-from . import nn, utils
+from . import nn, utils, contrib
 from . import data
+from . import loss
+from . import rnn

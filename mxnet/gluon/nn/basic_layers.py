@@ -1,12 +1,20 @@
 """Containers and simple layers: Sequential, HybridSequential, Lambda,
 HybridLambda, Dense, and Identity/Concurrent/HybridConcurrent (which MXNet
-1.9 exports from ``gluon.contrib.nn``)."""
+1.9 exports from ``gluon.contrib.nn``). Dropout, Embedding, Flatten and the
+normalisation layers, which MXNet defines in this module, live in
+``misc_layers``/``norm_layers`` and are importable from here too."""
 from ... import ndarray
 from ...base import MXNetError
 from ..block import Block, HybridBlock
 from ..utils import _indent
+from .activations import Activation
+from .misc_layers import Dropout, Embedding, Flatten
+from .norm_layers import BatchNorm, BatchNormReLU, InstanceNorm, LayerNorm, GroupNorm
 
-__all__ = ["Sequential", "HybridSequential", "Dense", "Lambda", "HybridLambda"]
+# MXNet defines the layers of misc_layers/norm_layers in this module too.
+__all__ = ["Sequential", "HybridSequential", "Dense", "Lambda", "HybridLambda", "Dropout",
+           "Embedding", "Flatten", "BatchNorm", "BatchNormReLU", "InstanceNorm", "LayerNorm",
+           "GroupNorm"]
 
 
 def _children_repr(block):
@@ -89,31 +97,6 @@ class HybridSequential(HybridBlock):
         return len(self._children)
 
 
-class Activation(HybridBlock):
-    """The activation child Dense creates (``nn.Activation`` when available)."""
-
-    def __init__(self, activation, **kwargs):
-        self._act_type = activation
-        super().__init__(**kwargs)
-
-    def _alias(self):
-        return self._act_type
-
-    def hybrid_forward(self, F, x):
-        return F.Activation(x, act_type=self._act_type, name="fwd")
-
-    def __repr__(self):
-        return f"Activation({self._act_type})"
-
-
-def _activation_class():
-    try:
-        from . import activations
-    except ImportError:
-        return Activation
-    return activations.Activation
-
-
 class Dense(HybridBlock):
     """Fully connected layer: ``activation(dot(x, weight.T) + bias)``.
 
@@ -137,7 +120,7 @@ class Dense(HybridBlock):
             else:
                 self.bias = None
             if activation is not None:
-                self.act = _activation_class()(activation, prefix=activation + "_")
+                self.act = Activation(activation, prefix=activation + "_")
             else:
                 self.act = None
 
