@@ -18,8 +18,8 @@ def _has_module(name):
 
 
 def _has_onednn():
-    import ctypes.util
-    return ctypes.util.find_library("dnnl") is not None or _has_module("onednn_cpu_gomp")
+    from .backends import dnnl
+    return bool(dnnl.available)
 
 
 def _has_gpu():

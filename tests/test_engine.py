@@ -46,25 +46,23 @@ def _plain_threads(work):
     return run
 
 
-def _assert_overlaps(parallel, serial, work, good, attempts=6):
-    """``parallel`` beats ``serial`` by the factor ``good``, judged against two
-    plain threads measured at the same moment: a test running beside this
-    one (pytest -n 2 on 2 cores) can hold a core, and then nothing overlaps.
-    Skips when plain threads mostly fail to overlap too; fails when they
-    mostly overlap and the engine never does."""
-    threads = _plain_threads(work)
+def _assert_overlaps(parallel, serial, work, good, attempts=8):
+    """``parallel`` overlaps its two halves as well as two plain threads do at
+    the same moment (or beats ``serial`` by the factor ``good``): a test running
+    beside this one (pytest -n 2 on 2 cores) can hold a core, and then nothing
+    overlaps. Skips when plain threads mostly fail to overlap too."""
     measured = []
     for _ in range(attempts):
         base = _timed(serial)
         ratio = _timed(parallel) / base
-        plain = _timed(threads) / base
-        if ratio < good:
+        plain = _timed(_plain_threads(work)) / _timed(lambda: (work(), work()))
+        if ratio < good or (plain < good and ratio <= plain + 0.1):
             return
         measured.append((round(ratio, 2), round(plain, 2)))
         time.sleep(0.2)
     if sum(plain < good for _, plain in measured) < len(measured) / 2:
         pytest.skip(f"machine busy: plain threads rarely overlapped ({measured})")
-    raise AssertionError(f"engine/plain-thread time ratios {measured}: the engine did not "
+    raise AssertionError(f"(engine, plain threads) time ratios {measured}: the engine did not "
                          f"overlap when plain threads did")
 
 

@@ -120,3 +120,6 @@ def check_device_array(device_name, array):
     for attr in ("shape", "dtype", "size", "ndim"):
         if not hasattr(array, attr):
             raise MXNetError(f"device {device_name}: its arrays must have .{attr}")
+
+
+from . import dnnl  # noqa: E402,F401  (oneDNN kernel overrides; registers nothing without the library)
