@@ -76,12 +76,18 @@ class SELU(HybridBlock):
     """Scaled exponential linear unit (the self-normalising constants of
     Klambauer et al.)."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
     def hybrid_forward(self, F, x):
         return F.LeakyReLU(x, act_type="selu", name="fwd")
 
 
 class GELU(HybridBlock):
     """Gaussian error linear unit, ``x * Phi(x)`` with the exact normal CDF."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
 
     def hybrid_forward(self, F, x):
         return F.LeakyReLU(x, act_type="gelu", name="fwd")

@@ -49,6 +49,9 @@ class Embedding(HybridBlock):
 class Flatten(HybridBlock):
     """Reshapes ``(N, d1, d2, ...)`` to ``(N, d1 * d2 * ...)``."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
     def hybrid_forward(self, F, x):
         return F.Flatten(x)
 
