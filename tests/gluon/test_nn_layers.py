@@ -339,3 +339,21 @@ def test_input_with_wrong_channel_count_raises_mxnet_error(hybridize):
         conv.hybridize()
     with pytest.raises(MXNetError):
         conv(mx.nd.ones((1, 4, 5, 5))).wait_to_read()
+
+
+def test_exported_network_reloads_with_its_batchnorm_statistics(tmp_path):
+    """``export`` writes the moving statistics as aux states; SymbolBlock.imports
+    gives the same inference output."""
+    want = np.load(fixture("nets.npz"))
+    net = ResBlock(4)
+    net.load_parameters(fixture("resblock.params"))
+    net.hybridize()
+    x = mx.nd.array(want["resblock/x"])
+    expected = net(x).asnumpy()
+    net.export(str(tmp_path / "res"))
+    saved = mx.nd.load(str(tmp_path / "res-0000.params"))
+    assert sum(k.startswith("aux:") and k.endswith(("running_mean", "running_var"))
+               for k in saved) == 6
+    loaded = gluon.SymbolBlock.imports(str(tmp_path / "res-symbol.json"), ["data"],
+                                       str(tmp_path / "res-0000.params"))
+    assert_close(loaded(x).asnumpy(), expected, "reloaded output")

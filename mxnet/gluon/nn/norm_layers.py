@@ -31,8 +31,6 @@ class BatchNorm(HybridBlock):
     leaves beta untrained. ``in_channels=0`` is inferred at the first
     forward pass. In float16 networks the layer stays float32."""
 
-    _op_name = "BatchNorm"
-
     def __init__(self, axis=1, momentum=0.9, epsilon=1e-5, center=True, scale=True,
                  use_global_stats=False, beta_initializer="zeros", gamma_initializer="ones",
                  running_mean_initializer="zeros", running_variance_initializer="ones",
