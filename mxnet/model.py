@@ -18,7 +18,6 @@ import numpy as np
 from . import io
 from . import metric
 from . import ndarray as nd
-from . import optimizer as opt
 from . import symbol as sym
 from .base import MXNetError
 from .context import Context, cpu
@@ -345,16 +344,17 @@ class FeedForward:
         data = self._init_iter(X, y, is_train=True)
         eval_data = self._init_eval_iter(eval_data)
         self._init_params(list(data.provide_data) + list(data.provide_label))
-        optimizer = self.optimizer
-        if isinstance(optimizer, str):
-            optimizer = opt.create(optimizer, rescale_grad=1.0 / data.batch_size,
-                                   sym=self.symbol, **self.kwargs)
+        # A named optimizer is created by Module, which also gives it the symbol
+        # and the index -> name map (biases then get no weight decay).
+        optimizer_params = dict(self.kwargs, rescale_grad=1.0 / data.batch_size) \
+            if isinstance(self.optimizer, str) else ()
         mod = Module(self.symbol, data_names=[d[0] for d in data.provide_data],
                      label_names=[d[0] for d in data.provide_label], context=self.ctx,
                      work_load_list=work_load_list, logger=logger or logging)
         mod.fit(data, eval_data=eval_data, eval_metric=eval_metric,
                 epoch_end_callback=epoch_end_callback, batch_end_callback=batch_end_callback,
-                kvstore=kvstore, optimizer=optimizer, arg_params=self.arg_params,
+                kvstore=kvstore, optimizer=self.optimizer, optimizer_params=optimizer_params,
+                arg_params=self.arg_params,
                 aux_params=self.aux_params, begin_epoch=self.begin_epoch,
                 num_epoch=self.num_epoch, monitor=monitor,
                 eval_end_callback=eval_end_callback or LogValidationMetricsCallback(),

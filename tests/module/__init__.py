@@ -61,11 +61,13 @@ def bucket_batches(seed=1):
 
 
 def initial_params(symbol, shapes, seed=2):
-    """Fixed starting values (NumPy) for every parameter and aux state."""
+    """Fixed starting values (NumPy) for every parameter and aux state
+    (arguments not in ``shapes`` and not labels)."""
     rng = np.random.default_rng(seed)
     arg_shapes, _, aux_shapes = symbol.infer_shape(**shapes)
     args = {n: (rng.normal(size=s) * 0.3).astype(np.float32)
-            for n, s in zip(symbol.list_arguments(), arg_shapes) if n not in shapes}
+            for n, s in zip(symbol.list_arguments(), arg_shapes)
+            if n not in shapes and not n.endswith("label")}
     auxs = {n: (np.ones(s) if n.endswith("var") else np.zeros(s)).astype(np.float32)
             for n, s in zip(symbol.list_auxiliary_states(), aux_shapes)}
     return args, auxs
