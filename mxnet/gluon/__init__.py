@@ -5,3 +5,5 @@ from .block import Block, HybridBlock, SymbolBlock
 from .trainer import Trainer
 from . import nn, utils, contrib
 from . import data
+from . import loss
+from . import rnn
