@@ -108,6 +108,28 @@ def _resume(results, arrays):
         arrays[f"mlp_resumed/arg/{name}"] = value.asnumpy()
 
 
+def _sequential(arrays):
+    """MLP stages in a SequentialModule, and fc layers plus a PythonLossModule."""
+    x, y = M.data()
+    args, _ = mx.model.load_params(os.path.join(OUT, "mlp"), 0)
+    features, classifier = M.mlp_stages(mx)
+    seq = mx.mod.SequentialModule()
+    seq.add(mx.mod.Module(features, label_names=None))
+    seq.add(mx.mod.Module(classifier, data_names=["hidden"]), take_labels=True, auto_wiring=True)
+    logits = mx.sym.FullyConnected(features, num_hidden=3, name="fc2")
+    pyloss = mx.mod.SequentialModule()
+    pyloss.add(mx.mod.Module(logits, label_names=None))
+    pyloss.add(mx.mod.PythonLossModule(grad_func=M.softmax_grad(mx)), take_labels=True,
+               auto_wiring=True)
+    for name, mod in (("seq", seq), ("pyloss", pyloss)):
+        train = mx.io.NDArrayIter(x, y, M.BATCH, shuffle=False)
+        mod.fit(train, num_epoch=2, optimizer="sgd",
+                optimizer_params={"learning_rate": 0.1, "momentum": 0.9}, arg_params=args)
+        for key, value in mod.get_params()[0].items():
+            arrays[f"{name}/arg/{key}"] = value.asnumpy()
+        arrays[f"{name}/predict"] = mod.predict(train).asnumpy()
+
+
 def _bucketing(arrays):
     sym_gen = M.bucket_sym_gen(mx)
     default = max(M.BUCKET_KEYS)
@@ -171,6 +193,7 @@ def main():
     _fit("bn", M.bn_net(mx), mx.cpu(), 2, "sgd", sgd, results, arrays)
     _resume(results, arrays)
     _bucketing(arrays)
+    _sequential(arrays)
     results["summary"] = _summaries()
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)

@@ -71,3 +71,19 @@ def initial_params(symbol, shapes, seed=2):
     auxs = {n: (np.ones(s) if n.endswith("var") else np.zeros(s)).astype(np.float32)
             for n, s in zip(symbol.list_auxiliary_states(), aux_shapes)}
     return args, auxs
+
+
+def mlp_stages(mx):
+    """The MLP as two symbols for a SequentialModule: features and classifier."""
+    x = mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=16, name="fc1")
+    features = mx.sym.Activation(x, act_type="relu", name="relu1")
+    x = mx.sym.FullyConnected(mx.sym.Variable("hidden"), num_hidden=3, name="fc2")
+    return features, mx.sym.SoftmaxOutput(x, name="softmax")
+
+
+def softmax_grad(mx):
+    """A PythonLossModule grad_func: softmax cross-entropy gradient of the scores."""
+    def grad(scores, labels):
+        probs = mx.nd.softmax(scores, axis=1)
+        return probs - mx.nd.one_hot(labels, depth=scores.shape[1])
+    return grad

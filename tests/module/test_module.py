@@ -15,7 +15,8 @@ from mxnet import model
 from mxnet.base import MXNetError
 from mxnet.monitor import Monitor
 
-from . import BATCH, bn_net, bucket_batches, bucket_sym_gen, data, mlp
+from . import (BATCH, bn_net, bucket_batches, bucket_sym_gen, data, mlp, mlp_stages,
+               softmax_grad)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "module")
 RESULTS = json.load(open(os.path.join(FIXTURES, "results.json")))
@@ -294,3 +295,44 @@ def test_monitor_sees_outputs_and_weights_of_every_device():
     names = [name for _, name, _ in mon.toc()]
     assert names == sorted(names)
     assert names.count("fc2_output") == 2 and names.count("fc2_weight") == 2
+
+
+def _chain(name):
+    features, classifier = mlp_stages(mx)
+    seq = mod_api.SequentialModule()
+    if name == "seq":
+        seq.add(mod_api.Module(features, label_names=None))
+        seq.add(mod_api.Module(classifier, data_names=["hidden"]), take_labels=True,
+                auto_wiring=True)
+    else:
+        logits = mx.sym.FullyConnected(features, num_hidden=3, name="fc2")
+        seq.add(mod_api.Module(logits, label_names=None))
+        seq.add(mod_api.PythonLossModule(grad_func=softmax_grad(mx)), take_labels=True,
+                auto_wiring=True)
+    return seq
+
+
+@pytest.mark.parametrize("name", ["seq", "pyloss"])
+def test_sequential_and_python_loss_modules_train_like_mxnet(name):
+    seq = _chain(name)
+    train, _ = _iters()
+    args, _ = model.load_params(os.path.join(FIXTURES, "mlp"), 0)
+    seq.fit(train, num_epoch=2, optimizer="sgd",
+            optimizer_params={"learning_rate": 0.1, "momentum": 0.9}, arg_params=args)
+    for key, value in seq.get_params()[0].items():
+        _close(value.asnumpy(), ARRAYS[f"{name}/arg/{key}"], key)
+    _close(seq.predict(train).asnumpy(), ARRAYS[f"{name}/predict"])
+    assert seq.output_shapes[0][1] == (BATCH, 3)
+
+
+def test_sequential_module_rejects_unknown_meta_and_duplicate_parameters():
+    features, _ = mlp_stages(mx)
+    with pytest.raises(MXNetError, match="unknown meta"):
+        mod_api.SequentialModule().add(mod_api.Module(features, label_names=None),
+                                       take_label=True)
+    seq = mod_api.SequentialModule()
+    seq.add(mod_api.Module(features, label_names=None))
+    seq.add(mod_api.Module(mlp_stages(mx)[0], label_names=None), auto_wiring=True)
+    seq.bind([("data", (BATCH, 6))])  # binds: the second stage just sees 16 features
+    with pytest.raises(MXNetError, match="duplicated parameter name 'fc1_weight'"):
+        seq.init_params()
