@@ -8,7 +8,8 @@ real ``mxnet`` is imported)::
 
 The case tables and the builders below are imported by the tests too, so
 both sides construct the very same blocks. Files written to
-tests/fixtures/gluon_rnn_loss/:
+tests/fixtures/gluon_rnn_loss/ (the ``.npz`` files hold many small arrays
+packed into one, see ``save_packed``):
 * ``loss.npz``: for each loss case its inputs, head gradient, output and the
   gradients of its continuous inputs (``<case>/<name>``);
 * ``layer.npz`` / ``layer_<case>.params``: fused RNN/LSTM/GRU layers, their
@@ -19,6 +20,7 @@ tests/fixtures/gluon_rnn_loss/:
   bidirectional and modifier cells), run in predict mode so dropout-based
   cells are deterministic.
 """
+import json
 import os
 
 import numpy as np
@@ -361,6 +363,26 @@ def run_cell(block, arrays):
 
 
 # -- writing ---------------------------------------------------------------------------
+def save_packed(path, arrays):
+    """Write many small float arrays as one float32 vector plus a JSON index
+    (name -> offset, shape): a fraction of the size of one npz member each."""
+    index, offset = {}, 0
+    for name, a in arrays.items():
+        index[name] = [offset, list(np.shape(a))]
+        offset += int(np.size(a))
+    blob = np.concatenate([np.ravel(a).astype(np.float32) for a in arrays.values()])
+    meta = np.frombuffer(json.dumps(index).encode(), dtype=np.uint8)
+    np.savez_compressed(path, blob=blob, index=meta)
+
+
+def load_packed(path):
+    """{name: array} from a file written by ``save_packed``."""
+    with np.load(path) as f:
+        blob, index = f["blob"], json.loads(f["index"].tobytes().decode())
+    return {name: blob[off:off + int(np.prod(shape))].reshape(shape)
+            for name, (off, shape) in index.items()}
+
+
 def _check_same(a, b, what):
     for x, y in zip(a, b):
         np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6, err_msg=what)
@@ -397,7 +419,7 @@ def write_losses(rng):
         data.update({f"{case}/{k}": v for k, v in arrays.items()})
         data[f"{case}/out"] = out
         data.update({f"{case}/grad_{k}": v for k, v in grads.items()})
-    np.savez_compressed(os.path.join(OUT, "loss.npz"), **data)
+    save_packed(os.path.join(OUT, "loss.npz"), data)
 
 
 def write_layers(rng):
@@ -425,7 +447,7 @@ def write_layers(rng):
                     [hybrid[0]] + hybrid[1] + list(hybrid[2].values()), case)
         data.update({f"{case}/{k}": v for k, v in arrays.items()})
         _record_run(data, case, ([result[0]],) + result[1:])
-    np.savez_compressed(os.path.join(OUT, "layer.npz"), **data)
+    save_packed(os.path.join(OUT, "layer.npz"), data)
 
 
 def write_cells(rng):
@@ -449,7 +471,7 @@ def write_cells(rng):
                     hybrid[0] + hybrid[1] + list(hybrid[2].values()), case)
         data.update({f"{case}/{k}": v for k, v in arrays.items()})
         _record_run(data, case, result)
-    np.savez_compressed(os.path.join(OUT, "cell.npz"), **data)
+    save_packed(os.path.join(OUT, "cell.npz"), data)
 
 
 def _probe_shapes(block, arrays):

@@ -18,12 +18,12 @@ _spec = importlib.util.spec_from_file_location(
 maker = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(maker)
 
-FIXTURE = np.load(os.path.join(maker.OUT, "loss.npz"))
+FIXTURE = maker.load_packed(os.path.join(maker.OUT, "loss.npz"))
 
 
 def _arrays(case):
     prefix = case + "/"
-    return {k[len(prefix):]: FIXTURE[k] for k in FIXTURE.files if k.startswith(prefix)}
+    return {k[len(prefix):]: FIXTURE[k] for k in FIXTURE if k.startswith(prefix)}
 
 
 def _close(actual, expected, what):

@@ -21,13 +21,13 @@ _spec = importlib.util.spec_from_file_location(
 maker = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(maker)
 
-LAYERS = np.load(os.path.join(maker.OUT, "layer.npz"))
-CELLS = np.load(os.path.join(maker.OUT, "cell.npz"))
+LAYERS = maker.load_packed(os.path.join(maker.OUT, "layer.npz"))
+CELLS = maker.load_packed(os.path.join(maker.OUT, "cell.npz"))
 
 
 def _arrays(fixture, case):
     prefix = case + "/"
-    return {k[len(prefix):]: fixture[k] for k in fixture.files if k.startswith(prefix)}
+    return {k[len(prefix):]: fixture[k] for k in fixture if k.startswith(prefix)}
 
 
 def _close(actual, expected, what):
