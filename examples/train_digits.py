@@ -5,7 +5,7 @@ The data (1797 8x8 digits, UCI, CC BY 4.0) ships in ``examples/data``.
 Gluon network, hybridized, trained with SGD and momentum; prints progress
 as it goes and fails if held-out accuracy is below 97%.
 
-    python examples/train_digits.py [--epochs 30] [--out digits-cnn.params]
+    python examples/train_digits.py [--epochs 15] [--out digits-cnn.params]
 """
 import argparse
 import gzip
@@ -55,7 +55,7 @@ def accuracy(net, x, y, batch_size=256):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--out", default=os.path.join(tempfile.gettempdir(),

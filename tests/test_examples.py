@@ -18,3 +18,11 @@ def test_train_mlp_trains_saves_and_reloads(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "reloaded accuracy" in proc.stdout
     assert out.exists()
+
+
+def test_train_digits_trains_a_cnn_and_reloads_it(tmp_path):
+    out = tmp_path / "digits.params"
+    proc = run_example("train_digits.py", "--epochs", "2", "--min-accuracy", "0.5",
+                       "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "reloaded accuracy" in proc.stdout and out.exists()
