@@ -79,8 +79,8 @@ def _create_kvstore(kvstore, num_device, arg_params):
                 largest = max((int(np.prod(p.shape)) for p in arg_params.values()), default=0)
                 if largest > 1024 * 1024 * 16:
                     update_on_kvstore = False
-    elif hasattr(kvstore, "push") and hasattr(kvstore, "pull"):
-        kv = kvstore
+    elif hasattr(kvstore, "init") and hasattr(kvstore, "pull"):
+        kv = kvstore  # a KVStore, or anything with its interface
     else:
         raise TypeError("kvstore must be KVStore, str or None")
     if kv is None or isinstance(kv, _DeviceSum):

@@ -57,7 +57,7 @@ def _layer_params(node, in_channels, out_shapes, show_shape):
     return 0
 
 
-def print_summary(symbol, shape=None, line_length=120, positions=(.44, .64, .74, 1.)):
+def print_summary(symbol, shape=None, line_length=120, positions=[.44, .64, .74, 1.]):
     """Print a table of the layers of ``symbol``: name (op), output shape
     without the batch axis (when ``shape``, a dict of input shapes, is
     given), parameter count and the layers feeding it, then the total.

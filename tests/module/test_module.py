@@ -336,3 +336,38 @@ def test_sequential_module_rejects_unknown_meta_and_duplicate_parameters():
     seq.bind([("data", (BATCH, 6))])  # binds: the second stage just sees 16 features
     with pytest.raises(MXNetError, match="duplicated parameter name 'fc1_weight'"):
         seq.init_params()
+
+
+class _KVStore:
+    """The part of mx.kv's interface Module uses, updating on the store."""
+    type = "local"
+
+    def __init__(self):
+        self.weights, self.updater, self.calls = {}, None, []
+
+    def init(self, key, value):
+        self.weights[key] = value.copy()
+
+    def set_optimizer(self, optimizer):
+        self.updater = mx.optimizer.get_updater(optimizer)
+
+    def pull(self, key, out, priority=0):
+        for target in out:
+            self.weights[key].copyto(target)
+
+    def pushpull(self, key, value, out=None, priority=0):
+        self.calls.append(key)
+        total = value[0].copy()
+        for v in value[1:]:
+            total += v.as_in_context(total.context)
+        self.updater(key, total, self.weights[key])
+        self.pull(key, out)
+
+
+def test_updates_run_on_a_kvstore_that_accepts_an_optimizer():
+    kv = _KVStore()
+    mod, _, _ = _fit("mlp_multi", kvstore=kv)
+    assert mod._update_on_kvstore and kv.updater is not None
+    assert kv.calls[:4] == ["fc1_weight", "fc1_bias", "fc2_weight", "fc2_bias"]
+    for name, value in mod.get_params()[0].items():
+        _close(value.asnumpy(), ARRAYS[f"mlp/arg/{name}"], name)
