@@ -7,3 +7,4 @@ from . import nn, utils, contrib
 from . import data
 from . import loss
 from . import rnn
+from . import model_zoo
