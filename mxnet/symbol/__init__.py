@@ -8,3 +8,7 @@ from .json_io import load, load_json, fromjson
 from .creation import zeros, ones, full, arange, linspace, eye, pow, maximum, minimum, hypot
 
 _populate(globals(), "op")  # operators registered later appear in mx.sym too
+
+from . import fluent as _fluent
+
+_fluent.attach()
