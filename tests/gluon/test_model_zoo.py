@@ -198,6 +198,13 @@ def test_missing_file_without_network_names_file_path_and_url(tmp_path, monkeypa
     assert os.listdir(root) == []  # no partial download left behind
 
 
+def test_damaged_file_without_network_says_its_content_differs(tmp_path, monkeypatch):
+    monkeypatch.setenv("MXNET_GLUON_REPO", "http://127.0.0.1:9/")
+    (tmp_path / "alexnet-44335d1f.params").write_bytes(b"truncated")
+    with pytest.raises(MXNetError, match="content differs from the published"):
+        vision.alexnet(pretrained=True, root=str(tmp_path))
+
+
 def test_mobilenet_file_names_spell_the_multiplier_like_mxnet(tmp_path, monkeypatch):
     monkeypatch.setenv("MXNET_GLUON_REPO", "http://127.0.0.1:9/")
     for multiplier, name in [(0.5, "mobilenet0.5"), (1.0, "mobilenet1.0"),

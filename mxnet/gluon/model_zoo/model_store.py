@@ -79,7 +79,7 @@ def get_model_file(name, root=os.path.join(base.data_dir(), "models")):
     one; otherwise the file is downloaded (and unzipped) into ``root``.
     Raises ValueError for a model without published parameters, and
     MXNetError naming the file, the directory and the URL when the file is
-    absent and cannot be downloaded."""
+    absent (or damaged) and cannot be downloaded."""
     file_name = f"{name}-{short_hash(name)}"
     root = os.path.expanduser(root)
     file_path = os.path.join(root, file_name + ".params")
@@ -89,8 +89,10 @@ def get_model_file(name, root=os.path.join(base.data_dir(), "models")):
             return file_path
         logging.warning("Mismatch in the content of model file %s detected. "
                         "Downloading again.", file_path)
+        problem = f"is in '{root}' but its content differs from the published file's"
     else:
         logging.info("Model file not found. Downloading to %s.", file_path)
+        problem = f"is not in '{root}'"
     os.makedirs(root, exist_ok=True)
     url = _url_format.format(repo_url=_repo_url(), file_name=file_name)
     # Download and unpack beside the target so the final move stays on one file system.
@@ -102,7 +104,7 @@ def get_model_file(name, root=os.path.join(base.data_dir(), "models")):
         except MXNetError as e:
             raise MXNetError(
                 f"Pretrained parameters of '{name}' are not available: the file "
-                f"'{file_name}.params' is not in '{root}' and downloading it from {url} "
+                f"'{file_name}.params' {problem} and downloading it from {url} "
                 f"failed ({e}). Place the file there (or set MXNET_HOME or root=) and "
                 "try again.") from None
         with zipfile.ZipFile(zip_path) as archive:
