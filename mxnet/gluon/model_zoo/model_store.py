@@ -105,8 +105,8 @@ def get_model_file(name, root=os.path.join(base.data_dir(), "models")):
             raise MXNetError(
                 f"Pretrained parameters of '{name}' are not available: the file "
                 f"'{file_name}.params' {problem} and downloading it from {url} "
-                f"failed ({e}). Place the file there (or set MXNET_HOME or root=) and "
-                "try again.") from None
+                "failed (see the cause above). Place the file there (or set MXNET_HOME "
+                "or root=) and try again.") from e
         with zipfile.ZipFile(zip_path) as archive:
             archive.extractall(tmp_dir)
         os.replace(os.path.join(tmp_dir, file_name + ".params"), file_path)
