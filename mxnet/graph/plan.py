@@ -15,9 +15,9 @@ class Step:
     """One kernel call: op, parsed attrs, input slots, output slots, slots to free after."""
     __slots__ = ("op", "attrs", "ins", "outs", "free", "name", "out_names", "rng", "is_train")
 
-    def __init__(self, node, ins, outs):
+    def __init__(self, node, ins, outs, attrs=None):
         self.op = node.op
-        self.attrs = node.params()
+        self.attrs = node.params() if attrs is None else attrs
         self.ins = ins
         self.outs = outs
         self.free = ()
@@ -37,9 +37,10 @@ def needed_nodes(nodes, wanted):
     return [n for n in nodes if id(n) in need]
 
 
-def compile_steps(nodes, slot_of, wanted):
+def compile_steps(nodes, slot_of, wanted, attrs_of=None):
     """Steps for the op nodes of ``nodes`` (topologically ordered) needed by
-    ``wanted``; ``slot_of`` maps entry keys to slot numbers (extended here)."""
+    ``wanted``; ``slot_of`` maps entry keys to slot numbers (extended here);
+    ``attrs_of`` gives specialised attributes for some nodes (by id)."""
     steps = []
     for node in needed_nodes(nodes, wanted):
         if node.op is None:
@@ -47,7 +48,7 @@ def compile_steps(nodes, slot_of, wanted):
         ins = [slot_of[(id(src), i)] for src, i in node.inputs]
         outs = [slot_of.setdefault((id(node), i), len(slot_of))
                 for i in range(node.num_outputs())]
-        steps.append(Step(node, ins, outs))
+        steps.append(Step(node, ins, outs, (attrs_of or {}).get(id(node))))
     return steps
 
 

@@ -17,6 +17,23 @@ from . import infer, plan
 from .gradient import build_backward, mirror_policy
 
 
+def _inferred_creation_shapes(nodes, shapes):
+    """{id(node): attrs} for creation ops (no inputs) whose ``shape`` has 0
+    dims that inference filled in (``mx.sym.zeros((0, 10))`` as a begin state):
+    their kernels must build the inferred shape."""
+    out = {}
+    for node in nodes:
+        if node.op is None or node.inputs or "shape" not in node.op.params:
+            continue
+        attrs = node.params()
+        inferred = shapes.get((id(node), 0))
+        if attrs.shape and 0 in attrs.shape and inferred is not None and 0 not in inferred:
+            fixed = type(attrs)(attrs)
+            fixed["shape"] = tuple(inferred)
+            out[id(node)] = fixed
+    return out
+
+
 def _ones(ctx, shape, dtype):
     ones = np.ones(shape, dtype)
     return ones if ctx.device_typeid == 1 else from_numpy(ones, ctx)
@@ -46,7 +63,8 @@ class Program:
         out_keys = [(id(n), i) for n, i in outputs]
         self.output_shapes = [tuple(inferred_shapes[k]) for k in out_keys]
         self.output_dtypes = [np.dtype(inferred_types[k]) for k in out_keys]
-        self.infer_steps = plan.compile_steps(nodes, slot_of, outputs)
+        self._specialize = _inferred_creation_shapes(nodes, inferred_shapes)
+        self.infer_steps = plan.compile_steps(nodes, slot_of, outputs, self._specialize)
         self.out_slots = [slot_of[k] for k in out_keys]
         pinned = self.input_slots + self.out_slots
         plan.assign_frees(self.infer_steps, pinned)
@@ -68,7 +86,7 @@ class Program:
             bwd_nodes = plan.needed_nodes(front.nodes, wanted)
             fwd_needed = list(outputs) + [e for n in bwd_nodes for e in n.inputs
                                           if (id(e[0]), e[1]) in inferred_shapes]
-            self.train_steps = plan.compile_steps(nodes, slot_of, fwd_needed)
+            self.train_steps = plan.compile_steps(nodes, slot_of, fwd_needed, self._specialize)
             self.backward_steps = plan.compile_steps(bwd_nodes, slot_of, wanted)
             self.grad_slots = [None if g is None else slot_of[(id(g.entry[0]), g.entry[1])]
                                for g in grads]

@@ -14,23 +14,30 @@ def _dtype(dtype, default="float32"):
     return default if dtype is None else np.dtype(dtype).name
 
 
+def _filled(op_name, shape, dtype, kwargs, **params):
+    # name= and attributes (e.g. __layout__) go on the node, as in MXNet; a 0 in
+    # the shape is an unknown dimension, filled by shape inference.
+    name = kwargs.pop("name", None)
+    attr = {k: str(v) for k, v in kwargs.items() if k.startswith("__")}
+    params.update({k: v for k, v in kwargs.items() if not k.startswith("__")})
+    shape = tuple(shape) if isinstance(shape, (tuple, list)) else (int(shape),)
+    return create(op_name, [], dict(shape=shape, dtype=_dtype(dtype), **params), name=name,
+                  attr=attr or None)
+
+
 def zeros(shape, dtype=None, **kwargs):
     """A symbol of zeros with ``shape``."""
-    return create("_zeros", [], dict(shape=tuple(np.atleast_1d(shape).tolist()) if not
-                                     isinstance(shape, tuple) else shape,
-                                     dtype=_dtype(dtype), **kwargs))
+    return _filled("_zeros", shape, dtype, kwargs)
 
 
 def ones(shape, dtype=None, **kwargs):
     """A symbol of ones with ``shape``."""
-    return create("_ones", [], dict(shape=shape if isinstance(shape, tuple) else (shape,),
-                                    dtype=_dtype(dtype), **kwargs))
+    return _filled("_ones", shape, dtype, kwargs)
 
 
 def full(shape, val, dtype=None, **kwargs):
     """A symbol filled with ``val``."""
-    return create("_full", [], dict(shape=shape if isinstance(shape, tuple) else (shape,),
-                                    value=float(val), dtype=_dtype(dtype), **kwargs))
+    return _filled("_full", shape, dtype, kwargs, value=float(val))
 
 
 def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, name=None, dtype=None):

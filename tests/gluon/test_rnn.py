@@ -288,8 +288,6 @@ def test_rnn_input_size_inferred_inside_hybridized_parent():
     assert net.gru.l0_i2h_weight.shape == (12, 3)
 
 
-@pytest.mark.xfail(strict=True, reason="mx.sym.zeros does not accept name= and __layout__ "
-                   "(mxnet/symbol/creation.py), which begin_state passes as MXNet does")
 def test_rnn_default_states_inside_hybridized_parent():
     net = gluon.nn.HybridSequential()
     with net.name_scope():
