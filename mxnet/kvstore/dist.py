@@ -1,0 +1,320 @@
+"""Distributed stores over MPI: ``dist_sync``, ``dist_device_sync``, ``dist_async``.
+
+``dist_sync`` (and ``dist_device_sync``, which also spreads the per-device
+sums like ``device``): every worker keeps a replica of all values. ``init``
+takes worker 0's value; ``push`` sums the worker's devices, then all workers
+by an MPI allreduce, and every replica applies the same update (or stores
+the sum), so the replicas stay equal without a parameter server and equal
+what MXNet's servers hold. Pushes are collective: every worker pushes the
+same keys in the same order, as data-parallel training does. With gradient
+compression each worker sends 2 (or 1) bits per value, gathered from all.
+
+``dist_async``: the first rank(s) run a server that keeps the values and
+applies each worker's push the moment it arrives (the optimizer is required,
+as in MXNet); workers push and pull with point-to-point messages and never
+wait for each other except in ``init`` and ``barrier``. Keys are spread over
+the servers by a hash. A server process never returns from ``create``: it
+serves until every worker has finished, then exits (MXNet's servers do too).
+"""
+import pickle
+import sys
+import zlib
+
+import numpy as np
+
+from ..base import MXNetError
+from ..context import Context
+from ..ndarray import ndarray as _nd
+from .local import KVStore
+from .mpi import job
+
+__all__ = ["create_dist", "DistSyncKVStore", "DistAsyncKVStore"]
+
+_CMD, _DATA, _REPLY = 11, 12, 13
+_CPU = Context("cpu", 0)
+
+
+def create_dist(name):
+    """A distributed store of type ``name`` for this rank (servers serve and exit)."""
+    mpi = job()
+    is_async = "_async" in name
+    n_servers = mpi.num_servers(is_async)
+    comm = mpi.worker_comm()
+    if mpi.world.Get_rank() < n_servers:
+        _Server(mpi, n_servers).serve()
+        sys.exit(0)
+    if n_servers and not _DistBase._instances:
+        mpi.on_exit(lambda: _stop_servers(mpi, n_servers))
+    cls = DistAsyncKVStore if is_async else DistSyncKVStore
+    return cls(name, mpi, comm, n_servers)
+
+
+def _host(arr):
+    """The values of an NDArray (any storage) as a NumPy array; on the CPU the
+    array's own buffer (read-only use: it is sent, never written)."""
+    if arr.stype != "default":
+        arr = arr.tostype("default")
+    data = arr._arr()
+    return data if isinstance(data, np.ndarray) else arr.asnumpy()
+
+
+class _DistBase(KVStore):
+    _instances = 0
+
+    def __init__(self, name, mpi, comm, n_servers):
+        super().__init__(name)
+        self._by_device = "device" in name
+        self._mpi = mpi
+        self._comm = comm
+        self._n_servers = n_servers
+        self._sid = _DistBase._instances  # same order of creation on every worker
+        _DistBase._instances += 1
+
+    @property
+    def rank(self):
+        """This worker's index (servers not counted)."""
+        return self._comm.Get_rank()
+
+    @property
+    def num_workers(self):
+        """The number of worker processes."""
+        return self._comm.Get_size()
+
+    def _barrier(self):
+        """Wait until every worker has called ``barrier``."""
+        self._mpi.call(self._comm.Barrier, "waiting in barrier")
+
+    barrier = _barrier
+
+    def _local_sum(self, key, vals, like):
+        """The sum over this worker's devices, as NumPy (no compression here:
+        it applies to what goes over the network)."""
+        for v in vals:
+            if v.shape != like.shape:
+                raise MXNetError(f"kvstore.push: key {key!r} holds shape {like.shape}, "
+                                 f"got a value of shape {v.shape}")
+        compression, self._compression = self._compression, None
+        try:
+            merged = self._reduce(key, vals, like)
+        finally:
+            self._compression = compression
+        return _host(merged)
+
+    def _wrap(self, values, like):
+        arr = _nd._from_host(values, like.context)
+        return arr.tostype(like.stype) if like.stype != "default" else arr
+
+
+class DistSyncKVStore(_DistBase):
+    """Synchronous data parallelism: allreduce of every push across workers."""
+
+    def init(self, key, value):
+        """Initialize keys with worker 0's values (collective)."""
+        for k, vals in self._pairs(key, value, "value"):
+            if k in self._store:
+                raise MXNetError(f"kvstore: duplicate init of key {k!r}")
+            local = vals[0]
+            mine = (local.shape, np.dtype(local.dtype).str, local.stype)
+            head = self._mpi.call(lambda: self._comm.bcast(mine, root=0), f"init of key {k!r}")
+            if head != mine:
+                raise MXNetError(f"kvstore.init: key {k!r} is {mine[0]} {mine[1]} {mine[2]} "
+                                 f"here but {head[0]} {head[1]} {head[2]} on worker 0")
+            buf = _host(local) if self.rank == 0 else np.empty(local.shape, local.dtype)
+            self._mpi.call(lambda: self._comm.Bcast(buf, root=0), f"init of key {k!r}")
+            self._store[k] = self._initial_value(k, self._wrap(buf, local))
+
+    def _push_one(self, key, vals):
+        stored = self._stored(key)
+        mine = self._local_sum(key, vals, stored)
+        if self._compression is not None:
+            total = self._gather_compressed(key, mine)
+        else:
+            total = np.empty_like(mine)
+            self._mpi.call(lambda: self._comm.Allreduce(mine, total), f"push of key {key!r}")
+        merged = self._wrap(total, stored)
+        if self._updater is None and merged.context == stored.context \
+                and stored.stype == "default":
+            self._store[key] = merged  # a fresh buffer: no copy needed
+        else:
+            self._apply(key, merged, stored)
+
+    def _gather_compressed(self, key, mine):
+        comp = self._compression
+        packed = comp.pack(comp.compress(key, 0, mine))
+        everyone = np.empty((self.num_workers, packed.size), np.uint8)
+        self._mpi.call(lambda: self._comm.Allgather(packed, everyone), f"push of key {key!r}")
+        total = np.zeros_like(mine)
+        for codes in everyone:  # rank order: the same sum on every worker
+            total += comp.unpack(codes, mine.shape, mine.dtype)
+        return total
+
+
+class DistAsyncKVStore(_DistBase):
+    """Asynchronous training: a server applies every push as it arrives."""
+
+    def __init__(self, name, mpi, comm, n_servers):
+        super().__init__(name, mpi, comm, n_servers)
+        self._meta = {}
+
+    def _server_of(self, key):
+        h = key if isinstance(key, int) else zlib.crc32(key.encode())
+        return h % self._n_servers
+
+    def _request(self, server, header, array=None, reply=None, what=""):
+        _request(self._mpi, server, header, array, reply, what)
+
+    def init(self, key, value):
+        """Initialize keys on the servers with worker 0's values (collective)."""
+        for k, vals in self._pairs(key, value, "value"):
+            if k in self._meta:
+                raise MXNetError(f"kvstore: duplicate init of key {k!r}")
+            v = vals[0]
+            self._meta[k] = v
+            if self.rank == 0:
+                data = _host(v)
+                self._request(self._server_of(k), ("init", self._sid, k, data.shape,
+                                                   data.dtype.str), data, what=f"init of {k!r}")
+        self._barrier()
+
+    def _stored(self, key):
+        try:
+            return self._meta[key]
+        except KeyError:
+            raise MXNetError(f"kvstore: key {key!r} has not been initialized (call init or "
+                             "broadcast first)") from None
+
+    def _push_one(self, key, vals):
+        like = self._stored(key)
+        data = self._local_sum(key, vals, like)
+        self._request(self._server_of(key), ("push", self._sid, key, data.shape, data.dtype.str),
+                      data, what=f"push of key {key!r}")
+
+    def _pull_one(self, key, outs, ignore_sparse):
+        like = self._stored(key)
+        buf = np.empty(like.shape, np.dtype(like.dtype))
+        self._request(self._server_of(key), ("pull", self._sid, key), reply=buf,
+                      what=f"pull of key {key!r}")
+        value = self._wrap(buf, like)
+        for o in outs:
+            if ignore_sparse and o.stype != "default":
+                continue
+            value.copyto(o)
+
+    def row_sparse_pull(self, key, out=None, priority=0, row_ids=None):
+        """Rows ``row_ids`` of a row_sparse value (pulled whole from the server)."""
+        raise MXNetError("kvstore dist_async: row_sparse_pull is not supported; use pull")
+
+    def set_optimizer(self, optimizer):
+        """Send ``optimizer`` to the servers, which then apply every push with it."""
+        if self.rank == 0:
+            body = pickle.dumps(optimizer)
+            for server in range(self._n_servers):
+                self._request(server, ("optimizer", self._sid, body), what="set_optimizer")
+        self._barrier()
+
+    def _set_updater(self, updater):
+        raise MXNetError("kvstore dist_async: the update runs on the server; use "
+                         "set_optimizer instead of an updater function")
+
+    set_updater = _set_updater
+
+    def save_optimizer_states(self, fname, dump_optimizer=False):
+        raise MXNetError("Cannot save states for distributed training: the optimizer of a "
+                         "dist_async store runs on the server")
+
+    def load_optimizer_states(self, fname):
+        raise MXNetError("Cannot load states for distributed training: the optimizer of a "
+                         "dist_async store runs on the server")
+
+    def set_gradient_compression(self, compression_params):
+        raise MXNetError("kvstore dist_async: gradient compression is supported by "
+                         "'device' and 'dist_sync' stores only")
+
+
+
+def _request(mpi, server, header, array=None, reply=None, what=""):
+    """Send ``header`` (and ``array``) to rank ``server``; fill ``reply`` with
+    the array it answers, if any; raise the server's error."""
+    world = mpi.world
+
+    def talk():
+        world.send(header, dest=server, tag=_CMD)
+        if array is not None:
+            world.Send(np.ascontiguousarray(array), dest=server, tag=_DATA)
+        error = world.recv(source=server, tag=_REPLY)
+        if error is None and reply is not None:
+            world.Recv(reply, source=server, tag=_REPLY)
+        return error
+
+    error = mpi.call(talk, what)
+    if error is not None:
+        raise MXNetError(f"kvstore server: {error}")
+
+
+def _stop_servers(mpi, n_servers):
+    for server in range(n_servers):
+        _request(mpi, server, ("stop",), what="stopping the servers")
+
+
+class _Server:
+    """The loop of a server rank: values of every store, updated as pushes come."""
+
+    def __init__(self, mpi, n_servers):
+        self._mpi = mpi
+        self._workers = mpi.world.Get_size() - n_servers
+        self._values = {}
+        self._updaters = {}
+
+    def serve(self):
+        world, MPI = self._mpi.world, self._mpi.MPI
+        stopped = 0
+        while stopped < self._workers:
+            status = MPI.Status()
+            # No deadline: workers may compute for long between requests, and
+            # mpirun ends the job if one of them dies.
+            header = world.recv(source=MPI.ANY_SOURCE, tag=_CMD, status=status)
+            source = status.Get_source()
+            if header[0] == "stop":
+                stopped += 1
+                world.send(None, dest=source, tag=_REPLY)
+                continue
+            self._answer(header, source)
+
+    def _answer(self, header, source):
+        world = self._mpi.world
+        op, sid = header[0], header[1]
+        data = None
+        if op in ("init", "push"):
+            data = np.empty(header[3], np.dtype(header[4]))
+            world.Recv(data, source=source, tag=_DATA)
+        try:
+            reply = self._handle(op, sid, header, data)
+        except Exception as e:  # reported to the worker that asked
+            world.send(f"{type(e).__name__}: {e}", dest=source, tag=_REPLY)
+            return
+        world.send(None, dest=source, tag=_REPLY)
+        if reply is not None:
+            world.Send(reply, dest=source, tag=_REPLY)
+
+    def _handle(self, op, sid, header, data):
+        if op == "optimizer":
+            from .. import optimizer as opt
+            self._updaters[sid] = opt.get_updater(pickle.loads(header[2]))
+            return None
+        key = (sid, header[2])
+        if op == "init":
+            self._values[key] = _nd._from_host(data, _CPU)
+            return None
+        stored = self._values.get(key)
+        if stored is None:
+            raise MXNetError(f"key {header[2]!r} has not been initialized")
+        if op == "pull":
+            return stored.asnumpy()
+        updater = self._updaters.get(sid)
+        if updater is None:
+            raise MXNetError("dist_async applies pushes with the optimizer: call "
+                             "set_optimizer on the kvstore (or let the Trainer update on it) "
+                             "before pushing")
+        updater(header[2], _nd._from_host(data, _CPU), stored)
+        stored.wait_to_read()
+        return None
