@@ -6,8 +6,8 @@ from ..base import numeric_types
 from .register import create
 from .symbol import Symbol
 
-__all__ = ["zeros", "ones", "full", "arange", "linspace", "eye", "pow", "maximum", "minimum",
-           "hypot"]
+__all__ = ["zeros", "ones", "full", "arange", "linspace", "eye", "pow", "power", "maximum",
+           "minimum", "hypot", "split_v2"]
 
 
 def _dtype(dtype, default="float32"):
@@ -74,3 +74,9 @@ pow = _binary("_Power", "_PowerScalar", "_RPowerScalar")
 maximum = _binary("_Maximum", "_MaximumScalar")
 minimum = _binary("_Minimum", "_MinimumScalar")
 hypot = _binary("_Hypot", "_HypotScalar")
+power = pow
+
+
+def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
+    """Split like ``numpy.split``: an int gives equal parts, a tuple the split points."""
+    return ary.split_v2(indices_or_sections, axis, squeeze_axis)
