@@ -121,8 +121,9 @@ class Parameter:
             return
         if len(self._shape) != len(new_shape) or \
                 any(old not in (0, new) for new, old in zip(new_shape, self._shape)):
-            raise MXNetError(f"Parameter '{self.name}': expected shape {tuple(new_shape)} is "
-                             f"incompatible with given shape {self._shape}.")
+            raise MXNetError(f"Parameter '{self.name}' has shape {self._shape}; shape "
+                             f"{tuple(new_shape)} is incompatible with it (0 marks a dimension "
+                             f"still unknown).")
         self._shape = tuple(new_shape)
 
     @property
