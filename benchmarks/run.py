@@ -30,7 +30,11 @@ REPO_ROOT = BENCH_DIR.parent
 
 # Workload name -> module under benchmarks/.  Each module provides TITLE,
 # UNIT, CASES (names in table order) and cases(api, lib) -> {name: Case}.
-WORKLOADS = {"W1": "w1_overhead", "W6": "w6_gemm", "W7": "w7_conv"}
+WORKLOADS = {"W1": "w1_overhead", "W2": "w2_mlp", "W3": "w3_lenet", "W4": "w4_resnet",
+             "W5": "w5_alexnet_vgg", "W6": "w6_gemm", "W7": "w7_conv"}
+# Environment variables set to ``--threads`` in every worker, so that every
+# framework's BLAS and OpenMP pools get the same number of threads.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 # Table column -> the API its cases are written against.
 FRAMEWORKS = {"ours": "mxnet", "mxnet": "mxnet", "torch": "torch", "numpy": "numpy"}
@@ -71,6 +75,7 @@ def _describe(framework, lib):
     }
     if framework == "torch":
         meta["torch_threads"] = lib.get_num_threads()
+    meta["OMP_NUM_THREADS"] = os.environ.get("OMP_NUM_THREADS", "(unset)")
     if framework in ("ours", "mxnet"):
         meta["MXNET_ENGINE_TYPE"] = os.environ.get("MXNET_ENGINE_TYPE", "(default)")
     return meta
@@ -101,24 +106,59 @@ def run_worker(framework, workloads, repeat, target_s):
 # ---------------------------------------------------------------- driver
 
 
-def run_subprocess(framework, python, args):
-    """Run one worker under ``python``; return its result dict (or an error)."""
+def worker_env(threads):
+    """This process's environment with the thread variables set to ``threads``."""
+    env = dict(os.environ)
+    if threads:
+        env.update({name: str(threads) for name in THREAD_VARIABLES})
+    return env
+
+
+def run_subprocess(framework, python, args, workload):
+    """Run one worker for one workload under ``python``; return its result
+    dict (or an error). One process per workload keeps a crash or a memory
+    peak in one workload from spoiling the others."""
     cmd = [
         python, str(Path(__file__).resolve()), "--worker", framework,
-        "--workloads", ",".join(args.workloads),
+        "--workloads", workload,
         "--repeat", str(args.repeat), "--target-ms", str(args.target_ms),
     ]
     start = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
+                              env=worker_env(args.threads))
     except (OSError, subprocess.TimeoutExpired) as exc:
         return {"error": f"worker did not finish: {exc}"}
-    print(f"  {framework:<6} {time.perf_counter() - start:6.1f} s  ({python})", file=sys.stderr)
+    print(f"  {framework:<6} {workload:<3} {time.perf_counter() - start:6.1f} s  ({python})",
+          file=sys.stderr)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARKER):
             return json.loads(line[len(RESULT_MARKER):])
     tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
     return {"error": f"worker exited with {proc.returncode}: " + " | ".join(tail)}
+
+
+def run_framework(framework, python, args):
+    """All requested workloads for ``framework``, merged into one result dict."""
+    merged = {"results": {}}
+    for workload in args.workloads:
+        result = run_subprocess(framework, python, args, workload)
+        if "error" in result:
+            merged["results"][workload] = {"error": result["error"]}
+            continue
+        merged.setdefault("meta", result["meta"])
+        merged["results"].update(result["results"])
+    return merged
+
+
+def is_rate(unit):
+    """Whether ``unit`` is a rate (``images/s``): such rows show
+    ``1e6 / median_us`` (cases count one op per sample), higher is better."""
+    return unit.endswith("/s")
+
+
+def shown_value(cell, unit):
+    return 1e6 / cell["median_us"] if is_rate(unit) else cell["median_us"]
 
 
 def _fmt_time(value):
@@ -166,11 +206,12 @@ def build_table(results, workloads):
                 elif "error" in cell:
                     row.append(errors.cell(f"{fw}: {cell['error']}"))
                 else:
-                    row.append(_fmt_time(cell["median_us"]))
+                    row.append(_fmt_time(shown_value(cell, module.UNIT)))
             for a, b in RATIOS:
                 ca, cb = cells[a], cells[b]
                 ok = all(c is not None and "error" not in c for c in (ca, cb))
-                row.append(f"{ca['median_us'] / cb['median_us']:.2f}x" if ok else "—")
+                ratio = ok and shown_value(ca, module.UNIT) / shown_value(cb, module.UNIT)
+                row.append(f"{ratio:.2f}x" if ok else "—")
             lines.append("| " + " | ".join(row) + " |")
     notes = [f"[{i}] {msg}" for i, msg in enumerate(errors.messages, 1)]
     return "\n".join(lines), notes
@@ -186,15 +227,18 @@ def _cpu_name():
     return platform.processor() or "unknown CPU"
 
 
-def render_report(results, workloads, args):
+def render_report(results, workloads, args, load):
     table, notes = build_table(results, workloads)
     parts = [
         "# Benchmark results",
         "",
         f"{datetime.datetime.now():%Y-%m-%d %H:%M}, {platform.system()} "
         f"{platform.machine()}, {_cpu_name()}, {os.cpu_count()} CPUs. "
-        f"Median of {args.repeat} runs of about {args.target_ms} ms each, "
-        "microseconds per op; ratios above 1 mean this project is slower.",
+        f"Median of {args.repeat} runs of about {args.target_ms} ms each; "
+        f"{args.threads or 'default'} threads (OMP/OpenBLAS/MKL_NUM_THREADS). "
+        "Ratios divide the numbers shown: for us/op rows above 1 means this "
+        "project is slower, for images/s and samples/s rows above 1 means it is faster. "
+        f"Load average (1 min) {load[0]:.1f} before and {load[1]:.1f} after the run.",
         "",
         table,
     ]
@@ -209,6 +253,19 @@ def render_report(results, workloads, args):
     return "\n".join(parts) + "\n"
 
 
+def memory_section(args):
+    """``memory.py --markdown`` run under this interpreter, or an error line."""
+    try:
+        proc = subprocess.run([sys.executable, str(BENCH_DIR / "memory.py"), "--markdown"],
+                              capture_output=True, text=True, timeout=args.timeout,
+                              env=worker_env(args.threads))
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"Memory table: not measured ({exc}).\n"
+    if proc.returncode:
+        return f"Memory table: memory.py exited with {proc.returncode}: {proc.stderr[-500:]}\n"
+    return proc.stdout
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mxnet", metavar="PY", help="interpreter with real MXNet")
@@ -216,8 +273,13 @@ def parse_args(argv):
     parser.add_argument("--workloads", default="W1", help="comma-separated, e.g. W1")
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per case")
     parser.add_argument("--target-ms", type=float, default=150, help="length of one timed run")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds per worker")
+    parser.add_argument("--timeout", type=float, default=600,
+                        help="seconds per worker (one worker per framework and workload)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="thread count for every framework (0: leave the environment)")
     parser.add_argument("--markdown", metavar="FILE", help="also write the report here")
+    parser.add_argument("--memory", action="store_true",
+                        help="append benchmarks/memory.py's table (this project only)")
     parser.add_argument("--json", metavar="FILE", help="write the raw results here")
     parser.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -240,8 +302,11 @@ def main(argv=None):
     interpreters = {"ours": sys.executable, "mxnet": args.mxnet,
                     "torch": args.torch, "numpy": sys.executable}
     print("running workers:", file=sys.stderr)
-    results = {fw: run_subprocess(fw, py, args) for fw, py in interpreters.items() if py}
-    report = render_report(results, args.workloads, args)
+    load_before = os.getloadavg()[0]
+    results = {fw: run_framework(fw, py, args) for fw, py in interpreters.items() if py}
+    report = render_report(results, args.workloads, args, (load_before, os.getloadavg()[0]))
+    if args.memory:
+        report += "\n" + memory_section(args)
     print(report)
     if args.markdown:
         Path(args.markdown).write_text(report)
