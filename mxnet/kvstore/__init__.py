@@ -8,6 +8,6 @@ the same MPI job.
 """
 from .base import KVStoreBase, create, _create_kvstore
 from .local import KVStore
-from . import horovod as _horovod  # registers 'horovod'
+from . import horovod  # registers 'horovod'
 
 __all__ = ["KVStore", "KVStoreBase", "create"]

@@ -25,7 +25,7 @@ from ..ndarray import NDArray
 from ..ndarray import ndarray as _nd
 from ..ndarray import op as _op
 from ..ndarray import sparse as _sparse
-from .base import KVStoreBase, key_value_pairs, normalize_key
+from .base import KVStoreBase, key_value_pairs
 from .compression import GradientCompression
 
 __all__ = ["KVStore"]
