@@ -20,6 +20,7 @@ from multiprocessing import current_process
 
 import numpy as np
 
+from . import filesystem
 from .base import MXNetError
 
 try:  # exposed as ``mx.recordio.cv2`` like MXNet; decoding itself lives in mxnet.io.decode
@@ -41,19 +42,12 @@ class _ModeError(MXNetError, AssertionError):
 
 
 def _open(uri, mode):
-    """Open a local path, or a remote URI (``s3://``, ``hdfs://``, ...) through fsspec."""
-    if "://" in uri and not uri.startswith("file://"):
-        try:
-            import fsspec
-        except ImportError:
-            raise MXNetError(f"opening {uri!r} needs fsspec (pip install fsspec) and the "
-                             "filesystem's own package (s3fs, adlfs, gcsfs, ...)") from None
-        return fsspec.open(uri, mode).open()
-    path = uri[len("file://"):] if uri.startswith("file://") else uri
+    """Open a record file: a local path, or a URI (``s3://``, ``hdfs://``, ...) through fsspec."""
     try:
-        return open(path, mode)
+        return filesystem.open(uri, mode)
     except OSError as err:
-        raise MXNetError(f"cannot open record file {uri!r} ({mode!r}): {err.strerror}") from None
+        raise MXNetError(f"cannot open record file {uri!r} ({mode!r}): "
+                         f"{err.strerror or err}") from None
 
 
 def _split_at_magic(buf):
@@ -215,7 +209,7 @@ class MXIndexedRecordIO(MXRecordIO):
         super().open()
         self.idx = {}
         self.keys = []
-        self.fidx = open(self.idx_path, self.flag)
+        self.fidx = filesystem.open(self.idx_path, self.flag)
         if not self.writable:
             for number, line in enumerate(self.fidx, 1):
                 fields = line.split()

@@ -1,10 +1,10 @@
 """ImageIter: batches of augmented images from a RecordIO file or an image list."""
 import logging
-import os
 import random
 
 from .. import ndarray as nd
-from .. import io, recordio
+from .. import filesystem, io, recordio
+from ..base import MXNetError
 from .augmenters import CreateAugmenter
 from .image import imdecode, numeric_types
 
@@ -52,7 +52,7 @@ class ImageIter(io.DataIter):
         self.imglist = None
         if path_imglist:
             self.imglist = {}
-            with open(path_imglist) as fin:
+            with filesystem.open(path_imglist, "r") as fin:
                 for line in fin:
                     fields = line.strip().split("\t")
                     if len(fields) < 3:
@@ -213,12 +213,15 @@ class ImageIter(io.DataIter):
                 idx = self.seq[(self.cur % self.num_image) - 1]
                 where = (f"filename: {self.imglist[idx][1]}" if self.imglist is not None
                          else f"index: {idx}")
-            raise RuntimeError(f"Broken image {where}, {e}") from None
+            if self.imgrec is not None:
+                where = f"{where} of {self.imgrec.uri!r}"
+            # MXNetError is a RuntimeError, what MXNet raises here.
+            raise MXNetError(f"Broken image {where}, {e}") from None
 
     def read_image(self, fname):
         """The raw bytes of image ``fname`` under ``path_root``."""
-        with open(os.path.join(self.path_root or "", fname), "rb") as fin:
-            return fin.read()
+        path = filesystem.join(self.path_root, fname) if self.path_root else fname
+        return filesystem.read_bytes(path)
 
     def augmentation_transform(self, data):
         """Run the augmenters on one image."""

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..base import MXNetError
-from .. import recordio
+from .. import filesystem, recordio
 from .decode import imdecode_bytes, resize, resize_short
 from .io import MXDataIter
 from .native import REQUIRED, RoundBatches, as_bool, as_dtype, as_shape, parse
@@ -174,7 +174,7 @@ class ImageRecordIter(MXDataIter):
     @staticmethod
     def _read_list(path):
         labels = {}
-        with open(path) as f:
+        with filesystem.open(path, "r") as f:
             for line in f:
                 fields = line.strip().split("\t")
                 if len(fields) >= 3:

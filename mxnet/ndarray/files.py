@@ -1,10 +1,10 @@
 """``mx.nd.save`` / ``mx.nd.load`` / ``mx.nd.load_frombuffer``: MXNet's .params files.
 
 The byte format lives in ``serialization``; this file moves NDArrays in and
-out of it and handles paths. Loading never executes anything from the file.
+out of it and handles paths (local, or URIs through ``mxnet.filesystem``).
+Loading never executes anything from the file.
 """
-import os
-
+from .. import filesystem
 from ..base import MXNetError
 from ..context import cpu
 from .ndarray import NDArray, _from_host
@@ -32,7 +32,7 @@ def save(fname, data):
     buf = dumps([_host_item(a) for a in arrays], names,
                 contexts=[(a.context.device_typeid, a.context.device_id) for a in arrays])
     try:
-        with open(os.fspath(fname), "wb") as f:
+        with filesystem.open(fname, "wb") as f:
             f.write(buf)
     except OSError as e:
         raise MXNetError(f"save: cannot write {fname!r}: {e}") from None
@@ -48,7 +48,7 @@ def _host_item(arr):
 def load(fname):
     """Load arrays saved by ``save`` (or by MXNet): a list, or a dict when saved with names."""
     try:
-        with open(os.fspath(fname), "rb") as f:
+        with filesystem.open(fname, "rb") as f:
             buf = f.read()
     except OSError as e:
         raise MXNetError(f"load: cannot open {fname!r}: {e}") from None

@@ -13,6 +13,7 @@ import io
 
 import numpy as np
 
+from .. import filesystem
 from ..base import MXNetError
 from .params import Param
 from .registry import register
@@ -61,10 +62,10 @@ def decode(buf, flag=1, to_rgb=True, what="imdecode"):
 
 def read_file(filename, what="imread"):
     try:
-        with open(filename, "rb") as f:
-            return f.read()
+        return filesystem.read_bytes(filename)
     except OSError as e:
-        raise MXNetError(f"{what}: cannot open image file '{filename}': {e.strerror}") from None
+        raise MXNetError(f"{what}: cannot open image file '{filename}': "
+                         f"{e.strerror or e}") from None
 
 
 def _linear_coords(n_in, n_out):

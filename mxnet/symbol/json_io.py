@@ -9,6 +9,7 @@ give inputs as [node, output] pairs, and may lack ``node_row_ptr``.
 """
 import json
 
+from .. import filesystem
 from ..base import MXNetError
 from ..ops import registry
 from . import naming
@@ -154,9 +155,9 @@ def _add_aux_variables(op, name, attrs, parsed, inputs):
 
 
 def load(fname):
-    """Load a Symbol from a JSON file (``-symbol.json``)."""
+    """Load a Symbol from a JSON file (``-symbol.json``), a local path or a URI."""
     try:
-        with open(fname, encoding="utf-8") as f:
+        with filesystem.open(fname, "r", encoding="utf-8") as f:
             text = f.read()
     except OSError as e:
         raise MXNetError(f"load: cannot open {fname!r}: {e}") from None

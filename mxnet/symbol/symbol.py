@@ -7,6 +7,7 @@ JSON round-trips exactly. A ``Symbol`` is a list of output entries. Graph
 passes (shape/type inference, gradient, memory planning) live in
 ``mxnet.graph``; execution in ``mxnet.executor``.
 """
+from .. import filesystem
 from ..base import MXNetError, NotImplementedForSymbol, numeric_types
 from . import naming
 
@@ -240,8 +241,8 @@ class Symbol:
         return to_json(self)
 
     def save(self, fname, remove_amp_cast=True):
-        """Write ``tojson()`` to ``fname``."""
-        with open(fname, "w") as f:
+        """Write ``tojson()`` to ``fname`` (a local path or a URI such as ``s3://``)."""
+        with filesystem.open(fname, "w") as f:
             f.write(self.tojson())
 
     def debug_str(self):

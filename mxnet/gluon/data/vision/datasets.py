@@ -3,7 +3,8 @@ and image datasets over record files, folders and image lists.
 
 Samples are ``(image, label)`` with the image an HWC uint8 NDArray. The standard
 datasets read the files MXNet downloads; a missing file is downloaded into ``root``
-when possible, and otherwise an MXNetError says which file to place where.
+when possible, and otherwise an MXNetError says which file to place where. A ``root``
+may be a URI (``s3://bucket/mnist``), read through fsspec; nothing is downloaded there.
 """
 import gzip
 import os
@@ -12,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from .... import image, ndarray as nd
+from .... import filesystem, image, ndarray as nd
 from ....base import MXNetError
 from ...utils import check_sha1, download
 from ..dataset import Dataset, RecordFileDataset
@@ -27,11 +28,12 @@ class _DownloadedDataset(Dataset):
     """A dataset held in memory as ``_data`` (NDArray) and ``_label`` (NumPy int32)."""
 
     def __init__(self, root, transform):
-        self._root = os.path.expanduser(root)
+        self._root = _expand(root)
         self._transform = transform
         self._data = None
         self._label = None
-        os.makedirs(self._root, exist_ok=True)
+        if not filesystem.is_remote(self._root):
+            os.makedirs(self._root, exist_ok=True)
         self._get_data()
 
     def __getitem__(self, idx):
@@ -45,7 +47,12 @@ class _DownloadedDataset(Dataset):
     def _fetch(self, name, url, sha1):
         """Path of ``name`` under root, downloading it when missing or corrupt (a local file
         that fails the checksum is still used when no download is possible)."""
-        path = os.path.join(self._root, name)
+        path = filesystem.join(self._root, name)
+        if filesystem.is_remote(path):
+            if filesystem.exists(path):
+                return path
+            raise MXNetError(f"{type(self).__name__}: '{name}' is not in {self._root}; upload it "
+                             f"there (from {url}) or use a local root to download it")
         if os.path.exists(path) and (sha1 is None or check_sha1(path, sha1)):
             return path
         try:
@@ -60,11 +67,15 @@ class _DownloadedDataset(Dataset):
                              "the file there by hand") from None
 
 
+def _expand(root):
+    return root if filesystem.is_remote(root) else os.path.expanduser(root)
+
+
 def _read_idx(path):
     """Read an IDX file (MNIST's format), gzipped or not, as a NumPy uint8 array."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    raw = filesystem.read_bytes(path)
+    if path.endswith(".gz"):
+        raw = gzip.decompress(raw)
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
         raise MXNetError(f"'{path}' is not an IDX file of unsigned bytes")
     ndim = raw[3]
@@ -92,8 +103,8 @@ class MNIST(_DownloadedDataset):
 
     def _locate(self, name, sha1):
         # Accept the uncompressed file too (as many mirrors ship it).
-        plain = os.path.join(self._root, name[:-3])
-        if not os.path.exists(os.path.join(self._root, name)) and os.path.exists(plain):
+        plain = filesystem.join(self._root, name[:-3])
+        if not filesystem.exists(filesystem.join(self._root, name)) and filesystem.exists(plain):
             return plain
         return self._fetch(name, self._base_url + name, sha1)
 
@@ -145,7 +156,7 @@ class CIFAR10(_DownloadedDataset):
 
     def _read_batch(self, path):
         row = self._label_bytes + 3072
-        raw = np.fromfile(path, dtype=np.uint8)
+        raw = np.frombuffer(filesystem.read_bytes(path), dtype=np.uint8)
         if raw.size % row:
             raise MXNetError(f"'{path}' is truncated: {raw.size} bytes is not a multiple of "
                              f"the record size {row}")
@@ -155,8 +166,8 @@ class CIFAR10(_DownloadedDataset):
 
     def _get_data(self):
         names = self._train_files if self._train else self._test_files
-        paths = [os.path.join(self._root, self._folder, n) for n in names]
-        if not all(os.path.exists(p) for p in paths):
+        paths = [filesystem.join(self._root, self._folder, n) for n in names]
+        if not all(filesystem.exists(p) for p in paths):
             import tarfile
             archive = self._fetch(self._archive[0], self._url + self._archive[0],
                                   self._archive[1])
@@ -197,7 +208,11 @@ class ImageRecordDataset(RecordFileDataset):
     def __getitem__(self, idx):
         from .... import recordio
         header, img = recordio.unpack(super().__getitem__(idx))
-        data = image.imdecode(img, self._flag)
+        try:
+            data = image.imdecode(img, self._flag)
+        except MXNetError as err:
+            raise MXNetError(f"ImageRecordDataset: image of record {idx} (id {header.id}) in "
+                             f"{self.filename!r}: {err}") from None
         if self._transform is not None:
             return self._transform(data, header.label)
         return data, header.label
@@ -210,25 +225,25 @@ class ImageFolderDataset(Dataset):
     _exts = (".jpg", ".jpeg", ".png")
 
     def __init__(self, root, flag=1, transform=None):
-        self._root = os.path.expanduser(root)
+        self._root = _expand(root)
         self._flag = flag
         self._transform = transform
         self.synsets = []
         self.items = []
-        for folder in sorted(os.listdir(self._root)):
-            path = os.path.join(self._root, folder)
-            if not os.path.isdir(path):
+        for folder in sorted(filesystem.listdir(self._root)):
+            path = filesystem.join(self._root, folder)
+            if not filesystem.isdir(path):
                 warnings.warn(f"Ignoring {path}, which is not a directory.", stacklevel=3)
                 continue
             label = len(self.synsets)
             self.synsets.append(folder)
-            for filename in sorted(os.listdir(path)):
+            for filename in sorted(filesystem.listdir(path)):
                 if os.path.splitext(filename)[1].lower() not in self._exts:
                     warnings.warn(f"Ignoring {filename} of type "
                                   f"{os.path.splitext(filename)[1]}. Only support "
                                   f"{', '.join(self._exts)}", stacklevel=3)
                     continue
-                self.items.append((os.path.join(path, filename), label))
+                self.items.append((filesystem.join(path, filename), label))
 
     def __getitem__(self, idx):
         img = image.imread(self.items[idx][0], self._flag)
@@ -247,11 +262,11 @@ class ImageListDataset(Dataset):
     (a scalar for one label, an array for several)."""
 
     def __init__(self, root=".", imglist=None, flag=1):
-        self._root = os.path.expanduser(root)
+        self._root = _expand(root)
         self._flag = flag
         self.items = []
         if isinstance(imglist, str):
-            with open(os.path.expanduser(imglist)) as f:
+            with filesystem.open(_expand(imglist), "r") as f:
                 for n, line in enumerate(f):
                     fields = line.strip().split("\t")
                     if not fields or fields == [""]:
@@ -274,7 +289,7 @@ class ImageListDataset(Dataset):
 
     def __getitem__(self, idx):
         path, label = self.items[idx]
-        return image.imread(os.path.join(self._root, path), self._flag), label
+        return image.imread(filesystem.join(self._root, path), self._flag), label
 
     def __len__(self):
         return len(self.items)
