@@ -43,15 +43,17 @@ def up(xp, a):
     return a.astype(xp.float32) if a.dtype == np.float16 else a
 
 
-def clip(xp, g, bound):
-    """Clip ``g`` to [-bound, bound]; a negative bound disables (0 clips to zero)."""
+def clip(xp, g, bound, in_place=False):
+    """Clip ``g`` to [-bound, bound]; a negative bound disables (0 clips to zero).
+    ``in_place`` writes into ``g`` (only for a temporary the caller owns)."""
     if bound >= 0:
-        return xp.clip(g, -bound, bound)
+        return xp.clip(g, -bound, bound, out=g if in_place else None)
     return g
 
 
 def rescaled(xp, attrs, grad):
-    return clip(xp, up(xp, grad) * attrs.rescale_grad, attrs.clip_gradient)
+    """``clip(rescale_grad * grad)`` as a fresh array (callers may modify it)."""
+    return clip(xp, up(xp, grad) * attrs.rescale_grad, attrs.clip_gradient, in_place=True)
 
 
 def f32(x):
@@ -131,14 +133,28 @@ def update_op(name, inputs, layout, params, mutate, doc, out_kind="w"):
 
 # ---------------------------------------------------------------- SGD family
 
+# The steps below work in place on their own temporaries (one pass per
+# operation instead of one new array each); the arithmetic and its order are
+# those of the plain expressions in the docstrings, so results are identical.
+
 def sgd_step(xp, attrs, w, grad):
-    return (1 - attrs.lr * attrs.wd) * w - attrs.lr * rescaled(xp, attrs, grad)
+    """``(1 - lr*wd)*w - lr*clip(rescale_grad*grad)`` as a fresh array."""
+    step = rescaled(xp, attrs, grad)
+    step *= attrs.lr
+    out = w * (1 - attrs.lr * attrs.wd)
+    out -= step
+    return out
 
 
 def sgd_mom_step(xp, attrs, w, grad, mom):
-    """New momentum; MXNet folds the learning rate and weight decay into it."""
-    return (attrs.momentum * up(xp, mom) - attrs.lr * attrs.wd * w
-            - attrs.lr * rescaled(xp, attrs, grad))
+    """New momentum ``momentum*mom - lr*wd*w - lr*clip(rescale_grad*grad)``
+    (fresh array); MXNet folds the learning rate and weight decay into it."""
+    m = up(xp, mom) * attrs.momentum
+    m -= (attrs.lr * attrs.wd) * w
+    step = rescaled(xp, attrs, grad)
+    step *= attrs.lr
+    m -= step
+    return m
 
 
 _SGD = {**LR, **WD, **RESCALE, **CLIP, **LAZY}
@@ -147,7 +163,8 @@ _SGD = {**LR, **WD, **RESCALE, **CLIP, **LAZY}
 @update_op("sgd_update", ("weight", "grad"), "ww", _SGD, (),
            doc="SGD step: weight = (1 - lr*wd)*weight - lr*clip(rescale_grad*grad).")
 def _sgd_update(xp, attrs, weight, grad):
-    return new_weight(sgd_step(xp, attrs, up(xp, weight), grad), weight.dtype)
+    # sgd_step's result is a fresh array: no second copy when the dtype matches.
+    return sgd_step(xp, attrs, up(xp, weight), grad).astype(weight.dtype, copy=False)
 
 
 @update_op("sgd_mom_update", ("weight", "grad", "mom"), "www", {**_SGD, **MOMENTUM}, (2,),
@@ -157,7 +174,8 @@ def _sgd_mom_update(xp, attrs, weight, grad, mom):
     w = up(xp, weight)
     m = sgd_mom_step(xp, attrs, w, grad, mom)
     store(mom, m)
-    return new_weight(w + m, weight.dtype)
+    m += w  # m is sgd_mom_step's own temporary: the new weight is w + m
+    return m.astype(weight.dtype, copy=False)
 
 
 @update_op("mp_sgd_update", ("weight", "grad", "weight32"), "wwf", _SGD, (2,),
