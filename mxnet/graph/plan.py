@@ -10,6 +10,9 @@ import numpy as np
 
 from .. import backends
 
+# Set by mxnet.profiler while it records graph steps (else None).
+_profiler_hook = None
+
 
 class Step:
     """One kernel call: op, parsed attrs, input slots, output slots, slots to free after."""
@@ -74,6 +77,8 @@ def run_steps(steps, slots, ctx, is_train, rng, monitor=None):
     """Execute ``steps`` for device ``ctx`` over the list ``slots`` in place;
     ``monitor(step, slots)`` sees each step's outputs before anything is freed."""
     host = ctx.device_typeid == 1
+    if _profiler_hook is not None:
+        monitor = _profiler_hook(ctx, monitor)
     for step in steps:
         args = [slots[i] for i in step.ins]
         extra = {}

@@ -29,6 +29,8 @@ _empty_on = _nd._empty_on
 _new = _nd._new
 _ndarray = np.ndarray
 _asarray = np.asarray
+# Set by mxnet.profiler while it records imperative operators (else None).
+_profiler_hook = None
 
 
 def xp_of(ctx):
@@ -89,7 +91,9 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
             if o._var.pending:
                 idle = False
     eng = _engine._engine
-    if idle and (size < ASYNC_MIN_SIZE or not eng.threaded):
+    if _profiler_hook is not None:
+        results = _profiler_hook(op, attrs, inputs, ctx, outs, eng, idle, size)
+    elif idle and (size < ASYNC_MIN_SIZE or not eng.threaded):
         results = _run_inline(op, attrs, inputs, ctx, outs)
     else:
         results = _push(op, attrs, inputs, ctx, outs, eng)
