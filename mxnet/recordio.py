@@ -15,6 +15,7 @@ id, id2 as ``uint32, float32, uint64, uint64``); a header whose flag is
 """
 import numbers
 import struct
+import threading
 from collections import namedtuple
 from multiprocessing import current_process
 
@@ -203,6 +204,9 @@ class MXIndexedRecordIO(MXRecordIO):
         self.keys = []
         self.key_type = key_type
         self.fidx = None
+        # read_idx is a seek then a read: threads sharing the reader (a DataLoader's
+        # thread pool) must not interleave them.
+        self._lock = threading.Lock()
         super().__init__(uri, flag)
 
     def open(self):
@@ -231,7 +235,12 @@ class MXIndexedRecordIO(MXRecordIO):
     def __getstate__(self):
         state = super().__getstate__()
         state["fidx"] = None
+        del state["_lock"]
         return state
+
+    def __setstate__(self, state):
+        self._lock = threading.Lock()
+        super().__setstate__(state)
 
     def seek(self, idx):
         """Move the reader to the record with key ``idx``."""
@@ -249,8 +258,9 @@ class MXIndexedRecordIO(MXRecordIO):
 
     def read_idx(self, idx):
         """The bytes of the record with key ``idx``."""
-        self.seek(idx)
-        return self.read()
+        with self._lock:
+            self.seek(idx)
+            return self.read()
 
     def write_idx(self, idx, buf):
         """Append record ``buf`` under key ``idx`` and add it to the index file."""

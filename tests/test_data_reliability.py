@@ -183,6 +183,19 @@ def test_data_loader_abandoned_mid_epoch_starts_the_next_epoch_from_the_start():
     loader.clean()
 
 
+def test_record_dataset_shared_by_a_thread_pool_reads_whole_records(tmp_path):
+    rec, idx = str(tmp_path / "big.rec"), str(tmp_path / "big.idx")
+    writer = recordio.MXIndexedRecordIO(idx, rec, "w")
+    for i in range(64):
+        writer.write_idx(i, bytes([i]) * 30000)
+    writer.close()
+    loader = gdata.DataLoader(gdata.RecordFileDataset(rec), batch_size=4, num_workers=4,
+                              thread_pool=True, batchify_fn=list)
+    for _ in range(3):
+        got = [r for batch in loader for r in batch]
+        assert [(len(r), r[0], r[-1]) for r in got] == [(30000, i, i) for i in range(64)]
+
+
 # -- thousands of epochs --------------------------------------------------------------------
 @needs_proc
 def test_thousands_of_tiny_epochs_leak_no_files_threads_or_shared_memory(tmp_path):
