@@ -293,8 +293,12 @@ def _custom_gradient(F, attrs, inputs, outputs, out_grads):
     prop = _prop(attrs)
     n_args = len(prop.list_arguments())
     kwargs = {k: v for k, v in attrs.items() if k != "num_args" and v is not None}
-    grads = F._internal._backward_Custom(*out_grads, *inputs, *outputs, **kwargs)
-    if n_args == 1 and not isinstance(grads, (list, tuple)):
+    arrays = list(out_grads) + list(inputs) + list(outputs)
+    if isinstance(inputs[0], NDArray):  # autograd: run in this thread (see _run_here)
+        grads = _run_here(_BACKWARD, _BACKWARD.parse(dict(kwargs, num_args=len(arrays))), arrays)
+    else:  # tracing a graph's backward pass
+        grads = F._internal._backward_Custom(*arrays, **kwargs)
+    if not isinstance(grads, (list, tuple)):
         grads = [grads]
     return list(grads) + [None] * (len(inputs) - n_args)
 
@@ -375,16 +379,42 @@ _BACKWARD.params = _OpParams(_BACKWARD.params)
 
 
 # -- front ends ----------------------------------------------------------------------
+def _run_here(op, attrs, inputs, out=None):
+    """Run a Custom op's kernel in the calling thread, as invoke's inline path
+    does. Never on an engine worker: the user's Python code issues and waits
+    on NDArray operations of its own, which would queue behind the worker
+    running it and never start."""
+    from .ndarray.invoke import xp_of
+    for x in inputs:
+        x.wait_to_read()
+    ctx = inputs[0].context if inputs else current_context()
+    extra = {"is_train": _ag.is_training()} if op.resources else {}
+    results = [_new(r, ctx) for r in op.compute(xp_of(ctx), attrs,
+                                                *[x._data for x in inputs], **extra)]
+    if _ag.is_recording():
+        _ag._record(op, attrs, inputs, results)
+    if out is not None:
+        targets = out if isinstance(out, (list, tuple)) else [out]
+        if len(targets) != len(results):
+            raise MXNetError(f"{op.name}: out= needs {len(results)} arrays, got {len(targets)}")
+        for t, r in zip(targets, results):
+            r.copyto(t)
+        return out
+    return results[0] if len(results) == 1 else results
+
+
 def _nd_custom(*data, out=None, name=None, **kwargs):
     """Apply the Python operator registered as ``op_type`` to NDArray inputs
     (its arguments, then its aux states); other keyword arguments go to its
     ``CustomOpProp`` as strings. Returns an NDArray or a list for several outputs."""
-    from .ndarray.invoke import invoke
     if len(data) == 1 and isinstance(data[0], (list, tuple)):
         data = data[0]
+    for x in data:
+        if not isinstance(x, NDArray):
+            raise MXNetError(f"Custom: inputs must be NDArrays, got {type(x).__name__}")
     for key in [k for k, v in kwargs.items() if isinstance(v, NDArray)]:
         raise MXNetError(f"Custom: inputs are positional, got NDArray keyword {key!r}")
-    return invoke(_CUSTOM, list(data), kwargs, out)
+    return _run_here(_CUSTOM, _CUSTOM.parse(kwargs), list(data), out)
 
 
 def _sym_custom(*data, name=None, attr=None, **kwargs):

@@ -125,3 +125,26 @@ def test_public_sampler_names_and_no_gradient_placeholder():
 def test_bad_arguments_raise(call):
     with pytest.raises(MXNetError):
         call().wait_to_read()
+
+
+def test_histogram_front_ends_follow_mxnet():
+    from mxnet.ndarray.misc_funcs import histogram, onehot_encode
+    from mxnet.symbol.misc_funcs import histogram as sym_histogram
+    a = mx.nd.array(V)
+    with pytest.warns(UserWarning, match="range"):
+        counts, edges = histogram(a, bins=10)  # NumPy's result, both float32 (MXNet 1.9.1)
+    assert counts.dtype == np.float32 and edges.shape == (11,)
+    np.testing.assert_array_equal(counts.asnumpy(), np.histogram(V, bins=10)[0])
+    counts, _ = histogram(a, bins=3, range=(0, 5))
+    assert counts.dtype == np.int64 and counts.asnumpy().tolist() == [2, 2, 2]
+    counts, _ = histogram(a, bins=mx.nd.array([0, 1, 2, 5]))
+    assert counts.asnumpy().tolist() == [2, 0, 4]
+    out = mx.nd.zeros((2, 3))
+    assert onehot_encode(mx.nd.array([2, 0]), out) is out
+    assert out.asnumpy().tolist() == [[0, 0, 1], [1, 0, 0]]
+    s = sym_histogram(mx.sym.var("a"), bins=3, range=(0, 5))
+    assert s[0].eval(a=a)[0].asnumpy().tolist() == [2, 2, 2]
+    with pytest.raises(MXNetError, match="range"):
+        sym_histogram(mx.sym.var("a"), bins=3)
+    with pytest.raises(MXNetError, match="bins"):
+        histogram(a, bins=2.5)
