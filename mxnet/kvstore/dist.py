@@ -22,6 +22,7 @@ import zlib
 
 import numpy as np
 
+from .. import engine as _engine
 from ..base import MXNetError
 from ..context import Context
 from ..ndarray import ndarray as _nd
@@ -108,6 +109,10 @@ class _DistBase(KVStore):
 class DistSyncKVStore(_DistBase):
     """Synchronous data parallelism: allreduce of every push across workers."""
 
+    def __init__(self, name, mpi, comm, n_servers):
+        super().__init__(name, mpi, comm, n_servers)
+        self._spare = {}
+
     def init(self, key, value):
         """Initialize keys with worker 0's values (collective)."""
         for k, vals in self._pairs(key, value, "value"):
@@ -123,30 +128,83 @@ class DistSyncKVStore(_DistBase):
             self._mpi.call(lambda: self._comm.Bcast(buf, root=0), f"init of key {k!r}")
             self._store[k] = self._initial_value(k, self._wrap(buf, local))
 
-    def _push_one(self, key, vals):
-        stored = self._stored(key)
-        mine = self._local_sum(key, vals, stored)
-        if self._compression is not None:
-            total = self._gather_compressed(key, mine)
-        else:
-            total = np.empty_like(mine)
-            self._mpi.call(lambda: self._comm.Allreduce(mine, total), f"push of key {key!r}")
-        merged = self._wrap(total, stored)
-        if self._updater is None and merged.context == stored.context \
-                and stored.stype == "default":
-            self._store[key] = merged  # a fresh buffer: no copy needed
-        else:
-            self._apply(key, merged, stored)
+    def push(self, key, value, priority=0):
+        """Sum ``value`` over this worker's devices and all workers (collective:
+        every worker pushes the same keys in the same order)."""
+        self._push_all(self._pairs(key, value, "value"))
 
-    def _gather_compressed(self, key, mine):
-        comp = self._compression
-        packed = comp.pack(comp.compress(key, 0, mine))
-        everyone = np.empty((self.num_workers, packed.size), np.uint8)
-        self._mpi.call(lambda: self._comm.Allgather(packed, everyone), f"push of key {key!r}")
-        total = np.zeros_like(mine)
-        for codes in everyone:  # rank order: the same sum on every worker
-            total += comp.unpack(codes, mine.shape, mine.dtype)
-        return total
+    def _push_all(self, pairs):
+        # One trip to the communication thread per key: measured faster than
+        # back-to-back collectives in one trip, which keep both ranks spinning.
+        for key, vals in pairs:
+            run, finish = self._plan(key, vals)
+            self._mpi.call(run, f"push of key {key!r}")
+            finish()
+
+    def _plan(self, key, vals):
+        """``(communicate, finish)`` for one key: the MPI part and what to do
+        with its result."""
+        mine = self._local_sum(key, vals, self._stored(key))
+        stored = self._store[key]  # 'dist_device_sync' may have moved it to its merge device
+        comm = self._comm
+        if self._compression is not None:
+            comp = self._compression
+            packed = comp.pack(comp.compress(key, 0, mine))
+            everyone = np.empty((self.num_workers, packed.size), np.uint8)
+
+            def finish_compressed():
+                total = np.zeros_like(mine)
+                for codes in everyone:  # rank order: the same sum on every worker
+                    total += comp.unpack(codes, mine.shape, mine.dtype)
+                self._apply(key, self._wrap(total, stored), stored)
+
+            return (lambda: comm.Allgather(packed, everyone)), finish_compressed
+        if self._updater is not None or stored.stype != "default" \
+                or not isinstance(stored._data, np.ndarray) or stored.dtype != mine.dtype:
+            total = np.empty_like(mine)
+            return ((lambda: comm.Allreduce(mine, total)),
+                    lambda: self._apply(key, self._wrap(total, stored), stored))
+        # The sum simply becomes the stored value: receive it into the buffer
+        # the previous push left over (fresh pages cost as much as a copy).
+        spare = self._spare.pop(key, None)
+        if spare is None:
+            spare = _nd._new(np.empty_like(mine), stored.context)
+        else:
+            spare._wait_to_write()
+
+        def finish_swap():
+            self._store[key] = spare
+            self._spare[key] = stored
+
+        return (lambda: comm.Allreduce(mine, spare._data)), finish_swap
+
+    def pushpull(self, key, value, out=None, priority=0):
+        """``push`` then ``pull``; the copies to the outputs are left to the
+        engine, so they overlap other work."""
+        pairs = self._pairs(key, value, "value")
+        outs = self._pairs(key, value if out is None else out, "out")
+        self._push_all(pairs)
+        for k, targets in outs:
+            stored = self._store[k]
+            for o in targets:
+                if o.shape != stored.shape:
+                    raise MXNetError(f"kvstore.pull: key {k!r} holds shape {stored.shape}, "
+                                     f"got an output of shape {o.shape}")
+                _copy_later(stored, o)
+
+
+def _copy_later(src, dst):
+    """``src.copyto(dst)``, always through the engine when both are dense
+    host arrays (``copyto`` runs at once when nothing is pending)."""
+    if src.stype != "default" or dst.stype != "default" \
+            or not isinstance(src._data, np.ndarray) or not isinstance(dst._data, np.ndarray):
+        src.copyto(dst)
+        return
+
+    def copy():
+        dst._data[...] = src._data
+
+    _engine.get().push(copy, dst.context, [src._var], [dst._var], "_kvstore_pull")
 
 
 class DistAsyncKVStore(_DistBase):

@@ -46,8 +46,13 @@ def mpirun_command(num_procs, command, hostfile=None, env=None, mpirun=None):
     if flavour == "openmpi":
         if hostfile:
             argv += ["--hostfile", hostfile]
-        else:  # more ranks than cores on one machine is fine for testing
+        elif num_procs > (os.cpu_count() or 1):
+            # Allowed, for testing; ranks then yield the CPU while they wait,
+            # which is much slower: not the default.
             argv += ["--oversubscribe"]
+        # A rank runs several threads (engine workers, communication): do not
+        # pin it to one core, Open MPI's default for small jobs.
+        argv += ["--bind-to", "none"]
         for name in env:
             argv += ["-x", name]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
