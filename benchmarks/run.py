@@ -31,7 +31,8 @@ REPO_ROOT = BENCH_DIR.parent
 # Workload name -> module under benchmarks/.  Each module provides TITLE,
 # UNIT, CASES (names in table order) and cases(api, lib) -> {name: Case}.
 WORKLOADS = {"W1": "w1_overhead", "W2": "w2_mlp", "W3": "w3_lenet", "W4": "w4_resnet",
-             "W5": "w5_alexnet_vgg", "W6": "w6_gemm", "W7": "w7_conv"}
+             "W5": "w5_alexnet_vgg", "W6": "w6_gemm", "W7": "w7_conv",
+             "W8": "w8_data"}
 # Environment variables set to ``--threads`` in every worker, so that every
 # framework's BLAS and OpenMP pools get the same number of threads.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -76,6 +77,7 @@ def _describe(framework, lib):
     if framework == "torch":
         meta["torch_threads"] = lib.get_num_threads()
     meta["OMP_NUM_THREADS"] = os.environ.get("OMP_NUM_THREADS", "(unset)")
+    meta["OMP_WAIT_POLICY"] = os.environ.get("OMP_WAIT_POLICY", "(unset)")
     if framework in ("ours", "mxnet"):
         meta["MXNET_ENGINE_TYPE"] = os.environ.get("MXNET_ENGINE_TYPE", "(default)")
     return meta
@@ -106,11 +108,14 @@ def run_worker(framework, workloads, repeat, target_s):
 # ---------------------------------------------------------------- driver
 
 
-def worker_env(threads):
-    """This process's environment with the thread variables set to ``threads``."""
+def worker_env(args):
+    """This process's environment with the thread variables set to
+    ``args.threads`` and ``OMP_WAIT_POLICY`` to ``args.omp_wait_policy``."""
     env = dict(os.environ)
-    if threads:
-        env.update({name: str(threads) for name in THREAD_VARIABLES})
+    if args.threads:
+        env.update({name: str(args.threads) for name in THREAD_VARIABLES})
+    if args.omp_wait_policy:
+        env["OMP_WAIT_POLICY"] = args.omp_wait_policy
     return env
 
 
@@ -126,7 +131,7 @@ def run_subprocess(framework, python, args, workload):
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
-                              env=worker_env(args.threads))
+                              env=worker_env(args))
     except (OSError, subprocess.TimeoutExpired) as exc:
         return {"error": f"worker did not finish: {exc}"}
     print(f"  {framework:<6} {workload:<3} {time.perf_counter() - start:6.1f} s  ({python})",
@@ -138,16 +143,19 @@ def run_subprocess(framework, python, args, workload):
     return {"error": f"worker exited with {proc.returncode}: " + " | ".join(tail)}
 
 
-def run_framework(framework, python, args):
-    """All requested workloads for ``framework``, merged into one result dict."""
-    merged = {"results": {}}
+def run_all(interpreters, args):
+    """``{framework: result dict}`` for every framework with an interpreter.
+    Workloads are the outer loop, so the frameworks compared in one row run
+    minutes apart at most, under about the same load from other processes."""
+    merged = {fw: {"results": {}} for fw, py in interpreters.items() if py}
     for workload in args.workloads:
-        result = run_subprocess(framework, python, args, workload)
-        if "error" in result:
-            merged["results"][workload] = {"error": result["error"]}
-            continue
-        merged.setdefault("meta", result["meta"])
-        merged["results"].update(result["results"])
+        for framework in merged:
+            result = run_subprocess(framework, interpreters[framework], args, workload)
+            if "error" in result:
+                merged[framework]["results"][workload] = {"error": result["error"]}
+                continue
+            merged[framework].setdefault("meta", result["meta"])
+            merged[framework]["results"].update(result["results"])
     return merged
 
 
@@ -235,7 +243,8 @@ def render_report(results, workloads, args, load):
         f"{datetime.datetime.now():%Y-%m-%d %H:%M}, {platform.system()} "
         f"{platform.machine()}, {_cpu_name()}, {os.cpu_count()} CPUs. "
         f"Median of {args.repeat} runs of about {args.target_ms} ms each; "
-        f"{args.threads or 'default'} threads (OMP/OpenBLAS/MKL_NUM_THREADS). "
+        f"{args.threads or 'default'} threads (OMP/OpenBLAS/MKL_NUM_THREADS), "
+        f"OMP_WAIT_POLICY={args.omp_wait_policy or '(default)'}. "
         "Ratios divide the numbers shown: for us/op rows above 1 means this "
         "project is slower, for images/s and samples/s rows above 1 means it is faster. "
         f"Load average (1 min) {load[0]:.1f} before and {load[1]:.1f} after the run.",
@@ -258,7 +267,7 @@ def memory_section(args):
     try:
         proc = subprocess.run([sys.executable, str(BENCH_DIR / "memory.py"), "--markdown"],
                               capture_output=True, text=True, timeout=args.timeout,
-                              env=worker_env(args.threads))
+                              env=worker_env(args))
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"Memory table: not measured ({exc}).\n"
     if proc.returncode:
@@ -277,6 +286,9 @@ def parse_args(argv):
                         help="seconds per worker (one worker per framework and workload)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
                         help="thread count for every framework (0: leave the environment)")
+    parser.add_argument("--omp-wait-policy", default="PASSIVE",
+                        help="OMP_WAIT_POLICY for every framework ('' leaves the environment); "
+                        "PASSIVE keeps spinning OpenMP threads from collapsing on a shared machine")
     parser.add_argument("--markdown", metavar="FILE", help="also write the report here")
     parser.add_argument("--memory", action="store_true",
                         help="append benchmarks/memory.py's table (this project only)")
@@ -303,7 +315,7 @@ def main(argv=None):
                     "torch": args.torch, "numpy": sys.executable}
     print("running workers:", file=sys.stderr)
     load_before = os.getloadavg()[0]
-    results = {fw: run_framework(fw, py, args) for fw, py in interpreters.items() if py}
+    results = run_all(interpreters, args)
     report = render_report(results, args.workloads, args, (load_before, os.getloadavg()[0]))
     if args.memory:
         report += "\n" + memory_section(args)
