@@ -38,7 +38,7 @@ _PROBES = collections.OrderedDict([
     ("SCIPY", lambda: _has_module("scipy")),
     ("DIST_KVS", lambda: _has_module("mpi4py")), ("MPI", lambda: _has_module("mpi4py")),
     ("FSSPEC", lambda: _has_module("fsspec")),
-    ("PROFILER", lambda: False), ("INT64_TENSOR_SIZE", lambda: True),
+    ("PROFILER", lambda: True), ("INT64_TENSOR_SIZE", lambda: True),
     ("SIGNAL_HANDLER", lambda: False), ("DEBUG", lambda: False),
 ])
 

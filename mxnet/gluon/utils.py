@@ -11,19 +11,10 @@ import numpy as np
 
 from .. import ndarray
 from ..base import MXNetError
+from ..util import is_np_array, is_np_shape  # noqa: F401  (re-exported, as MXNet)
 
 __all__ = ["split_data", "split_and_load", "clip_global_norm", "check_sha1", "download",
            "replace_file", "shape_is_known", "HookHandle", "is_np_array", "is_np_shape"]
-
-
-def is_np_array():
-    """Whether NumPy-array semantics (``mx.np``) are active: never here (legacy NDArray)."""
-    return False
-
-
-def is_np_shape():
-    """Whether NumPy shape semantics (0 is a real size, -1 unknown) are active: never here."""
-    return False
 
 
 def split_data(data, num_slice, batch_axis=0, even_split=True):

@@ -15,6 +15,7 @@ from .creation import (zeros, ones, full, empty, arange, eye, linspace, concaten
                        from_numpy, from_dlpack, waitall)
 from .files import save, load, load_frombuffer
 from .shape_funcs import split_v2
+from .misc_funcs import histogram, onehot_encode
 from . import fluent as _fluent
 
 _fluent.attach()

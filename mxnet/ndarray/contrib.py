@@ -1,9 +1,11 @@
 """``mx.nd.contrib``: contributed operators (``_contrib_*``) and a few helpers."""
 import numpy as np
 
+from .contrib_control_flow import foreach, while_loop, cond
 from .register import populate
 
-__all__ = populate(globals(), "contrib") + ["isinf", "isfinite", "isnan"]
+__all__ = populate(globals(), "contrib") + ["isinf", "isfinite", "isnan", "foreach",
+                                            "while_loop", "cond"]
 
 
 def isinf(data):

@@ -7,6 +7,7 @@ from . import (nn_activation, nn_conv, nn_dense, nn_detection, nn_loss,  # noqa:
                nn_norm, nn_pool, nn_rnn, nn_spatial)
 from . import optimizer_ops, optimizer_multi  # noqa: F401
 from . import image_cv, image_ops  # noqa: F401
+from . import control_flow, misc_ops, misc_attention  # noqa: F401
 from . import sparse_ops  # noqa: F401  (last: derives the _sparse_* aliases from the ops above)
 
 __all__ = ["registry"]

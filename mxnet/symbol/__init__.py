@@ -5,6 +5,7 @@ from . import op, _internal, contrib, linalg, image, random
 from .op import *  # noqa: F401,F403  (every public operator function)
 from .register import populate as _populate
 from .json_io import load, load_json, fromjson
+from .misc_funcs import histogram
 from .creation import (zeros, ones, full, arange, linspace, eye, pow, power, maximum, minimum,
                        hypot, split_v2)
 
