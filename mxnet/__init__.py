@@ -25,5 +25,6 @@ from . import module, module as mod
 from . import monitor as mon
 from . import visualization as viz
 from . import profiler, util, operator
+from . import kvstore, kvstore as kv
 from .util import (is_np_array, is_np_shape, np_shape, np_array, set_np_shape, use_np,
                    use_np_shape, use_np_array)

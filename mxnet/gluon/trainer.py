@@ -1,15 +1,16 @@
 """``Trainer``: applies an optimizer to a set of Parameters.
 
-With parameters on several devices, gradients are summed across devices
-before the update, as MXNet's 'device'/'local' kvstore does: each device's
-gradient buffer receives the sum and every copy is updated by its own
-updater (``update_on_kvstore=True`` instead updates one copy once and
-broadcasts it, which is what a kvstore-side optimizer does). The reduction
-is done here locally; a KVStore object given as ``kvstore`` is used for it
-when it offers ``pushpull``.
+With parameters on several devices (or a distributed kvstore), gradients
+are summed through a KVStore (``mx.kv``), chosen as MXNet does: the
+``kvstore`` argument names one ('device', 'local', 'dist_sync', ...) or is a
+KVStore; one device in one process needs none. With ``update_on_kvstore``
+(the default where the store can run the optimizer) the store applies the
+update once and every device pulls the new weights; otherwise every
+device's updater applies the summed gradient to its own copy.
 """
 from .. import optimizer as opt
 from ..base import MXNetError
+from ..kvstore import KVStore, KVStoreBase, _create_kvstore
 from .parameter import Parameter, ParameterDict
 
 __all__ = ["Trainer"]
@@ -48,9 +49,7 @@ class Trainer:
         self._kvstore = None
         self._update_on_kvstore = None
         self._distributed = None
-        self._params_to_init = []
-        self._reduced = {}  # index -> summed gradient, when updating "on the kvstore"
-        self._reset_kvstore()
+        self._params_to_init = list(self._params)
 
     def _check_contexts(self):
         contexts = None
@@ -75,10 +74,12 @@ class Trainer:
             self._optimizer = opt.create(optimizer, param_dict=param_dict, **optimizer_params)
         self._updaters = [opt.get_updater(self._optimizer) for _ in self._contexts]
 
-    # -- the reduction across devices ("kvstore") ------------------------------------------
+    # -- the kvstore ------------------------------------------------------------------------
     def _reset_kvstore(self):
-        """Forget the reduction set-up; it is redone (from the parameters'
+        """Forget the kvstore set-up; it is redone (from the parameters'
         current data) at the next step."""
+        if self._kvstore and "dist" in self._kvstore.type:
+            raise MXNetError("Cannot reset distributed KVStore.")
         self._kv_initialized = False
         self._kvstore = None
         self._distributed = None
@@ -86,31 +87,62 @@ class Trainer:
         self._params_to_init = list(self._params)
 
     def _init_kvstore(self):
-        kvstore = self._kvstore_params["kvstore"]
-        if isinstance(kvstore, str) and "dist" in kvstore:
-            raise MXNetError(f"Trainer: kvstore {kvstore!r} needs a distributed KVStore, which "
-                             "this Trainer does not create; pass a KVStore object")
-        self._distributed = False
-        # A single device needs no reduction (MXNet drops the kvstore too).
-        if kvstore and len(self._contexts) > 1:
+        """Create the kvstore and decide where updates happen (MXNet's rules)."""
+        config = self._kvstore_params
+        wanted = config["update_on_kvstore"]
+        arg_arrays = {p.name: p for p in self._params if p.shape and all(p.shape)}
+        kvstore, update_on_kvstore = _create_kvstore(config["kvstore"], len(self._contexts),
+                                                     arg_arrays)
+        self._distributed = "dist" in kvstore.type if kvstore else False
+        if self._contains_sparse_weight or self._contains_sparse_grad:
+            # Sparse gradients are pushed and pulled back; in one process the
+            # updaters then run on the devices (MXNet's faster choice).
+            update_on_kvstore = self._distributed
+            if wanted is False and self._distributed:
+                raise ValueError("Cannot set update_on_kvstore=False on dist kvstore when "
+                                 "sparse gradients are present.")
+            if kvstore is not None and not isinstance(kvstore, KVStore):
+                raise ValueError(f"Cannot use {type(kvstore)} for multi-device training with "
+                                 "sparse gradients")
+        elif self._distributed and "async" in kvstore.type:
+            update_on_kvstore = True
+            if wanted is False:
+                raise ValueError("Please set update_on_kvstore=True when training in async "
+                                 "mode.")
+        if wanted is not None:
+            update_on_kvstore = wanted
+        if kvstore is not None and update_on_kvstore \
+                and not kvstore.is_capable(KVStoreBase.OPTIMIZER):
+            raise ValueError(f"Please set update_on_kvstore=False: {kvstore.type} cannot run "
+                             "the optimizer")
+        if kvstore:
+            if self._compression_params:
+                kvstore.set_gradient_compression(self._compression_params)
+            if update_on_kvstore:
+                kvstore.set_optimizer(self._optimizer)
             self._kvstore = kvstore
-            wanted = self._kvstore_params["update_on_kvstore"]
-            self._update_on_kvstore = bool(wanted)
+            self._update_on_kvstore = update_on_kvstore
         else:
             self._kvstore = None
             self._update_on_kvstore = None
         self._kv_initialized = True
 
     def _init_params(self):
-        """Make the device copies equal before the first reduced update."""
-        if self._update_on_kvstore:
-            for param in self._params_to_init:
-                if param._deferred_init:
-                    continue
-                copies = param.list_data()
-                for arr in copies[1:]:
-                    copies[0].copyto(arr)
-        self._params_to_init = [p for p in self._params_to_init if p._deferred_init]
+        """Put the parameters' current values into the kvstore (every device
+        gets device 0's copy, or worker 0's in a distributed job)."""
+        pending = []
+        for param in self._params_to_init:
+            if param._deferred_init:
+                pending.append(param)
+                continue
+            if self._kvstore:
+                arrays = param.list_data()
+                idx = self._param2idx[param.name]
+                if param._stype != "default":
+                    self._kvstore.init(idx, arrays[0])
+                else:
+                    self._kvstore.broadcast(idx, arrays[0], arrays)
+        self._params_to_init = pending
 
     @property
     def learning_rate(self):
@@ -132,6 +164,12 @@ class Trainer:
             self._init_params()
 
     def _check_and_rescale_grad(self, scale):
+        if self._update_on_kvstore and self._distributed and self._kv_initialized \
+                and self._optimizer.rescale_grad != scale:
+            raise UserWarning("Possible change in the `batch_size` from previous `step` "
+                              "detected. Optimizer gradient normalizing factor will not change "
+                              "w.r.t new batch_size when update_on_kvstore=True and when "
+                              "distributed kvstore is used.")
         self._optimizer.rescale_grad = scale
 
     # -- stepping --------------------------------------------------------------------------
@@ -170,19 +208,19 @@ class Trainer:
             if param.grad_req == "null":
                 continue
             grads = param.list_grad()
-            if hasattr(self._kvstore, "pushpull"):
-                self._kvstore.pushpull(i, grads, grads, priority=-i)
-                continue
-            total = grads[0].copy()
-            for g in grads[1:]:
-                total += g.as_in_context(total.context)
-            if self._update_on_kvstore:
-                self._reduced[i] = total
+            if grads[0].stype != "default":
+                # Sparse gradients: push, then pull what the update needs.
+                self._kvstore.push(i, grads, priority=-i)
+                if param._stype == "default":
+                    outs = param.list_data() if self._update_on_kvstore else grads
+                    self._kvstore.pull(i, outs, priority=-i, ignore_sparse=self._distributed)
+            elif self._update_on_kvstore:
+                self._kvstore.pushpull(i, grads, out=param.list_data(), priority=-i)
             else:
-                for g in grads:
-                    total.copyto(g)
+                self._kvstore.pushpull(i, grads, priority=-i)
 
     def _update(self, ignore_stale_grad=False):
+        on_kvstore = self._kvstore and self._update_on_kvstore
         updates = [[] for _ in self._updaters]
         for i, param in enumerate(self._params):
             if param.grad_req == "null":
@@ -199,14 +237,11 @@ class Trainer:
                             "only using a subset, call step with ignore_stale_grad=True to "
                             "suppress this warning and skip updating of Parameters with stale "
                             "gradient")
-            grads = param.list_grad()
-            if self._kvstore and self._update_on_kvstore:
-                # One update on the reduced gradient, then every copy gets the result.
-                if not ignore_stale_grad or getattr(datas[0], "_fresh_grad", True):
-                    updates[0].append((i, self._reduced.pop(i, grads[0]), datas[0]))
-                    _set_fresh(datas[0], False)
+            if on_kvstore:  # the kvstore updated the weights in _allreduce_grads
+                for data in datas:
+                    _set_fresh(data, False)
                 continue
-            for upd, data, grad in zip(updates, datas, grads):
+            for upd, data, grad in zip(updates, datas, param.list_grad()):
                 if not ignore_stale_grad or getattr(data, "_fresh_grad", True):
                     upd.append((i, grad, data))
                     _set_fresh(data, False)
@@ -214,28 +249,33 @@ class Trainer:
             if upd:
                 indices, grads, weights = zip(*upd)
                 updater(list(indices), list(grads), list(weights))
-        if self._kvstore and self._update_on_kvstore:
-            for i, _, _ in updates[0]:
-                copies = self._params[i].list_data()
-                for arr in copies[1:]:
-                    copies[0].copyto(arr)
 
     # -- optimizer states ------------------------------------------------------------------
     def save_states(self, fname):
         """Write the optimizer and its states (MXNet's pickle format)."""
         self._prepare()
+        if self._update_on_kvstore:
+            if self._params_to_init:
+                raise MXNetError("Cannot save trainer states when some parameters are not "
+                                 "yet initialized in kvstore.")
+            self._kvstore.save_optimizer_states(fname, dump_optimizer=True)
+            return
         with open(fname, "wb") as f:
             f.write(self._updaters[0].get_states(dump_optimizer=True))
 
     def load_states(self, fname):
         """Restore what ``save_states`` wrote (on every device's updater)."""
         self._prepare()
-        with open(fname, "rb") as f:
-            states = f.read()
-        for updater in self._updaters:
-            updater.set_states(states)
-            updater.optimizer = self._updaters[0].optimizer
-        self._optimizer = self._updaters[0].optimizer
+        if self._update_on_kvstore:
+            self._kvstore.load_optimizer_states(fname)
+            self._optimizer = self._kvstore._updater.optimizer
+        else:
+            with open(fname, "rb") as f:
+                states = f.read()
+            for updater in self._updaters:
+                updater.set_states(states)
+                updater.optimizer = self._updaters[0].optimizer
+            self._optimizer = self._updaters[0].optimizer
         self._optimizer.param_dict = dict(enumerate(self._params))
 
 

@@ -86,7 +86,8 @@ def test_allreduce_then_update_equals_step():
     fixed = mx.nd.load(os.path.join(FIXTURES, "mlp_init.params"))
     for key, p in net.collect_params().items():
         p.set_data(fixed[key])
-    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1},
+                            update_on_kvstore=False)
     data = np.load(os.path.join(FIXTURES, "inputs.npz"))
     for _ in range(3):
         xs = gluon.utils.split_and_load(mx.nd.array(data["x"]), ctxs)
