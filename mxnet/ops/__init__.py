@@ -1,13 +1,21 @@
 """Operator declarations, one family per file, all added to ``registry`` on import."""
-from . import registry
-# Importing a family file registers its operators.
-from . import (binary, elemwise_misc, getitem, indexing, init, linalg,  # noqa: F401
-               random, reduce, shape, slicing, sort, unary)
-from . import (nn_activation, nn_conv, nn_dense, nn_detection, nn_loss,  # noqa: F401
-               nn_norm, nn_pool, nn_rnn, nn_spatial)
-from . import optimizer_ops, optimizer_multi  # noqa: F401
-from . import image_cv, image_ops  # noqa: F401
-from . import control_flow, misc_ops, misc_attention  # noqa: F401
-from . import sparse_ops  # noqa: F401  (last: derives the _sparse_* aliases from the ops above)
+import importlib
 
-__all__ = ["registry"]
+from . import registry
+
+# Importing a family file registers its operators. sparse_ops comes last: it
+# derives the _sparse_* aliases from the operators declared before it.
+FAMILIES = (
+    "binary", "elemwise_misc", "getitem", "indexing", "init", "linalg", "random", "reduce",
+    "shape", "slicing", "sort", "unary",
+    "nn_activation", "nn_conv", "nn_dense", "nn_detection", "nn_loss", "nn_norm", "nn_pool",
+    "nn_rnn", "nn_spatial",
+    "optimizer_ops", "optimizer_multi", "image_cv", "image_ops",
+    "control_flow", "misc_ops", "misc_attention",
+    "sparse_ops",
+)
+
+for _family in FAMILIES:
+    importlib.import_module(f"{__name__}.{_family}")
+
+__all__ = ["registry", "FAMILIES"]
