@@ -161,12 +161,23 @@ def _write_outputs(op, outs, res):
         o._data[...] = r
 
 
+_DTYPE_NAMES = {}
+
+
+def _dtype_name(dtype):
+    # numpy's dtype.name is slow (several issubdtype calls); names never change.
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = dtype.name
+    return name
+
+
 def infer_outputs(op, attrs, inputs):
     """Output (shapes, dtypes) of ``op`` on ``inputs`` from its inference rules."""
     if op.infer_shape is None or op.infer_type is None:
         return None
     _, shapes = op.infer_shape(attrs, [x._data.shape for x in inputs])
-    _, dtypes = op.infer_type(attrs, [x._data.dtype.name for x in inputs])
+    _, dtypes = op.infer_type(attrs, [_dtype_name(x._data.dtype) for x in inputs])
     if any(s is None for s in shapes) or any(t is None for t in dtypes):
         return None
     return shapes, dtypes
