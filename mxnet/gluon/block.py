@@ -7,7 +7,6 @@ created inside a parent's ``name_scope()`` takes ``parent prefix +
 <name><n>_``, counted per parent. Parameters are named ``prefix + name``.
 ``HybridBlock`` and ``SymbolBlock`` live in ``hybrid.py``.
 """
-import re
 import threading
 import warnings
 from collections import OrderedDict, defaultdict

@@ -14,7 +14,6 @@ maketrian) list a lower triangle row by row and an upper one column by column.
 import numpy as np
 
 from ..base import MXNetError
-from .infer import same_type
 from .params import Param
 from .registry import register
 

@@ -527,7 +527,7 @@ def _dot_rule(attrs, stypes, items):
     return plan
 
 
-def _cast_storage(op, attrs, items):
+def _cast_storage_items(op, attrs, items):
     item = items[0]
     stype = attrs.stype
     if isinstance(item, tuple):
@@ -550,7 +550,7 @@ def _cast_storage(op, attrs, items):
 
 
 def _cast_storage_rule(attrs, stypes, items):
-    return (attrs.stype, _cast_storage, False)
+    return (attrs.stype, _cast_storage_items, False)
 
 
 def _where_rule(attrs, stypes, items):
