@@ -94,7 +94,22 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     if _profiler_hook is not None:
         results = _profiler_hook(op, attrs, inputs, ctx, outs, eng, idle, size)
     elif idle and (size < ASYNC_MIN_SIZE or not eng.threaded):
-        results = _run_inline(op, attrs, inputs, ctx, outs)
+        if outs is None and ctx.device_typeid == 1 and not op.overrides and not op.resources:
+            # The most common call of all: one host array out, nothing special.
+            try:
+                res = op.compute(np, attrs, *[x._data for x in inputs])
+            except MXNetError:
+                raise
+            except Exception as e:
+                raise MXNetError(f"{op.name}: {type(e).__name__}: {e}") from e
+            if type(res) is _ndarray:
+                arr = _new(res, ctx)
+                if _ag._state.recording:
+                    _ag._record(op, attrs, inputs, [arr])
+                return arr
+            results = _host_results(res, ctx)
+        else:
+            results = _run_inline(op, attrs, inputs, ctx, outs)
     else:
         results = _push(op, attrs, inputs, ctx, outs, eng)
     if _ag._state.recording:
@@ -137,18 +152,22 @@ def _run_inline(op, attrs, inputs, ctx, outs):
         raise
     except Exception as e:
         raise MXNetError(f"{op.name}: {type(e).__name__}: {e}") from e
-    if type(res) is _ndarray:
-        if outs is None:
-            return [_new(res, ctx)]
-        res = (res,)
-    elif type(res) is not tuple:
+    if outs is None:
+        return _host_results(res, ctx) if ctx.device_typeid == 1 else \
+            [_new(r, ctx) for r in (res if type(res) is tuple else (res,))]
+    if type(res) is not tuple:
         res = (res,)
     if ctx.device_typeid == 1:  # NumPy may hand back scalars for 0-d results
         res = tuple(r if type(r) is _ndarray else _asarray(r) for r in res)
-    if outs is not None:
-        _write_outputs(op, outs, res)
-        return outs
-    return [_new(r, ctx) for r in res]
+    _write_outputs(op, outs, res)
+    return outs
+
+
+def _host_results(res, ctx):
+    """NDArrays for a host kernel's result (an array, a scalar, or a tuple of them)."""
+    if type(res) is not tuple:
+        res = (res,)
+    return [_new(r if type(r) is _ndarray else _asarray(r), ctx) for r in res]
 
 
 def _write_outputs(op, outs, res):
