@@ -296,13 +296,24 @@ class BaseModule:
         """Initialise the parameters (see ``Module.init_params``)."""
         raise NotImplementedError()
 
+    # Subclasses that can write a partial set of values directly define
+    # _assign_params(arg_params, aux_params, force_init, allow_extra).
+    _assign_params = None
+
     def set_params(self, arg_params, aux_params, allow_missing=False, force_init=True,
                    allow_extra=False):
         """Assign parameter values; missing ones are an error unless
         ``allow_missing``, extra ones unless ``allow_extra``."""
-        self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
-                         allow_missing=allow_missing, force_init=force_init,
-                         allow_extra=allow_extra)
+        if not allow_missing or self._assign_params is None:
+            self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
+                             allow_missing=allow_missing, force_init=force_init,
+                             allow_extra=allow_extra)
+            return
+        if self.params_initialized and not force_init:
+            warnings.warn("Parameters already initialized and force_init=False. "
+                          "set_params call ignored.", stacklevel=2)
+            return
+        self._assign_params(arg_params, aux_params, force_init, allow_extra)
 
     def save_params(self, fname):
         """Save the parameters to ``fname`` with ``arg:``/``aux:`` key prefixes."""
