@@ -12,6 +12,7 @@ FAMILIES = (
     "nn_rnn", "nn_spatial",
     "optimizer_ops", "optimizer_multi", "image_cv", "image_ops",
     "control_flow", "misc_ops", "misc_attention",
+    "quantization", "quantized_nn", "nn_deformable", "spectral", "dgl", "hawkes",
     "sparse_ops",
 )
 

@@ -1,0 +1,1 @@
+"""Graph operators on CSR adjacency matrices (the DGL family, edge_id, getnnz)."""

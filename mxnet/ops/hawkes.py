@@ -1,0 +1,1 @@
+"""The Hawkes-process log-likelihood operator."""

@@ -1,0 +1,1 @@
+"""Deformable convolutions (v1 and the modulated v2)."""

@@ -1,0 +1,1 @@
+"""Quantization operators (quantize, dequantize, requantize, calibration)."""

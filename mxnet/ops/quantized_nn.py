@@ -1,0 +1,1 @@
+"""Quantized (int8/uint8) neural-network operators."""

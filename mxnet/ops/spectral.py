@@ -1,0 +1,1 @@
+"""Spectral and sketching operators: fft, ifft, count_sketch."""
