@@ -296,6 +296,31 @@ def test_retain_keeps_the_requested_rows_in_order():
         sp.retain(rsp, mx.nd.array([9]))
 
 
+@pytest.mark.parametrize("grad_stype", ["row_sparse", "default"])
+def test_retain_gradient_is_row_sparse_on_the_retained_rows(grad_stype):
+    w = sp.cast_storage(dense(A), "row_sparse")
+    w.attach_grad(stype=grad_stype)
+    with mx.autograd.record():
+        y = sp.retain(w, mx.nd.array([3, 1, 3]))
+        z = y * 2
+    z.backward()
+    # As in MXNet 1.9.1: rows stored once each, ascending, whatever the grad storage.
+    assert w.grad.stype == "row_sparse"
+    assert w.grad.indices.asnumpy().tolist() == [1, 3]
+    np.testing.assert_array_equal(w.grad.data.asnumpy(), np.full((2, 3), 2.0))
+
+
+def test_retain_gradient_op_on_dense_and_sparse_gradients():
+    grad = dense(A)
+    rows = mx.nd.array([2, 0])
+    for g in (grad, sp.cast_storage(grad, "row_sparse")):
+        out = mx.nd._internal._backward_sparse_retain(g, rows)
+        assert out.stype == "row_sparse" and out.indices.asnumpy().tolist() == [0, 2]
+        np.testing.assert_array_equal(out.asnumpy(), np.array(A) * [[1], [0], [1], [0]])
+    with pytest.raises(MXNetError, match="row numbers"):
+        mx.nd._internal._backward_sparse_retain(grad, mx.nd.array([4]))
+
+
 def test_inplace_arithmetic_keeps_storage():
     rsp = sp.cast_storage(dense(A), "row_sparse")
     rsp += rsp

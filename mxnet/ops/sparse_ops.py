@@ -71,7 +71,7 @@ def _retain_type(attrs, types):
 
 
 def _retain_grad(F, attrs, inputs, outputs, out_grads):
-    return [F._sparse_retain(out_grads[0], inputs[1]), None]
+    return [F._internal._backward_sparse_retain(out_grads[0], inputs[1]), None]
 
 
 @registry.register("_sparse_retain", inputs=("data", "indices"), infer_shape=_retain_shape,
@@ -80,6 +80,24 @@ def _retain_dense(xp, attrs, data, indices):
     """Keep the rows of a row_sparse array whose numbers are listed in
     ``indices``; the result stores exactly those rows (zeros where absent)."""
     raise MXNetError("_sparse_retain: 'data' must have row_sparse storage, got default")
+
+
+def _check_rows(name, wanted, n):
+    if len(wanted) and (wanted.min() < 0 or wanted.max() >= n):
+        raise MXNetError(f"{name}: row numbers must be in [0, {n}), got {wanted.tolist()}")
+
+
+@registry.register("_backward_sparse_retain", inputs=("ograd", "indices"),
+                   infer_shape=_retain_shape, infer_type=_retain_type)
+def _backward_retain_dense(xp, attrs, ograd, indices):
+    """The gradient of ``_sparse_retain``: ``ograd`` on the retained rows, zero
+    elsewhere. Imperatively the result is row_sparse (see ``_backward_retain``);
+    inside a dense graph it is this dense array."""
+    rows = indices.astype(IDX).reshape(-1)
+    _check_rows("_backward_sparse_retain", rows, ograd.shape[0])
+    out = xp.zeros_like(ograd)
+    out[rows] = ograd[rows]
+    return out
 
 
 def register_aliases():
@@ -99,6 +117,7 @@ def _sparse_output_from_dense():
     """Mark the ops whose output can be sparse even for dense inputs, so invoke
     sends such calls to the sparse dispatcher (``OpDef.sparse_output``)."""
     rules = {"cast_storage": lambda attrs: attrs.stype != "default",
+             "_backward_sparse_retain": lambda attrs: True,
              "dot": lambda attrs: attrs.forward_stype in ("row_sparse", "csr")}
     for name, predicate in rules.items():
         for alias in (name, "_sparse_" + name):
@@ -195,9 +214,7 @@ def csr_union(lhs, rhs, shape, fn):
 def retain(data, indices, shape, wanted):
     """row_sparse rows numbered ``wanted`` (in that order), zeros where not stored."""
     wanted = np.asarray(wanted).astype(IDX).reshape(-1)
-    if len(wanted) and (wanted.min() < 0 or wanted.max() >= shape[0]):
-        raise MXNetError(f"_sparse_retain: row numbers must be in [0, {shape[0]}), got "
-                         f"{wanted.tolist()}")
+    _check_rows("_sparse_retain", wanted, shape[0])
     out = np.zeros((len(wanted),) + tuple(shape[1:]), data.dtype)
     pos = np.searchsorted(indices, wanted) if len(indices) else np.zeros(len(wanted), IDX)
     pos = np.minimum(pos, max(len(indices) - 1, 0))
@@ -426,6 +443,24 @@ def _retain(op, attrs, items):
     return [_sparse_item("row_sparse", out, [rows], shape)]
 
 
+def _backward_retain(op, attrs, items):
+    """row_sparse gradient storing each retained row once, in ascending order
+    (a row retained twice still has one gradient row)."""
+    grad, indices = items
+    rows = np.unique(indices.astype(IDX).reshape(-1))
+    if isinstance(grad, tuple):
+        out, rows = retain(*grad[1:], rows)
+        return [_sparse_item("row_sparse", out, [rows], grad[-1])]
+    _check_rows("_backward_sparse_retain", rows, grad.shape[0])
+    return [_sparse_item("row_sparse", grad[rows], [rows], grad.shape)]
+
+
+def _backward_retain_rule(attrs, stypes, items):
+    if stypes[0] == "csr" or stypes[1] != "default":
+        raise not_implemented("_backward_sparse_retain", stypes, attrs)
+    return ("row_sparse", _backward_retain, False)
+
+
 def _retain_rule(attrs, stypes, items):
     if stypes != ("row_sparse", "default"):
         raise not_implemented("_sparse_retain", stypes, attrs)
@@ -558,6 +593,7 @@ def _where_rule(attrs, stypes, items):
 
 
 RULES = {"cast_storage": _cast_storage_rule, "_sparse_retain": _retain_rule,
+         "_backward_sparse_retain": _backward_retain_rule,
          "dot": _dot_rule, "clip": _clip_rule, "add_n": _add_n_rule,
          "_square_sum": _square_sum_rule, "sum": _reduce_rule, "mean": _reduce_rule,
          "norm": lambda attrs, stypes, items: DENSE, "where": _where_rule,
