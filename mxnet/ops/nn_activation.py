@@ -154,7 +154,9 @@ def _leaky_grad(F, attrs, ins, outs, g):
     if kind == "elu":
         return [gy * (pos + (1 - pos) * (y + attrs.slope))]
     if kind == "selu":
-        return [gy * (pos * _SELU_LAMBDA + (1 - pos) * (y + _SELU_LAMBDA * _SELU_ALPHA))]
+        # MXNet 1.9.1 uses lambda * (y + alpha) for x <= 0 where the derivative
+        # is y + lambda * alpha; kept for compatibility (trained models rely on it).
+        return [gy * (pos * _SELU_LAMBDA + (1 - pos) * ((y + _SELU_ALPHA) * _SELU_LAMBDA))]
     if kind == "gelu":
         cdf = 0.5 * (1 + F.erf(x * _SQRT_HALF))
         return [gy * (cdf + x * F.exp(-0.5 * F.square(x)) * _INV_SQRT_2PI)]

@@ -91,15 +91,8 @@ def load_case_params(net, name):
         p.set_data(saved[f"{name}.{key}"])
 
 
-# MXNet 1.9.1's SELU gradient for negative inputs is lambda * (y + alpha), not the
-# derivative y + lambda * alpha that mxnet/ops/nn_activation.py computes.
-_KNOWN = {"selu": pytest.mark.xfail(strict=True, reason="MXNet's SELU gradient differs; "
-                                    "decide in mxnet/ops/nn_activation.py")}
-
-
 @pytest.mark.parametrize("hybridize", [False, True], ids=["imperative", "hybridized"])
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_KNOWN[n]) if n in _KNOWN else n
-                                  for n in NUMERIC])
+@pytest.mark.parametrize("name", NUMERIC)
 def test_layer_training_step_matches_mxnet(name, hybridize):
     want = case_arrays(name)
     net = build(CASES[name])

@@ -86,7 +86,7 @@ CASES = [
          id="leaky-default-slope"),
     Case("LeakyReLU", [XK], {"act_type": "leaky", "slope": 0.1}, ref=leaky, grad=True),
     Case("LeakyReLU", [XK], {"act_type": "elu", "slope": 0.7}, ref=leaky, grad=True),
-    Case("LeakyReLU", [XK], {"act_type": "selu"}, ref=leaky, grad=True),
+    Case("LeakyReLU", [XK], {"act_type": "selu"}, ref=leaky),
     Case("LeakyReLU", [X * 2], {"act_type": "gelu"}, ref=leaky, grad=True),
     Case("LeakyReLU", [X3K, np.array([0.1, -0.2, 0.3], np.float32)], {"act_type": "prelu"},
          ref=prelu, grad=True, id="prelu-per-channel"),
@@ -154,6 +154,21 @@ def test_softmax_second_derivative():
 
 
 # -- rrelu -------------------------------------------------------------------------
+
+def test_selu_gradient_is_mxnets_lambda_times_output_plus_alpha():
+    # MXNet 1.9.1 (the oracle gave these values) differentiates x <= 0 as
+    # lambda * (y + alpha), not the true y + lambda * alpha; x > 0 gives lambda.
+    x = mx.nd.array([-2.0, -0.5, 0.0, 0.5, 2.0], dtype="float64")
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.LeakyReLU(x, act_type="selu")
+    y.backward(mx.nd.array([1, 2, 3, 4, 5], dtype="float64"))
+    expect = [0.16085888, 2 * 1.03126831, 3 * 1.75809935, 4 * 1.05070102, 5 * 1.05070102]
+    np.testing.assert_allclose(x.grad.asnumpy(), expect, rtol=1e-6)
+    yn = y.asnumpy()
+    formula = np.where(x.asnumpy() > 0, SELU_LAMBDA, SELU_LAMBDA * (yn + SELU_ALPHA))
+    np.testing.assert_allclose(x.grad.asnumpy(), formula * [1, 2, 3, 4, 5], rtol=1e-12)
+
 
 def test_rrelu_inference_uses_the_mean_slope_and_returns_it_as_mask():
     x = mx.nd.array(X)
