@@ -297,11 +297,84 @@ def test_row_sparse_gradients_match_mxnet(name, kwargs, expect):
     np.testing.assert_allclose(_run_sparse(name, kwargs), expect, rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="the update ops apply lazy_update=True as a dense update "
-                                       "(momentum and wd reach rows absent from the gradient)")
 @pytest.mark.parametrize("name,kwargs,expect", LAZY_CASES, ids=[c[0] for c in LAZY_CASES])
 def test_lazy_updates_touch_only_rows_in_the_gradient(name, kwargs, expect):
     np.testing.assert_allclose(_run_sparse(name, kwargs), expect, rtol=1e-6)
+
+
+# Update ops on W with a row_sparse gradient in rows 0 and 2 (lr=0.1, wd=0.1,
+# states 0.5, momentum 0.9): MXNet 1.9.1's weight and states afterwards.
+W = [[1, 2], [3, 4], [5, 6], [7, 8]]
+LAZY_W = {"sgd_update": [0.89, 2.08, 3, 4, 4.75, 5.64, 7, 8],
+          "sgd_mom_update": [1.34, 2.53, 3, 4, 5.2, 6.09, 7, 8],
+          "adam_update": [0.92086, 1.94768, 3, 4, 4.90157, 5.88685, 7, 8]}
+DENSE_W = {"sgd_update": [0.89, 2.08, 2.97, 3.96, 4.75, 5.64, 6.93, 7.92],
+           "sgd_mom_update": [1.34, 2.53, 3.42, 4.41, 5.2, 6.09, 7.38, 8.37],
+           "adam_update": [0.92086, 1.94768, 2.93209, 3.93068, 4.90157, 5.88685, 6.92646,
+                           7.92506]}
+LAZY_STATES = {"sgd_mom_update": [[0.34, 0.53, 0.5, 0.5, 0.2, 0.09, 0.5, 0.5]],
+               "adam_update": [[0.56, 0.37, 0.5, 0.5, 0.7, 0.81, 0.5, 0.5],
+                               [0.50071, 0.50014, 0.5, 0.5, 0.50575, 0.51246, 0.5, 0.5]]}
+DENSE_STATES = {"sgd_mom_update": [[0.34, 0.53, 0.42, 0.41, 0.2, 0.09, 0.38, 0.37]],
+                "adam_update": [[0.56, 0.37, 0.48, 0.49, 0.7, 0.81, 0.52, 0.53],
+                                [0.50071, 0.50014, 0.49959, 0.49966, 0.50575, 0.51246, 0.49999,
+                                 0.50014]]}
+
+
+def _update_op(name, weight_stype, state_stype, **kwargs):
+    def make(values, stype):
+        x = mx.nd.array(values)
+        return x if stype == "default" else x.tostype(stype)
+    w = make(W, weight_stype)
+    states = [make(np.full((4, 2), 0.5), state_stype) for _ in LAZY_STATES.get(name, [])]
+    grad = mx.nd.sparse.row_sparse_array((np.array([[1, -1], [2, 3]], "float32"), [0, 2]),
+                                         shape=(4, 2))
+    extra = {"momentum": 0.9} if name == "sgd_mom_update" else {}
+    getattr(mx.nd, name)(w, grad, *states, out=w, lr=0.1, wd=0.1, **extra, **kwargs)
+    assert w.stype == weight_stype and all(st.stype == state_stype for st in states)
+    return w.asnumpy().ravel(), [st.asnumpy().ravel() for st in states]
+
+
+@pytest.mark.parametrize("stype", ["default", "row_sparse"])
+@pytest.mark.parametrize("name", sorted(LAZY_W))
+def test_lazy_update_ops_skip_rows_absent_from_the_gradient(name, stype):
+    w, states = _update_op(name, stype, stype, lazy_update=True)
+    np.testing.assert_allclose(w, LAZY_W[name], atol=1e-5)
+    for got, want in zip(states, LAZY_STATES.get(name, [])):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+@pytest.mark.parametrize("weight_stype,state_stype,lazy", [
+    ("default", "default", False), ("row_sparse", "row_sparse", False),
+    ("default", "row_sparse", True), ("row_sparse", "default", True)])
+@pytest.mark.parametrize("name", ["sgd_mom_update", "adam_update"])
+def test_update_ops_are_dense_unless_lazy_with_one_storage_type(name, weight_stype,
+                                                                state_stype, lazy):
+    # Mixed weight/state storage types update every row even with lazy_update,
+    # and row_sparse states are still updated in place (as in MXNet 1.9.1).
+    w, states = _update_op(name, weight_stype, state_stype, lazy_update=lazy)
+    np.testing.assert_allclose(w, DENSE_W[name], atol=1e-5)
+    for got, want in zip(states, DENSE_STATES[name]):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_ftrl_update_is_lazy_when_every_array_is_row_sparse():
+    arrays = [mx.nd.array(W).tostype("row_sparse")] + [
+        mx.nd.full((4, 2), 0.5).tostype("row_sparse") for _ in range(2)]
+    w, z, n = arrays
+    grad = mx.nd.sparse.row_sparse_array((np.array([[1, -1], [2, 3]], "float32"), [0, 2]),
+                                         shape=(4, 2))
+    mx.nd.ftrl_update(w, grad, z, n, out=w, lr=0.1, wd=0.1)
+    np.testing.assert_allclose(w.asnumpy().ravel(), [0.16406, 0.48519, 3, 4, 2.17802, 3.3966,
+                                                     7, 8], atol=1e-5)
+    np.testing.assert_allclose(n.asnumpy().ravel(), [1.5, 1.5, 0.5, 0.5, 4.5, 9.5, 0.5, 0.5])
+
+
+def test_row_sparse_state_missing_a_gradient_row_is_refused():
+    w = mx.nd.ones((4, 2)).tostype("row_sparse")
+    mom = mx.nd.zeros((4, 2), stype="row_sparse")
+    with pytest.raises(MXNetError, match="state 'mom' must store every updated row"):
+        mx.nd.sgd_mom_update(w, _sparse_rows([1], 1.0), mom, lr=0.1, momentum=0.9, out=w)
 
 
 def test_sparse_adagrad_refuses_weight_decay_like_mxnet():

@@ -467,6 +467,68 @@ def _retain_rule(attrs, stypes, items):
     return ("row_sparse", _retain, False)
 
 
+def _row_update(lazy):
+    """An update kernel running the op's dense kernel on a set of rows: the
+    row_sparse gradient's rows when ``lazy`` (other weight and state rows keep
+    their values: no weight decay, no momentum decay), every row otherwise.
+    States are updated in place: dense ones, and row_sparse ones storing those
+    rows (their storage cannot grow from a kernel)."""
+    def kernel(op, attrs, items):
+        weight, grad, *states = items
+        sparse_weight = isinstance(weight, tuple)
+        dense = rsp_to_dense(*weight[1:]) if sparse_weight else weight.copy()
+        if lazy:
+            _, gvals, rows, _ = grad
+        else:
+            rows = np.arange(dense.shape[0], dtype=IDX)
+            gvals = rsp_to_dense(*grad[1:]) if isinstance(grad, tuple) else grad
+        where = [rows if not isinstance(st, tuple) else _stored_positions(op, i + 2, st, rows)
+                 for i, st in enumerate(states)]
+        arrays = [st[1] if isinstance(st, tuple) else st for st in states]
+        state_rows = [a[w] for a, w in zip(arrays, where)]
+        dense[rows] = op.compute(np, attrs, dense[rows], gvals, *state_rows)
+        for a, w, new in zip(arrays, where, state_rows):
+            a[w] = new
+        if not sparse_weight:
+            return [dense]
+        stored = np.union1d(weight[2], rows).astype(IDX)
+        return [_sparse_item("row_sparse", dense[stored], [stored], weight[-1])]
+    return kernel
+
+
+def _stored_positions(op, index, item, rows):
+    """Where a row_sparse state stores ``rows``; refuses states missing one."""
+    indices = item[2]
+    pos = np.minimum(np.searchsorted(indices, rows), max(len(indices) - 1, 0))
+    if len(rows) and (not len(indices) or (indices[pos] != rows).any()):
+        raise MXNetError(f"{op.name}: the row_sparse state '{op.inputs[index]}' must store "
+                         f"every updated row {rows.tolist()}, but it stores "
+                         f"{indices.tolist()} (its storage cannot grow here); use a dense "
+                         "state (lazy updates still apply) or one storing all rows")
+    return pos
+
+
+def _update_rule(is_lazy):
+    """Storage rule of an update op: lazy row updates where MXNet does them
+    (``is_lazy(attrs, stypes)``); dense updates that write row_sparse states
+    back in place; plain dense fallback otherwise."""
+    def rule(attrs, stypes, items):
+        if "csr" in stypes:
+            return FALLBACK
+        if stypes[1] == "row_sparse" and is_lazy(attrs, stypes):
+            return (stypes[0], _row_update(True), False)
+        if "row_sparse" in stypes[2:]:
+            return (stypes[0], _row_update(False), False)
+        return FALLBACK
+    return rule
+
+
+def _lazy_if_asked(attrs, stypes):
+    """sgd/sgd_mom/adam: lazy with ``lazy_update`` when the weight and its
+    states share one storage type (MXNet 1.9.1 updates densely otherwise)."""
+    return attrs.lazy_update and all(s == stypes[0] for s in stypes[2:])
+
+
 def _slice_bounds(attrs, shape):
     begin, end = [], []
     for axis, (b, e) in enumerate(zip(attrs.begin, attrs.end)):
@@ -598,6 +660,12 @@ RULES = {"cast_storage": _cast_storage_rule, "_sparse_retain": _retain_rule,
          "_square_sum": _square_sum_rule, "sum": _reduce_rule, "mean": _reduce_rule,
          "norm": lambda attrs, stypes, items: DENSE, "where": _where_rule,
          "slice": _slice_rule, "Concat": _concat_rule, "zeros_like": _unary_rule("zeros_like")}
+RULES.update({name: _update_rule(_lazy_if_asked)
+              for name in ("sgd_update", "sgd_mom_update", "adam_update")})
+RULES.update({name: _update_rule(lambda attrs, stypes: False)
+              for name in ("mp_sgd_update", "mp_sgd_mom_update")})
+# FTRL has no lazy_update flag: it is lazy when every array is row_sparse.
+RULES["ftrl_update"] = _update_rule(lambda attrs, stypes: set(stypes) == {"row_sparse"})
 RULES.update({name: _unary_rule(name) for name in _KEEP_UNARY})
 RULES.update({name: _scalar_rule(name) for name in _COMPARE_SCALAR | {
     "_plus_scalar", "_minus_scalar", "_mul_scalar", "_div_scalar"}})
