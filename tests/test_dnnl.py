@@ -30,9 +30,10 @@ _rng = np.random.default_rng(7)
 def small_calls_use_onednn(monkeypatch):
     """The cases are tiny; let them through oneDNN's size thresholds."""
     if dnnl.available:
-        from mxnet.backends.dnnl import overrides
+        from mxnet.backends.dnnl import matmul, overrides
         monkeypatch.setattr(overrides, "MIN_ELEMENTS", 0)
         monkeypatch.setattr(overrides, "MIN_WORK", 0)
+        monkeypatch.setattr(matmul, "MIN_FLOPS", 0)
 
 
 def _a(*shape, low=-1.0, high=1.0):
@@ -101,7 +102,14 @@ CASES = [
      dict(kernel=(3, 3), num_filter=3, stride=(2, 2), target_shape=(10, 12)),
      {"Deconvolution"}),
     ("fc-flatten", "FullyConnected", [_a(5, 3, 4), _a(7, 12), _a(7)], dict(num_hidden=7),
-     {"FullyConnected"}),
+     {"FullyConnected", "dot"}),
+    ("dot", "dot", [_a(5, 6), _a(6, 7)], {}, {"dot"}),
+    ("dot-transposed", "dot", [_a(6, 5), _a(7, 6)], dict(transpose_a=True, transpose_b=True),
+     {"dot"}),
+    ("batch-dot-transpose-b", "batch_dot", [_a(3, 5, 6), _a(3, 7, 6)], dict(transpose_b=True),
+     {"batch_dot"}),
+    ("batch-dot-transpose-a", "batch_dot", [_a(3, 6, 5), _a(3, 6, 7)], dict(transpose_a=True),
+     {"batch_dot"}),
     ("fc-last-axis", "FullyConnected", [_a(5, 3, 4), _a(7, 4)],
      dict(num_hidden=7, no_bias=True, flatten=False), {"FullyConnected"}),
     ("max-pool", "Pooling", [XP], dict(kernel=(3, 3), pool_type="max"),
@@ -165,6 +173,9 @@ FALLBACKS = [
     ("selu", "LeakyReLU", [_a(3, 4)], dict(act_type="selu")),
     ("softmax-temperature", "softmax", [_a(3, 4)], dict(temperature=2.0)),
     ("lrn-even-nsize", "LRN", [_a(2, 6, 4, 5)], dict(nsize=4)),
+    ("float64-dot", "dot", [_a(5, 6).astype(np.float64), _a(6, 7).astype(np.float64)], {}),
+    ("dot-of-vectors", "dot", [_a(6), _a(6)], {}),
+    ("batch-dot-4d", "batch_dot", [_a(2, 3, 5, 6), _a(2, 3, 6, 7)], {}),
 ]
 
 
@@ -270,3 +281,18 @@ def test_import_without_the_library_registers_nothing(tmp_path):
                           env=env, cwd=root, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "9.0"
+
+
+@needs_onednn
+def test_numpy_blas_keeps_to_one_thread_while_onednn_runs_the_gemms():
+    from mxnet.backends import threads
+    if threads.blas_threads() is None:
+        pytest.skip("NumPy's BLAS is not an OpenBLAS this process can see")
+    code = ("import mxnet, sys; from mxnet.backends import threads; "
+            "sys.stdout.write(str(threads.blas_threads()))")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "MXNET_BLAS_NUM_THREADS")}
+    one = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    env["MXNET_BLAS_NUM_THREADS"] = "2"
+    two = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert (one.stdout, two.stdout) == ("1", "2"), one.stderr + two.stderr

@@ -4,13 +4,14 @@ uses on CPU, bound through ctypes.
 Importing this package never fails. When a oneDNN 3.x library is found
 (``pip install onednn-cpu-gomp``, or ``MXNET_ONEDNN_LIBRARY=/path/libdnnl.so.3``)
 it registers float32 kernels for Convolution (forward and backward),
-Deconvolution, FullyConnected, Pooling (forward and backward), LRN (forward
-and backward), Activation, LeakyReLU, softmax and log_softmax under the
-``onednn`` backend; every call they do not cover (other dtypes, parameters
+Deconvolution, FullyConnected, dot, batch_dot, Pooling (forward and
+backward), LRN (forward and backward), Activation, LeakyReLU, softmax and
+log_softmax under the ``onednn`` backend; every call they do not cover (other dtypes, parameters
 or layouts, or work too small to gain from it) runs the default NumPy
 kernel, and so does everything when the library is missing or
 ``MXNET_ONEDNN_ENABLED=0`` (also ``MXNET_MKLDNN_ENABLED=0``). oneDNN's
-OpenMP build takes its thread count from ``OMP_NUM_THREADS``.
+OpenMP build takes its thread count from ``OMP_NUM_THREADS``; while it is
+active NumPy's OpenBLAS keeps to one thread (``mxnet/backends/threads.py``).
 
 ``available`` tells whether the library was loaded, ``version`` its
 (major, minor, patch) and ``library_path`` where it came from.
@@ -43,8 +44,10 @@ def _activate():
     from . import primitive
     primitive.init(lib)
     available, version, library_path = True, lib.version_tuple, lib.path
-    for family in ("conv", "dense", "eltwise", "lrn", "pool"):
+    for family in ("conv", "dense", "eltwise", "lrn", "matmul", "pool"):
         importlib.import_module(f"{__name__}.{family}")  # registers its overrides
+    from .. import threads
+    threads.share_cores_with_onednn()
 
 
 try:

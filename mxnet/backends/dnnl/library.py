@@ -106,6 +106,7 @@ _SIGNATURES = {
         (None, [_pp, _p, _i, _i, _p, _p, _p, _p, _d, _d, _d, _d, _p]),
     "dnnl_inner_product_forward_primitive_desc_create":
         (None, [_pp, _p, _i, _p, _p, _p, _p, _p]),
+    "dnnl_matmul_primitive_desc_create": (None, [_pp, _p, _p, _p, _p, _p, _p]),
     "dnnl_pooling_forward_primitive_desc_create":
         (None, [_pp, _p, _i, _i, _p, _p, _d, _d, _d, _d, _d, _p]),
     "dnnl_pooling_backward_primitive_desc_create":

@@ -1,0 +1,89 @@
+"""The thread count of the BLAS library NumPy runs its matrix products on.
+
+NumPy's OpenBLAS keeps its own team of threads that spin between calls. With
+the oneDNN backend active there is a second team (OpenMP) for convolutions
+and, through ``dnnl/matmul.py``, every large matrix product. Two teams on the
+same cores fight for them: on a 2-core machine with other processes running,
+a hybridized MLP step measured 10x slower with a 2-thread OpenBLAS than with a
+1-thread one (the spinning threads take the cores the next kernel needs).
+So when oneDNN is active, OpenBLAS gets one thread unless the user asked for
+another count (``OPENBLAS_NUM_THREADS`` or ``MXNET_BLAS_NUM_THREADS``).
+
+The library is found among the shared objects this process has loaded and
+driven through its ``*openblas_set_num_threads*`` entry point, under whatever
+symbol suffix the NumPy build gave it. Anything unexpected leaves BLAS as it is.
+"""
+import ctypes
+import logging
+import os
+import re
+
+_log = logging.getLogger("mxnet.backends")
+_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+            "openblas_set_num_threads64_", "openblas_set_num_threads")
+_GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+            "openblas_get_num_threads64_", "openblas_get_num_threads")
+_blas = None
+
+
+def _loaded_openblas():
+    """Paths of the OpenBLAS libraries mapped into this process (Linux only)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            text = maps.read()
+    except OSError:
+        return []
+    return sorted({p for p in re.findall(r"(/\S+\.so[\w.\-]*)", text)
+                   if "openblas" in os.path.basename(p).lower()})
+
+
+def _functions():
+    """(setter, getter) of the loaded OpenBLAS, or None."""
+    global _blas
+    if _blas is None:
+        _blas = ()
+        import numpy  # noqa: F401  (maps NumPy's BLAS into the process)
+        for path in _loaded_openblas():
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            setter = next((getattr(lib, s) for s in _SETTERS if hasattr(lib, s)), None)
+            getter = next((getattr(lib, g) for g in _GETTERS if hasattr(lib, g)), None)
+            if setter is not None and getter is not None:
+                setter.argtypes, setter.restype = [ctypes.c_int], None
+                getter.argtypes, getter.restype = [], ctypes.c_int
+                _blas = (setter, getter)
+                break
+    return _blas or None
+
+
+def blas_threads():
+    """The thread count of NumPy's OpenBLAS, or None when it is not found."""
+    fns = _functions()
+    return None if fns is None else fns[1]()
+
+
+def set_blas_threads(n):
+    """Give NumPy's OpenBLAS ``n`` threads; returns whether it could be set."""
+    fns = _functions()
+    if fns is None:
+        return False
+    fns[0](max(1, int(n)))
+    return True
+
+
+def share_cores_with_onednn():
+    """Called when the oneDNN backend activates: one BLAS thread, unless the
+    user chose a count (``MXNET_BLAS_NUM_THREADS`` wins over ``OPENBLAS_NUM_THREADS``)."""
+    wanted = os.environ.get("MXNET_BLAS_NUM_THREADS")
+    if wanted is None and "OPENBLAS_NUM_THREADS" in os.environ:
+        return
+    try:
+        count = int(wanted) if wanted else 1
+    except ValueError:
+        _log.warning("MXNET_BLAS_NUM_THREADS=%r is not an integer; BLAS threads left as they are",
+                     wanted)
+        return
+    if not set_blas_threads(count):
+        _log.debug("OpenBLAS not found; its thread count is left as it is")
