@@ -117,13 +117,30 @@ def _linear_taps(src, dst):
     return i, np.minimum(i + 1, src - 1), w0, 2048 - w0
 
 
-def resize(img, width, height):
-    """Bilinear resize of a uint8 HxW(xC) array to ``height`` x ``width`` (OpenCV's INTER_LINEAR)."""
+def resize(img, width, height, interp=1):
+    """Resize a uint8 HxW(xC) array to ``height`` x ``width`` with OpenCV's interpolation
+    ``interp`` (0 nearest, 1 bilinear, 2 bicubic, 3 area, 4 Lanczos-4)."""
     h, w = img.shape[:2]
     if (h, w) == (height, width):
         return img.copy()
     if cv2 is not None:
-        return cv2.resize(img, (width, height), interpolation=cv2.INTER_LINEAR)
+        out = cv2.resize(img, (width, height), interpolation=interp)
+        return out.reshape((height, width) + img.shape[2:])  # OpenCV drops a channel axis of 1
+    if interp == 0:
+        # OpenCV's source index is floor(dst_index / (dst_size / src_size)).
+        rows = np.minimum(np.floor(np.arange(height) * (1 / (height / h))).astype(np.int64), h - 1)
+        cols = np.minimum(np.floor(np.arange(width) * (1 / (width / w))).astype(np.int64), w - 1)
+        return img[rows][:, cols]
+    if interp == 1 or (interp == 3 and (height > h or width > w)):
+        return _resize_linear(img, width, height)
+    weights = _area_weights if interp == 3 else _kernel_weights
+    out = np.tensordot(weights(h, height, interp), img.astype(np.float32), axes=(1, 0))
+    out = np.tensordot(weights(w, width, interp), out, axes=(1, 1)).swapaxes(0, 1)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def _resize_linear(img, width, height):
+    h, w = img.shape[:2]
     if h == 2 * height and w == 2 * width:  # OpenCV averages 2x2 blocks here
         s = img.astype(np.int32)
         s = s[0::2, 0::2] + s[1::2, 0::2] + s[0::2, 1::2] + s[1::2, 1::2]
@@ -139,9 +156,97 @@ def resize(img, width, height):
     return ((top + bottom + 2) >> 2).astype(np.uint8)
 
 
+def _cubic(x):
+    """OpenCV's bicubic weights (A = -0.75) of the 4 taps around fractional offset ``x``."""
+    a = -0.75
+    c0 = ((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a
+    c1 = ((a + 2) * x - (a + 3)) * x * x + 1
+    c2 = ((a + 2) * (1 - x) - (a + 3)) * (1 - x) * (1 - x) + 1
+    return np.stack([c0, c1, c2, 1 - c0 - c1 - c2], -1)
+
+
+def _lanczos4(x):
+    """Normalised Lanczos-4 weights of the 8 taps around fractional offset ``x``."""
+    d = x[:, None] + 3 - np.arange(8)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = np.sinc(d) * np.sinc(d / 4)
+    k[np.isnan(k)] = 1.0
+    return k / k.sum(1, keepdims=True)
+
+
+def _kernel_weights(src, dst, interp):
+    """Dense (dst, src) matrix of the bicubic or Lanczos taps, clamped at the edges."""
+    pos = (np.arange(dst) + 0.5) * (src / dst) - 0.5
+    base = np.floor(pos)
+    taps = _cubic(pos - base) if interp == 2 else _lanczos4(pos - base)
+    first = 1 if interp == 2 else 3
+    index = np.clip(base[:, None].astype(np.int64) - first + np.arange(taps.shape[1]), 0, src - 1)
+    out = np.zeros((dst, src), np.float32)
+    np.add.at(out, (np.repeat(np.arange(dst), taps.shape[1]), index.ravel()), taps.ravel())
+    return out
+
+
+def _area_weights(src, dst, _interp):
+    """Dense (dst, src) matrix averaging the source pixels each output pixel covers."""
+    scale = src / dst
+    lo = np.arange(dst)[:, None] * scale
+    edges = np.arange(src + 1)[None, :]
+    cover = np.clip(np.minimum(edges[:, 1:], lo + scale) - np.maximum(edges[:, :-1], lo), 0, None)
+    return (cover / scale).astype(np.float32)
+
+
 def resize_short(img, size):
     """Resize so the shorter edge is ``size``, keeping the aspect ratio (integer sizes as MXNet)."""
     h, w = img.shape[:2]
     if h > w:
         return resize(img, size, size * h // w)
     return resize(img, size * w // h, size)
+
+
+def warp_affine(img, matrix, width, height, interp=1, fill=0):
+    """Map a uint8 HxW(xC) image through the 2x3 forward affine ``matrix`` into a
+    ``height`` x ``width`` canvas (OpenCV's ``warpAffine``); pixels from outside the
+    source take the value ``fill``."""
+    # Our own code even when OpenCV is installed: OpenCV 4+ rounds differently from the
+    # OpenCV 3.4 inside MXNet 1.9, and this reproduces the latter. OpenCV inverts the matrix in double precision, then walks the destination in
+    # fixed point: 10 fractional bits, of which 5 pick one of 32 sub-pixel positions.
+    m = np.asarray(matrix, np.float32).astype(np.float64)
+    det = m[0, 0] * m[1, 1] - m[0, 1] * m[1, 0]
+    det = 1.0 / det if det != 0 else 0.0
+    inv = np.array([[m[1, 1] * det, -m[0, 1] * det, 0], [-m[1, 0] * det, m[0, 0] * det, 0]])
+    inv[:, 2] = -inv[:, :2] @ m[:, 2]
+    xs, ys = np.arange(width), np.arange(height)
+    nearest = interp == 0
+    delta = 512 if nearest else 16
+    fx = np.rint(inv[0, 0] * xs * 1024)[None, :] + (np.rint((inv[0, 1] * ys + inv[0, 2]) * 1024)
+                                                     + delta)[:, None]
+    fy = np.rint(inv[1, 0] * xs * 1024)[None, :] + (np.rint((inv[1, 1] * ys + inv[1, 2]) * 1024)
+                                                     + delta)[:, None]
+    fx, fy = fx.astype(np.int64), fy.astype(np.int64)
+    h, w = img.shape[:2]
+    padded = np.full((h + 2, w + 2) + img.shape[2:], fill, np.uint8)
+    padded[1:-1, 1:-1] = img
+
+    def tap(row, col):  # source pixels with a one-pixel border of ``fill``, clamped past it
+        return padded[np.clip(row + 1, 0, h + 1), np.clip(col + 1, 0, w + 1)]
+
+    if nearest:
+        return tap(fy >> 10, fx >> 10)
+    fx, fy = fx >> 5, fy >> 5
+    col, row = fx >> 5, fy >> 5
+    kernel = {2: _cubic, 4: _lanczos4}.get(interp)
+    if kernel is None:  # bilinear (OpenCV warps INTER_AREA bilinearly too)
+        wx = np.stack([32 - (fx & 31), fx & 31], -1) / 32.0
+        wy = np.stack([32 - (fy & 31), fy & 31], -1) / 32.0
+        first = 0
+    else:
+        wx = kernel(((fx & 31) / 32.0).ravel()).reshape(fx.shape + (-1,))
+        wy = kernel(((fy & 31) / 32.0).ravel()).reshape(fy.shape + (-1,))
+        first = 1 if interp == 2 else 3
+    extra = (Ellipsis,) + (None,) * (img.ndim - 2)
+    acc = 0.0
+    for i in range(wy.shape[-1]):
+        for j in range(wx.shape[-1]):
+            weight = (wy[..., i] * wx[..., j])[extra]
+            acc = acc + weight * tap(row + i - first, col + j - first)
+    return np.clip(np.floor(acc + 0.5), 0, 255).astype(np.uint8)

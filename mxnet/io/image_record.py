@@ -15,6 +15,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .. import filesystem, recordio
+from .augment import AUG_PARAMS, DefaultAugmenter
 from .decode import imdecode_bytes, resize, resize_short
 from .io import MXDataIter
 from .native import REQUIRED, RoundBatches, as_bool, as_dtype, as_shape, parse
@@ -35,23 +36,15 @@ _BASE_PARAMS = {
     "dtype": (as_dtype, None), "resize": (int, -1), "inter_method": (int, 1),
     "data_name": (str, "data"), "label_name": (str, "softmax_label"),
 }
-_CLS_PARAMS = {
-    "rand_crop": (as_bool, False), "rand_mirror": (as_bool, False), "mirror": (as_bool, False),
-    "pad": (int, 0), "fill_value": (int, 255),
+_CLS_PARAMS = dict(AUG_PARAMS, **{
+    "rand_mirror": (as_bool, False), "mirror": (as_bool, False),
     "mean_img": (str, ""), "mean_r": (float, 0.0), "mean_g": (float, 0.0), "mean_b": (float, 0.0),
     "mean_a": (float, 0.0), "std_r": (float, 1.0), "std_g": (float, 1.0), "std_b": (float, 1.0),
-    "std_a": (float, 1.0), "scale": (float, 1.0),
-}
-# MXNet augmentations that this iterator does not perform: accepted at their
+    "std_a": (float, 1.0), "scale": (float, 1.0), "max_random_contrast": (float, 0.0),
+    "max_random_illumination": (float, 0.0),
+})
+# Detection augmentations that ImageDetRecordIter does not perform: accepted at their
 # defaults (neutral), refused with a clear error otherwise.
-_UNSUPPORTED = {
-    "random_resized_crop": False, "max_rotate_angle": 0, "max_aspect_ratio": 0.0,
-    "min_aspect_ratio": None, "max_shear_ratio": 0.0, "max_crop_size": -1, "min_crop_size": -1,
-    "max_random_scale": 1.0, "min_random_scale": 1.0, "max_random_area": 1.0,
-    "min_random_area": 1.0, "max_img_size": 1e10, "min_img_size": 0.0, "brightness": 0.0,
-    "contrast": 0.0, "saturation": 0.0, "pca_noise": 0.0, "random_h": 0, "random_s": 0,
-    "random_l": 0, "rotate": -1, "max_random_contrast": 0.0, "max_random_illumination": 0.0,
-}
 _DET_UNSUPPORTED = {
     "rand_crop_prob": 0.0, "rand_pad_prob": 0.0, "rand_mirror_prob": 0.0, "max_random_hue": 0,
     "random_hue_prob": 0.0, "max_random_saturation": 0, "random_saturation_prob": 0.0,
@@ -127,9 +120,9 @@ class ImageRecordIter(MXDataIter):
     _default_dtype = "float32"
 
     def __init__(self, **kwargs):
-        kwargs = _check_neutral(self._name, kwargs, _UNSUPPORTED)
         p = parse(self._name, kwargs, dict(_BASE_PARAMS, **_CLS_PARAMS))
         self._init_common(p)
+        self._augmenter = DefaultAugmenter(self._name, p, self._shape)
         self._label_width = p["label_width"]
         self._mean = np.array([p["mean_r"], p["mean_g"], p["mean_b"], p["mean_a"]], np.float32)
         self._std = np.array([p["std_r"], p["std_g"], p["std_b"], p["std_a"]], np.float32)
@@ -205,52 +198,44 @@ class ImageRecordIter(MXDataIter):
         header, payload = recordio.unpack(raw)
         channels = self._shape[0]
         img = imdecode_bytes(payload, 0 if channels == 1 else (-1 if channels == 4 else 1), what=where)
-        if img.ndim == 2:
-            img = img[:, :, None]
-        elif img.shape[2] >= 3:  # BGR(A) -> RGB(A)
-            img = img[:, :, [2, 1, 0, 3][:img.shape[2]]]
-        return header, img
+        return header, img[:, :, None] if img.ndim == 2 else img
 
     def _augment(self, img, rng):
+        return self._augmenter(img, rng)
+
+    def _write(self, img, out, rng):
+        """Write the augmented HxWxC BGR(A) image into ``out`` (C, H, W) as RGB(A): mirrored
+        when asked, then ``((pixel - mean) * contrast + illumination) * scale / std``."""
         p = self._p
-        _, height, width = self._shape
-        if p["resize"] > 0:
-            img = resize_short(img, p["resize"])
-        if p["pad"] > 0:
-            img = np.pad(img, ((p["pad"],) * 2, (p["pad"],) * 2, (0, 0)), constant_values=p["fill_value"])
-        # MXNet enlarges a too small image in two steps: rows first, then columns.
-        if img.shape[0] < height:
-            img = resize(img, img.shape[1] * height // img.shape[0], height)
-        if img.shape[1] < width:
-            img = resize(img, width, img.shape[0] * width // img.shape[1])
-        if img.ndim == 2:
-            img = img[:, :, None]
-        if p["rand_crop"]:
-            y = rng.integers(0, img.shape[0] - height + 1)
-            x = rng.integers(0, img.shape[1] - width + 1)
-        else:
-            y, x = (img.shape[0] - height) // 2, (img.shape[1] - width) // 2
-        img = img[y:y + height, x:x + width]
         if p["mirror"] or (p["rand_mirror"] and rng.random() < 0.5):
             img = img[:, ::-1]
-        return img
-
-    def _normalise(self, img):
+        c = img.shape[2]
         chw = img.transpose(2, 0, 1)
+        if c >= 3:  # BGR(A) -> RGB(A)
+            chw = chw[[2, 1, 0, 3][:c]]
         if self._dtype == "uint8":
-            return chw
-        c = chw.shape[0]
-        out = (chw.astype(np.float32) - self._mean[:c, None, None]) / self._std[:c, None, None]
-        out *= self._p["scale"]
+            out[...] = chw
+            return
+        contrast, illumination = 1.0, 0.0
+        if p["max_random_contrast"] > 0:
+            contrast += rng.uniform(-p["max_random_contrast"], p["max_random_contrast"])
+        if p["max_random_illumination"] > 0:
+            illumination = rng.uniform(-p["max_random_illumination"], p["max_random_illumination"])
+        gain = (np.float32(contrast * p["scale"]) / self._std[:c])[:, None, None]
+        offset = (np.float32(illumination * p["scale"]) / self._std[:c])[:, None, None]
+        work = np.subtract(chw, self._mean[:c, None, None], dtype=np.float32)
+        work *= gain
+        work += offset
         if self._dtype == "int8":
-            return np.clip(np.rint(out), -128, 127)
-        return out
+            work = np.clip(np.rint(work), -128, 127)
+        out[...] = work
 
-    def _example(self, raw, offset, seed):
+    def _example(self, raw, offset, seed, out):
         where = f"record at byte {offset} of {self._path!r}"
         header, img = self._decode(raw, where)
-        img = self._augment(img, np.random.default_rng(seed))
-        return self._normalise(img), self._label_of(header, where)
+        rng = np.random.default_rng(seed)
+        self._write(self._augment(img, rng), out, rng)
+        return self._label_of(header, where)
 
     # -- batches -----------------------------------------------------------------
     def _label_array(self):
@@ -270,14 +255,14 @@ class ImageRecordIter(MXDataIter):
         for item in items:
             f.seek(int(self._offsets[item]))
             raws.append(recordio.read_record(f, self._path))
-        jobs = [self._pool.submit(self._example, raw, int(self._offsets[item]),
-                                  (seed_aug, self._epoch_count, number, k))
-                for k, (raw, item) in enumerate(zip(raws, items))]
+        # Each job writes its image straight into its slot of the batch.
         data = np.zeros((self.batch_size,) + self._shape, self._dtype)
+        jobs = [self._pool.submit(self._example, raw, int(self._offsets[item]),
+                                  (seed_aug, self._epoch_count, number, k), data[k])
+                for k, (raw, item) in enumerate(zip(raws, items))]
         label = self._label_array()
         for k, job in enumerate(jobs):
-            data[k], lab = job.result()
-            label[k] = lab.reshape(label.shape[1:])
+            label[k] = job.result().reshape(label.shape[1:])
         return data, label, missing, np.zeros(self.batch_size, np.uint64)
 
     def _epoch(self):
@@ -369,7 +354,7 @@ class ImageDetRecordIter(ImageRecordIter):
         params["label_width"] = (int, -1)
         p = parse(self._name, kwargs, params)
         self._init_common(p)
-        p.update(rand_crop=False, rand_mirror=False, mirror=False, pad=0)
+        p.update(rand_mirror=False, mirror=False, max_random_contrast=0.0, max_random_illumination=0.0)
         self._mean = np.zeros(4, np.float32)
         self._std = np.ones(4, np.float32)
         p["scale"] = 1.0
