@@ -29,6 +29,23 @@ class Step:
         self.rng = "rng" in node.op.resources
         self.is_train = "is_train" in node.op.resources
 
+    @classmethod
+    def make(cls, op, attrs, ins, outs, name, out_names):
+        """A step that no graph node describes (a fused group of nodes)."""
+        step = cls.__new__(cls)
+        step.op, step.attrs, step.ins, step.outs = op, attrs, list(ins), list(outs)
+        step.free, step.name, step.out_names = (), name, out_names
+        step.rng = "rng" in op.resources
+        step.is_train = "is_train" in op.resources
+        return step
+
+    def copy(self):
+        """The same call with its own liveness (``free``)."""
+        step = Step.__new__(Step)
+        for key in Step.__slots__:
+            setattr(step, key, getattr(self, key))
+        return step
+
 
 def needed_nodes(nodes, wanted):
     """The nodes (from topologically ordered ``nodes``) that ``wanted`` entries need."""

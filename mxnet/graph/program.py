@@ -5,6 +5,13 @@ Building one infers every shape and dtype, traces the backward graph for the
 inputs in ``wrt`` from the ops' gradient rules, removes nodes nothing needs,
 and computes buffer lifetimes (see ``plan``). Running one calls kernels
 directly on backing arrays: no NDArray wrappers, autograd or dispatch.
+
+Unless ``MXNET_USE_FUSION=0``, runs of elementwise steps are fused (see
+``fuse``) in every plan, and inference runs (``is_train=False``, nothing
+kept for backward) use a plan of the graph with convolution/dense + batch
+norm + activation (+ sum) chains folded into fused ops (see ``fold``),
+compiled at the first such run. A run with a monitor executes the plain
+steps so that every node's output can be seen.
 """
 import os
 
@@ -14,6 +21,8 @@ from ..base import MXNetError
 from ..device import from_numpy
 from ..symbol.symbol import topo_order
 from . import infer, plan
+from .fold import fold_graph
+from .fuse import fuse_steps
 from .gradient import build_backward, mirror_policy
 
 
@@ -34,6 +43,33 @@ def _inferred_creation_shapes(nodes, shapes):
     return out
 
 
+def fusion_enabled():
+    """Whether graphs fuse and fold (``MXNET_USE_FUSION``, on by default)."""
+    return os.environ.get("MXNET_USE_FUSION", "1").strip().lower() not in ("0", "false", "off")
+
+
+class _Plan:
+    """A list of steps with the slots it reads inputs from and leaves outputs in."""
+    __slots__ = ("steps", "out_slots", "num_slots")
+
+    def __init__(self, steps, out_slots, num_slots):
+        self.steps = steps
+        self.out_slots = out_slots
+        self.num_slots = num_slots
+
+
+def _slot_info(slot_of, shapes, dtypes, extra=None):
+    """{slot: (shape, numpy dtype)} for the slots whose shape and dtype are known."""
+    info = {}
+    for key, slot in slot_of.items():
+        shape, dtype = shapes.get(key), dtypes.get(key)
+        if (shape is None or dtype is None) and extra is not None:
+            shape, dtype = extra.get(key, (None, None))
+        if shape is not None and dtype is not None:
+            info[slot] = (tuple(shape), np.dtype(dtype))
+    return info
+
+
 def _ones(ctx, shape, dtype):
     ones = np.ones(shape, dtype)
     return ones if ctx.device_typeid == 1 else from_numpy(ones, ctx)
@@ -43,11 +79,14 @@ class Program:
     """``sym`` compiled for the given input shapes/dtypes (dicts by input name),
     with gradients for the inputs named in ``wrt``."""
 
-    def __init__(self, sym, shapes, dtypes, wrt=(), mirror=None):
+    def __init__(self, sym, shapes, dtypes, wrt=(), mirror=None, fuse=None):
         outputs = sym._outputs
         nodes = topo_order(outputs)
         variables = {n.name: n for n in nodes if n.op is None}
         self.input_names = [n.name for n in nodes if n.op is None]
+        self._fuse = fusion_enabled() if fuse is None else fuse
+        self._sym, self._shapes, self._dtypes = sym, dict(shapes), dict(dtypes)
+        self._folded = None
         inferred_shapes = infer.shapes(sym, shapes)
         inferred_types = infer.types(sym, dtypes)
         for node, i in outputs:
@@ -64,12 +103,12 @@ class Program:
         self.output_shapes = [tuple(inferred_shapes[k]) for k in out_keys]
         self.output_dtypes = [np.dtype(inferred_types[k]) for k in out_keys]
         self._specialize = _inferred_creation_shapes(nodes, inferred_shapes)
-        self.infer_steps = plan.compile_steps(nodes, slot_of, outputs, self._specialize)
+        plain_infer = plan.compile_steps(nodes, slot_of, outputs, self._specialize)
         self.out_slots = [slot_of[k] for k in out_keys]
         pinned = self.input_slots + self.out_slots
-        plan.assign_frees(self.infer_steps, pinned)
         self.wrt = list(wrt)
-        self.train_steps = self.backward_steps = None
+        plain_train = plain_backward = front = None
+        bwd_reads = set()
         if self.wrt:
             unknown = [n for n in self.wrt if n not in variables]
             if unknown:
@@ -86,23 +125,63 @@ class Program:
             bwd_nodes = plan.needed_nodes(front.nodes, wanted)
             fwd_needed = list(outputs) + [e for n in bwd_nodes for e in n.inputs
                                           if (id(e[0]), e[1]) in inferred_shapes]
-            self.train_steps = plan.compile_steps(nodes, slot_of, fwd_needed, self._specialize)
-            self.backward_steps = plan.compile_steps(bwd_nodes, slot_of, wanted)
+            plain_train = plan.compile_steps(nodes, slot_of, fwd_needed, self._specialize)
+            plain_backward = plan.compile_steps(bwd_nodes, slot_of, wanted)
             self.grad_slots = [None if g is None else slot_of[(id(g.entry[0]), g.entry[1])]
                                for g in grads]
             pinned = pinned + self.head_slots + [s for s in self.grad_slots if s is not None]
-            bwd_reads = {s for st in self.backward_steps for s in st.ins}
+            bwd_reads = {s for st in plain_backward for s in st.ins}
+        self.num_slots = len(slot_of)
+        info = _slot_info(slot_of, inferred_shapes, inferred_types,
+                          front.shapes if front is not None else None)
+        self.slot_bytes = {slot: int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+                           for slot, (shape, dtype) in info.items()}
+        # The plain plans serve monitored runs; the others may be fused.
+        self._plain_infer, self._plain_train = plain_infer, plain_train
+        plan.assign_frees(plain_infer, pinned)
+        self.infer_steps = self._fused(plain_infer, info, pinned)
+        plan.assign_frees(self.infer_steps, pinned)
+        self.train_steps = self.backward_steps = None
+        if self.wrt:
+            plan.assign_frees(plain_train, pinned, keep_after=bwd_reads)
+            self.train_steps = self._fused(plain_train, info, set(pinned) | bwd_reads)
+            self.backward_steps = self._fused(plain_backward, info, pinned)
             plan.assign_frees(self.train_steps, pinned, keep_after=bwd_reads)
             plan.assign_frees(self.backward_steps, pinned)
-        self.num_slots = len(slot_of)
-        self.slot_bytes = {}
-        for (node_id, i), slot in slot_of.items():
-            shape, dtype = inferred_shapes.get((node_id, i)), inferred_types.get((node_id, i))
-            if shape is None and self.wrt:
-                shape, dtype = front.shapes.get((node_id, i), (None, None))
-            if shape is not None and dtype is not None:
-                self.slot_bytes[slot] = int(np.prod(shape, dtype=np.int64)) * \
-                    np.dtype(dtype).itemsize
+
+    def _fused(self, steps, info, keep):
+        if not self._fuse:
+            return steps
+        return fuse_steps(steps, info, set(keep), plan.Step.make)
+
+    def _inference_plan(self):
+        """The folded inference plan (compiled at first use), or None when
+        folding changes nothing."""
+        if self._folded is None:
+            self._folded = False
+            outputs, count = fold_graph(self._sym._outputs)
+            if count:
+                self._folded = self._compile_folded(outputs)
+        return self._folded or None
+
+    def _compile_folded(self, outputs):
+        from ..symbol.symbol import Symbol
+        folded = Symbol(outputs)
+        shapes = infer.shapes(folded, self._shapes)
+        dtypes = infer.types(folded, self._dtypes)
+        nodes = topo_order(outputs)
+        variables = {n.name: n for n in nodes if n.op is None}
+        # Inputs keep their slot numbers (the variables are shared).
+        slot_of = {(id(variables[name]), 0): slot
+                   for name, slot in zip(self.input_names, self.input_slots)
+                   if name in variables}
+        steps = plan.compile_steps(nodes, slot_of, outputs,
+                                   _inferred_creation_shapes(nodes, shapes))
+        out_slots = [slot_of[(id(n), i)] for n, i in outputs]
+        pinned = self.input_slots + out_slots
+        steps = self._fused(steps, _slot_info(slot_of, shapes, dtypes), pinned)
+        plan.assign_frees(steps, pinned)
+        return _Plan(steps, out_slots, len(slot_of))
 
     def memory_report(self):
         """Bytes of arrays a run holds at its peak, as planned (intermediates
@@ -124,13 +203,23 @@ class Program:
         """Run on ``inputs`` (backing arrays in ``input_names`` order). Returns
         ``(outputs, state)``; pass ``state`` to ``backward`` (None unless
         ``keep_for_backward``)."""
-        slots = [None] * self.num_slots
+        train = keep_for_backward and self.train_steps is not None
+        folded = None
+        if train:
+            steps = self._plain_train if monitor else self.train_steps
+        elif not is_train and monitor is None and self._fuse:
+            folded = self._inference_plan()
+        if folded is not None:
+            steps, out_slots, num_slots = folded.steps, folded.out_slots, folded.num_slots
+        else:
+            if not train:
+                steps = self._plain_infer if monitor else self.infer_steps
+            out_slots, num_slots = self.out_slots, self.num_slots
+        slots = [None] * num_slots
         for s, value in zip(self.input_slots, inputs):
             slots[s] = value
-        train = keep_for_backward and self.train_steps is not None
-        plan.run_steps(self.train_steps if train else self.infer_steps, slots, ctx, is_train, rng,
-                       monitor)
-        outputs = [slots[s] for s in self.out_slots]
+        plan.run_steps(steps, slots, ctx, is_train, rng, monitor)
+        outputs = [slots[s] for s in out_slots]
         return outputs, (slots if train else None)
 
     def backward(self, state, head_grads, ctx, rng, is_train=True):

@@ -1,0 +1,177 @@
+"""Inference folding: Convolution / FullyConnected followed by BatchNorm,
+an activation and a residual sum become one fused node.
+
+The patterns are MXNet's oneDNN subgraph patterns:
+
+* ``Convolution -> [BatchNorm] -> [act] -> [elemwise_add(other)] -> [act]``
+  becomes ``_sg_mkldnn_conv`` (with_bn, with_act, with_sum, with_postsum_act);
+* ``FullyConnected -> [BatchNorm] -> [act]`` becomes
+  ``_sg_mkldnn_fully_connected`` (with_bn, with_eltwise).
+
+A node joins the chain only when its input is read by nothing else (and is
+not a graph output); a BatchNorm only when its mean/var outputs are unused
+and it normalises the product's channel axis. Batch norm always uses its
+moving statistics in the fused op, so the rewritten graph is for inference
+(``is_train=False``) only. The fused nodes take the original parameters as
+inputs (``conv_weight``, ``bn_gamma``, ``bn_moving_mean``...), so the same
+arrays bind to the folded graph and parameter updates show in its results.
+"""
+from ..ops import registry
+from ..ops.nn_fused import ACTIVATIONS
+from ..symbol.symbol import Node, topo_order
+
+_CHANNELS_LAST = ("NWC", "NHWC", "NDHWC")
+
+
+def _activation_kind(node):
+    """The activation a node applies (a name from ``ACTIVATIONS``) or None."""
+    name = node.op.name
+    if name == "Activation":
+        kind = node.params().act_type
+        return kind if kind in ACTIVATIONS else None
+    return name if name in ("relu", "sigmoid", "tanh", "softsign") else None
+
+
+class _Chain:
+    """A matched pattern: the nodes it replaces and the fused node's parts."""
+
+    def __init__(self, base):
+        self.base = base
+        self.nodes = [base]
+        self.bn = None
+        self.act = None
+        self.add = None
+        self.sum_entry = None
+        self.postsum_act = None
+
+    @property
+    def last(self):
+        return self.nodes[-1]
+
+
+def _users(nodes, outputs):
+    """{(id(node), index): [consumer nodes]}, graph outputs counted as a None consumer."""
+    users = {}
+    for node in nodes:
+        for src, i in node.inputs:
+            users.setdefault((id(src), i), []).append(node)
+    for node, i in outputs:
+        users.setdefault((id(node), i), []).append(None)
+    return users
+
+
+def _only_user(users, node, taken):
+    """The single consumer of ``node``'s first output, unless it is a graph
+    output or already part of another chain (``taken``)."""
+    found = users.get((id(node), 0), [])
+    if len(found) != 1 or found[0] is None or id(found[0]) in taken:
+        return None
+    return found[0]
+
+
+def _bn_channel_ok(base, bn):
+    """Whether BatchNorm ``bn`` normalises the channel axis of ``base``'s output."""
+    if bn.op.name != "BatchNorm":
+        return False
+    axis = bn.params().axis
+    attrs = base.params()
+    if base.op.name == "FullyConnected":
+        return axis == -1 or (attrs.flatten and axis == 1)
+    if attrs.layout in _CHANNELS_LAST:
+        return axis in (-1, len(attrs.layout) - 1)
+    return axis == 1
+
+
+def _match(node, users, taken):
+    if node.op.name not in ("Convolution", "FullyConnected"):
+        return None
+    chain = _Chain(node)
+    is_conv = node.op.name == "Convolution"
+    nxt = _only_user(users, node, taken)
+    if nxt is not None and nxt.inputs[0] == (node, 0) and _bn_channel_ok(node, nxt) and \
+            not users.get((id(nxt), 1)) and not users.get((id(nxt), 2)):
+        chain.bn = nxt
+        chain.nodes.append(nxt)
+        nxt = _only_user(users, nxt, taken)
+    if nxt is not None and _activation_kind(nxt) is not None:
+        chain.act = nxt
+        chain.nodes.append(nxt)
+        nxt = _only_user(users, nxt, taken)
+    if is_conv and nxt is not None and nxt.op.name == "elemwise_add":
+        mine = (chain.last, 0)
+        others = [e for e in nxt.inputs if e != mine]
+        if len(others) == 1:
+            chain.add, chain.sum_entry = nxt, others[0]
+            chain.nodes.append(nxt)
+            nxt = _only_user(users, nxt, taken)
+            if nxt is not None and _activation_kind(nxt) is not None:
+                chain.postsum_act = nxt
+                chain.nodes.append(nxt)
+    return chain if len(chain.nodes) > 1 else None
+
+
+def _fused_node(chain, counters):
+    base = chain.base
+    is_conv = base.op.name == "Convolution"
+    op = registry.get("_sg_mkldnn_conv" if is_conv else "_sg_mkldnn_fully_connected")
+    attrs = {k: v for k, v in base.attrs.items() if k in base.op.params}
+    inputs = list(base.inputs)
+    parts = []
+    if chain.bn is not None:
+        attrs["with_bn"] = "true"
+        for key in ("eps", "fix_gamma"):
+            if key in chain.bn.attrs:
+                attrs[key] = chain.bn.attrs[key]
+        inputs += chain.bn.inputs[1:5]
+        parts.append("bn")
+    if chain.act is not None:
+        attrs["with_act" if is_conv else "with_eltwise"] = "true" if is_conv else "True"
+        attrs["act_type"] = _activation_kind(chain.act)
+        parts.append("act" if is_conv else "eltwise")
+    if chain.add is not None:
+        attrs["with_sum"] = "true"
+        inputs.append(chain.sum_entry)
+        parts.append("add")
+    if chain.postsum_act is not None:
+        attrs["with_postsum_act"] = "true"
+        attrs["postsum_act_type"] = _activation_kind(chain.postsum_act)
+        parts.append("act")
+    kind = "conv" if is_conv else "fully_connected"
+    index = counters.get(kind, 0)
+    counters[kind] = index + 1
+    name = "_".join(["sg_mkldnn", kind] + parts + [str(index)])
+    return Node(op, name, attrs, inputs)
+
+
+def fold_graph(outputs):
+    """A copy of the graph of ``outputs`` (entries) with the patterns above
+    replaced by fused nodes; returns ``(new_outputs, number_folded)``.
+    Variables are shared with the original graph; op nodes are new."""
+    nodes = topo_order(outputs)
+    users = _users(nodes, outputs)
+    chains, absorbed = {}, set()
+    for node in nodes:
+        if node.op is None or id(node) in absorbed:
+            continue
+        chain = _match(node, users, absorbed)
+        if chain is not None:
+            chains[id(chain.last)] = chain
+            absorbed.update(id(n) for n in chain.nodes)
+    copies = {}
+
+    def mapped(entry):
+        src, i = entry
+        return entry if src.op is None else (copies[id(src)], i)
+    counters = {}
+    for node in nodes:
+        if node.op is None:
+            continue
+        chain = chains.get(id(node))
+        if chain is not None:
+            fused = _fused_node(chain, counters)
+            fused.inputs = [mapped(e) for e in fused.inputs]
+            copies[id(node)] = fused
+        elif id(node) not in absorbed:
+            copies[id(node)] = Node(node.op, node.name, node.attrs,
+                                    [mapped(e) for e in node.inputs])
+    return [mapped(e) for e in outputs], len(chains)

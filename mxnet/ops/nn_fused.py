@@ -1,0 +1,236 @@
+"""Fused inference operators that the folding pass (``mxnet.graph.fold``) and
+``Symbol.optimize_for('MKLDNN')`` rewrite graphs into, named as in MXNet's
+oneDNN subgraph backend.
+
+``_sg_mkldnn_conv(data, weight[, bias][, gamma, beta, moving_mean, moving_var][, sum])``
+    Convolution, then (``with_bn``) BatchNorm with the moving statistics
+    folded in, then (``with_act``) the activation ``act_type``, then
+    (``with_sum``) ``+ sum``, then (``with_postsum_act``) the activation
+    ``postsum_act_type``. Attributes: every Convolution parameter (kernel,
+    stride, dilate, pad, num_filter, num_group, no_bias, layout, ...), the
+    flags with_bn, with_act, with_sum, with_postsum_act (MXNet's names), the
+    BatchNorm ``eps`` and ``fix_gamma``, and ``act_type`` /
+    ``postsum_act_type`` (relu, sigmoid, tanh, softrelu, softsign).
+    Kernel: ``compute(xp, attrs, data, weight, *rest)``; ``rest`` holds the
+    optional inputs in the order above (``fused_inputs`` splits it).
+
+``_sg_mkldnn_fully_connected(data, weight[, bias][, gamma, beta, moving_mean, moving_var])``
+    FullyConnected, then (``with_bn``, an extension: MXNet fuses only the
+    activation) BatchNorm over the last axis, then (``with_eltwise``, MXNet's
+    name) the activation ``act_type``. Attributes: every FullyConnected
+    parameter plus with_bn, eps, fix_gamma, with_eltwise, act_type.
+
+MXNet stores the fused structure as a nested subgraph; here it is plain
+attributes, so the nodes serialise with ``tojson`` like any other. The
+batch-norm statistics are folded at every call (a scale on the weight or on
+the output, whichever is smaller, and one shift), so parameter updates
+between calls are always seen; everything after the product runs in place
+on the output. These ops are for inference only and have no gradient.
+"""
+import numpy as np
+
+from ..base import MXNetError
+from .nn_conv import conv_params, uniform_type
+from .nn_dense import _FC_PARAMS
+from .params import Param
+from .registry import get, register
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "softrelu", "softsign")
+_BN_NAMES = ("gamma", "beta", "moving_mean", "moving_var")
+
+
+def apply_activation(xp, kind, out):
+    """Apply activation ``kind`` to the float array ``out`` in place (same
+    arithmetic as the Activation kernels)."""
+    if kind == "relu":
+        xp.maximum(out, out.dtype.type(0), out=out)
+    elif kind == "sigmoid":
+        xp.negative(out, out=out)
+        xp.exp(out, out=out)
+        out += 1
+        xp.divide(1, out, out=out)
+    elif kind == "tanh":
+        xp.tanh(out, out=out)
+    elif kind == "softrelu":
+        xp.logaddexp(out.dtype.type(0), out, out=out)
+    else:  # softsign: x / (1 + |x|) needs x and the denominator at once
+        xp.divide(out, xp.abs(out) + 1, out=out)
+    return out
+
+
+def fused_inputs(attrs, n_extra):
+    """Names of the optional inputs after (data, weight) for ``attrs``."""
+    names = [] if attrs.no_bias else ["bias"]
+    if attrs.with_bn:
+        names += list(_BN_NAMES)
+    if attrs.get("with_sum"):
+        names.append("sum")
+    if n_extra is not None and n_extra != len(names):
+        raise MXNetError(f"fused operator: expects inputs (data, weight, {', '.join(names)}) for "
+                         f"its attributes, got {n_extra + 2} inputs")
+    return names
+
+
+def _split(attrs, rest):
+    return dict(zip(fused_inputs(attrs, len(rest)), rest))
+
+
+def _bn_scale_shift(xp, attrs, parts, dtype):
+    """(scale, shift) per channel such that bn(y + bias) == y * scale + shift,
+    or (None, bias) without batch norm."""
+    bias = parts.get("bias")
+    if not attrs.with_bn:
+        return None, bias
+    invstd = 1.0 / xp.sqrt(parts["moving_var"] + attrs.eps)
+    scale = invstd if attrs.fix_gamma else parts["gamma"] * invstd
+    shift = parts["beta"] - parts["moving_mean"] * scale
+    if bias is not None:
+        shift = shift + bias * scale
+    return scale.astype(dtype, copy=False), shift.astype(dtype, copy=False)
+
+
+def _call(op_name, xp, params, *arrays):
+    """Run operator ``op_name`` through its backend overrides (oneDNN) when
+    they take the call, else its default kernel."""
+    op = get(op_name)
+    attrs = op.parse(params)
+    if xp is np and op.overrides:
+        from .. import backends
+        from ..context import cpu
+        return backends.compute(op, attrs, list(arrays), cpu(), {})
+    return op.compute(xp, attrs, *arrays)
+
+
+def _own_params(attrs, op_name, **overrides):
+    params = {k: v for k, v in attrs.items() if k in get(op_name).params}
+    params.update(overrides)
+    return params
+
+
+def _product_then_post_ops(xp, attrs, op_name, data, weight, parts, channel_axis):
+    """The conv/dense product with the folded batch norm and bias."""
+    scale, shift = _bn_scale_shift(xp, attrs, parts, data.dtype)
+    if scale is None:  # the product op adds the bias itself
+        return _call(op_name, xp, _own_params(attrs, op_name), data, weight,
+                     *([] if shift is None else [shift]))
+    params = _own_params(attrs, op_name, no_bias=True)
+    op = get(op_name)
+    out_shape = op.infer_shape(op.parse(params), [data.shape, weight.shape])[1][0]
+    # Scaling the weight costs one product per weight, scaling the output one
+    # per output element: take the cheaper side.
+    prescale = weight.size <= int(np.prod(out_shape))
+    if prescale:
+        weight = weight * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
+    out = _call(op_name, xp, params, data, weight)
+    bshape = [1] * out.ndim
+    bshape[channel_axis] = -1
+    if not prescale:
+        out *= scale.reshape(bshape)
+    out += shift.reshape(bshape)
+    return out
+
+
+def _conv_channel_axis(attrs):
+    return -1 if attrs.layout in ("NWC", "NHWC", "NDHWC") else 1
+
+
+def _fused_shape_rule(base_rule, channels_of):
+    """Shape rule: the base op's rule on (data, weight[, bias]), per-channel
+    shapes for the batch-norm inputs and the output shape for ``sum``."""
+    def infer(attrs, shapes):
+        names = fused_inputs(attrs, len(shapes) - 2)
+        n_base = 2 + (not attrs.no_bias)
+        base_ins, outs = base_rule(attrs, shapes[:n_base])
+        out = outs[0]
+        ins = list(base_ins)
+        for name, given in zip(names[n_base - 2:], shapes[n_base:]):
+            want = out if name == "sum" else (None if out is None else (channels_of(attrs, out),))
+            if given is not None and want is not None and tuple(given) != tuple(want):
+                raise MXNetError(f"fused operator: input '{name}' has shape {tuple(given)}, "
+                                 f"expected {tuple(want)}")
+            ins.append(given if want is None else tuple(want))
+        if out is None and "sum" in names and shapes[-1] is not None:
+            out = tuple(shapes[-1])
+        return ins, [out]
+    return infer
+
+
+def _fused_type_rule(base_name):
+    base = uniform_type(base_name)
+
+    def infer(attrs, types):
+        n_base = 2 + (not attrs.no_bias)
+        ins, outs = base(attrs, types[:n_base] + [t for t in types[n_base:] if t is not None])
+        dtype = outs[0]
+        return [dtype] * len(types), [dtype]
+    return infer
+
+
+def _act_params():
+    return {
+        "act_type": Param("str", "relu", choices=ACTIVATIONS, doc="Activation after the "
+                                                                  "product (and batch norm)."),
+        "with_bn": Param("bool", False, doc="Fold a BatchNorm (moving statistics) in."),
+        "eps": Param("float", float(np.float32(1e-3)), doc="The folded BatchNorm's eps."),
+        "fix_gamma": Param("bool", True, doc="The folded BatchNorm ignores gamma (uses 1)."),
+    }
+
+
+def _conv_fused_params():
+    params = conv_params(1024, False, (None, "NCDHW", "NCHW", "NCW", "NDHWC", "NHWC"))
+    params.update(_act_params())
+    params.update({
+        "with_act": Param("bool", False, doc="Apply act_type after the batch norm."),
+        "with_sum": Param("bool", False, doc="Add the last input to the result."),
+        "with_postsum_act": Param("bool", False, doc="Apply postsum_act_type after the sum."),
+        "postsum_act_type": Param("str", "relu", choices=ACTIVATIONS,
+                                  doc="Activation after the sum."),
+    })
+    return params
+
+
+def _conv_base_shape(attrs, shapes):
+    return get("Convolution").infer_shape(attrs, shapes)
+
+
+@register("_sg_mkldnn_conv", inputs=("data", "weight", "bias") + _BN_NAMES + ("sum",),
+          active_inputs=lambda a: ["data", "weight"] + fused_inputs(a, None),
+          params=_conv_fused_params(),
+          infer_shape=_fused_shape_rule(_conv_base_shape, lambda a, out: a.num_filter),
+          infer_type=_fused_type_rule("_sg_mkldnn_conv"))
+def _sg_conv(xp, attrs, data, weight, *rest):
+    """Convolution with folded batch norm, activation, residual sum and
+    post-sum activation, for inference (see the module docstring)."""
+    parts = _split(attrs, rest)
+    out = _product_then_post_ops(xp, attrs, "Convolution", data, weight, parts,
+                                 _conv_channel_axis(attrs))
+    if attrs.with_act:
+        apply_activation(xp, attrs.act_type, out)
+    if attrs.with_sum:
+        out += parts["sum"]
+        if attrs.with_postsum_act:
+            apply_activation(xp, attrs.postsum_act_type, out)
+    return out
+
+
+def _fc_fused_params():
+    params = dict(_FC_PARAMS)
+    params.update(_act_params())
+    params["with_eltwise"] = Param("bool", False, doc="Apply act_type after the product.")
+    return params
+
+
+@register("_sg_mkldnn_fully_connected", inputs=("data", "weight", "bias") + _BN_NAMES,
+          active_inputs=lambda a: ["data", "weight"] + fused_inputs(a, None),
+          params=_fc_fused_params(),
+          infer_shape=_fused_shape_rule(lambda a, s: get("FullyConnected").infer_shape(a, s),
+                                        lambda a, out: a.num_hidden),
+          infer_type=_fused_type_rule("_sg_mkldnn_fully_connected"))
+def _sg_fully_connected(xp, attrs, data, weight, *rest):
+    """FullyConnected with folded batch norm (over the output's last axis) and
+    activation, for inference (see the module docstring)."""
+    parts = _split(attrs, rest)
+    out = _product_then_post_ops(xp, attrs, "FullyConnected", data, weight, parts, -1)
+    if attrs.with_eltwise:
+        apply_activation(xp, attrs.act_type, out)
+    return out
