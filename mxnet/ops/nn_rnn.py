@@ -500,11 +500,24 @@ def _backward_rnn(xp, attrs, data, params, state, *rest):
 # ---------------------------------------------------------------------------
 # _rnn_param_concat
 
-def _param_concat_shape(attrs, shapes):
+def _param_concat_shape(attrs, shapes, out_shapes=None):
+    """Forwards when every input is known; backwards, one input whose size
+    along ``dim`` is unknown (None, or 0 in MXNet's partial shapes) gets what
+    the known output leaves over: how a deferred RNN parameter learns its shape."""
     if len(shapes) != attrs.num_args:
         raise MXNetError(f"_rnn_param_concat: num_args is {attrs.num_args} but "
                          f"{len(shapes)} inputs were given")
-    if any(s is None for s in shapes):
+    out = out_shapes[0] if out_shapes else None
+    unknown = [i for i, s in enumerate(shapes) if s is None or 0 in s]
+    if len(unknown) == 1 and out is not None and 0 not in out:
+        shapes = list(shapes)
+        axis = attrs.dim % len(out)
+        rest = sum(s[axis] for i, s in enumerate(shapes) if i != unknown[0])
+        if rest > out[axis]:
+            raise MXNetError(f"_rnn_param_concat: inputs {shapes} are larger than the output "
+                             f"{tuple(out)} along dim={attrs.dim}")
+        shapes[unknown[0]] = tuple(out[:axis]) + (out[axis] - rest,) + tuple(out[axis + 1:])
+    elif unknown:
         return shapes, [None]
     first = tuple(shapes[0])
     axis = attrs.dim % len(first) if first else 0
@@ -516,6 +529,9 @@ def _param_concat_shape(attrs, shapes):
                              f"{', '.join(str(tuple(x)) for x in shapes)}")
     out = first[:axis] + (sum(s[axis] for s in shapes),) + first[axis + 1:]
     return shapes, [out]
+
+
+_param_concat_shape.uses_outputs = True
 
 
 def _param_concat_type(attrs, types):

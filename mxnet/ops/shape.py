@@ -10,7 +10,7 @@ the kernel, so both reject bad arguments with the same message.
 import numpy as np
 
 from ..base import MXNetError
-from .shape_codes import infer_reshape
+from .shape_codes import fill_unknown_dim, infer_reshape
 from .infer import broadcast_shapes, same_type
 from .params import Param
 from .registry import register
@@ -46,11 +46,25 @@ def _grad_reshape_like_input(F, attrs, ins, outs, g):
     return [F.reshape_like(g[0], ins[0])]
 
 
+def _reshape_shape(attrs, shapes, out_shapes=None):
+    """Forwards from a known input shape; backwards (a partly known input, 0
+    meaning unknown, with one unknown dimension) from a known output shape,
+    so a deferred parameter reshaped into a bigger op learns its shape."""
+    src = shapes[0]
+    if src is not None and 0 in src:
+        src = fill_unknown_dim("Reshape", src, out_shapes[0] if out_shapes else None)
+    if src is None:
+        return shapes, [None]
+    return [src], [_reshape_target(attrs, src)]
+
+
+_reshape_shape.uses_outputs = True
+
+
 @register("Reshape", aliases=("reshape",),
           params={"shape": Param("shape", ()), "reverse": Param("bool", False),
                   "target_shape": Param("shape", ()), "keep_highest": Param("bool", False)},
-          infer_shape=lambda attrs, s: (s, [None if s[0] is None
-                                            else _reshape_target(attrs, s[0])]),
+          infer_shape=_reshape_shape,
           infer_type=same_type("Reshape"), gradient=_grad_reshape_like_input)
 def _reshape(xp, attrs, data):
     """Reshape to `shape`, with MXNet's special codes 0, -1, -2, -3, -4."""

@@ -64,6 +64,21 @@ def infer_reshape(op_name, src, spec, reverse=False):
     return tuple(out[::-1]) if reverse else tuple(out)
 
 
+def fill_unknown_dim(op_name, src, out):
+    """``src`` (0 = unknown dimension, MXNet's partial shapes) completed from
+    the known output shape of a size-preserving op, or None when ``src``
+    has more than one unknown dimension or ``out`` is not fully known."""
+    src = tuple(src)
+    if out is None or 0 in out or src.count(0) != 1:
+        return None
+    known = _prod(d for d in src if d)
+    total = _prod(out)
+    if total % known:
+        raise MXNetError(f"{op_name}: an input of shape {src} (0 unknown) cannot hold the "
+                         f"{total} elements of the output {tuple(out)}")
+    return tuple(total // known if d == 0 else d for d in src)
+
+
 def _prod(shape):
     n = 1
     for d in shape:
