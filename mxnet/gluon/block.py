@@ -7,6 +7,7 @@ created inside a parent's ``name_scope()`` takes ``parent prefix +
 <name><n>_``, counted per parent. Parameters are named ``prefix + name``.
 ``HybridBlock`` and ``SymbolBlock`` live in ``hybrid.py``.
 """
+import json
 import threading
 import warnings
 from collections import OrderedDict, defaultdict
@@ -270,6 +271,80 @@ class Block:
         """Deprecated name of ``load_parameters``."""
         warnings.warn("load_params is deprecated. Please use load_parameters.")
         self.load_parameters(filename, ctx, allow_missing, ignore_extra)
+
+    def save(self, prefix):
+        """Save the model: its structure in ``<prefix>-model.json`` and its
+        parameters (as ``save_parameters``) in ``<prefix>-model.params``.
+
+        The structure is a nested dictionary, one entry per Block keyed by its
+        class name and its position in a depth-first walk (``dense1``), holding
+        the Block's name, its children's attribute names and, for a
+        HybridBlock that has run hybridized, its traced graph. ``load`` needs
+        a model built the same way, in the same order."""
+        model = {}
+        self._save_structure(model, 0)
+        with open(f"{prefix}-model.json", "w") as f:
+            json.dump(model, f)
+        self.save_parameters(f"{prefix}-model.params")
+
+    def load(self, prefix):
+        """Load a model written by ``save`` into this identically built model:
+        Blocks and parameters take back their saved names, hybridized Blocks
+        their traced graphs, then the parameters are loaded."""
+        with open(f"{prefix}-model.json") as f:
+            model = json.load(f)
+        self._load_structure(model, 0)
+        self.load_parameters(f"{prefix}-model.params")
+
+    def _structure_key(self, index):
+        return f"{type(self).__name__.lower()}{index}"
+
+    def _save_structure(self, parent, index):
+        """Add this Block's entry (and its descendants') to ``parent``; returns
+        the next free position of the walk."""
+        entry = {"orig_name": self.name}
+        self._save_graph(entry)
+        entry["children"] = {child.name: key for key, child in self._children.items()}
+        parent[self._structure_key(index)] = entry
+        index += 1
+        for child in self._children.values():
+            index = child._save_structure(entry, index)
+        return index
+
+    def _save_graph(self, entry):
+        """Only HybridBlocks have a graph to save."""
+
+    def _load_structure(self, parent, index):
+        key = self._structure_key(index)
+        if key not in parent:
+            raise KeyError(f"load: the saved model has no Block '{key}' where this model has "
+                           f"{type(self).__name__} '{self.name}' (saved Blocks here: "
+                           f"{[k for k, v in parent.items() if isinstance(v, dict)]}); the "
+                           "model must be built as the saved one was")
+        entry = parent[key]
+        self._rename(entry["orig_name"])
+        self._load_graph(entry)
+        index += 1
+        for child in self._children.values():
+            index = child._load_structure(entry, index)
+        return index
+
+    def _load_graph(self, entry):
+        """Only HybridBlocks have a graph to restore."""
+
+    def _rename(self, name):
+        """Take the name ``name``; own parameters' names follow (old name replaced)."""
+        old = self.name
+        self._name = name
+        if old == name:
+            return
+        renamed = OrderedDict()
+        for param in self._params.values():
+            if param.name.startswith(old):
+                param.name = name + param.name[len(old):]
+                param._var = None  # its cached Symbol carries the old name
+            renamed[param.name] = param
+        self._params._params = renamed
 
     # -- structure -----------------------------------------------------------------------
     def register_child(self, block, name=None):

@@ -222,6 +222,27 @@ class HybridBlock(Block):
             child._callback = callback
             child._monitor_all = monitor_all
 
+    def _save_graph(self, entry):
+        if not self._cached_graph:
+            entry["hybridized"] = False
+            return
+        inputs, out = self._cached_graph
+        entry["in_format"] = self._in_format
+        entry["out_format"] = self._out_format
+        entry["inputs"] = [var.tojson() for var in inputs]
+        entry["symbol"] = out.tojson()
+        entry["hybridized"] = True
+
+    def _load_graph(self, entry):
+        if not entry.get("hybridized"):
+            return
+        self._clear_cached_op()
+        self._in_format = entry["in_format"]
+        self._out_format = entry["out_format"]
+        self._cached_graph = ([symbol.load_json(text) for text in entry["inputs"]],
+                              symbol.load_json(entry["symbol"]))
+        self._active = True
+
     def export(self, path, epoch=0, remove_amp_cast=True):
         """Write ``path-symbol.json`` and ``path-%04d.params`` (``arg:``/``aux:``
         names), the files ``SymbolBlock.imports`` and MXNet's Module load.
