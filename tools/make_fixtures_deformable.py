@@ -4,7 +4,9 @@ Each case runs a deformable convolution on small seeded inputs whose offsets
 reach past the image border (so both versions' border rules are exercised) and
 records the output and, for v1, the gradient of every input for a random head
 gradient. MXNet 1.9.1 implements the modulated (v2) backward pass on GPU only,
-so v2 cases hold forward outputs only. Run from outside the repository with the
+so v2 cases hold forward outputs only. deformable_gluon.npz holds the
+``gluon.contrib.cnn`` layers' outputs (and, for v1, gradients) with random
+parameters, keyed by parameter name without the block prefix. Run from outside the repository with the
 oracle interpreter:
 
     cd /tmp && /work/main/.venv-ref/bin/python /work/main/tools/make_fixtures_deformable.py
@@ -74,6 +76,42 @@ def run(op, arrays, kwargs):
     return result
 
 
+GLUON_CASES = [
+    ("DeformableConvolution", dict(channels=3, kernel_size=3, padding=1, strides=2,
+                                   num_deformable_group=2, activation="relu")),
+    ("ModulatedDeformableConvolution", dict(channels=4, kernel_size=(3, 2), padding=(1, 0),
+                                            groups=2, num_deformable_group=2)),
+]
+
+
+def gluon_arrays():
+    from mxnet.gluon.contrib import cnn
+    arrays = {}
+    for name, kwargs in GLUON_CASES:
+        block = getattr(cnn, name)(**kwargs)
+        block.initialize()
+        rng = np.random.default_rng(len(name))
+        x = mx.nd.array(rng.uniform(-1, 1, (2, 4, 6, 5)))
+        block(x)  # finish deferred initialisation
+        params = block.collect_params()
+        for pname, p in params.items():
+            # offset weights large enough to move samples by a few pixels
+            p.set_data(mx.nd.array(rng.uniform(-0.5, 0.5, p.shape)))
+            arrays[f"{name}/param/{pname[len(block.prefix):]}"] = p.data().asnumpy()
+        x.attach_grad()
+        with mx.autograd.record():
+            out = block(x)
+        arrays[f"{name}/x"] = x.asnumpy()
+        arrays[f"{name}/out"] = out.asnumpy()
+        arrays[f"{name}/kwargs"] = np.array(json.dumps(kwargs))
+        if name == "DeformableConvolution":
+            out.backward()
+            arrays[f"{name}/grad/x"] = x.grad.asnumpy()
+            for pname, p in params.items():
+                arrays[f"{name}/grad/{pname[len(block.prefix):]}"] = p.grad().asnumpy()
+    return arrays
+
+
 def main():
     meta, arrays = [], {}
     for cid, op, ins, kwargs in CASES:
@@ -88,7 +126,8 @@ def main():
     with open(os.path.join(OUT, "deformable.json"), "w") as f:
         json.dump(meta, f, indent=1)
     np.savez_compressed(os.path.join(OUT, "deformable.npz"), **arrays)
-    print(f"wrote {len(meta)} cases")
+    np.savez_compressed(os.path.join(OUT, "deformable_gluon.npz"), **gluon_arrays())
+    print(f"wrote {len(meta)} op cases and {len(GLUON_CASES)} layer cases")
 
 
 if __name__ == "__main__":

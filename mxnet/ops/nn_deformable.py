@@ -152,21 +152,36 @@ def _infer_type(op):
 # bilinear sampling
 # ----------------------------------------------------------------------------------------
 
+def _maps_last(a, lay, per_tap):
+    """(N, dg*taps*per_tap, Ho, Wo) maps -> (N, dg, Ho*Wo*taps, per_tap): samples ordered
+    by output position then tap, the order of the gathered columns."""
+    a = a.reshape(lay.n, lay.dg, lay.taps, per_tap, lay.ho * lay.wo)
+    return a.transpose(0, 1, 4, 2, 3).reshape(lay.n, lay.dg, -1, per_tap)
+
+
+def _maps_first(a, lay, per_tap):
+    """Inverse of ``_maps_last``: (N, dg, Ho*Wo*taps, per_tap) -> (N, dg*taps*per_tap, Ho, Wo)."""
+    a = a.reshape(lay.n, lay.dg, lay.ho * lay.wo, lay.taps, per_tap)
+    return a.transpose(0, 1, 3, 4, 2).reshape(lay.n, -1, lay.ho, lay.wo)
+
+
 def _positions(xp, lay, offset, ct):
-    """Sampling rows and columns, each (N, dg, taps, Ho, Wo) in compute type ``ct``."""
+    """Sampling rows and columns, each (N, dg, Ho*Wo*taps) in compute type ``ct``."""
     g = lay.g
     kh, kw = g.kernel
-    off = offset.astype(ct, copy=False).reshape(lay.n, lay.dg, lay.taps, 2, lay.ho, lay.wo)
+    off = _maps_last(offset.astype(ct, copy=False), lay, 2)
     tap_h = xp.repeat(xp.arange(kh) * g.dilate[0], kw)
     tap_w = xp.tile(xp.arange(kw) * g.dilate[1], kh)
-    base_h = (xp.arange(lay.ho) * g.stride[0] - g.pad[0])[None, :, None] + tap_h[:, None, None]
-    base_w = (xp.arange(lay.wo) * g.stride[1] - g.pad[1])[None, None, :] + tap_w[:, None, None]
-    return off[:, :, :, 0] + base_h.astype(ct), off[:, :, :, 1] + base_w.astype(ct)
+    base_h = (xp.arange(lay.ho) * g.stride[0] - g.pad[0])[:, None, None] + tap_h
+    base_w = (xp.arange(lay.wo) * g.stride[1] - g.pad[1])[None, :, None] + tap_w
+    base_h = xp.broadcast_to(base_h, (lay.ho, lay.wo, lay.taps)).reshape(-1).astype(ct)
+    base_w = xp.broadcast_to(base_w, (lay.ho, lay.wo, lay.taps)).reshape(-1).astype(ct)
+    return off[..., 0] + base_h, off[..., 1] + base_w
 
 
 def _axis_terms(xp, pos, size, clamped):
-    """Per axis: (low index, high index, low weight, high weight, their derivative sign
-    factor, validity of low, validity of high); weights already hold the validity."""
+    """Per axis: (low index, high index, low weight, high weight, validity of the low and
+    of the high corner for derivatives); the weights already hold the validity."""
     if clamped:
         # v1: inside [0, size); the band [size-1, size) sits on the last row, where the
         # position no longer moves the sample (derivative 0).
@@ -189,27 +204,21 @@ def _axis_terms(xp, pos, size, clamped):
 
 
 def _corners(xp, lay, ph, pw, clamped):
-    """The four interpolation corners of every sample: a list of (flat index into H*W,
-    weight, d weight / d h, d weight / d w), each (N, dg, taps*Ho*Wo)."""
-    hl, hh, wt_hl, wt_hh, dh_l, dh_h = _axis_terms(xp, ph, lay.h, clamped)
-    wl, wh, wt_wl, wt_wh, dw_l, dw_h = _axis_terms(xp, pw, lay.w, clamped)
+    """The four interpolation corners of every sample: a list of (row of the flattened
+    (N*dg*H*W, C/dg) channels-last data, weight, d weight / d h, d weight / d w), each
+    (N, dg, Ho*Wo*taps)."""
+    hl, hh, wt_hl, wt_hh, ok_hl, ok_hh = _axis_terms(xp, ph, lay.h, clamped)
+    wl, wh, wt_wl, wt_wh, ok_wl, ok_wh = _axis_terms(xp, pw, lay.w, clamped)
     ct = ph.dtype
+    image = (xp.arange(lay.n * lay.dg) * (lay.h * lay.w)).reshape(lay.n, lay.dg, 1)
+    out = []
     # The derivative of a corner weight along one axis is +-1 (where that axis' corner is
     # valid) times the weight along the other axis.
-    flat = (lay.n, lay.dg, -1)
-    out = []
-    for ih, wt_h, sgn_h, ok_h in ((hl, wt_hl, -1, dh_l), (hh, wt_hh, 1, dh_h)):
-        for iw, wt_w, sgn_w, ok_w in ((wl, wt_wl, -1, dw_l), (wh, wt_wh, 1, dw_h)):
-            out.append(((ih * lay.w + iw).reshape(flat),
-                        (wt_h * wt_w).reshape(flat),
-                        (sgn_h * ok_h.astype(ct) * wt_w).reshape(flat),
-                        (sgn_w * ok_w.astype(ct) * wt_h).reshape(flat)))
+    for ih, wt_h, sgn_h, ok_h in ((hl, wt_hl, -1, ok_hl), (hh, wt_hh, 1, ok_hh)):
+        for iw, wt_w, sgn_w, ok_w in ((wl, wt_wl, -1, ok_wl), (wh, wt_wh, 1, ok_wh)):
+            out.append((image + ih * lay.w + iw, wt_h * wt_w,
+                        sgn_h * ok_h.astype(ct) * wt_w, sgn_w * ok_w.astype(ct) * wt_h))
     return out
-
-
-def _gather(xp, data_r, idx):
-    """Values of ``data_r`` (N, dg, Cg, H*W) at flat indices ``idx`` (N, dg, L)."""
-    return xp.take_along_axis(data_r, idx[:, :, None, :], axis=3)
 
 
 def _compute_type(xp, dtype):
@@ -218,7 +227,12 @@ def _compute_type(xp, dtype):
 
 
 class _Call:
-    """Everything a forward or backward kernel derives from its inputs."""
+    """Everything a forward or backward kernel derives from its inputs.
+
+    Samples are gathered as rows of channels-last data (one contiguous read per corner),
+    giving columns (N, dg, Ho*Wo*taps, C/dg); ``to_groups`` rearranges them into
+    (N, groups, Ho*Wo, taps*C/groups) for the GEMM with the weight, laid out to match
+    as (groups, num_filter/groups, taps*C/groups)."""
 
     def __init__(self, xp, op, attrs, data, offset, mask, weight, bias):
         arrays = [data, offset] + ([mask] if mask is not None else []) + [weight] + \
@@ -226,25 +240,50 @@ class _Call:
         _check_types(op, [a.dtype.name for a in arrays])
         self.lay = lay = _check_shapes(op, attrs, [a.shape for a in arrays])
         self.ct = ct = _compute_type(xp, data.dtype)
-        self.data_r = data.astype(ct, copy=False).reshape(lay.n, lay.dg, lay.c // lay.dg,
-                                                          lay.h * lay.w)
+        cg = lay.c // lay.dg
+        self.rows = data.astype(ct, copy=False).reshape(lay.n * lay.dg, cg, -1).transpose(
+            0, 2, 1).reshape(-1, cg)
         ph, pw = _positions(xp, lay, offset, ct)
         self.corners = _corners(xp, lay, ph, pw, clamped=mask is None)
-        self.mask = None if mask is None else \
-            mask.astype(ct, copy=False).reshape(lay.n, lay.dg, 1, -1)
+        self.mask = None if mask is None else _maps_last(mask.astype(ct, copy=False), lay, 1)
+        cgrp = lay.c // lay.groups
         self.w_mat = weight.astype(ct, copy=False).reshape(
+            lay.groups, lay.f // lay.groups, cgrp, lay.taps).transpose(0, 1, 3, 2).reshape(
             lay.groups, lay.f // lay.groups, -1)
 
+    def gather(self, idx):
+        return self.rows[idx]
+
     def columns(self, xp):
-        """Deformable im2col: (N, groups, C/groups*taps, Ho*Wo)."""
+        """Deformable im2col: (N, dg, Ho*Wo*taps, C/dg)."""
         cols = None
         for idx, wt, _, _ in self.corners:
-            term = _gather(xp, self.data_r, idx) * wt[:, :, None, :]
+            term = self.gather(idx)
+            term *= wt[..., None]
             cols = term if cols is None else cols + term
         if self.mask is not None:
             cols *= self.mask
+        return cols
+
+    def to_groups(self, xp, cols):
+        """(N, dg, Ho*Wo*taps, C/dg) -> (N, groups, Ho*Wo, taps*C/groups)."""
         lay = self.lay
-        return cols.reshape(lay.n, lay.groups, -1, lay.ho * lay.wo)
+        shape = (lay.n, lay.groups, lay.ho * lay.wo, -1)
+        if lay.dg == lay.groups:
+            return cols.reshape(shape)
+        cols = cols.reshape(lay.n, lay.dg, lay.ho * lay.wo, lay.taps, -1).transpose(
+            0, 2, 3, 1, 4).reshape(lay.n, lay.ho * lay.wo, lay.taps, lay.groups, -1)
+        return cols.transpose(0, 3, 1, 2, 4).reshape(shape)
+
+    def from_groups(self, xp, cols):
+        """Inverse of ``to_groups``."""
+        lay = self.lay
+        shape = (lay.n, lay.dg, lay.ho * lay.wo * lay.taps, -1)
+        if lay.dg == lay.groups:
+            return cols.reshape(shape)
+        cols = cols.reshape(lay.n, lay.groups, lay.ho * lay.wo, lay.taps, -1).transpose(
+            0, 2, 3, 1, 4).reshape(lay.n, lay.ho * lay.wo, lay.taps, lay.dg, -1)
+        return cols.transpose(0, 3, 1, 2, 4).reshape(shape)
 
 
 def _forward(op):
@@ -252,7 +291,9 @@ def _forward(op):
         mask, weight, bias = _split_rest(op, rest)
         call = _Call(xp, op, attrs, data, offset, mask, weight, bias)
         lay = call.lay
-        out = xp.matmul(call.w_mat, call.columns(xp)).reshape(lay.n, lay.f, lay.ho, lay.wo)
+        cols = call.to_groups(xp, call.columns(xp))
+        out = xp.matmul(call.w_mat, cols.swapaxes(-1, -2)).reshape(lay.n, lay.f, lay.ho,
+                                                                    lay.wo)
         if bias is not None:
             out += bias.astype(out.dtype, copy=False).reshape(1, -1, 1, 1)
         return out.astype(data.dtype, copy=False)
@@ -269,44 +310,49 @@ def _split_rest(op, rest):
     return None, rest[0], rest[1]
 
 
+def _scatter_rows(xp, call, d_eff):
+    """Adjoint of the gather: the data gradient (N, C, H, W) in float64."""
+    lay = call.lay
+    cg = lay.c // lay.dg
+    size = lay.n * lay.c * lay.h * lay.w
+    lanes = xp.arange(cg)
+    d_rows = xp.zeros(size, dtype=np.float64)
+    for idx, wt, _, _ in call.corners:
+        d_rows += xp.bincount((idx[..., None] * cg + lanes).ravel(),
+                              weights=(d_eff * wt[..., None]).ravel(), minlength=size)
+    return d_rows.reshape(lay.n * lay.dg, -1, cg).transpose(0, 2, 1).reshape(
+        lay.n, lay.c, lay.h, lay.w)
+
+
 def _backward(op):
     def compute(xp, attrs, out_grad, data, offset, *rest):
         mask, weight, bias = _split_rest(op, rest)
         call = _Call(xp, op, attrs, data, offset, mask, weight, bias)
         lay, ct = call.lay, call.ct
-        hw_o = lay.ho * lay.wo
-        dy = out_grad.astype(ct, copy=False).reshape(lay.n, lay.groups, -1, hw_o)
-        cols = call.columns(xp)
-        d_weight = xp.matmul(dy, cols.swapaxes(-1, -2)).sum(axis=0)
-        d_cols = xp.matmul(call.w_mat.swapaxes(-1, -2), dy).reshape(
-            lay.n, lay.dg, lay.c // lay.dg, -1)
+        dy = out_grad.astype(ct, copy=False).reshape(lay.n, lay.groups, -1, lay.ho * lay.wo)
+        cols = call.to_groups(xp, call.columns(xp))
+        d_weight = xp.matmul(dy, cols).sum(axis=0)
+        d_cols = call.from_groups(xp, xp.matmul(dy.swapaxes(-1, -2), call.w_mat))
         # With a mask, data and positions see the gradient scaled by the mask; the mask
         # itself sees the unmasked samples.
         d_eff = d_cols if call.mask is None else d_cols * call.mask
-        flat_base = (xp.arange(lay.n * lay.c) * (lay.h * lay.w)).reshape(
-            lay.n, lay.dg, -1, 1)
-        size = lay.n * lay.c * lay.h * lay.w
-        d_data = xp.zeros(size, dtype=np.float64)
         d_h = d_w = d_mask = 0
         for idx, wt, dwt_h, dwt_w in call.corners:
-            per_sample = xp.einsum("ngcl,ngcl->ngl", d_cols, _gather(xp, call.data_r, idx))
+            per_sample = xp.einsum("ngsc,ngsc->ngs", d_cols, call.gather(idx))
             d_h = d_h + dwt_h * per_sample
             d_w = d_w + dwt_w * per_sample
             if call.mask is not None:
                 d_mask = d_mask + wt * per_sample
-            d_data += xp.bincount((flat_base + idx[:, :, None, :]).ravel(),
-                                  weights=(d_eff * wt[:, :, None, :]).ravel(), minlength=size)
         if call.mask is not None:
-            m = call.mask[:, :, 0]
-            d_h, d_w = d_h * m, d_w * m
-        maps = (lay.n, lay.dg, lay.taps, lay.ho, lay.wo)
-        d_offset = xp.stack([d_h.reshape(maps), d_w.reshape(maps)], axis=3)
+            d_h, d_w = d_h * call.mask[..., 0], d_w * call.mask[..., 0]
         dt = data.dtype
-        grads = [d_data.reshape(data.shape).astype(dt),
-                 d_offset.reshape(offset.shape).astype(dt)]
+        grads = [_scatter_rows(xp, call, d_eff).astype(dt),
+                 _maps_first(xp.stack([d_h, d_w], axis=-1), lay, 2).astype(dt)]
         if mask is not None:
-            grads.append(d_mask.reshape(mask.shape).astype(dt))
-        grads.append(d_weight.reshape(weight.shape).astype(dt))
+            grads.append(_maps_first(d_mask, lay, 1).astype(dt))
+        cgrp = lay.c // lay.groups
+        grads.append(d_weight.reshape(lay.groups, -1, lay.taps, cgrp).transpose(
+            0, 1, 3, 2).reshape(weight.shape).astype(dt))
         if bias is not None:
             grads.append(dy.sum(axis=(0, 3)).reshape(bias.shape).astype(dt))
         return tuple(grads)

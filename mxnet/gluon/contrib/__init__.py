@@ -1,2 +1,2 @@
 """``mx.gluon.contrib``: Gluon layers outside the core API (``contrib.nn``)."""
-from . import nn, rnn
+from . import cnn, nn, rnn
