@@ -64,18 +64,19 @@ def _placeholder(sym):
     return var(f"{node.name}-{index}")
 
 
-def _wrap(outputs, scope):
-    """Subgraph outputs, each an op node of the subgraph: a variable, an outer
-    symbol or a repeated entry goes through ``identity`` (called inside the
-    scope)."""
+def _wrap(outputs, scope, states_from=None):
+    """Subgraph outputs, each an op node of the subgraph: a variable or an
+    outer symbol goes through ``identity`` (called inside the scope), and so
+    does an output from ``states_from`` on whose node also gives an earlier
+    output (foreach's states; MXNet's rule)."""
     from . import op
-    wrapped, seen = [], set()
-    for sym in outputs:
-        node, index = sym._outputs[0]
-        if node.op is None or node.attrs.get(_SCOPE) != scope or (id(node), index) in seen:
+    wrapped = []
+    for pos, sym in enumerate(outputs):
+        node = sym._outputs[0][0]
+        repeated = states_from is not None and pos >= states_from and \
+            any(s._outputs[0][0].name == node.name for s in outputs[:states_from])
+        if node.op is None or node.attrs.get(_SCOPE) != scope or repeated:
             sym = op.identity(sym)
-            node, index = sym._outputs[0]
-        seen.add((id(node), index))
         wrapped.append(sym)
     return wrapped
 
@@ -156,7 +157,7 @@ def foreach(body, data, init_states, name="foreach"):
         if len(new_list) != len(state_list):
             raise MXNetError(f"foreach: the body returned {len(new_list)} states, expected "
                              f"{len(state_list)}")
-        wrapped = _wrap(out_list + new_list, scope)
+        wrapped = _wrap(out_list + new_list, scope, states_from=len(out_list))
     key, names, sources = _subgraph(wrapped, scope)
     position = {n: i for i, n in enumerate(names)}
     locs = {}
