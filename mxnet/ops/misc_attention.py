@@ -267,3 +267,54 @@ def _encdec_valatt_backward(xp, attrs, ograd, keys_values, att):
     g = _heads_first(ograd.reshape(ograd.shape[0], batch, heads, -1), batch, heads)
     return (_pack_grad(xp, keys_values, heads, 2, {1: xp.matmul(_swap(att), g)}),
             xp.matmul(g, _swap(v)))
+
+
+# -- oneDNN subgraph self-attention (float path) -------------------------------------------
+# MXNet's oneDNN graph pass fuses the interleaved self-attention matmuls into these ops,
+# so graphs exported after quantisation/fusion name them. Their float path computes the
+# same as the interleaved ops; the int8 path (quantized=True, with min/max inputs) is not
+# implemented here.
+_SG_PARAMS = dict(_HEADS,
+                  quantized=Param("bool", False, doc="Whether the inputs are int8/uint8 "
+                                                     "with min/max ranges (not supported)."),
+                  enable_float_output=Param("bool", False, doc="Quantized path: float output."),
+                  min_calib_range=Param("float", None, doc="Quantized path: calibrated "
+                                                           "minimum of the output."),
+                  max_calib_range=Param("float", None, doc="Quantized path: calibrated "
+                                                           "maximum of the output."))
+
+
+def _float_path(op, attrs):
+    if attrs.quantized:
+        raise MXNetError(f"{op}: quantized self-attention (quantized=True) is not supported; "
+                         f"use float inputs with quantized=False")
+
+
+def _sg_inputs(names):
+    """Input names: the float inputs, plus a min and max per input when quantized."""
+    def active(attrs):
+        if not attrs.quantized:
+            return names
+        short = {"queries_keys_values": "qkv"}
+        return names + tuple(f"{bound}_{short.get(n, n)}" for n in names
+                             for bound in ("min", "max"))
+    return active
+
+
+def _sg_op(name, base):
+    """Register ``name`` as the fused form of the interleaved op ``base`` (an OpDef)."""
+    def infer_shape(attrs, shapes):
+        _float_path(name, attrs)
+        return base.infer_shape(attrs, shapes)
+
+    def compute(xp, attrs, *inputs):
+        _float_path(name, attrs)
+        return base.compute(xp, attrs, *inputs)
+    compute.__doc__ = f"Fused oneDNN form of {base.name}: the same result on float inputs."
+    register(name, inputs=base.inputs, active_inputs=_sg_inputs(base.inputs),
+             params=_SG_PARAMS, infer_shape=infer_shape, infer_type=_float_types(name, 1),
+             gradient=base.gradient)(compute)
+
+
+_sg_op("_sg_mkldnn_selfatt_qk", _selfatt_qk)
+_sg_op("_sg_mkldnn_selfatt_valatt", _selfatt_valatt)
