@@ -300,6 +300,22 @@ class Symbol:
         from ..graph.gradient import gradient_symbol
         return gradient_symbol(self, wrt)
 
+    def optimize_for(self, backend, args=None, aux=None, ctx=None, shape_dict=None,
+                     type_dict=None, stype_dict=None, skip_infer=False, **kwargs):
+        """This graph rewritten for ``backend``. 'MKLDNN' (also 'ONEDNN') folds
+        Convolution/FullyConnected + BatchNorm + activation (+ residual sum)
+        chains into the fused inference ops ``_sg_mkldnn_conv`` and
+        ``_sg_mkldnn_fully_connected``; the result takes the same arguments and
+        aux states and is meant for inference. ``args``/``aux`` (arrays by
+        name) are accepted as in MXNet and left unchanged: the fused ops read
+        the original parameters."""
+        from ..graph.fold import fold_graph
+        if not isinstance(backend, str) or backend.upper() not in ("MKLDNN", "ONEDNN"):
+            raise MXNetError(f"optimize_for: unknown backend {backend!r}; supported backends "
+                             "are 'MKLDNN' and 'ONEDNN'")
+        outputs, _ = fold_graph(self._outputs)
+        return Symbol(outputs)
+
     # -- arithmetic ----------------------------------------------------------------
     def _binary(self, other, op_name, scalar_name, reverse=False):
         from . import register
