@@ -114,6 +114,12 @@ def _shm_open(ref):
     return arr
 
 
+def _host_array(x):
+    """The NumPy array behind a cpu NDArray, read in place (``asnumpy`` would copy it)."""
+    data = x._arr()
+    return data if type(data) is np.ndarray else x.asnumpy()
+
+
 def default_mp_batchify_fn(data):
     """``default_batchify_fn`` for worker processes: the batch is stacked straight into
     shared memory, so handing it to the parent costs no copy."""
@@ -122,7 +128,7 @@ def default_mp_batchify_fn(data):
     if isinstance(data[0], tuple):
         return [default_mp_batchify_fn(list(items)) for items in zip(*data)]
     if isinstance(data[0], nd.NDArray):
-        items = [x.asnumpy() for x in data]
+        items = [_host_array(x) for x in data]
     else:
         items = [np.asarray(x) for x in data]
         if items[0].dtype.kind not in "biuf":
@@ -174,7 +180,11 @@ def _discard(obj):
 
 def _worker_loop(dataset, batchify_fn, prefix, seed, tasks, results):
     _WorkerState.prefix = prefix
-    from ... import random as mx_random
+    from ... import engine, random as mx_random
+    if os.environ.get("MXNET_ENGINE_TYPE") is None:
+        # One worker per core already keeps the cores busy: the engine's own threads
+        # would only add a hand-off per operator.
+        engine.set_engine("NaiveEngine")
     # Distinct, reproducible random streams per worker (forked children share the parent's).
     random.seed(seed)
     np.random.seed(seed % (2 ** 32))
