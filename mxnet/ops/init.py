@@ -85,6 +85,13 @@ def _zeros_without_dtype(xp, attrs):
                     _dtype(_code_dtype(attrs)))
 
 
+def _check_step(attrs):
+    if attrs.step == 0:
+        raise MXNetError("_arange: argument 'step' must not be 0")
+    if attrs.repeat <= 0:
+        raise MXNetError(f"_arange: argument 'repeat' must be positive, got {attrs.repeat}")
+
+
 def _arange_length(attrs):
     """Number of distinct values of the range; checks the arguments like MXNet."""
     start, stop, step = attrs.start, attrs.stop, attrs.step
@@ -94,18 +101,43 @@ def _arange_length(attrs):
                              "from the output shape of a symbolic graph; give 'stop' when "
                              "calling it directly")
         start, stop = 0.0, start
-    if step == 0:
-        raise MXNetError("_arange: argument 'step' must not be 0")
-    if attrs.repeat <= 0:
-        raise MXNetError(f"_arange: argument 'repeat' must be positive, got {attrs.repeat}")
+    _check_step(attrs)
     if (step > 0 and not start < stop) or (step < 0 and not start > stop):
         raise MXNetError(f"_arange: empty range (start={start}, stop={stop}, step={step}): "
                          "stop must lie beyond start in the direction of step")
     return start, step, int(np.ceil((stop - start) / step))
 
 
+def _range_is_inferred(attrs):
+    return attrs.infer_range and attrs.stop is None and "_length" not in attrs
+
+
+def _arange_shape(attrs, shapes):
+    if _range_is_inferred(attrs):
+        return shapes, [None]  # filled in backwards from the consumers of the output
+    if "_length" in attrs:
+        return shapes, [(attrs["_length"],)]
+    return shapes, [(_arange_length(attrs)[2] * attrs.repeat,)]
+
+
+def arange_with_length(attrs, out_shape):
+    """``_arange`` attrs producing ``out_shape`` when ``infer_range`` left the length
+    to graph inference (the graph executor calls this with the inferred shape): the
+    values are start, start + step, ... each repeated, cut to that length."""
+    if len(out_shape) != 1:
+        raise MXNetError(f"_arange: the output of arange is 1-D, inferred shape {out_shape}")
+    fixed = type(attrs)(attrs)
+    fixed["_length"] = int(out_shape[0])
+    return fixed
+
+
 def _arange_values(xp, attrs):
-    start, step, n = _arange_length(attrs)
+    if "_length" in attrs:
+        _check_step(attrs)
+        n = -(-attrs["_length"] // attrs.repeat)  # enough values to cut to the length
+        start, step = attrs.start, attrs.step
+    else:
+        start, step, n = _arange_length(attrs)
     dtype = _dtype(attrs.dtype)
     if np.issubdtype(np.dtype(dtype), np.integer):
         # Integer ranges are computed in the integer type: start and step truncate first.
@@ -114,23 +146,36 @@ def _arange_values(xp, attrs):
         values = start + step * np.arange(n, dtype=np.float64)
     if attrs.repeat > 1:
         values = np.repeat(values, attrs.repeat)
+    if "_length" in attrs:
+        values = values[:attrs["_length"]]
     return xp.asarray(values.astype(dtype))
 
 
-@register("_arange", inputs=(),
-          infer_shape=lambda attrs, s: (s, [(_arange_length(attrs)[2] * attrs.repeat,)]),
-          infer_type=dtype_param(),
+@register("_arange", inputs=(), infer_shape=_arange_shape, infer_type=dtype_param(),
           params={"start": Param("float"), "stop": Param("float", None),
                   "step": Param("float", 1.0), "repeat": Param("int", 1),
-                  "infer_range": Param("bool", False), "ctx": _CTX,
+                  "infer_range": Param("bool", False, "With no 'stop': take the length from "
+                                                      "the inferred output shape (symbolic "
+                                                      "graphs only)."), "ctx": _CTX,
                   "dtype": Param("dtype", "float32", choices=_FLOAT_INT_DTYPES)})
 def _arange(xp, attrs):
     """Evenly spaced values in [start, stop), each repeated `repeat` times; with only
-    `start`, the range [0, start)."""
+    `start`, the range [0, start). With `infer_range` and no `stop`, a graph sets the
+    length from the shape its consumers need."""
     return _arange_values(xp, attrs)
 
 
+# MXNet documents _linspace with arange's step/repeat/infer_range but its parser
+# rejects them; they are declared (for the same signature) and rejected when given.
+_ARANGE_ONLY = ("step", "repeat", "infer_range")
+
+
 def _linspace_length(attrs):
+    given = [k for k in _ARANGE_ONLY if attrs[k] is not None]
+    if given:
+        raise MXNetError(f"_linspace: argument '{given[0]}' is not accepted (as in MXNet, "
+                         "only start, stop, num and endpoint define the samples); use "
+                         "_arange for a stepped range")
     if attrs.num < 0:
         raise MXNetError(f"_linspace: argument 'num' must be non-negative, got {attrs.num}")
     return attrs.num
@@ -140,8 +185,11 @@ def _linspace_length(attrs):
           infer_shape=lambda attrs, s: (s, [(_linspace_length(attrs),)]),
           infer_type=dtype_param(),
           params={"start": Param("float"), "stop": Param("float"), "num": Param("int"),
-                  "endpoint": Param("bool", True), "ctx": _CTX,
-                  "dtype": Param("dtype", "float32", choices=_FLOAT_INT_DTYPES)})
+                  "endpoint": Param("bool", True),
+                  "step": Param("float", None, "Not accepted (see _arange)."),
+                  "repeat": Param("int", None, "Not accepted (see _arange)."),
+                  "infer_range": Param("bool", None, "Not accepted (see _arange)."),
+                  "ctx": _CTX, "dtype": Param("dtype", "float32", choices=_FLOAT_INT_DTYPES)})
 def _linspace(xp, attrs):
     """`num` evenly spaced values from `start` to `stop` (included when `endpoint`),
     computed in double precision and then converted (integers truncate)."""
@@ -164,6 +212,15 @@ def _eye(xp, attrs):
     """A 2-D array (N rows, M columns, M=0 meaning N) with ones on diagonal k."""
     _eye_shape(attrs)
     return xp.eye(attrs.N, attrs.M or attrs.N, attrs.k, dtype=_dtype(attrs.dtype))
+
+
+@register("_set_value", inputs=(), params={"src": Param("float", doc="The value to write.")},
+          infer_shape=lambda attrs, s: (s, [None]), infer_type=lambda attrs, t: (t, [None]))
+def _set_value(xp, attrs):
+    """Fill the array given as ``out=`` with the scalar ``src`` (converted to its
+    dtype like a C cast: integers truncate toward zero). The kernel gives the
+    0-d value; the output's shape and dtype are those of ``out``."""
+    return xp.asarray(attrs.src, dtype=xp.float64)
 
 
 def _no_grad(F, attrs, ins, outs, g):

@@ -1,0 +1,65 @@
+"""_set_value, _linspace's rejected arange arguments, _arange with infer_range."""
+import numpy as np
+import pytest
+
+import mxnet as mx
+from mxnet.base import MXNetError
+from mxnet.ops import init, registry
+
+
+@pytest.mark.xfail(strict=True, reason="invoke must write a 0-d kernel result into every "
+                                       "element of out= (see the issue 4 report)")
+def test_set_value_fills_out_truncating_for_integers():
+    x = mx.nd.zeros((2, 3))
+    mx.nd._internal._set_value(src=2.5, out=x)
+    assert x.asnumpy().tolist() == [[2.5] * 3] * 2
+    xi = mx.nd.zeros((2, 3), dtype="int32")
+    mx.nd._internal._set_value(src=-2.7, out=xi)
+    assert xi.asnumpy().tolist() == [[-2] * 3] * 2
+
+
+def test_set_value_needs_src():
+    with pytest.raises(MXNetError, match="src"):
+        mx.nd._internal._set_value(out=mx.nd.zeros(2))
+
+
+@pytest.mark.parametrize("extra", [{"step": 3}, {"repeat": 2}, {"infer_range": True}])
+def test_linspace_rejects_arange_arguments_like_mxnet(extra):
+    with pytest.raises(MXNetError, match=f"'{next(iter(extra))}' is not accepted"):
+        mx.nd._internal._linspace(start=0, stop=1, num=5, **extra)
+
+
+def test_linspace_still_samples_by_num_and_endpoint():
+    out = mx.nd._internal._linspace(start=0, stop=1, num=4, endpoint=False)
+    np.testing.assert_allclose(out.asnumpy(), [0, 0.25, 0.5, 0.75])
+
+
+def test_arange_with_infer_range_and_stop_is_a_plain_range():
+    out = mx.nd._internal._arange(start=0, stop=5, infer_range=True)
+    assert out.asnumpy().tolist() == [0, 1, 2, 3, 4]
+
+
+def test_arange_with_infer_range_and_no_stop_cannot_run_imperatively():
+    with pytest.raises(MXNetError, match="infer_range"):
+        mx.nd._internal._arange(start=5, infer_range=True).wait_to_read()
+
+
+def test_arange_with_infer_range_takes_its_shape_from_the_graph():
+    y = mx.sym.var("y")
+    z = mx.sym.elemwise_add(mx.sym.arange(start=2, step=0.5, repeat=2, infer_range=True), y)
+    _, out_shapes, _ = z.infer_shape(y=(7,))
+    assert out_shapes == [(7,)]
+
+
+@pytest.mark.parametrize("kwargs, length, expected", [
+    ({"start": 2, "step": 0.5, "repeat": 2}, 7, [2, 2, 2.5, 2.5, 3, 3, 3.5]),
+    ({"start": 2, "step": 2}, 4, [2, 4, 6, 8]),
+    ({"start": 2, "step": 0.5, "dtype": "int32"}, 3, [2, 2, 2]),
+])
+def test_arange_with_a_graph_length_cuts_the_repeated_range(kwargs, length, expected):
+    op = registry.get("_arange")
+    attrs = init.arange_with_length(op.parse(dict(kwargs, infer_range=True)), (length,))
+    assert op.infer_shape(attrs, [])[1] == [(length,)]
+    out = op.compute(np, attrs)
+    assert out.dtype == np.dtype(kwargs.get("dtype", "float32"))
+    assert out.tolist() == expected
