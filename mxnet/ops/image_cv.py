@@ -229,3 +229,59 @@ def _cvcopy_make_border(xp, attrs, src):
     return xp.asarray(copy_make_border(_host(xp, src), attrs.top, attrs.bot, attrs.left,
                                        attrs.right, attrs["type"], attrs["value"],
                                        attrs["values"]))
+
+
+def _imdecode_bytes(value):
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, np.ndarray) and value.dtype == np.uint8:
+        return value.tobytes()
+    raise MXNetError(f"_imdecode: argument 'str_img' expects the encoded image as bytes, "
+                     f"got {type(value).__name__}")
+
+
+@register("_imdecode", inputs=("mean",),
+          params={"index": Param("int", doc="Slice of a 4-D out= buffer to fill (the "
+                                            "mx.nd.imdecode wrapper writes it)."),
+                  "x0": Param("int", doc="Left column of the clip rectangle."),
+                  "y0": Param("int", doc="Top row of the clip rectangle."),
+                  "x1": Param("int", doc="Right column (exclusive) of the clip rectangle."),
+                  "y1": Param("int", doc="Bottom row (exclusive); y1 == y0 keeps the whole "
+                                         "image."),
+                  "c": Param("int", doc="Channels: 1 decodes to grayscale, else the first c "
+                                        "of OpenCV's BGR channels."),
+                  "size": Param("int", doc="Number of bytes of str_img to decode."),
+                  "str_img": Param("any", doc="The encoded image (bytes).")},
+          infer_shape=_decode_shape,
+          infer_type=lambda attrs, t: (t, [t[0] if t and t[0] else "float32"]))
+def _imdecode(xp, attrs, mean=None):
+    """MXNet's legacy image decoder behind ``mx.nd.imdecode``: decode ``str_img``,
+    clip it to the rectangle (x0, y0)-(x1, y1), lay it out channels first (c, h, w)
+    in BGR channel order, subtract ``mean`` (c, h, w) when given; the result has
+    mean's dtype, else float32. (MXNet 1.9.1's own op cannot decode: its string
+    argument is cut at the first zero byte, which every PNG or JPEG holds.)"""
+    raw = _imdecode_bytes(attrs.str_img)
+    if not 0 <= attrs.size <= len(raw):
+        raise MXNetError(f"_imdecode: argument 'size' must be within the {len(raw)} bytes "
+                         f"of str_img, got {attrs.size}")
+    if attrs.c < 1 or attrs.index < 0:
+        raise MXNetError(f"_imdecode: arguments 'c' must be positive and 'index' non-negative, "
+                         f"got c={attrs.c}, index={attrs.index}")
+    img = decode(raw[:attrs.size], 0 if attrs.c == 1 else 1, to_rgb=False, what="_imdecode")
+    if attrs.c > img.shape[2]:
+        raise MXNetError(f"_imdecode: argument 'c' asks for {attrs.c} channels, the decoded "
+                         f"image has {img.shape[2]}")
+    x0, y0, x1, y1 = attrs.x0, attrs.y0, attrs.x1, attrs.y1
+    if y1 == y0:
+        x0, y0, x1, y1 = 0, 0, img.shape[1], img.shape[0]
+    if not (0 <= x0 < x1 <= img.shape[1] and 0 <= y0 < y1 <= img.shape[0]):
+        raise MXNetError(f"_imdecode: clip rectangle ({x0}, {y0}, {x1}, {y1}) is not inside "
+                         f"the {img.shape[1]}x{img.shape[0]} image")
+    out = img[y0:y1, x0:x1, :attrs.c].transpose(2, 0, 1)
+    dtype = np.float32 if mean is None else mean.dtype
+    if mean is None:
+        return xp.asarray(out.astype(dtype))
+    if tuple(mean.shape) != out.shape:
+        raise MXNetError(f"_imdecode: argument 'mean' expects shape {out.shape} (channels, "
+                         f"clipped height, width), got {tuple(mean.shape)}")
+    return xp.asarray(out.astype(dtype)) - mean

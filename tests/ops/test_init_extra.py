@@ -1,4 +1,7 @@
-"""_set_value, _linspace's rejected arange arguments, _arange with infer_range."""
+"""_set_value, _linspace's rejected arange arguments, _arange with infer_range, and the
+legacy _imdecode."""
+import os
+
 import numpy as np
 import pytest
 
@@ -63,3 +66,45 @@ def test_arange_with_a_graph_length_cuts_the_repeated_range(kwargs, length, expe
     out = op.compute(np, attrs)
     assert out.dtype == np.dtype(kwargs.get("dtype", "float32"))
     assert out.tolist() == expected
+
+
+SAMPLE_PNG = os.path.join(os.path.dirname(__file__), "..", "fixtures", "image", "sample.png")
+
+
+def _imdecode(buf, mean=None, rect=(0, 0, 0, 0), c=3):
+    args = [] if mean is None else [mean]
+    return mx.nd._internal._imdecode(*args, index=0, x0=rect[0], y0=rect[1], x1=rect[2],
+                                     y1=rect[3], c=c, size=len(buf), str_img=buf)
+
+
+def test_imdecode_clips_to_channels_first_bgr_float32():
+    buf = open(SAMPLE_PNG, "rb").read()
+    bgr = mx.image.imdecode(buf, to_rgb=False).asnumpy()
+    out = _imdecode(buf, rect=(1, 2, 4, 5))
+    assert out.dtype == np.float32 and out.shape == (3, 3, 3)
+    np.testing.assert_array_equal(out.asnumpy(), bgr[2:5, 1:4].transpose(2, 0, 1))
+
+
+def test_imdecode_subtracts_mean_in_its_dtype():
+    buf = open(SAMPLE_PNG, "rb").read()
+    gray = mx.image.imdecode(buf, flag=0).asnumpy()
+    mean = np.full((1,) + gray.shape[:2], 10.0)
+    out = _imdecode(buf, mx.nd.array(mean, dtype=np.float64), c=1)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out.asnumpy(), gray.transpose(2, 0, 1) - 10.0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"rect": (0, 0, 10 ** 6, 2)}, "clip rectangle"),
+    ({"c": 4}, "channels"),
+    ({"mean": mx.nd.ones((3, 1, 1))}, "'mean' expects shape"),
+])
+def test_imdecode_bad_arguments_raise(kwargs, message):
+    buf = open(SAMPLE_PNG, "rb").read()
+    with pytest.raises(MXNetError, match=message):
+        _imdecode(buf, **kwargs).wait_to_read()
+
+
+def test_imdecode_rejects_bytes_that_are_not_an_image():
+    with pytest.raises(MXNetError, match="decoding failed"):
+        _imdecode(b"not an image").wait_to_read()
