@@ -205,7 +205,7 @@ def _subgraph_shape(attrs, shapes):
     return shapes, outs * (2 if attrs.return_mapping else 1)
 
 
-register("_contrib_dgl_subgraph", inputs=("data",), variadic="num_args",
+register("_contrib_dgl_subgraph", inputs=("graph", "data"), variadic="num_args",
          params={"return_mapping": Param("bool", doc="Also return each subgraph with the "
                                                      "parent graph's edge ids.")},
          num_outputs=lambda attrs: _with_mapping(_n_sets(attrs, 1), attrs),
@@ -464,7 +464,7 @@ def _sampler(weighted):
 
     inputs = ("csr_matrix", "probability", "seed_arrays") if weighted else \
         ("csr_matrix", "seed_arrays")
-    register(name, inputs=("seed_arrays",), variadic="num_args", params=dict(_SAMPLE_PARAMS),
+    register(name, inputs=inputs, variadic="num_args", params=dict(_SAMPLE_PARAMS),
              num_outputs=lambda attrs: _sample_outputs(attrs, fixed, weighted),
              infer_shape=_sample_shape(fixed, weighted),
              infer_type=_sample_type(fixed, weighted), resources=("rng",),
