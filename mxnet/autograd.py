@@ -12,6 +12,7 @@ import threading
 from contextlib import contextmanager
 
 from .base import MXNetError
+from .ops.registry import call_gradient
 
 __all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
            "set_recording", "set_training", "mark_variables", "backward", "grad",
@@ -241,7 +242,8 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
                 raise MXNetError(f"{op.name}: operator has no gradient rule, so nothing "
                                  "recorded through it can be differentiated")
             else:
-                in_grads = op.gradient(nd, node.attrs, node.inputs, node.outputs, out_grads)
+                in_grads = call_gradient(op, [src is not None for src in node.sources], nd,
+                                         node.attrs, node.inputs, node.outputs, out_grads)
             if len(in_grads) != len(node.sources):
                 raise MXNetError(f"{node.name}: gradient rule returned {len(in_grads)} "
                                  f"gradients for {len(node.sources)} inputs")

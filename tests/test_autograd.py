@@ -212,3 +212,63 @@ def test_get_symbol_rebuilds_the_recorded_computation():
 def test_get_symbol_of_unrecorded_array_is_a_clear_error():
     with pytest.raises(MXNetError, match="not part of a recorded"):
         autograd.get_symbol(mx.nd.ones((2,)))
+
+
+@pytest.mark.parametrize("hybridize", [False, True], ids=["imperative", "hybridized"])
+def test_first_layer_gradients_skip_the_unused_data_gradient(hybridize):
+    from mxnet import backends, gluon
+    rng = np.random.default_rng(3)
+    x = mx.nd.array(rng.standard_normal((2, 3, 6, 6)))
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Conv2D(4, 3), gluon.nn.Dense(5))
+    net.initialize(mx.init.Xavier())
+    if hybridize:
+        net.hybridize()
+    with backends.count_kernels() as counts:
+        with autograd.record():
+            loss = net(x).sum()
+        loss.backward()
+        ran = {op for op, _ in counts}
+    assert "_backward_Convolution_weight" in ran and "_backward_Convolution" not in ran
+    conv, dense = net[0], net[1]
+    # The same gradients as when the data needs one too (the full backward op).
+    x.attach_grad()
+    with autograd.record():
+        loss = net(x).sum()
+    loss.backward()
+    full = {k: p.grad().asnumpy() for k, p in net.collect_params().items()}
+    x2 = x.copy()
+    with autograd.record():
+        loss = net(x2).sum()
+    loss.backward()
+    for k, p in net.collect_params().items():
+        np.testing.assert_allclose(p.grad().asnumpy(), full[k], rtol=1e-5, atol=1e-6)
+    assert conv.weight.grad().shape == (4, 3, 3, 3) and dense.weight.grad().shape == (5, 64)
+
+
+def test_second_order_gradient_through_the_weight_only_convolution_backward():
+    rng = np.random.default_rng(4)
+    x = mx.nd.array(rng.standard_normal((1, 2, 5, 5)))
+    w = mx.nd.array(rng.standard_normal((3, 2, 3, 3)))
+    w.attach_grad()
+    with autograd.record():
+        y = mx.nd.Convolution(x, w, kernel=(3, 3), num_filter=3, no_bias=True)
+        (dw,) = autograd.grad((y * y).sum(), [w], create_graph=True)
+        z = dw.sum()
+    z.backward()
+    # dw = 2 * conv_weight_grad(x, y) and y is linear in w, so d(sum dw)/dw is linear too:
+    # compare with a finite difference of the first-order gradient's sum.
+    def first_order_sum(wv):
+        wv = mx.nd.array(wv)
+        wv.attach_grad()
+        with autograd.record():
+            yy = mx.nd.Convolution(x, wv, kernel=(3, 3), num_filter=3, no_bias=True)
+            (yy * yy).sum().backward()
+        return float(wv.grad.sum().asscalar())
+    base = w.asnumpy().astype(np.float64)
+    eps = 1e-2
+    idx = (1, 0, 2, 1)
+    bumped = base.copy()
+    bumped[idx] += eps
+    numeric = (first_order_sum(bumped) - first_order_sum(base)) / eps
+    np.testing.assert_allclose(w.grad.asnumpy()[idx], numeric, rtol=1e-2, atol=1e-2)

@@ -7,6 +7,7 @@ shapes, so the rule's operator calls become backward nodes. Gradients
 reaching one entry from several consumers are summed.
 """
 from ..base import MXNetError
+from ..ops.registry import call_gradient
 from ..symbol.symbol import Node, topo_order
 from .trace import TraceFrontEnd, TraceValue
 
@@ -69,7 +70,8 @@ def build_backward(outputs, shapes, dtypes, wrt, mirror=None):
             raise MXNetError(f"gradient: operator {node.op.name} (node {node.name}) has no "
                              "gradient rule")
         ins = [value(e) for e in node.inputs]
-        in_grads = node.op.gradient(front, node.params(), ins, outs, out_grads)
+        in_grads = call_gradient(node.op, [id(e[0]) in needed for e in node.inputs], front,
+                                 node.params(), ins, outs, out_grads)
         if len(in_grads) != len(ins):
             raise MXNetError(f"{node.op.name}: gradient rule returned {len(in_grads)} "
                              f"gradients for {len(ins)} inputs")

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .params import Param
-from .registry import register
+from .registry import input_grad_needed, register
 
 _CHANNELS_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
 _CHANNELS_LAST = {"NWC": 1, "NHWC": 2, "NDHWC": 3}
@@ -345,7 +345,11 @@ def _kwargs(attrs, **overrides):
 
 
 def _conv_gradient(F, attrs, ins, outs, out_grads):
-    return list(F._internal._backward_Convolution(out_grads[0], *ins, **attrs))[:len(ins)]
+    if input_grad_needed(0):
+        return list(F._internal._backward_Convolution(out_grads[0], *ins, **attrs))[:len(ins)]
+    # The data gradient of a network's first layer is never used: skip its work.
+    weight_grads = F._internal._backward_Convolution_weight(out_grads[0], *ins, **attrs)
+    return [None] + (list(weight_grads) if len(ins) == 3 else [weight_grads])
 
 
 _CONV_DOC = """Convolution of `data` (batch, channel, *spatial) with `weight`
@@ -402,6 +406,38 @@ def _backward_convolution(xp, attrs, out_grad, data, weight, bias=None):
     if attrs.no_bias:
         return dx, dw
     return dx, dw, dy.sum(axis=(0,) + tuple(range(2, dy.ndim))).astype(dy.dtype, copy=False)
+
+
+def _grad_of_backward_conv_weight(F, attrs, ins, outs, out_grads):
+    """Like ``_grad_of_backward_conv`` with no data-gradient output (its cotangent is 0)."""
+    dy, x = ins[:2]
+    b = out_grads[0]
+    plain = _kwargs(attrs, no_bias=True)
+    g_dy = F.Convolution(x, b, **plain)
+    if len(ins) > 3:
+        g_dy = g_dy + _broadcast_bias(F, attrs, out_grads[1], dy)
+    g_x = F._internal._backward_Convolution(dy, x, b, **plain)[0]
+    return [g_dy, g_x] + [None] * (len(ins) - 2)
+
+
+@register("_backward_Convolution_weight", inputs=("out_grad", "data", "weight", "bias"),
+          params=conv_params(1024, False, _LAYOUTS),
+          num_outputs=lambda attrs: 1 if attrs.no_bias else 2,
+          infer_shape=lambda attrs, shapes: (shapes, list(shapes[2:])),
+          infer_type=lambda attrs, types: (types, list(types[2:])),
+          gradient=_grad_of_backward_conv_weight)
+def _backward_convolution_weight(xp, attrs, out_grad, data, weight, bias=None):
+    """Gradients of Convolution w.r.t. weight (and bias) only."""
+    g = Geometry("Convolution", attrs, data.ndim)
+    x = to_channels_first(xp, data) if g.channels_last else data
+    dy = to_channels_first(xp, out_grad) if g.channels_last else out_grad
+    w_shape = _weight_cf(xp, g, weight).shape
+    dw = conv_backward_weight(xp, dy, x, g, attrs.num_group, w_shape)
+    if g.channels_last:
+        dw = to_channels_last(xp, dw)
+    if attrs.no_bias:
+        return dw
+    return dw, dy.sum(axis=(0,) + tuple(range(2, dy.ndim))).astype(dy.dtype, copy=False)
 
 
 # ----------------------------------------------------------------------------------------

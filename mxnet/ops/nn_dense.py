@@ -17,7 +17,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .params import Param
-from .registry import register
+from .registry import input_grad_needed, register
 
 _FLOATS = ("float16", "float32", "float64")
 
@@ -99,7 +99,7 @@ def _fc_grad(F, attrs, ins, outs, g):
         flat = F.flatten(data)
     else:
         flat = F.reshape(data, shape=(-1, 0), reverse=True)  # (leading axes folded, features)
-    grads = [F.reshape_like(F.dot(rows, weight), data),
+    grads = [F.reshape_like(F.dot(rows, weight), data) if input_grad_needed(0) else None,
              F.dot(rows, flat, transpose_a=True)]
     if len(ins) == 3:
         grads.append(F.sum(rows, axis=0))

@@ -23,11 +23,18 @@ Gradient contract: ``gradient(F, attrs, inputs, outputs, out_grads)``
 returns one gradient (or ``None``) per input, computed with the operators of
 the front end ``F`` (``mx.nd`` when running autograd, ``mx.sym`` when
 building a backward graph), so gradients are themselves differentiable.
+While a rule runs, ``input_grad_needed(i)`` tells whether input ``i``'s
+gradient will be used (autograd and the gradient pass know which inputs lead
+to a variable); a rule may return ``None`` for the others and skip their work,
+as Convolution does for the data gradient of a network's first layer.
 """
+import threading
+
 from ..base import MXNetError
 from .params import REQUIRED, Param
 
-__all__ = ["OpDef", "Attrs", "register", "get", "find", "all_ops", "Param"]
+__all__ = ["OpDef", "Attrs", "register", "get", "find", "all_ops", "Param",
+           "input_grad_needed", "call_gradient"]
 
 _OPS = {}
 _LISTENERS = []  # front ends that add a function for each newly registered op
@@ -204,3 +211,24 @@ def find(name):
 def all_ops():
     """Mapping of every registered name and alias to its ``OpDef``."""
     return dict(_OPS)
+
+
+_rule_state = threading.local()
+
+
+def call_gradient(op, needed, F, attrs, inputs, outputs, out_grads):
+    """Run ``op``'s gradient rule knowing which inputs' gradients are
+    ``needed`` (a sequence of bools, one per input)."""
+    saved = getattr(_rule_state, "needed", None)
+    _rule_state.needed = needed
+    try:
+        return op.gradient(F, attrs, inputs, outputs, out_grads)
+    finally:
+        _rule_state.needed = saved
+
+
+def input_grad_needed(i):
+    """Inside a gradient rule: whether the gradient of input ``i`` is used
+    (True when the caller did not say)."""
+    needed = getattr(_rule_state, "needed", None)
+    return needed is None or needed[i]

@@ -166,6 +166,28 @@ def _backward_convolution(xp, attrs, out_grad, data, weight, bias=None):
     return (dx_out, dw_out) if db is None else (dx_out, dw_out, db)
 
 
+@override("_backward_Convolution_weight", _backward_supports)
+def _backward_convolution_weight(xp, attrs, out_grad, data, weight, bias=None):
+    """Gradients of Convolution w.r.t. weight (and bias) only, with oneDNN."""
+    g = Geometry("Convolution", attrs, data.ndim)
+    dw_out = np.empty(weight.shape, np.float32)
+    x = _channels_first(g, contiguous(data))
+    w = _split_groups(_channels_first(g, contiguous(weight)), attrs.num_group)
+    dy = _channels_first(g, contiguous(out_grad))
+    dw = _split_groups(_channels_first(g, dw_out), attrs.num_group)
+    db = None if bias is None else np.empty(bias.shape, np.float32)
+    prims = _backward_primitives(x, w, dy, x, dw, db, g)
+    if prims is None:
+        args = (out_grad, data, weight) + (() if bias is None else (bias,))
+        return fallback("_backward_Convolution_weight", xp, attrs, args, {},
+                        "has no convolution backward for this call")
+    grads = {L.ARG_SRC: x, L.ARG_DIFF_DST: dy, L.ARG_DIFF_WEIGHTS: dw}
+    if db is not None:
+        grads[L.ARG_DIFF_BIAS] = db
+    prims[1](grads)
+    return dw_out if db is None else (dw_out, db)
+
+
 # ----------------------------------------------------------------------------------------
 # Deconvolution
 # ----------------------------------------------------------------------------------------
