@@ -73,21 +73,36 @@ class _ShmRef:
 
 
 class _WorkerState:
-    """Per-process state of a worker: where its files go and those made for this batch."""
+    """Per-process state of a worker: where its files go, those made for this batch, and
+    files the parent has finished with (size -> paths), to be written again."""
     prefix = None
     counter = itertools.count()
     created = {}
+    free = {}  # size -> paths the parent lent for the current batch
+
+
+# Pre-faulting a mapping in one call is several times cheaper than a page fault per 4 KiB.
+_MMAP_FLAGS = ({"flags": mmap.MAP_SHARED | mmap.MAP_POPULATE}
+               if hasattr(mmap, "MAP_POPULATE") else {})
+# Freed files lent with one task (a batch needs one per array).
+_LEND = 4
 
 
 def _shm_empty(shape, dtype):
     """A NumPy array in a new shared-memory file (worker side)."""
     dtype = np.dtype(dtype)
     nbytes = max(int(np.prod(shape, dtype=np.int64)) * dtype.itemsize, 1)
-    path = f"{_WorkerState.prefix}-{os.getpid()}-{next(_WorkerState.counter)}"
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
-    try:
+    # A recycled file has its memory already: writing it costs no page allocation.
+    reusable = _WorkerState.free.get(nbytes)
+    if reusable:
+        path = reusable.pop()
+        fd = os.open(path, os.O_RDWR)
+    else:
+        path = f"{_WorkerState.prefix}-{os.getpid()}-{next(_WorkerState.counter)}"
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
         os.ftruncate(fd, nbytes)
-        buf = mmap.mmap(fd, nbytes)
+    try:
+        buf = mmap.mmap(fd, nbytes, **_MMAP_FLAGS)
     finally:
         os.close(fd)
     arr = np.ndarray(shape, dtype, buffer=buf)
@@ -95,23 +110,17 @@ def _shm_empty(shape, dtype):
     return arr
 
 
-def _shm_open(ref):
-    """Map a worker's file as an array (parent side) and unlink it: the memory lives as long
-    as the array does."""
+def _shm_open(ref, freed):
+    """Map a worker's file as an array (parent side). When the mapping dies with the last
+    array using it, the file's path and size go to ``freed`` for the workers to reuse."""
     nbytes = max(int(np.prod(ref.shape, dtype=np.int64)) * np.dtype(ref.dtype).itemsize, 1)
     fd = os.open(ref.path, os.O_RDWR)
     try:
-        buf = mmap.mmap(fd, nbytes)
+        buf = mmap.mmap(fd, nbytes, **_MMAP_FLAGS)
     finally:
         os.close(fd)
-    arr = np.ndarray(ref.shape, ref.dtype, buffer=buf)
-    try:
-        os.unlink(ref.path)
-    except OSError:  # platforms that cannot unlink an open file: copy out instead
-        arr = arr.copy()
-        del buf
-        os.unlink(ref.path)
-    return arr
+    weakref.finalize(buf, freed.release, ref.path, nbytes)
+    return np.ndarray(ref.shape, ref.dtype, buffer=buf)
 
 
 def _host_array(x):
@@ -157,25 +166,67 @@ def _encode(obj):
     return _ShmRef(made[1], raw.shape, raw.dtype.str, is_nd)
 
 
-def _decode(obj):
+def _decode(obj, freed):
     if isinstance(obj, _ShmRef):
-        arr = _shm_open(obj)
+        arr = _shm_open(obj, freed)
         return _from_host(arr, cpu()) if obj.as_ndarray else arr
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_decode(x) for x in obj)
+        return type(obj)(_decode(x, freed) for x in obj)
     return obj
+
+
+class _Recycler:
+    """The parent's freed shared-memory files. During an epoch they wait to be lent to
+    workers; at its end and outside epochs they are deleted, so no file outlives both
+    its arrays and the epoch that made it."""
+
+    def __init__(self):
+        self.freed = []
+        self.active = False
+
+    def release(self, path, nbytes):
+        if self.active:
+            self.freed.append((path, nbytes))
+        else:
+            _unlink(path)
+
+    def lend(self):
+        lent, self.freed[:] = self.freed[:_LEND], self.freed[_LEND:]
+        return lent
+
+    def end_epoch(self):
+        self.active = False
+        for path, _ in self.freed:
+            _unlink(path)
+        self.freed.clear()
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except OSError:  # already gone, or (Windows) still mapped: removed at shutdown
+        pass
 
 
 def _discard(obj):
     """Unlink the files of a batch nobody will read."""
     if isinstance(obj, _ShmRef):
-        try:
-            os.unlink(obj.path)
-        except OSError:
-            pass
+        _unlink(obj.path)
     elif isinstance(obj, (list, tuple)):
         for x in obj:
             _discard(x)
+
+
+def _unused():
+    """Lent files this batch did not need, handed back to the parent."""
+    return [(p, n) for n, paths in _WorkerState.free.items() for p in paths]
+
+
+def _drop(payload):
+    """Unlink every file of a worker's answer nobody will read, lent files included."""
+    _discard(payload[:-1])
+    for path, _ in payload[-1]:
+        _unlink(path)
 
 
 def _worker_loop(dataset, batchify_fn, prefix, seed, tasks, results):
@@ -193,19 +244,22 @@ def _worker_loop(dataset, batchify_fn, prefix, seed, tasks, results):
         task = tasks.get()
         if task is None:
             return
-        key, indices = task
+        key, indices, lent = task
+        _WorkerState.free = {}
+        for path, nbytes in lent:
+            _WorkerState.free.setdefault(nbytes, []).append(path)
         _WorkerState.created = {}
         try:
-            batch = batchify_fn([dataset[i] for i in indices])
-            results.put((key, True, _encode(batch)))
+            batch = _encode(batchify_fn([dataset[i] for i in indices]))
+            results.put((key, True, (batch, _unused())))
         except Exception as e:  # sent to the parent, which re-raises it
             for arr, path in _WorkerState.created.values():
                 os.unlink(path)
             tb = traceback.format_exc()
             try:
-                results.put((key, False, (e, tb)))
+                results.put((key, False, (e, tb, _unused())))
             except Exception:  # the exception itself does not pickle
-                results.put((key, False, (MXNetError(f"{type(e).__name__}: {e}"), tb)))
+                results.put((key, False, (MXNetError(f"{type(e).__name__}: {e}"), tb, _unused())))
         _WorkerState.created = {}
 
 
@@ -226,13 +280,16 @@ class _ProcessPool:
                         for i in range(num_workers)]
         for w in self.workers:
             w.start()
+        self.recycler = _Recycler()
         self.pending = {}  # key -> result that arrived before it was asked for
         self.abandoned = set()  # keys of an abandoned epoch still owed by workers
         self._finalizer = weakref.finalize(self, _ProcessPool._shutdown, self.workers,
                                            self.tasks, self.results, self.prefix)
 
     def submit(self, key, indices):
-        self.tasks.put((key, indices))
+        """Queue a batch, lending the worker that takes it freed files to write it into."""
+        self.recycler.active = True
+        self.tasks.put((key, indices, self.recycler.lend()))
 
     def fetch(self, key, timeout):
         """The result for ``key``, raising if a worker dies or ``timeout`` passes."""
@@ -245,7 +302,7 @@ class _ProcessPool:
             else:
                 if got_key in self.abandoned:
                     self.abandoned.discard(got_key)
-                    _discard(payload)
+                    _drop(payload)
                 else:
                     self.pending[got_key] = (ok, payload)
                 continue
@@ -263,10 +320,12 @@ class _ProcessPool:
                     "a slow or hanging dataset/transform is likely (raise timeout= if it is "
                     "just slow).")
         ok, payload = self.pending.pop(key)
+        for path, nbytes in payload[-1]:
+            self.recycler.release(path, nbytes)
         if not ok:
-            exc, tb = payload
+            exc, tb, _ = payload
             raise exc from _RemoteTraceback(f"\n\nin the DataLoader worker:\n{tb}")
-        return _decode(payload)
+        return _decode(payload[0], self.recycler)
 
     def settle(self, timeout):
         """Wait (up to ``timeout``) for results still owed to an abandoned epoch and free
@@ -281,7 +340,7 @@ class _ProcessPool:
                 continue
             if key in self.abandoned:
                 self.abandoned.discard(key)
-                _discard(payload)
+                _drop(payload)
             else:
                 self.pending[key] = (ok, payload)
 
@@ -289,7 +348,7 @@ class _ProcessPool:
         """Drop results of an abandoned epoch as they arrive."""
         for key in keys:
             if key in self.pending:
-                _discard(self.pending.pop(key)[1])
+                _drop(self.pending.pop(key)[1])
             else:
                 self.abandoned.add(key)
 
@@ -312,10 +371,7 @@ class _ProcessPool:
             q.close()
             q.cancel_join_thread()
         for path in glob.glob(prefix + "-*"):
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+            _unlink(path)
 
 
 class _ThreadPool:
@@ -447,6 +503,8 @@ class DataLoader:
                 pool.settle(self._timeout)
         finally:
             pool.forget([(epoch, k) for k in range(received, sent)])
+            if isinstance(pool, _ProcessPool):
+                pool.recycler.end_epoch()
 
     def __len__(self):
         return len(self._batch_sampler)
