@@ -188,7 +188,7 @@ def _register_scalar(fn, name, aliases, grad, reverse=False):
     """Declare ``fn(xp, array, scalar)`` as ``name``; ``reverse`` puts the scalar on the left."""
     if reverse:
         def kernel(xp, attrs, data):
-            return fn(xp, xp.asarray(scalar_as(data.dtype, attrs.scalar)), data)
+            return fn(xp, scalar_as(data.dtype, attrs.scalar), data)
     else:
         def kernel(xp, attrs, data):
             return fn(xp, data, scalar_as(data.dtype, attrs.scalar))
