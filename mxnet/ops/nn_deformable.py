@@ -80,31 +80,31 @@ class _Layout:
         if self.groups <= 0 or self.c % self.groups or self.f % self.groups:
             raise MXNetError(f"{op}: num_group {self.groups} must divide both the input "
                              f"channels ({self.c}) and num_filter ({self.f})")
-        if modulated(op) and self.f % self.dg:
+        if _modulated(op) and self.f % self.dg:
             raise MXNetError(f"{op}: num_filter ({self.f}) must be a multiple of "
                              f"num_deformable_group ({self.dg})")
-        if modulated(op) and attrs.im2col_step > 0 and \
+        if _modulated(op) and attrs.im2col_step > 0 and \
                 self.n % min(attrs.im2col_step, self.n):
             raise MXNetError(f"{op}: the batch size ({self.n}) must be a multiple of "
                              f"min(im2col_step, batch) = {min(attrs.im2col_step, self.n)}")
 
-    def input_shapes(self, modulated_):
+    def input_shapes(self, with_mask):
         """Expected shapes of data, offset, (mask,) weight and bias, in input order."""
         maps = (self.n, self.dg * self.taps, self.ho, self.wo)
         shapes = [(self.n, self.c, self.h, self.w),
                   (self.n, 2 * self.dg * self.taps, self.ho, self.wo)]
-        if modulated_:
+        if with_mask:
             shapes.append(maps)
         shapes.append((self.f, self.c // self.groups) + tuple(self.g.kernel))
         return shapes + [(self.f,)]
 
 
-def modulated(op):
+def _modulated(op):
     return op == _V2
 
 
 def _input_names(op, no_bias):
-    names = ["data", "offset"] + (["mask"] if modulated(op) else []) + ["weight"]
+    names = ["data", "offset"] + (["mask"] if _modulated(op) else []) + ["weight"]
     return names if no_bias else names + ["bias"]
 
 
@@ -115,7 +115,7 @@ def _check_shapes(op, attrs, shapes):
         raise MXNetError(f"{op}: expects inputs {', '.join(names)} (no_bias={attrs.no_bias}), "
                          f"got {len(shapes)} inputs")
     lay = _Layout(op, attrs, tuple(shapes[0]))
-    for name, given, want in zip(names, shapes, lay.input_shapes(modulated(op))):
+    for name, given, want in zip(names, shapes, lay.input_shapes(_modulated(op))):
         if given is not None and tuple(given) != want:
             raise MXNetError(f"{op}: input '{name}' expects shape {want}, got {tuple(given)}")
     return lay
@@ -126,7 +126,7 @@ def _infer_shape(op):
         if shapes[0] is None:
             return shapes, [None]
         lay = _check_shapes(op, attrs, shapes)
-        ins = lay.input_shapes(modulated(op))[:len(shapes)]
+        ins = lay.input_shapes(_modulated(op))[:len(shapes)]
         return ins, [(lay.n, lay.f, lay.ho, lay.wo)]
     return infer
 
@@ -297,13 +297,13 @@ def _forward(op):
         if bias is not None:
             out += bias.astype(out.dtype, copy=False).reshape(1, -1, 1, 1)
         return out.astype(data.dtype, copy=False)
-    compute.__doc__ = _DOC_V2 if modulated(op) else _DOC_V1
+    compute.__doc__ = _DOC_V2 if _modulated(op) else _DOC_V1
     return compute
 
 
 def _split_rest(op, rest):
     """(mask, weight, bias) from the inputs after data and offset."""
-    if modulated(op):
+    if _modulated(op):
         rest = tuple(rest) + (None,) * (3 - len(rest))
         return rest[0], rest[1], rest[2]
     rest = tuple(rest) + (None,) * (2 - len(rest))
@@ -378,10 +378,10 @@ def _gradient(backward_name):
 for _op, _inputs in ((_V1, ("data", "offset", "weight", "bias")),
                      (_V2, ("data", "offset", "mask", "weight", "bias"))):
     _bwd = "_backward_" + _op[len("_contrib_"):]
-    register(_op, inputs=_inputs, params=_params(modulated(_op)),
+    register(_op, inputs=_inputs, params=_params(_modulated(_op)),
              infer_shape=_infer_shape(_op), infer_type=_infer_type(_op),
              gradient=_gradient(_bwd))(_forward(_op))
-    register(_bwd, inputs=("out_grad",) + _inputs, params=_params(modulated(_op)),
+    register(_bwd, inputs=("out_grad",) + _inputs, params=_params(_modulated(_op)),
              num_outputs=lambda attrs, n=len(_inputs): n - 1 if attrs.no_bias else n,
              infer_shape=lambda attrs, s: (s, list(s[1:])),
              infer_type=lambda attrs, t: (t, list(t[1:])))(_backward(_op))
