@@ -235,3 +235,34 @@ def test_unknown_engine_type_is_a_clear_error():
     proc = subprocess.run([sys.executable, "-c", "import mxnet"], env=env, capture_output=True,
                           text=True)
     assert proc.returncode != 0 and "MXNET_ENGINE_TYPE" in proc.stderr
+
+
+def _blocked(x):
+    """Push a writer of ``x`` that waits for the returned event: ops reading ``x``
+    stay pending until it is set."""
+    gate = threading.Event()
+    engine.get().push(lambda: gate.wait(5), x.context, [], [x._var])
+    return gate
+
+
+@pytest.mark.skipif(not engine.get().threaded, reason="needs a threaded engine")
+def test_views_taken_while_the_producer_is_pending_see_its_result():
+    x = mx.nd.ones((300, 300))
+    gate = _blocked(x)
+    y = x + 1                                   # large: pushed, waits for the gate
+    row, flat = y[1:3], y.reshape((-1,))
+    gate.set()
+    assert row.asnumpy().tolist() == [[2.0] * 300] * 2
+    assert flat.asnumpy()[:3].tolist() == [2.0] * 3 and y.sum().asscalar() == 2 * 90000
+
+
+@pytest.mark.skipif(not engine.get().threaded, reason="needs a threaded engine")
+def test_pushed_results_are_adopted_without_a_copy():
+    import weakref
+    x = mx.nd.ones((300, 300))
+    gate = _blocked(x)
+    y = x * 3
+    placeholder = weakref.ref(y._data)
+    gate.set()
+    y.wait_to_read()
+    assert placeholder() is None and y.asnumpy()[0, 0] == 3.0

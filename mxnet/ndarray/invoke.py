@@ -8,6 +8,7 @@ kernel to the engine. Finally it records the call on the autograd tape when
 recording. Keep it flat: every line here is paid on every op.
 """
 import os
+import sys
 
 import numpy as np
 
@@ -29,6 +30,7 @@ _empty_on = _nd._empty_on
 _new = _nd._new
 _ndarray = np.ndarray
 _asarray = np.asarray
+_getrefcount = sys.getrefcount
 # Set by mxnet.profiler while it records imperative operators (else None).
 _profiler_hook = None
 
@@ -180,6 +182,23 @@ def _write_outputs(op, outs, res):
         o._data[...] = r
 
 
+def _adopt_outputs(op, outs, res):
+    """Store results in the placeholder outputs ``_push`` made for them: a host
+    result of the promised shape and dtype replaces the placeholder, saving a
+    copy, unless a view of the placeholder was taken while the op was pending
+    (the view must then see the data, so it is copied in)."""
+    if len(outs) != len(res):
+        raise MXNetError(f"{op.name}: out= needs {len(res)} arrays, got {len(outs)}")
+    for o, r in zip(outs, res):
+        held = o._data
+        # References: the NDArray's slot, ``held`` and getrefcount's argument.
+        if type(r) is _ndarray and r.shape == held.shape and r.dtype == held.dtype \
+                and _getrefcount(held) <= 3:
+            o._data = r
+        else:
+            _write_outputs(op, (o,), (r,))
+
+
 _DTYPE_NAMES = {}
 
 
@@ -211,6 +230,9 @@ def _push(op, attrs, inputs, ctx, outs, eng):
                 x.wait_to_read()
             return _run_inline(op, attrs, inputs, ctx, None)
         outs = [_new(_empty_on(ctx, s, np.dtype(t)), ctx) for s, t in zip(*inferred)]
+        store = _adopt_outputs
+    else:
+        store = _write_outputs
     resources = _resources(op, ctx) if op.resources else {}
 
     def run():
@@ -220,7 +242,7 @@ def _push(op, attrs, inputs, ctx, outs, eng):
             raise
         except Exception as e:  # surfaces at the next wait, named like inline errors
             raise MXNetError(f"{op.name}: {type(e).__name__}: {e}") from e
-        _write_outputs(op, outs, res if type(res) is tuple else (res,))
+        store(op, outs, res if type(res) is tuple else (res,))
 
     writes = [o._var for o in outs] + [inputs[i]._var
                                        for i in op.mutate_inputs(attrs, len(inputs))]
