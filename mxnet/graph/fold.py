@@ -24,12 +24,11 @@ _CHANNELS_LAST = ("NWC", "NHWC", "NDHWC")
 
 
 def _activation_kind(node):
-    """The activation a node applies (a name from ``ACTIVATIONS``) or None."""
-    name = node.op.name
-    if name == "Activation":
-        kind = node.params().act_type
-        return kind if kind in ACTIVATIONS else None
-    return name if name in ("relu", "sigmoid", "tanh", "softsign") else None
+    """The act_type of an Activation node, or None. (As in MXNet, the
+    standalone ``relu``/``sigmoid`` operators are not folded.)"""
+    if node.op.name == "Activation" and node.params().act_type in ACTIVATIONS:
+        return node.params().act_type
+    return None
 
 
 class _Chain:

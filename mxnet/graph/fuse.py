@@ -6,8 +6,9 @@ nothing outside the group reads. It runs as one step that evaluates every
 member with NumPy's ``out=`` into a few buffers allocated once per call
 (one for a chain), instead of one fresh array and one kernel dispatch per
 op. An input whose last reader is the group and that an earlier step of the
-same list computed (so the program owns it) is reused as a buffer: a lone
-``relu`` after a dense layer then writes over the layer's output.
+same list computed (so the program owns it) is reused as a buffer: a
+``relu`` chain after a dense layer then writes over the layer's output.
+A group of one step stays that step.
 
 Members are built from closures over NumPy/CuPy ufuncs; nothing is
 generated or evaluated as source. Only float32/float64 steps whose values
@@ -229,7 +230,9 @@ def fuse_steps(steps, info, keep, make_step):
             group_of[m] = i
     out = []
     for i, step in enumerate(steps):
-        if emit[i] is None:
+        # A lone step stays itself: its kernel may have a faster backend
+        # override, and profiles and device counters keep seeing it.
+        if emit[i] is None or groups.get(i) == [i]:
             out.append(step.copy())
         elif i in groups:
             out.append(_fused_step(steps, groups[i], emit, readers, producer, info, keep,

@@ -60,7 +60,7 @@ def test_optimized_conv_graph_computes_the_same_outputs(pattern):
     if "add" in pattern:
         y = other + y
     if pattern.endswith("add_act"):
-        y = mx.sym.relu(y)
+        y = mx.sym.Activation(y, act_type="relu")
     opt = y.optimize_for("ONEDNN")
     assert len(_fused_nodes(opt)) == 1
     args, aux = _arrays(y, {"data": (2, 3, 5, 5), "other": (2, 4, 5, 5)}
@@ -90,6 +90,8 @@ def test_values_read_elsewhere_are_not_folded():
     assert not _fused_nodes(mx.sym.Group([conv_bn[0], conv_bn[1]]).optimize_for("MKLDNN"))
     other_axis = mx.sym.BatchNorm(_conv(d, "c3"), axis=2)
     assert not _fused_nodes(other_axis.optimize_for("MKLDNN"))
+    standalone_relu_op = mx.sym.relu(_conv(d, "c4"))    # MXNet folds only Activation
+    assert not _fused_nodes(standalone_relu_op.optimize_for("MKLDNN"))
 
 
 def test_unknown_backend_is_an_error():
