@@ -136,7 +136,8 @@ class Trainer:
                 pending.append(param)
                 continue
             if self._kvstore:
-                arrays = param.list_data()
+                # row_sparse parameters refuse list_data(); the trainer reads them raw
+                arrays = param._check_and_get(param._data, list)
                 idx = self._param2idx[param.name]
                 if param._stype != "default":
                     self._kvstore.init(idx, arrays[0])
@@ -225,7 +226,7 @@ class Trainer:
         for i, param in enumerate(self._params):
             if param.grad_req == "null":
                 continue
-            datas = param.list_data()
+            datas = param._check_and_get(param._data, list)
             if not ignore_stale_grad:
                 for data in datas:
                     if getattr(data, "_fresh_grad", True) is False:

@@ -95,7 +95,11 @@ def run(sym, known, rule_name, hint_key, merge, what):
                 continue
             keys = [(id(src), i) for src, i in node.inputs]
             ins = [values.get(k) for k in keys]
-            result = _apply(rule, node, ins, what)
+            # A rule marked ``uses_outputs`` also learns from its known output
+            # values (Reshape completes a partly known input from its output).
+            outs_known = [values.get((id(node), i)) for i in range(node.num_outputs())] \
+                if getattr(rule, "uses_outputs", False) else None
+            result = _apply(rule, node, ins, what, outs_known)
             if result is None:
                 continue
             new_ins, outs = result
@@ -120,11 +124,12 @@ def types(sym, known):
     return run(sym, known, "infer_type", "__dtype__", _merge_types, "infer_type")
 
 
-def _apply(rule, node, ins, what):
+def _apply(rule, node, ins, what, outs_known=None):
     """The rule's (inputs, outputs); partly known shapes it cannot use count as
     unknown (returns None when there is nothing to learn)."""
+    extra = () if outs_known is None else (outs_known,)
     try:
-        return rule(node.params(), list(ins))
+        return rule(node.params(), list(ins), *extra)
     except MXNetError as e:
         if not any(_is_partial(v) for v in ins if isinstance(v, tuple)):
             raise MXNetError(f"{what}: error in operator {node.name} "
@@ -133,7 +138,7 @@ def _apply(rule, node, ins, what):
     if all(v is None for v in hidden):
         return None
     try:
-        return rule(node.params(), hidden)
+        return rule(node.params(), hidden, *extra)
     except MXNetError as e:
         raise MXNetError(f"{what}: error in operator {node.name} "
                          f"({node.op.name}): {e}") from None

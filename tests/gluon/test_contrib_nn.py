@@ -118,9 +118,6 @@ def test_sparse_embedding_is_row_sparse_and_looks_up_rows():
     assert (y.asnumpy() == np.arange(12).reshape(6, 2)[[[1, 3], [5, 0]]]).all()
 
 
-@pytest.mark.xfail(strict=True, reason="Trainer._update/_init_params call "
-                   "Parameter.list_data(), which refuses row_sparse parameters "
-                   "(mxnet/gluon/trainer.py)")
 def test_sparse_embedding_trains_only_the_rows_it_looked_up():
     layer, trainer = sparse_embedding(1.0)
     x = mx.nd.array([[1, 3], [1, 0]])

@@ -296,8 +296,6 @@ def test_reshape_and_param_concat_rules_fill_an_unknown_size_from_the_output():
         concat.infer_shape(attrs, [(0,), (48,), (84,)], [(108,)])
 
 
-@pytest.mark.xfail(strict=True, reason="mxnet/graph/infer.py does not yet pass the known output "
-                   "shapes to rules marked uses_outputs (Reshape, _rnn_param_concat)")
 def test_rnn_input_size_inferred_inside_hybridized_parent():
     net = _Encoder(0)
     net.initialize()
