@@ -19,13 +19,26 @@ _KINDS = {inspect.Parameter.POSITIONAL_ONLY: griffe.ParameterKind.positional_onl
           inspect.Parameter.VAR_KEYWORD: griffe.ParameterKind.var_keyword}
 
 
+def _markdown_safe(text):
+    """``text`` with the ``*`` of formulas (``2*pad``) escaped outside code
+    spans, so Markdown does not read them as emphasis."""
+    parts = text.split("`")
+    parts[::2] = [part.replace("*", "\\*") for part in parts[::2]]
+    return "`".join(parts)
+
+
 def _function(name, fn, parent):
     params = [griffe.Parameter(p.name, kind=_KINDS[p.kind],
                                default=None if p.default is p.empty else repr(p.default))
               for p in inspect.signature(fn).parameters.values()]
+    function = griffe.Function(name, parameters=griffe.Parameters(*params), parent=parent)
     doc = inspect.getdoc(fn)
-    return griffe.Function(name, parameters=griffe.Parameters(*params), parent=parent,
-                           docstring=griffe.Docstring(doc, parent=None) if doc else None)
+    if doc:
+        # The generated docstrings are in NumPy's style, whatever the site's default.
+        function.docstring = griffe.Docstring(_markdown_safe(doc), parent=function,
+                                              parser="numpy",
+                                              parser_options={"warn_unknown_params": False})
+    return function
 
 
 class GeneratedOperators(griffe.Extension):
@@ -37,7 +50,4 @@ class GeneratedOperators(griffe.Extension):
             fn = getattr(live, name, None)
             if name in mod.members or not inspect.isfunction(fn):
                 continue
-            function = _function(name, fn, mod)
-            if function.docstring is not None:
-                function.docstring.parent = function
-            mod.set_member(name, function)
+            mod.set_member(name, _function(name, fn, mod))
