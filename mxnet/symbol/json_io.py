@@ -12,6 +12,8 @@ import json
 from .. import filesystem
 from ..base import MXNetError
 from ..ops import registry
+from ..ops.control_flow import SUBGRAPH_PARAMS as SUBGRAPH_OPS
+from ..ops.control_flow import attach_subgraphs, split_subgraphs
 from . import naming
 from .symbol import Node, Symbol, topo_order
 
@@ -53,35 +55,53 @@ def _attrs_block(attrs, indent):
 
 def to_json(sym):
     """The graph of ``sym`` as MXNet's JSON text."""
+    return _graph_json(sym, 0) + "\n}"
+
+
+def _graph_json(sym, base):
+    """The JSON object of a graph, its lines indented by ``base``, without the
+    closing brace: the top level adds ``attrs`` before it; a control-flow
+    node's subgraph (in its ``subgraphs`` list, at ``base`` + 8) does not."""
     nodes = topo_order(sym._outputs)
     index = {id(n): i for i, n in enumerate(nodes)}
     # An input entry's third field counts the writes to a variable so far: an
     # aux state updated by its first BatchNorm is version 1, by a second one 2.
     versions = {}
     lines = []
+    pad = " " * base
     for node in nodes:
+        attrs, subgraphs = (node.attrs, []) if node.op is None else \
+            split_subgraphs(node.op.name, node.attrs)
         fields = [f'"op": {_string("null" if node.op is None else node.op.name)}',
                   f'"name": {_string(node.name)}']
-        if node.attrs:
-            fields.append(f'"attrs": {_attrs_block(node.attrs, 6)}')
+        if attrs:
+            fields.append(f'"attrs": {_attrs_block(attrs, base + 6)}')
         aux_pos = set(node.aux_positions())
         inputs = []
         for pos, (src, i) in enumerate(node.inputs):
             if pos in aux_pos and src.op is None:
                 versions[id(src)] = versions.get(id(src), 0) + 1
             inputs.append(f"[{index[id(src)]}, {i}, {versions.get(id(src), 0)}]")
-        fields.append(f'"inputs": {_array(inputs, 6)}')
-        lines.append("    {\n      " + ", \n      ".join(fields) + "\n    }")
+        fields.append(f'"inputs": {_array(inputs, base + 6)}')
+        if subgraphs:
+            inner = " " * (base + 8)
+            fields.append('"subgraphs": [\n' + ", \n".join(
+                inner + _graph_json(s, base + 8) + "\n" + inner + "}" for s in subgraphs)
+                + "\n" + pad + "      ]")
+        lines.append(pad + "    {\n" + pad + "      " + (", \n" + pad + "      ").join(fields)
+                     + "\n" + pad + "    }")
     arg_nodes = [str(i) for i, n in enumerate(nodes) if n.op is None]
     row_ptr = [0]
     for node in nodes:
         row_ptr.append(row_ptr[-1] + node.num_outputs())
     heads = [f"[{index[id(n)]}, {i}, 0]" for n, i in sym._outputs]
-    return ("{\n  \"nodes\": [\n" + ", \n".join(lines) + "\n  ], \n"
-            f"  \"arg_nodes\": {_array(arg_nodes, 2)}, \n"
-            f"  \"node_row_ptr\": {_array([str(r) for r in row_ptr], 2)}, \n"
-            f"  \"heads\": {_array(heads, 2)}, \n"
-            f"  \"attrs\": {{\"mxnet_version\": [\"int\", {MXNET_VERSION}]}}\n}}")
+    text = ("{\n" + pad + "  \"nodes\": [\n" + ", \n".join(lines) + "\n" + pad + "  ], \n"
+            f"{pad}  \"arg_nodes\": {_array(arg_nodes, base + 2)}, \n"
+            f"{pad}  \"node_row_ptr\": {_array([str(r) for r in row_ptr], base + 2)}, \n"
+            f"{pad}  \"heads\": {_array(heads, base + 2)}")
+    if base == 0:
+        text += f", \n  \"attrs\": {{\"mxnet_version\": [\"int\", {MXNET_VERSION}]}}"
+    return text
 
 
 def load_json(json_str):
@@ -90,10 +110,14 @@ def load_json(json_str):
         doc = json.loads(json_str, strict=False)  # MXNet writes control characters raw
     except (ValueError, TypeError) as e:
         raise MXNetError(f"load_json: not valid JSON: {e}") from None
+    return _graph_from(doc, _version(doc))
+
+
+def _graph_from(doc, version):
+    """The Symbol of a graph object (the document, or a node's subgraph)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("nodes"), list) \
             or "heads" not in doc:
         raise MXNetError("load_json: expected an object with 'nodes' and 'heads'")
-    version = _version(doc)
     nodes = []
     for i, spec in enumerate(doc["nodes"]):
         nodes.append(_node_from(spec, i, nodes, version))
@@ -105,9 +129,8 @@ def load_json(json_str):
 
 
 def _version(doc):
-    attrs = doc.get("attrs")
     try:
-        return int(attrs["mxnet_version"][1])
+        return int(doc["attrs"]["mxnet_version"][1])
     except (TypeError, KeyError, IndexError, ValueError):
         return _OLDEST_VERSION
 
@@ -129,6 +152,9 @@ def _node_from(spec, i, built, version):
         if op is None:
             raise MXNetError(f"load_json: node {spec['name']!r} uses operator {op_name!r}, "
                              "which is not available here")
+        if spec.get("subgraphs") or op.name in SUBGRAPH_OPS:
+            attrs = attach_subgraphs(op.name, attrs, [_graph_from(sub, version)
+                                                      for sub in spec.get("subgraphs") or ()])
     inputs = []
     for entry in spec.get("inputs", []):
         try:
