@@ -296,3 +296,47 @@ def test_numpy_blas_keeps_to_one_thread_while_onednn_runs_the_gemms():
     env["MXNET_BLAS_NUM_THREADS"] = "2"
     two = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert (one.stdout, two.stdout) == ("1", "2"), one.stderr + two.stderr
+
+
+_BN = [_a(4, low=0.5, high=1.5), _a(4), _a(4), _a(4, low=0.5, high=1.5)]
+FUSED = [
+    ("conv-bn-relu", "_sg_mkldnn_conv", [X4, _a(4, 6, 3, 3), B4] + _BN,
+     dict(kernel=(3, 3), pad=(1, 1), num_filter=4, with_bn=True, fix_gamma=False,
+          with_act=True, act_type="relu")),
+    ("conv-sum-postsum-relu-no-bias", "_sg_mkldnn_conv", [X4, _a(4, 6, 3, 3), _a(2, 4, 9, 10)],
+     dict(kernel=(3, 3), pad=(1, 1), num_filter=4, no_bias=True, with_sum=True,
+          with_postsum_act=True, postsum_act_type="relu")),
+    ("conv-stride-tanh-sum", "_sg_mkldnn_conv", [X4, _a(4, 6, 3, 3), B4, _a(2, 4, 4, 8)],
+     dict(kernel=(3, 3), stride=(2, 1), num_filter=4, with_act=True, act_type="tanh",
+          with_sum=True)),
+    ("conv-nhwc-softrelu", "_sg_mkldnn_conv", [XL, _a(4, 3, 3, 6), B4],
+     dict(kernel=(3, 3), num_filter=4, layout="NHWC", with_act=True, act_type="softrelu")),
+    ("fc-bn-sigmoid", "_sg_mkldnn_fully_connected", [_a(5, 3, 4), _a(4, 12), B4] + _BN,
+     dict(num_hidden=4, with_bn=True, with_eltwise=True, act_type="sigmoid")),
+]
+
+
+@needs_onednn
+@pytest.mark.parametrize("func, inputs, kwargs", [c[1:] for c in FUSED],
+                         ids=[c[0] for c in FUSED])
+def test_fused_inference_ops_run_as_one_primitive_with_post_ops(monkeypatch, func, inputs,
+                                                               kwargs):
+    results = {}
+    for switch in ("1", "0"):
+        monkeypatch.setenv("MXNET_ONEDNN_ENABLED", switch)
+        with backends.count_kernels() as counts:
+            out = getattr(mx.nd._internal, func)(*[mx.nd.array(a) for a in inputs], **kwargs)
+            results[switch] = (out.asnumpy(), dict(counts))
+    np.testing.assert_allclose(results["1"][0], results["0"][0], rtol=1e-4, atol=1e-5)
+    assert results["1"][1] == {(func, "onednn"): 1}, results["1"][1]
+
+
+@needs_onednn
+def test_fused_op_with_an_activation_onednn_lacks_runs_the_numpy_kernel(monkeypatch):
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+    with backends.count_kernels() as counts:
+        mx.nd._internal._sg_mkldnn_conv(mx.nd.array(X4), mx.nd.array(_a(4, 6, 3, 3)),
+                                        kernel=(3, 3), num_filter=4, no_bias=True,
+                                        with_act=True, act_type="softsign").wait_to_read()
+        ran = dict(counts)
+    assert ran.get(("_sg_mkldnn_conv", "default")) == 1, ran

@@ -14,7 +14,8 @@ from ...ops import registry
 from ...ops.nn_conv import Geometry, _deconv_shapes
 from . import library as L
 from .overrides import all_float32, big_enough_product, contiguous, fallback, override
-from .primitive import Primitive, cache, create_pd, destroy_pd, layout, strided_md, tag_md
+from .primitive import (PostOps, Primitive, cache, create_pd, destroy_pd, layout, strided_md,
+                        tag_md)
 
 
 def _channels_first(g, a):
@@ -64,20 +65,25 @@ def _backward_supports(attrs, args):
 # Convolution
 # ----------------------------------------------------------------------------------------
 
-def _forward_primitive(kind, x, w, b, y, g, pad_r=None):
-    """Forward (de)convolution primitive for these array layouts."""
+def forward_primitive(kind, x, w, b, y, g, pad_r=None, post=()):
+    """Forward (de)convolution primitive for these array layouts, followed by
+    the ``post`` chain of post-ops (see ``primitive.PostOps``; with a ``sum``
+    the destination's contents are added, so it is read as well as written)."""
     key = (kind, layout(x), layout(w), None if b is None else layout(b), layout(y),
-           g.stride, g.dilate, g.pad, pad_r)
+           g.stride, g.dilate, g.pad, pad_r, post)
 
     def build():
         user = {L.ARG_SRC: _md(x), L.ARG_WEIGHTS: _md(w), L.ARG_DST: _md(y)}
         if b is not None:
             user[L.ARG_BIAS] = _md(b)
         alg = L.CONVOLUTION_DIRECT if kind == "convolution" else L.DECONVOLUTION_DIRECT
+        attr = PostOps(post) if post else None
         pd = create_pd(kind + "_forward", L.FORWARD_INFERENCE, alg, tag_md(x.shape),
                        tag_md(w.shape), user.get(L.ARG_BIAS), tag_md(y.shape),
-                       *_geometry_args(g, pad_r), None)
-        return Primitive(pd, user, outputs=(L.ARG_DST,))
+                       *_geometry_args(g, pad_r), attr and attr.handle)
+        summed = any(p[0] == "sum" for p in post)
+        return Primitive(pd, user, outputs=() if summed else (L.ARG_DST,),
+                         updated=(L.ARG_DST,) if summed else ())
     return cache.get(key, build)
 
 
@@ -92,7 +98,7 @@ def _conv_kernel(name):
         x = _channels_first(g, contiguous(data))
         w = _split_groups(_channels_first(g, contiguous(weight)), attrs.num_group)
         y = _channels_first(g, out)
-        prim = _forward_primitive("convolution", x, w, bias, y, g)
+        prim = forward_primitive("convolution", x, w, bias, y, g)
         if prim is None:
             return fallback(name, xp, attrs, (data, weight, bias)[:len(shapes)], {},
                             "has no convolution for this call")
@@ -205,7 +211,7 @@ def _deconvolution(xp, attrs, data, weight, bias=None):
     full = [s * (n - 1) + (k - 1) * d + 1
             for s, n, k, d in zip(g.stride, x.shape[2:], g.kernel, g.dilate)]
     pad_r = tuple(f - o - p for f, o, p in zip(full, y.shape[2:], g.pad))
-    prim = None if min(pad_r) < 0 else _forward_primitive("deconvolution", x, w, bias, y, g,
+    prim = None if min(pad_r) < 0 else forward_primitive("deconvolution", x, w, bias, y, g,
                                                           pad_r)
     if prim is None:
         return fallback("Deconvolution", xp, attrs, (data, weight, bias)[:len(shapes)], {},

@@ -21,6 +21,7 @@ _log = logging.getLogger("mxnet.backends.dnnl")
 
 # --- enum values of dnnl_types.h / dnnl_common_types.h (oneDNN 3.x) ----------------
 SUCCESS = 0
+DATA_TYPE_UNDEF = 0
 F32 = 3
 FORMAT_ANY = 1
 CPU = 1
@@ -34,6 +35,7 @@ DECONVOLUTION_DIRECT = 0xa
 ELTWISE_RELU = 0x20
 ELTWISE_TANH = 0x21
 ELTWISE_ELU = 0x22
+ELTWISE_SOFT_RELU = 0x27
 ELTWISE_LOGISTIC = 0x29
 ELTWISE_GELU_ERF = 0x31
 POOLING_MAX = 0x1ff
@@ -117,6 +119,13 @@ _SIGNATURES = {
         (None, [_pp, _p, _i, _i, _p, _p, _i64, _f, _f, _f, _p]),
     "dnnl_lrn_backward_primitive_desc_create":
         (None, [_pp, _p, _i, _p, _p, _p, _i64, _f, _f, _f, _p, _p]),
+    "dnnl_primitive_attr_create": (None, [_pp]),
+    "dnnl_primitive_attr_destroy": (None, [_p]),
+    "dnnl_primitive_attr_set_post_ops": (None, [_p, _p]),
+    "dnnl_post_ops_create": (None, [_pp]),
+    "dnnl_post_ops_destroy": (None, [_p]),
+    "dnnl_post_ops_append_sum": (None, [_p, _f, ctypes.c_int32, _i]),
+    "dnnl_post_ops_append_eltwise": (None, [_p, _i, _f, _f]),
     "dnnl_version": (ctypes.POINTER(Version), []),
 }
 

@@ -115,6 +115,30 @@ def destroy_pd(pd):
     _lib.primitive_desc_destroy(pd)
 
 
+class PostOps:
+    """A ``dnnl_primitive_attr_t`` holding a chain of post-ops: pass ``handle``
+    as a primitive descriptor's attribute argument (it is copied there)."""
+    __slots__ = ("handle", "_ops")
+
+    def __init__(self, chain):
+        """``chain``: ``("sum",)`` and ``("eltwise", alg, alpha, beta)`` entries, in order."""
+        self.handle = ctypes.c_void_p()
+        self._ops = ctypes.c_void_p()
+        L.call(_lib.primitive_attr_create, ctypes.byref(self.handle))
+        L.call(_lib.post_ops_create, ctypes.byref(self._ops))
+        for entry in chain:
+            if entry[0] == "sum":
+                L.call(_lib.post_ops_append_sum, self._ops, 1.0, 0, L.DATA_TYPE_UNDEF)
+            else:
+                L.call(_lib.post_ops_append_eltwise, self._ops, *entry[1:])
+        L.call(_lib.primitive_attr_set_post_ops, self.handle, self._ops)
+
+    def __del__(self):
+        if _lib is not None:
+            _lib.post_ops_destroy(self._ops)
+            _lib.primitive_attr_destroy(self.handle)
+
+
 class _Reorder:
     """A reorder primitive between two descriptors."""
     __slots__ = ("pd", "prim")
@@ -147,24 +171,29 @@ class Primitive:
     """A oneDNN primitive for arguments of given layouts.
 
     ``user`` maps argument ids (``library.ARG_*``) to the descriptors of the
-    arrays callers will pass; ``outputs`` lists the ids written. Arguments
-    the primitive wants in another layout go through reorders; ``internal``
-    ids (workspace) are bound to per-thread buffers of the size it asks for.
+    arrays callers will pass; ``outputs`` lists the ids written, ``updated``
+    those read and then written (the destination of a ``sum`` post-op).
+    Arguments the primitive wants in another layout go through reorders;
+    ``internal`` ids (workspace) are bound to per-thread buffers of the size
+    it asks for.
     """
 
-    def __init__(self, pd, user, outputs=(), internal=()):
+    def __init__(self, pd, user, outputs=(), internal=(), updated=()):
         self.pd = pd
         self.prim = ctypes.c_void_p()
         L.call(_lib.primitive_create, ctypes.byref(self.prim), pd)
         self.user = user
-        self.outputs = frozenset(outputs)
+        self.outputs = frozenset(outputs) | frozenset(updated)
         self.reorders = {}
+        self.reorders_in = {}
         for arg, md in user.items():
             want = _lib.primitive_desc_query_md(pd, L.QUERY_EXEC_ARG_MD, arg)
             if not _lib.memory_desc_equal(md.handle, want):
                 src, dst = (want, md.handle) if arg in self.outputs else (md.handle, want)
                 self.reorders[arg] = (_Reorder(src, dst), want,
                                       _lib.memory_desc_get_size(want))
+                if arg in updated:
+                    self.reorders_in[arg] = _Reorder(md.handle, want)
         self.internal = {}
         for arg in internal:
             md = _lib.primitive_desc_query_md(pd, L.QUERY_EXEC_ARG_MD, arg)
@@ -203,6 +232,9 @@ class Primitive:
                     mems.append(inner)
                     if arg in self.outputs:
                         after.append((rp, inner, mem))
+                        if arg in self.reorders_in:
+                            _execute(self.reorders_in[arg].prim, stream,
+                                     [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
                     else:
                         _execute(rp.prim, stream, [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
                     mem = inner

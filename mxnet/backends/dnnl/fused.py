@@ -1,0 +1,124 @@
+"""The fused inference operators of the folding pass on oneDNN post-ops.
+
+``_sg_mkldnn_conv`` becomes one convolution primitive: the batch norm is
+folded into the weights and bias before the call, and the activation, the
+residual ``sum`` and the post-sum activation run as post-ops while the
+output is still in cache, instead of as passes over it afterwards.
+``_sg_mkldnn_fully_connected`` is one inner product with its activation as
+a post-op. Activations oneDNN lacks (softsign) use the NumPy kernel.
+"""
+import numpy as np
+
+from ...ops import nn_fused, registry
+from ...ops.nn_conv import Geometry
+from . import library as L
+from .conv import _channels_first, _split_groups, forward_primitive
+from .overrides import all_float32, big_enough_product, contiguous, fallback, override
+from .primitive import PostOps, Primitive, cache, create_pd, layout, strided_md
+
+# Activation -> (algorithm, alpha, beta) of oneDNN's eltwise post-op.
+_ELTWISE = {"relu": (L.ELTWISE_RELU, 0.0, 0.0), "tanh": (L.ELTWISE_TANH, 0.0, 0.0),
+            "sigmoid": (L.ELTWISE_LOGISTIC, 0.0, 0.0),
+            "softrelu": (L.ELTWISE_SOFT_RELU, 1.0, 0.0)}
+
+
+def _folded(attrs, weight, rest, channel_axis):
+    """(weight, bias) with the batch norm folded in (``channel_axis`` of the
+    weight holds the output channels), and the named optional inputs."""
+    parts = nn_fused._split(attrs, rest)
+    scale, shift = nn_fused._bn_scale_shift(np, attrs, parts, np.float32)
+    if scale is not None:
+        shape = [1] * weight.ndim
+        shape[channel_axis] = -1
+        weight = weight * scale.reshape(shape)
+    return weight, shift, parts
+
+
+def _chain(attrs, activation_flag):
+    post = []
+    if attrs.get(activation_flag):
+        post.append(("eltwise",) + _ELTWISE[attrs.act_type])
+    if attrs.get("with_sum"):
+        post.append(("sum",))
+        if attrs.with_postsum_act:
+            post.append(("eltwise",) + _ELTWISE[attrs.postsum_act_type])
+    return tuple(post)
+
+
+def _acts_supported(attrs, activation_flag):
+    return (not attrs.get(activation_flag) or attrs.act_type in _ELTWISE) and \
+        (not attrs.get("with_postsum_act") or attrs.postsum_act_type in _ELTWISE)
+
+
+def _conv_supports(attrs, args):
+    return 3 <= args[0].ndim <= 5 and all_float32(args) \
+        and big_enough_product(args[0], attrs.num_filter) and _acts_supported(attrs, "with_act")
+
+
+@override("_sg_mkldnn_conv", _conv_supports)
+def _sg_conv(xp, attrs, data, weight, *rest):
+    """Convolution + folded batch norm + activation + sum as one oneDNN primitive."""
+    g = Geometry("Convolution", attrs, data.ndim)
+    w_cf = _channels_first(g, contiguous(weight))
+    w_cf, bias, parts = _folded(attrs, w_cf, rest, 0)
+    op = registry.get("Convolution")
+    conv_attrs = op.parse(nn_fused._own_params(attrs, "Convolution", no_bias=True))
+    out_shape = op.infer_shape(conv_attrs, [data.shape, weight.shape])[1][0]
+    out = np.empty(out_shape, np.float32)
+    y = _channels_first(g, out)
+    if attrs.get("with_sum"):
+        y[...] = _channels_first(g, parts["sum"])
+    x = _channels_first(g, contiguous(data))
+    w = _split_groups(np.ascontiguousarray(w_cf), attrs.num_group)
+    b = None if bias is None else np.ascontiguousarray(bias, np.float32)
+    prim = forward_primitive("convolution", x, w, b, y, g, post=_chain(attrs, "with_act"))
+    if prim is None:
+        return fallback("_sg_mkldnn_conv", xp, attrs, (data, weight) + rest, {},
+                        "has no convolution with these post-ops")
+    args = {L.ARG_SRC: x, L.ARG_WEIGHTS: w, L.ARG_DST: y}
+    if b is not None:
+        args[L.ARG_BIAS] = b
+    prim(args)
+    return out
+
+
+def _fc_supports(attrs, args):
+    return args[0].ndim >= 1 and all_float32(args) \
+        and big_enough_product(args[0], attrs.num_hidden) and _acts_supported(attrs, "with_eltwise")
+
+
+@override("_sg_mkldnn_fully_connected", _fc_supports)
+def _sg_fully_connected(xp, attrs, data, weight, *rest):
+    """FullyConnected + folded batch norm + activation as one inner product."""
+    weight, bias, _ = _folded(attrs, weight, rest, 0)
+    features = weight.shape[1]
+    x = np.ascontiguousarray(data).reshape(-1, features) if attrs.flatten or data.ndim <= 2 \
+        else np.ascontiguousarray(data).reshape(-1, data.shape[-1])
+    w = np.ascontiguousarray(weight, np.float32)
+    b = None if bias is None else np.ascontiguousarray(bias, np.float32)
+    out_shape = (data.shape[0], w.shape[0]) if attrs.flatten else data.shape[:-1] + (w.shape[0],)
+    out = np.empty(out_shape, np.float32)
+    y = out.reshape(x.shape[0], w.shape[0])
+    post = _chain(attrs, "with_eltwise")
+    key = ("inner_product", x.shape, w.shape, b is not None, post)
+
+    def build():
+        user = {L.ARG_SRC: strided_md(*layout(x)), L.ARG_WEIGHTS: strided_md(*layout(w)),
+                L.ARG_DST: strided_md(*layout(y))}
+        if b is not None:
+            user[L.ARG_BIAS] = strided_md(*layout(b))
+        attr = PostOps(post) if post else None
+        pd = create_pd("inner_product_forward", L.FORWARD_INFERENCE, user[L.ARG_SRC],
+                       user[L.ARG_WEIGHTS], user.get(L.ARG_BIAS), user[L.ARG_DST],
+                       attr and attr.handle)
+        return Primitive(pd, user, outputs=(L.ARG_DST,))
+
+    prim = cache.get(key, build)
+    if prim is None:
+        return fallback("_sg_mkldnn_fully_connected", xp, attrs, (data, weight) + rest, {},
+                        "has no inner product with these post-ops")
+    args = {L.ARG_SRC: x, L.ARG_WEIGHTS: w, L.ARG_DST: y}
+    if b is not None:
+        args[L.ARG_BIAS] = b
+    prim(args)
+    return out
