@@ -6,11 +6,14 @@ float kernels on data widened to float64 (exact for these integer sums), so
 results are exact integers. Accepted dtypes, layouts and numerics follow
 MXNet 1.9.1's CPU (oneDNN) build:
 
-* conv: uint8 data, int8 weight/bias, NCHW/NCDHW, one group; the int8 bias is
-  added as is. fully_connected: int8 or uint8 data; the bias is rescaled to
-  the accumulator's scale (truncated). Both report the int32 range
-  ``r_data/L * r_weight/127 * (2**31 - 1)`` (L = 127 for conv, 127/255 by data
-  type for fully_connected).
+* conv (NCHW/NCDHW, one group) and fully_connected: int8 or uint8 data, int8
+  weight and bias; the bias is rescaled to the accumulator's scale (truncated)
+  and the int32 range reported is ``r_data/L * r_weight/127 * (2**31 - 1)``
+  (L = 127 or 255 by data type). That is MXNet's fully_connected arithmetic.
+  Its unfused oneDNN conv differs, and so breaks the graphs its own
+  quantize_model makes (MXNet runs fused _sg_mkldnn_conv nodes instead): it
+  refuses int8 data, adds the int8 bias unscaled and uses L = 127 for uint8.
+* batch_norm: int8/uint8 data to int8 over the required calibrated range.
 * pooling (max/avg, rounded half to even), act (relu), flatten and embedding
   keep the input's range; concat rescales every input to the widest range.
 * elemwise_add sums the real values (levels 127.5/255.5) into int32 over the
@@ -173,6 +176,18 @@ def _split(attrs, ins):
     return named["data"], named["weight"], named.get("bias"), named
 
 
+_DATA_LEVELS = {"int8": np.float32(127), "uint8": np.float32(255)}
+
+
+def _scaled_bias(xp, bias, data_type, r_data, r_weight, ranges):
+    """The int8 bias in the accumulator's units (truncated toward zero)."""
+    r_bias = max_abs(xp, ranges["min_bias"], ranges["max_bias"])
+    scale = ((r_bias / np.float32(127)) * (_level(data_type, {
+        "int8": INT8_LEVELS["dequantize"], "uint8": UINT8_LEVELS["dequantize"]}) / r_data)
+        * (np.float32(127) / r_weight)).astype(np.float32)
+    return xp.trunc(bias.astype(np.float32) * scale)
+
+
 def _int32_range(xp, r_data, data_levels, r_weight):
     r = ((r_data / data_levels) * (r_weight / np.float32(127)) * _INT32_MAX).astype(np.float32)
     return range_outputs(xp, -r, r)
@@ -227,7 +242,7 @@ def _conv_core_shape(attrs, shapes):
 
 
 _conv_shape = _layer_shape("_contrib_quantized_conv", _conv_core_shape)
-_conv_type = _layer_type("_contrib_quantized_conv", ("uint8",))
+_conv_type = _layer_type("_contrib_quantized_conv", _Q8)
 
 
 @register("_contrib_quantized_conv", inputs=("data", "weight", "bias") + _WEIGHT_RANGES
@@ -236,18 +251,21 @@ _conv_type = _layer_type("_contrib_quantized_conv", ("uint8",))
           num_outputs=3, output_names=("output", "min_output", "max_output"),
           infer_shape=_conv_shape, infer_type=_conv_type)
 def _quantized_conv(xp, attrs, *ins):
-    """Convolution of uint8 data with int8 weights into int32 (plus the int8 bias as
-    is); reports the int32 range of the product of the data and weight levels."""
+    """Convolution of int8/uint8 data with int8 weights into int32; the int8 bias is
+    rescaled to the accumulator's scale (truncated) and the int32 range reported is
+    that of the product of the data and weight levels, as fully_connected does."""
     data, weight, bias, r = _split(attrs, ins)
     _conv_type(attrs, [a.dtype.name for a in ins])
     _conv_shape(attrs, [a.shape for a in ins])
     g = Geometry("_contrib_quantized_conv", attrs, data.ndim)
     out = conv_forward(xp, data.astype(np.float64), weight.astype(np.float64), g, 1)
+    r_data = max_abs(xp, r["min_data"], r["max_data"])
+    r_weight = max_abs(xp, r["min_weight"], r["max_weight"])
     if bias is not None:
+        bias = _scaled_bias(xp, bias, data.dtype.name, r_data, r_weight, r)
         out += bias.astype(np.float64).reshape((1, -1) + (1,) * (out.ndim - 2))
     return (out.astype(np.int32),) + _int32_range(
-        xp, max_abs(xp, r["min_data"], r["max_data"]), np.float32(127),
-        max_abs(xp, r["min_weight"], r["max_weight"]))
+        xp, r_data, _DATA_LEVELS[data.dtype.name], r_weight)
 
 
 def _fc_core_shape(attrs, shapes):
@@ -285,14 +303,9 @@ def _quantized_fully_connected(xp, attrs, *ins):
     r_data = max_abs(xp, r["min_data"], r["max_data"])
     r_weight = max_abs(xp, r["min_weight"], r["max_weight"])
     if bias is not None:
-        r_bias = max_abs(xp, r["min_bias"], r["max_bias"])
-        scale = ((r_bias / np.float32(127)) * (_level(data.dtype.name, {
-            "int8": INT8_LEVELS["dequantize"], "uint8": UINT8_LEVELS["dequantize"]}) / r_data)
-            * (np.float32(127) / r_weight)).astype(np.float32)
-        out += xp.trunc(bias.astype(np.float32) * scale).astype(np.float64)
-    data_levels = np.float32(127 if data.dtype.name == "int8" else 255)
+        out += _scaled_bias(xp, bias, data.dtype.name, r_data, r_weight, r).astype(np.float64)
     return (out.reshape(out_shape).astype(np.int32),) + _int32_range(
-        xp, r_data, data_levels, r_weight)
+        xp, r_data, _DATA_LEVELS[data.dtype.name], r_weight)
 
 
 # ----------------------------------------------------------------------------------------
@@ -512,3 +525,85 @@ def _quantized_embedding(xp, attrs, data, weight, min_weight, max_weight):
         idx = data if data.dtype.kind in "iu" else data.astype(np.int64)
     idx = xp.clip(idx, 0, attrs.input_dim - 1)
     return (xp.take(weight, idx, axis=0),) + range_outputs(xp, min_weight, max_weight)
+
+
+# ----------------------------------------------------------------------------------------
+# batch norm (inference only, int8 out over the calibrated range)
+# ----------------------------------------------------------------------------------------
+
+_QBN = "_contrib_quantized_batch_norm"
+_QBN_STATS = ("gamma", "beta", "moving_mean", "moving_var")
+
+
+def _qbn_shape(attrs, shapes):
+    shapes = _ranges_shape(5, ("min_data", "max_data"))(_QBN, shapes)
+    data = shapes[0]
+    if data is None:
+        return shapes, [None, (1,), (1,)]
+    axis = attrs.axis + len(data) if attrs.axis < 0 else attrs.axis
+    if not 0 <= axis < len(data):
+        raise MXNetError(f"{_QBN}: argument 'axis' {attrs.axis} is out of range for "
+                         f"{len(data)}-d data")
+    channels = (data[axis],)
+    for name, given in zip(_QBN_STATS, shapes[1:5]):
+        if given is not None and tuple(given) != channels:
+            raise MXNetError(f"{_QBN}: input '{name}' must have shape {channels} (the size "
+                             f"of axis {axis} of data), got {tuple(given)}")
+    return [tuple(data)] + [channels] * 4 + shapes[5:], [tuple(data), (1,), (1,)]
+
+
+def _qbn_type(attrs, types):
+    check_dtype(_QBN, "data", types[0], _Q8)
+    for name, t in zip(_QBN_STATS + ("min_data", "max_data"), types[1:]):
+        check_dtype(_QBN, name, t, ("float32",))
+    return [types[0]] + ["float32"] * 6, ["int8", "float32", "float32"]
+
+
+def _qbn_params():
+    from .nn_norm import _bn_params
+    params = _bn_params()
+    params.update(calib_params("Calibrated (required)"))
+    return params
+
+
+# The kernel takes MXNet's input order, data, gamma, beta, moving_mean, moving_var,
+# min_data, max_data. The registry only knows aux states that come last, so the two
+# ranges are declared after the moving statistics as well (they are always outputs of
+# another node in a quantized graph).
+@register(_QBN, inputs=("data", "gamma", "beta"),
+          aux=("moving_mean", "moving_var", "min_data", "max_data"),
+          params=_qbn_params(), num_outputs=3,
+          output_names=("output", "min_output", "max_output"),
+          infer_shape=_qbn_shape, infer_type=_qbn_type)
+def _quantized_batch_norm(xp, attrs, data, gamma, beta, mean, var, min_data, max_data):
+    """Inference batch norm of int8/uint8 data with the moving statistics, into int8 over
+    the calibrated range (which is reported as given). gamma is always used (fix_gamma
+    is ignored, as in MXNet) and the calibrated range is required.
+
+    The arithmetic follows oneDNN's int8 batch norm as MXNet drives it: per channel the
+    float32 factor ``gamma / sqrt(var + eps)`` is folded into a scale (divided once more
+    by ``sqrt(1 + eps)``, as oneDNN normalises the folded statistics again) and a shift;
+    levels are 127.5 (int8) or 255.5 (uint8) on both sides."""
+    ins = (data, gamma, beta, mean, var, min_data, max_data)
+    _qbn_type(attrs, [a.dtype.name for a in ins])
+    _qbn_shape(attrs, [a.shape for a in ins])
+    if not has_calib(attrs):
+        raise MXNetError(f"{_QBN}: needs min_calib_range and max_calib_range (MXNet's "
+                         "quantized batch norm has no uncalibrated mode), got none")
+    f32 = np.float32
+    eps = f32(attrs.eps)
+    in_levels = _level(data.dtype.name, {"int8": INT8_LEVELS["dequantize"],
+                                         "uint8": UINT8_LEVELS["dequantize"]})
+    out_levels = f32(INT8_LEVELS["quantize_v2"])
+    lo, hi = _calib_range(xp, attrs)
+    out_step = (out_levels / max_abs(xp, lo, hi)).astype(f32)
+    in_step = (in_levels / max_abs(xp, min_data, max_data)).astype(f32)
+    factor = (gamma / xp.sqrt(var + eps)).astype(f32)
+    scale = ((factor * out_step / in_step) / np.sqrt(f32(1) + eps)).astype(f32)
+    shift = ((beta - mean * factor) * out_step).astype(f32)
+    axis = attrs.axis % data.ndim
+    shape = [1] * data.ndim
+    shape[axis] = -1
+    with np.errstate(invalid="ignore", over="ignore"):
+        real = data.astype(f32) * scale.reshape(shape) + shift.reshape(shape)
+    return (saturate(xp, real, "int8"),) + range_outputs(xp, lo, hi)

@@ -87,8 +87,10 @@ def _conv_ref(x, w, b=None, *ranges, **kw):
                             no_bias=True, kernel=kw["kernel"], num_filter=kw["num_filter"],
                             pad=kw.get("pad", ()), stride=kw.get("stride", ())).asnumpy()
     if b is not None and b.dtype == np.int8:
-        out += b.reshape(1, -1, 1, 1)
-    return out.astype(np.int32), _r(-266288.5), _r(266288.5)
+        # bias range 0.5 in the accumulator's units: 0.5/127 * 255.5/1 * 127/2 = 63.875
+        out += np.trunc(b * np.float32(63.875)).reshape(1, -1, 1, 1)
+    # uint8 data over 1 at 255 levels, weights over 2 at 127: 1/255 * 2/127 * (2**31 - 1)
+    return out.astype(np.int32), _r(-132622.125), _r(132622.125)
 
 
 def _fc_ref(bias_step, r):
@@ -101,7 +103,7 @@ def _fc_ref(bias_step, r):
 LAYER_CASES = [
     Case("contrib.quantized_conv", [XU8, W8, B8, _r(-1), _r(1), _r(-2), _r(2), _r(-.5),
                                     _r(.5)], dict(kernel=(3, 3), num_filter=4), _conv_ref,
-         id="conv-bias-added-as-is"),
+         id="conv-bias-rescaled"),
     Case("contrib.quantized_conv", [XU8, W8, _r(-1), _r(1), _r(-2), _r(2)],
          dict(kernel=(3, 3), num_filter=4, no_bias=True, pad=(1, 1), stride=(2, 2)),
          _conv_ref, id="conv-no-bias-pad-stride"),
@@ -186,8 +188,8 @@ BAD = [
         *_nd(np.ones(3, np.float32), np.arange(4, dtype=np.float32)))),
     ("calibrate edges", lambda: mx.nd.contrib.calibrate_entropy(
         *_nd(np.ones(301, np.float32), np.arange(5, dtype=np.float32)))),
-    ("conv int8 data", lambda: mx.nd.contrib.quantized_conv(
-        *_nd(XU8.astype(np.int8), W8, _r(-1), _r(1), _r(-1), _r(1)), kernel=(3, 3),
+    ("conv float data", lambda: mx.nd.contrib.quantized_conv(
+        *_nd(XU8.astype(np.float32), W8, _r(-1), _r(1), _r(-1), _r(1)), kernel=(3, 3),
         num_filter=4, no_bias=True)),
     ("conv groups", lambda: mx.nd.contrib.quantized_conv(
         *_nd(XU8[:, :2], W8[:, :1], _r(-1), _r(1), _r(-1), _r(1)), kernel=(3, 3),
