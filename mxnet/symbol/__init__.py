@@ -1,7 +1,7 @@
 """``mx.sym``: symbolic graphs built from the same operator declarations as ``mx.nd``."""
 from .symbol import Symbol, Node, var, Variable, Group
 from .naming import NameManager, Prefix, AttrScope
-from . import op, _internal, contrib, linalg, image, random
+from . import op, _internal, contrib, linalg, image, random, sparse
 from .op import *  # noqa: F401,F403  (every public operator function)
 from .register import populate as _populate
 from .json_io import load, load_json, fromjson

@@ -30,7 +30,7 @@ def attr_string(value):
     return str(value)
 
 
-def create(fname, args, kwargs, name=None, attr=None):
+def create(fname, args, kwargs, name=None, attr=None, hint=None):
     """A node for the op registered as ``fname``, applied to Symbol ``args``
     (positional inputs) and ``kwargs`` (symbol inputs by name, and params)."""
     op = registry.get(fname)
@@ -50,7 +50,7 @@ def create(fname, args, kwargs, name=None, attr=None):
         params.setdefault(op.variadic, len(args))
     str_params = {k: attr_string(v) for k, v in params.items()}
     parsed = op.parse(str_params)
-    node_name = naming.current().get(name, fname.lower())
+    node_name = naming.current().get(name, (hint or fname).lower())
     attrs = naming.hide_keys(naming.current_attr_scope().get(attr))
     attrs.update(str_params)
     inputs = _collect_inputs(op, fname, parsed, list(args), sym_kwargs, node_name, attrs)
@@ -96,8 +96,9 @@ def _entry(sym, fname):
     return sym._outputs[0]
 
 
-def make_function(op, fname):
-    """The ``mx.sym`` function for ``op`` under ``fname``."""
+def make_function(op, fname, hint=None):
+    """The ``mx.sym`` function for ``op`` under ``fname``; unnamed nodes are
+    named after ``hint`` (default ``fname``)."""
     n_inputs = len(op.inputs) + len(op.aux)
     param_names = list(op.params)
 
@@ -107,7 +108,7 @@ def make_function(op, fname):
             for key, value in zip(param_names, args[n_inputs:]):
                 kwargs.setdefault(key, value)
             args = args[:n_inputs]
-        return create(fname, args, kwargs, name, attr)
+        return create(fname, args, kwargs, name, attr, hint)
     fn.__name__ = fn.__qualname__ = fname
     from ..ndarray.register import _doc
     fn.__doc__ = _doc(op, fname).replace("NDArray", "Symbol")
@@ -127,5 +128,8 @@ def make_function(op, fname):
 def populate(namespace, module):
     """Add a function for every registered op of ``module`` to ``namespace``
     and keep adding ops registered later (named after the full op name)."""
-    return nd_register.populate(namespace, module,
-                                lambda op, short, full: make_function(op, full))
+    # MXNet names the nodes of these namespaces' functions after the short name
+    # (mx.sym.contrib.box_nms -> box_nms0); the others after the op (_random_uniform0).
+    short_hint = module in ("contrib", "linalg", "sparse", "image")
+    return nd_register.populate(namespace, module, lambda op, short, full: make_function(
+        op, full, short if short_hint else None))

@@ -289,3 +289,17 @@ def test_arithmetic_with_unsupported_types_raises_type_error():
     with pytest.raises(TypeError):
         mx.sym.var("x") + "a"
 
+
+
+def test_namespace_functions_name_nodes_as_mxnet_does():
+    x = mx.sym.var("x")
+    # Facts from MXNet 1.9.1: contrib/linalg/sparse/image functions use their short
+    # name, the random wrappers and _internal functions the operator's full name.
+    assert [mx.sym.contrib.box_nms(x).name, mx.sym.linalg.gemm2(x, x).name,
+            mx.sym.sparse.retain(x, x).name, mx.sym.image.to_tensor(x).name,
+            mx.sym.random.uniform().name, mx.sym._internal._plus(x, x).name] == \
+        ["box_nms0", "gemm20", "retain0", "to_tensor0", "_random_uniform0", "_plus0"]
+    conv = mx.sym.contrib.DeformableConvolution(x, kernel=(3, 3), num_filter=2)
+    assert conv.list_arguments() == ["x", "deformableconvolution0_offset",
+                                     "deformableconvolution0_weight",
+                                     "deformableconvolution0_bias"]
