@@ -12,7 +12,8 @@ FAMILIES = (
     "nn_rnn", "nn_spatial",
     "optimizer_ops", "optimizer_multi", "image_cv", "image_ops",
     "control_flow", "control_flow_loops", "misc_ops", "misc_attention",
-    "quantization", "quantized_nn", "nn_deformable", "spectral", "dgl", "hawkes", "nn_fused",
+    "quantization", "quantized_nn", "quantized_rnn",
+    "nn_deformable", "spectral", "dgl", "hawkes", "nn_fused",
     "sparse_ops",
 )
 
