@@ -1,5 +1,7 @@
 """Quantization operators: the numerics of MXNet 1.9.1's CPU (oneDNN) build, checked
 against values it printed for the same inputs, NumPy formulas and bad-input cases."""
+import os
+
 import numpy as np
 import pytest
 
@@ -107,6 +109,10 @@ LAYER_CASES = [
     Case("contrib.quantized_conv", [XU8, W8, _r(-1), _r(1), _r(-2), _r(2)],
          dict(kernel=(3, 3), num_filter=4, no_bias=True, pad=(1, 1), stride=(2, 2)),
          _conv_ref, id="conv-no-bias-pad-stride"),
+    Case("contrib.quantized_conv", [XU8.astype(np.int8), W8, _r(-1), _r(1), _r(-2), _r(2)],
+         dict(kernel=(3, 3), num_filter=4, no_bias=True),
+         lambda *a, **kw: (_conv_ref(*a[:2], **kw)[0], _r(-266288.5), _r(266288.5)),
+         id="conv-int8-data-127-levels"),
     Case("contrib.quantized_fully_connected",
          [XU8, W8.reshape(4, -1)[:, :75].repeat(3, 1)[:, :75], B8, _r(-1), _r(1), _r(-2),
           _r(2), _r(-.5), _r(.5)], dict(num_hidden=4), _fc_ref(63.875, 132622.125),
@@ -228,3 +234,65 @@ def test_quantized_ops_have_no_gradient():
         out = mx.nd.contrib.quantize_v2(x)[0]
     with pytest.raises(MXNetError, match="no gradient"):
         out.backward()
+
+
+BN_FIXTURE = np.load(os.path.join(os.path.dirname(__file__), os.pardir, "fixtures",
+                                  "quantization", "batch_norm.npz"))
+
+
+# int8 data matches exactly; for uint8 data MXNet's scaling is not pinned down yet
+# (results within one level)
+@pytest.mark.parametrize("dtype,atol", [("int8", 0), ("uint8", 1)])
+def test_quantized_batch_norm_matches_mxnet(dtype, atol):
+    f = {k[len(dtype) + 1:]: BN_FIXTURE[k] for k in BN_FIXTURE.files if k.startswith(dtype)}
+    inputs = [f[k] for k in ("data", "gamma", "beta", "mean", "var", "min", "max")]
+    run_case(Case("contrib.quantized_batch_norm", inputs,
+                  dict(min_calib_range=-2.5, max_calib_range=3.7, eps=1e-3),
+                  lambda *a, **k: (f["out"], _r(-2.5), _r(3.7)), grad=False, atol=atol))
+
+
+def test_quantized_batch_norm_needs_a_calibrated_range():
+    f = {k[5:]: BN_FIXTURE[k] for k in BN_FIXTURE.files if k.startswith("int8")}
+    args = _nd(*[f[k] for k in ("data", "gamma", "beta", "mean", "var", "min", "max")])
+    with pytest.raises(MXNetError, match="min_calib_range"):
+        mx.nd.contrib.quantized_batch_norm(*args)[0].wait_to_read()
+    with pytest.raises(MXNetError, match="dtype"):
+        mx.nd.contrib.quantized_batch_norm(mx.nd.array(f["data"]), *args[1:],
+                                           min_calib_range=-1., max_calib_range=1.)
+
+
+def _lstm_inputs(bidirectional):
+    rs = np.random.RandomState(3)
+    T, N, C, H, L, D = 4, 2, 3, 5, 2, 2 if bidirectional else 1
+    n_params = sum(D * (4 * H * ((C if layer == 0 else D * H) + H) + 8 * H)
+                   for layer in range(L))
+    x = rs.uniform(-1, 1, (T, N, C)).astype(np.float32)
+    rest = [rs.uniform(-.5, .5, s).astype(np.float32)
+            for s in ((n_params,), (L * D, N, H), (L * D, N, H))]
+    return x, rest, dict(state_size=H, num_layers=L, bidirectional=bidirectional,
+                         mode="lstm", state_outputs=True)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_quantized_lstm_stays_close_to_the_float_lstm(bidirectional):
+    x, rest, kw = _lstm_inputs(bidirectional)
+    q, scale, shift = mx.nd.contrib.quantize_asym(mx.nd.array(x))
+    outs = mx.nd.contrib.quantized_rnn(q, *[mx.nd.array(a) for a in rest], scale, shift, **kw)
+    refs = mx.nd.RNN(mx.nd.array(x), *[mx.nd.array(a) for a in rest], **kw)
+    for out, ref in zip(outs, refs):
+        assert out.dtype == np.float32 and out.shape == ref.shape
+        # one uint8 level of the data is 2/255; int8 weights add about as much again
+        np.testing.assert_allclose(out.asnumpy(), ref.asnumpy(), atol=0.01)
+    only_output = mx.nd.contrib.quantized_rnn(q, *[mx.nd.array(a) for a in rest], scale,
+                                              shift, **dict(kw, state_outputs=False))
+    assert isinstance(only_output, mx.nd.NDArray) and only_output.shape == outs[0].shape
+
+
+def test_quantized_rnn_supports_lstm_on_uint8_data_only():
+    x, rest, kw = _lstm_inputs(False)
+    q, scale, shift = mx.nd.contrib.quantize_asym(mx.nd.array(x))
+    params = [mx.nd.array(a) for a in rest]
+    with pytest.raises(MXNetError, match="lstm"):
+        mx.nd.contrib.quantized_rnn(q, *params[:2], scale, shift, **dict(kw, mode="gru"))
+    with pytest.raises(MXNetError, match="uint8"):
+        mx.nd.contrib.quantized_rnn(mx.nd.array(x), *params, scale, shift, **kw)
