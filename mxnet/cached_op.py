@@ -7,11 +7,17 @@ it. Under ``autograd.record()`` the whole call is one node on the tape whose
 backward runs the program's compiled backward plan. ``HybridBlock.hybridize``
 runs through this.
 """
+from types import SimpleNamespace
+
+import numpy as np
+
 from . import autograd as _ag
+from . import engine as _engine
 from . import random as _random
 from .base import MXNetError
 from .graph.program import Program
-from .ndarray.ndarray import NDArray, _new
+from .ndarray.invoke import _adopt_outputs
+from .ndarray.ndarray import NDArray, _empty_on, _new
 
 __all__ = ["CachedOp"]
 
@@ -60,18 +66,27 @@ class CachedOp:
 
         def rng():
             return _random.generator(ctx)
-        data = [x._arr() for x in args]
-        results, state = program.forward(data, _ag.is_training(), bool(wrt), ctx, rng)
-        outs = [_new(r.copy() if any(r is d for d in data) else r, ctx) for r in results]
+        eng = _engine.get()
+        if eng.threaded:
+            outs, saved = self._push_forward(eng, program, args, ctx, rng, bool(wrt))
+        else:
+            data = [x._arr() for x in args]
+            results, state = program.forward(data, _ag.is_training(), bool(wrt), ctx, rng)
+            outs = [_new(r.copy() if any(r is d for d in data) else r, ctx) for r in results]
+            saved = [state]
         if wrt:
             positions = [names.index(n) for n in wrt]
 
             def backward(inputs, outputs, out_grads):
-                grads = program.backward(state, [g._arr() for g in out_grads], ctx, rng)
+                if eng.threaded:
+                    grads = self._push_backward(eng, program, saved, outputs, out_grads,
+                                                [args[p] for p in positions], ctx, rng)
+                else:
+                    grads = [None if g is None else _new(g, ctx) for g in program.backward(
+                        saved[0], [g._arr() for g in out_grads], ctx, rng)]
                 result = [None] * len(names)
                 for pos, g in zip(positions, grads):
-                    if g is not None:
-                        result[pos] = _new(g, ctx)
+                    result[pos] = g
                 return result
             _ag._attach(_ag.Node("_CachedOp", None, None, backward, None, sources, None),
                         list(args), outs)
@@ -81,3 +96,45 @@ class CachedOp:
                 o.copyto(t)
             return out
         return outs[0] if len(outs) == 1 else outs
+
+    def _push_forward(self, eng, program, args, ctx, rng, keep):
+        """Push one run of ``program`` to the engine, as MXNet pushes a CachedOp:
+        the outputs are pending arrays of the inferred shapes, the call returns
+        at once, and runs on different devices overlap. Returns the outputs and
+        a list that will hold the state backward needs."""
+        outs = [_new(_empty_on(ctx, shape, np.dtype(dtype)), ctx)
+                for shape, dtype in zip(program.output_shapes, program.output_dtypes)]
+        saved = [None]
+        training = _ag.is_training()
+
+        def run():
+            data = [x._data for x in args]
+            results, saved[0] = program.forward(data, training, keep, ctx, rng)
+            _store(outs, [r.copy() if any(r is d for d in data) else r for r in results])
+        # Training updates aux states (moving statistics) in place: they are written.
+        aux = [x._var for n, x in zip(self._input_names, args) if n in self._aux]
+        eng.push(run, ctx, [x._var for x in args], [o._var for o in outs] + aux, "_CachedOp")
+        return outs, saved
+
+    @staticmethod
+    def _push_backward(eng, program, saved, outputs, out_grads, wrt_args, ctx, rng):
+        """Push the backward run of the forward pushed with ``saved``; returns
+        one pending gradient array per ``wrt`` input (None where it gets none)."""
+        grads = [None if s is None else _new(_empty_on(ctx, x.shape, x._data.dtype), ctx)
+                 for s, x in zip(program.grad_slots, wrt_args)]
+
+        def run():
+            results = program.backward(saved[0], [g._data for g in out_grads], ctx, rng)
+            _store([g for g in grads if g is not None], [r for r in results if r is not None])
+        # Reading the outputs orders this after the forward run that fills ``saved``.
+        eng.push(run, ctx, [o._var for o in outputs] + [g._var for g in out_grads],
+                 [g._var for g in grads if g is not None], "_backward_CachedOp")
+        return grads
+
+
+_CACHED_OP = SimpleNamespace(name="_CachedOp")  # names the op in storing errors
+
+
+def _store(outs, results):
+    """Put each result into its pending output, as pushed operators do."""
+    _adopt_outputs(_CACHED_OP, outs, tuple(results))

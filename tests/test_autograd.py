@@ -228,6 +228,7 @@ def test_first_layer_gradients_skip_the_unused_data_gradient(hybridize):
         with autograd.record():
             loss = net(x).sum()
         loss.backward()
+        mx.nd.waitall()
         ran = {op for op, _ in counts}
     assert "_backward_Convolution_weight" in ran and "_backward_Convolution" not in ran
     conv, dense = net[0], net[1]

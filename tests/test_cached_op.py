@@ -71,3 +71,62 @@ def test_output_that_is_an_input_is_copied():
     same, double = op(a)
     same[:] = 5
     assert a.asnumpy().tolist() == [1, 1] and double.asnumpy().tolist() == [2, 2]
+
+
+def _gate(x):
+    """Push a writer of ``x`` waiting for the returned event: readers of ``x`` stay pending."""
+    import threading
+    gate = threading.Event()
+    mx.engine.get().push(lambda: gate.wait(5), x.context, [], [x._var])
+    return gate
+
+
+@pytest.mark.skipif(not mx.engine.get().threaded, reason="needs a threaded engine")
+def test_hybridized_call_is_pushed_to_the_engine_and_returns_at_once():
+    net = mx.gluon.nn.Dense(3, in_units=4)
+    net.initialize(mx.init.One())
+    net.hybridize()
+    x = mx.nd.ones((2, 4))
+    net(x).wait_to_read()                 # compile outside the timed part
+    gate = _gate(x)
+    with mx.autograd.record():
+        y = net(x)                         # would deadlock here if it ran in the caller
+        assert y._var.pending and y.shape == (2, 3)
+    y.backward()
+    gate.set()
+    assert y.asnumpy().tolist() == [[4.0] * 3] * 2   # ones @ ones + zero bias
+    assert net.weight.grad().asnumpy().tolist() == [[2.0] * 4] * 3
+
+
+_BARRIER = None
+
+
+class _MeetOp(mx.operator.CustomOp):
+    def forward(self, is_train, req, in_data, out_data, aux):
+        _BARRIER.wait()                    # both devices' programs must be running now
+        self.assign(out_data[0], req[0], in_data[0])
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        self.assign(in_grad[0], req[0], out_grad[0])
+
+
+@mx.operator.register("cached_op_test_meet")
+class _MeetProp(mx.operator.CustomOpProp):
+    def infer_shape(self, in_shape):
+        return in_shape, in_shape, []
+
+    def create_operator(self, ctx, shapes, dtypes):
+        return _MeetOp()
+
+
+@pytest.mark.skipif(mx.engine.get().__class__.__name__ != "ThreadedEngine"
+                    or not mx.engine.get()._per_device, reason="needs ThreadedEnginePerDevice")
+def test_hybridized_blocks_on_two_devices_run_at_the_same_time():
+    import threading
+    global _BARRIER
+    _BARRIER = threading.Barrier(2, timeout=10)
+    net = mx.gluon.nn.HybridLambda(lambda F, x: F.Custom(x * 2, op_type="cached_op_test_meet"))
+    net.hybridize()
+    xs = [mx.nd.ones((2, 2), ctx=mx.cpu(i)) for i in range(2)]
+    outs = [net(x) for x in xs]           # each program waits until the other has started
+    assert [o.asnumpy().tolist() for o in outs] == [[[2.0, 2.0]] * 2] * 2
