@@ -370,13 +370,6 @@ def test_ftrl_update_is_lazy_when_every_array_is_row_sparse():
     np.testing.assert_allclose(n.asnumpy().ravel(), [1.5, 1.5, 0.5, 0.5, 4.5, 9.5, 0.5, 0.5])
 
 
-def test_row_sparse_state_missing_a_gradient_row_is_refused():
-    w = mx.nd.ones((4, 2)).tostype("row_sparse")
-    mom = mx.nd.zeros((4, 2), stype="row_sparse")
-    with pytest.raises(MXNetError, match="state 'mom' must store every updated row"):
-        mx.nd.sgd_mom_update(w, _sparse_rows([1], 1.0), mom, lr=0.1, momentum=0.9, out=w)
-
-
 def test_sparse_adagrad_refuses_weight_decay_like_mxnet():
     o = opt.AdaGrad(wd=0.1)
     w = mx.nd.ones((4, 2))

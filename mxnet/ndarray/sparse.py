@@ -199,7 +199,11 @@ class RowSparseNDArray(BaseSparseNDArray):
             raise ValueError("Assignment with slice for RowSparseNDArray is not "
                              "implemented yet")
         if isinstance(value, numeric_types):
-            value = np.full(self._shape, value, self._data.dtype)
+            # A number fills every row and all of them are stored, zero or not
+            # (as MXNet does: an initializer's zeros make a weight updatable).
+            self._set_storage(np.full(self._shape, value, self._data.dtype),
+                              (np.arange(self._shape[0], dtype=_IDX),))
+            return
         assign(self, value)
 
     def _format_error(self, full_check):
@@ -548,31 +552,59 @@ def _wrap(item, ctx):
 
 
 def dispatch(op, attrs, inputs, out=None):
-    """Run ``op`` on inputs of any storage types (see the module docstring)."""
+    """Run ``op`` on inputs of any storage types (see the module docstring).
+
+    Inputs the op updates in place (``op.mutate_inputs``, optimizer states)
+    keep their storage type: a dense fallback writes their new values back,
+    converted, and an in-place sparse kernel may give them new storage."""
     from .invoke import _run_inline
     name = _k.BASE_NAME.get(op.name, op.name)
     stypes = tuple(x._stype for x in inputs)
     ctx = inputs[0]._ctx if inputs else current_context()
+    mutated = op.mutate_inputs(attrs, len(inputs))
+    outs = [] if out is None else list(out) if isinstance(out, (list, tuple)) else [out]
+    # Arrays written here must first be free of pending reads (engine order).
+    for x in [inputs[i] for i in mutated] + outs:
+        if isinstance(x, NDArray):
+            x._wait_to_write()
     rule = _k.RULES.get(name)
     items = [_item(x) for x in inputs]
     out_stype, kernel, fallback = rule(attrs, stypes, items) if rule else _k.FALLBACK
-    if kernel is not None:
+    if getattr(kernel, "in_place", False):
+        results = _update_in_place(op, attrs, kernel, inputs, items, outs)
+    elif kernel is not None:
         results = [_wrap(it, ctx) for it in kernel(op, attrs, items)]
     else:
         if fallback:
             _warn_fallback(op, attrs, stypes, [out_stype] * op.num_outputs(attrs), ctx)
         dense = [x if x._stype == "default" else _from_host(_dense(x), x._ctx) for x in inputs]
         results = [_convert(r, out_stype) for r in _run_inline(op, attrs, dense, ctx, None)]
+        for i in mutated:
+            if dense[i] is not inputs[i]:
+                assign(inputs[i], dense[i])
     if _ag._state.recording:
         _ag._record(op, attrs, inputs, results)
     if out is None:
         return results[0] if len(results) == 1 else results
-    outs = list(out) if isinstance(out, (list, tuple)) else [out]
     if len(outs) != len(results):
         raise MXNetError(f"{op.name}: out= needs {len(results)} arrays, got {len(outs)}")
     for o, r in zip(outs, results):
-        assign(o, r)
+        if o is not r:
+            assign(o, r)
     return out
+
+
+def _update_in_place(op, attrs, kernel, inputs, items, outs):
+    """Run an in-place update kernel (sparse_ops): the weight, ``inputs[0]``,
+    must also be the output, as MXNet requires of its sparse update kernels."""
+    if len(outs) != 1 or not isinstance(outs[0], NDArray) or outs[0]._data is not inputs[0]._data:
+        given = "no out" if not outs else "another array"
+        raise MXNetError(f"{op.name}: with a row_sparse gradient the update is in place: pass "
+                         f"out=weight (MXNet: kWriteInplace is expected), got {given}")
+    grown = kernel(op, attrs, items)
+    for i, item in grown.items():
+        inputs[i]._set_storage(item[1], item[2:-1])
+    return outs
 
 
 def cast_storage(data, stype, out=None):

@@ -467,66 +467,94 @@ def _retain_rule(attrs, stypes, items):
     return ("row_sparse", _retain, False)
 
 
-def _row_update(lazy):
-    """An update kernel running the op's dense kernel on a set of rows: the
-    row_sparse gradient's rows when ``lazy`` (other weight and state rows keep
-    their values: no weight decay, no momentum decay), every row otherwise.
-    States are updated in place: dense ones, and row_sparse ones storing those
-    rows (their storage cannot grow from a kernel)."""
-    def kernel(op, attrs, items):
-        weight, grad, *states = items
-        sparse_weight = isinstance(weight, tuple)
-        dense = rsp_to_dense(*weight[1:]) if sparse_weight else weight.copy()
-        if lazy:
-            _, gvals, rows, _ = grad
+# -- update ops (sgd, sgd_mom, adam, ftrl) on a row_sparse gradient ----------------
+# MXNet's sparse update kernels work in place: the weight is the output (out=weight,
+# "kWriteInplace"), only the rows they update are touched, and a row_sparse weight
+# must store every row. Their kernels here are marked ``in_place``: the dispatcher
+# checks out=weight and calls them with the weight and state buffers themselves;
+# they write those rows in place and return the new storage of the row_sparse
+# states that had to grow (see ``_state_buffers``).
+
+def _full_rows(op, item, name):
+    """The values of a weight or state with row ``r`` at position ``r``: the
+    dense array, or the data of a row_sparse one storing every row."""
+    if not isinstance(item, tuple):
+        return item
+    _, data, indices, shape = item
+    if len(indices) != shape[0]:
+        raise MXNetError(f"{op.name}: a row_sparse {name} must store every row to be updated "
+                         f"in place (as in MXNet), but it stores {len(indices)} of "
+                         f"{shape[0]} rows")
+    return data
+
+
+def _state_buffers(op, items):
+    """Full-row buffers of the states ``items[2:]``, and the new storage of the
+    row_sparse ones that stored fewer rows: MXNet fills a state holding nothing
+    with zeros in every row before its first update, and a state storing some
+    rows grows the same way, keeping its values."""
+    buffers, grown = [], {}
+    for i, item in enumerate(items[2:], start=2):
+        if isinstance(item, tuple) and len(item[2]) != item[-1][0]:
+            dense = rsp_to_dense(*item[1:])
+            grown[i] = _sparse_item("row_sparse", dense, [np.arange(len(dense), dtype=IDX)],
+                                    item[-1])
+            buffers.append(dense)
         else:
-            rows = np.arange(dense.shape[0], dtype=IDX)
-            gvals = rsp_to_dense(*grad[1:]) if isinstance(grad, tuple) else grad
-        where = [rows if not isinstance(st, tuple) else _stored_positions(op, i + 2, st, rows)
-                 for i, st in enumerate(states)]
-        arrays = [st[1] if isinstance(st, tuple) else st for st in states]
-        state_rows = [a[w] for a, w in zip(arrays, where)]
-        dense[rows] = op.compute(np, attrs, dense[rows], gvals, *state_rows)
-        for a, w, new in zip(arrays, where, state_rows):
-            a[w] = new
-        if not sparse_weight:
-            return [dense]
-        stored = np.union1d(weight[2], rows).astype(IDX)
-        return [_sparse_item("row_sparse", dense[stored], [stored], weight[-1])]
+            buffers.append(_full_rows(op, item, f"state '{op.inputs[i]}'"))
+    return buffers, grown
+
+
+def _update_in_place(lazy):
+    """The in-place update kernel: on the gradient's rows only when ``lazy``
+    (other weight and state rows keep their values: no weight decay, no
+    momentum decay for them), on every row otherwise. Costs O(rows of the
+    gradient) when lazy and the states already store every row."""
+    def kernel(op, attrs, items):
+        weight, (_, gvals, rows, shape) = items[0], items[1]
+        wdata = _full_rows(op, weight, "weight")
+        states, grown = _state_buffers(op, items)
+        if lazy:
+            state_rows = [s[rows] for s in states]
+            wdata[rows] = op.compute(np, attrs, wdata[rows], gvals, *state_rows)
+            for s, new in zip(states, state_rows):
+                s[rows] = new
+        else:
+            wdata[...] = op.compute(np, attrs, wdata, rsp_to_dense(gvals, rows, shape), *states)
+        return grown
+    kernel.in_place = True
     return kernel
 
 
-def _stored_positions(op, index, item, rows):
-    """Where a row_sparse state stores ``rows``; refuses states missing one."""
-    indices = item[2]
-    pos = np.minimum(np.searchsorted(indices, rows), max(len(indices) - 1, 0))
-    if len(rows) and (not len(indices) or (indices[pos] != rows).any()):
-        raise MXNetError(f"{op.name}: the row_sparse state '{op.inputs[index]}' must store "
-                         f"every updated row {rows.tolist()}, but it stores "
-                         f"{indices.tolist()} (its storage cannot grow here); use a dense "
-                         "state (lazy updates still apply) or one storing all rows")
-    return pos
+_LAZY_UPDATE, _STD_UPDATE = _update_in_place(True), _update_in_place(False)
 
 
-def _update_rule(is_lazy):
-    """Storage rule of an update op: lazy row updates where MXNet does them
-    (``is_lazy(attrs, stypes)``); dense updates that write row_sparse states
-    back in place; plain dense fallback otherwise."""
+def _update_rule(name):
+    """Storage rule of sgd/sgd_mom/adam: a row_sparse gradient with a weight and states all
+    row_sparse or all dense is updated by the in-place kernel, lazily with
+    ``lazy_update``; a row_sparse weight with dense states is updated on every
+    row (MXNet 1.9.1 does so even with ``lazy_update``). Other storage types
+    fall back to dense storage; states of mixed types are refused, as MXNet does."""
     def rule(attrs, stypes, items):
-        if "csr" in stypes:
+        weight, grad, *states = stypes
+        if len(set(states)) > 1:
+            raise MXNetError(f"{name}: the optimizer states must share one storage type, got "
+                             f"{list(states)}")
+        if grad != "row_sparse" or weight == "csr" or "csr" in states:
             return FALLBACK
-        if stypes[1] == "row_sparse" and is_lazy(attrs, stypes):
-            return (stypes[0], _row_update(True), False)
-        if "row_sparse" in stypes[2:]:
-            return (stypes[0], _row_update(False), False)
+        if not states or states[0] == weight:
+            return (weight, _LAZY_UPDATE if attrs.lazy_update else _STD_UPDATE, False)
+        if weight == "row_sparse":
+            return (weight, _STD_UPDATE, False)
         return FALLBACK
     return rule
 
 
-def _lazy_if_asked(attrs, stypes):
-    """sgd/sgd_mom/adam: lazy with ``lazy_update`` when the weight and its
-    states share one storage type (MXNet 1.9.1 updates densely otherwise)."""
-    return attrs.lazy_update and all(s == stypes[0] for s in stypes[2:])
+def _ftrl_rule(attrs, stypes, items):
+    """FTRL has no lazy_update flag: lazy when every array is row_sparse."""
+    if set(stypes) == {"row_sparse"}:
+        return ("row_sparse", _LAZY_UPDATE, False)
+    return FALLBACK
 
 
 def _slice_bounds(attrs, shape):
@@ -660,12 +688,9 @@ RULES = {"cast_storage": _cast_storage_rule, "_sparse_retain": _retain_rule,
          "_square_sum": _square_sum_rule, "sum": _reduce_rule, "mean": _reduce_rule,
          "norm": lambda attrs, stypes, items: DENSE, "where": _where_rule,
          "slice": _slice_rule, "Concat": _concat_rule, "zeros_like": _unary_rule("zeros_like")}
-RULES.update({name: _update_rule(_lazy_if_asked)
-              for name in ("sgd_update", "sgd_mom_update", "adam_update")})
-RULES.update({name: _update_rule(lambda attrs, stypes: False)
-              for name in ("mp_sgd_update", "mp_sgd_mom_update")})
-# FTRL has no lazy_update flag: it is lazy when every array is row_sparse.
-RULES["ftrl_update"] = _update_rule(lambda attrs, stypes: set(stypes) == {"row_sparse"})
+RULES.update({name: _update_rule(name) for name in ("sgd_update", "sgd_mom_update",
+                                                    "adam_update")})
+RULES["ftrl_update"] = _ftrl_rule
 RULES.update({name: _unary_rule(name) for name in _KEEP_UNARY})
 RULES.update({name: _scalar_rule(name) for name in _COMPARE_SCALAR | {
     "_plus_scalar", "_minus_scalar", "_mul_scalar", "_div_scalar"}})
