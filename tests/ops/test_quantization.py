@@ -293,6 +293,6 @@ def test_quantized_rnn_supports_lstm_on_uint8_data_only():
     q, scale, shift = mx.nd.contrib.quantize_asym(mx.nd.array(x))
     params = [mx.nd.array(a) for a in rest]
     with pytest.raises(MXNetError, match="lstm"):
-        mx.nd.contrib.quantized_rnn(q, *params[:2], scale, shift, **dict(kw, mode="gru"))
+        mx.nd.contrib.quantized_rnn(q, *params, scale, shift, **dict(kw, mode="gru"))
     with pytest.raises(MXNetError, match="uint8"):
         mx.nd.contrib.quantized_rnn(mx.nd.array(x), *params, scale, shift, **kw)
