@@ -71,6 +71,12 @@ def fused_inputs(attrs, n_extra):
     return names
 
 
+def _fused_aux(attrs):
+    """The folded batch norm's moving statistics are aux states, as in MXNet
+    (``list_auxiliary_states`` lists them; ``bind`` takes them as aux_states)."""
+    return ("moving_mean", "moving_var") if attrs.with_bn else ()
+
+
 def _split(attrs, rest):
     return dict(zip(fused_inputs(attrs, len(rest)), rest))
 
@@ -194,7 +200,7 @@ def _conv_base_shape(attrs, shapes):
 
 
 @register("_sg_mkldnn_conv", inputs=("data", "weight", "bias") + _BN_NAMES + ("sum",),
-          active_inputs=lambda a: ["data", "weight"] + fused_inputs(a, None),
+          active_inputs=lambda a: ["data", "weight"] + fused_inputs(a, None), aux=_fused_aux,
           params=_conv_fused_params(),
           infer_shape=_fused_shape_rule(_conv_base_shape, lambda a, out: a.num_filter),
           infer_type=_fused_type_rule("_sg_mkldnn_conv"))
@@ -221,7 +227,7 @@ def _fc_fused_params():
 
 
 @register("_sg_mkldnn_fully_connected", inputs=("data", "weight", "bias") + _BN_NAMES,
-          active_inputs=lambda a: ["data", "weight"] + fused_inputs(a, None),
+          active_inputs=lambda a: ["data", "weight"] + fused_inputs(a, None), aux=_fused_aux,
           params=_fc_fused_params(),
           infer_shape=_fused_shape_rule(lambda a, s: get("FullyConnected").infer_shape(a, s),
                                         lambda a, out: a.num_hidden),

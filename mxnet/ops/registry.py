@@ -10,7 +10,9 @@ Kernel contract: ``compute(xp, attrs, *inputs, **resources)`` receives the
 data inputs followed by the aux states (``aux``, e.g. BatchNorm's moving
 statistics) and returns the output array, or a tuple of them for several
 outputs, with the dtype and shape ``infer_type``/``infer_shape`` promise;
-outputs never alias inputs. Resources (``rng``: the device's random
+outputs never alias inputs. An op whose aux states depend on its parameters
+lists them among ``inputs`` and gives ``aux`` as a function ``attrs -> names``
+(the fused ops' folded batch-norm statistics). Resources (``rng``: the device's random
 generator, ``is_train``: training mode) are passed only to ops that declare
 them. Inputs whose positions are listed in ``mutate_inputs`` (optimizer
 states, moving statistics; a tuple, or a function ``(attrs, n_inputs) ->
@@ -64,7 +66,11 @@ class OpDef:
         self.aliases = tuple(aliases)
         self.params = dict(params or {})
         self.inputs = tuple(inputs)
-        self.aux = tuple(aux)
+        # ``aux``: names appended after the inputs, or a function of attrs
+        # naming which of the (active) inputs are aux states; ``self.aux``
+        # keeps the appended names, which the front ends' signatures use.
+        self._aux_of = aux if callable(aux) else None
+        self.aux = () if callable(aux) else tuple(aux)
         self.variadic = variadic
         self._num_outputs = num_outputs
         self.visible_outputs = visible_outputs
@@ -97,6 +103,19 @@ class OpDef:
         """Positions of the inputs the kernel updates in place for a call."""
         m = self._mutate_inputs
         return tuple(m(attrs, n_inputs) if callable(m) else m)
+
+    @property
+    def has_aux(self):
+        """Whether some call of this op has aux states."""
+        return bool(self.aux) or self._aux_of is not None
+
+    def aux_positions(self, attrs, n_inputs):
+        """Positions, among a call's ``n_inputs`` inputs, of its aux states."""
+        if self._aux_of is None:
+            return tuple(range(n_inputs - len(self.aux), n_inputs)) if self.aux else ()
+        aux = set(self._aux_of(attrs))
+        return tuple(i for i, name in enumerate(self.input_names(attrs)[:n_inputs])
+                     if name in aux)
 
     def output_names(self, attrs):
         names = self._output_names

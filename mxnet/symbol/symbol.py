@@ -46,10 +46,9 @@ class Node:
 
     def aux_positions(self):
         """Input positions that are aux states (mutable, e.g. moving statistics)."""
-        if self.op is None or not self.op.aux:
+        if self.op is None or not self.op.has_aux:
             return ()
-        n = len(self.inputs)
-        return tuple(range(n - len(self.op.aux), n))
+        return self.op.aux_positions(self.params(), len(self.inputs))
 
 
 def topo_order(entries):

@@ -49,6 +49,22 @@ def test_conv_bn_relu_becomes_sg_mkldnn_conv_with_mxnet_names():
     assert mx.sym.load_json(opt.tojson()).list_outputs() == ["sg_mkldnn_conv_bn_act_0_output"]
 
 
+def test_folded_batch_norm_statistics_stay_aux_states():
+    d = mx.sym.var("data")
+    y = mx.sym.Activation(mx.sym.BatchNorm(_conv(d, "conv"), name="bn"), act_type="relu")
+    y = mx.sym.FullyConnected(y, num_hidden=3, name="fc")
+    opt = y.optimize_for("MKLDNN")
+    assert opt.list_arguments() == y.list_arguments()
+    assert opt.list_auxiliary_states() == ["bn_moving_mean", "bn_moving_var"]
+    # As in MXNet's JSON, an aux input's third field counts its writers.
+    [conv] = _fused_nodes(opt)
+    assert [e[2] for e in conv["inputs"]] == [0, 0, 0, 0, 0, 1, 1]
+    args, aux = _arrays(y, {"data": (2, 3, 5, 5)})
+    ex = opt.bind(mx.cpu(), args, aux_states=aux)
+    np.testing.assert_allclose(ex.forward(is_train=False)[0].asnumpy(),
+                               _inference(y, args, aux), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("pattern", ["bn", "bn_act_add_act", "nobias_bn_add", "act", "add_act"])
 def test_optimized_conv_graph_computes_the_same_outputs(pattern):
     d, other = mx.sym.var("data"), mx.sym.var("other")
