@@ -16,7 +16,8 @@ import numpy as np
 from ..base import MXNetError
 from .. import filesystem, recordio
 from .augment import AUG_PARAMS, DefaultAugmenter
-from .decode import imdecode_bytes, resize, resize_short
+from .det_augment import DET_AUG_PARAMS, DetAugmenter, parse_det_label
+from .decode import imdecode_bytes
 from .io import MXDataIter
 from .native import REQUIRED, RoundBatches, as_bool, as_dtype, as_shape, parse
 
@@ -43,30 +44,13 @@ _CLS_PARAMS = dict(AUG_PARAMS, **{
     "std_a": (float, 1.0), "scale": (float, 1.0), "max_random_contrast": (float, 0.0),
     "max_random_illumination": (float, 0.0),
 })
-# Detection augmentations that ImageDetRecordIter does not perform: accepted at their
-# defaults (neutral), refused with a clear error otherwise.
-_DET_UNSUPPORTED = {
-    "rand_crop_prob": 0.0, "rand_pad_prob": 0.0, "rand_mirror_prob": 0.0, "max_random_hue": 0,
-    "random_hue_prob": 0.0, "max_random_saturation": 0, "random_saturation_prob": 0.0,
-    "max_random_illumination": 0, "random_illumination_prob": 0.0, "max_random_contrast": 0.0,
-    "random_contrast_prob": 0.0, "min_crop_scales": None, "max_crop_scales": None,
-    "min_crop_aspect_ratios": None, "max_crop_aspect_ratios": None, "min_crop_overlaps": None,
-    "max_crop_overlaps": None, "min_crop_sample_coverages": None,
-    "max_crop_sample_coverages": None, "min_crop_object_coverages": None,
-    "max_crop_object_coverages": None, "num_crop_sampler": 1, "crop_emit_mode": "center",
-    "emit_overlap_thresh": 0.3, "max_crop_trials": None, "max_pad_scale": 1.0,
-    "fill_value": 127, "pad": 0, "mean_img": "", "mean_r": 0.0, "mean_g": 0.0, "mean_b": 0.0,
-    "mean_a": 0.0, "std_r": 1.0, "std_g": 1.0, "std_b": 1.0, "std_a": 1.0, "scale": 1.0,
-    "rand_mirror": False, "mirror": False,
+# ImageRecordIter's augmentation names: MXNet's detection iterator accepts and ignores them.
+_CLS_ONLY = {name: (None, None) for name in _CLS_PARAMS}
+_DET_NORMALISE = {
+    "mean_img": (str, ""), "mean_r": (float, 0.0), "mean_g": (float, 0.0), "mean_b": (float, 0.0),
+    "mean_a": (float, 0.0), "std_r": (float, 0.0), "std_g": (float, 0.0), "std_b": (float, 0.0),
+    "std_a": (float, 0.0), "scale": (float, 1.0),
 }
-
-
-def _check_neutral(iter_name, kwargs, neutral):
-    for name, default in neutral.items():
-        if name in kwargs and kwargs[name] not in (default, str(default)) and default is not None:
-            raise MXNetError(f"{iter_name}: augmentation {name}={kwargs[name]!r} is not supported "
-                             "here; use mx.image augmenters or gluon.data transforms instead")
-    return {k: v for k, v in kwargs.items() if k not in neutral}
 
 
 def _record_offsets(path):
@@ -340,50 +324,97 @@ ImageRecordUInt8Iter_v1 = ImageRecordUInt8Iter
 
 
 class ImageDetRecordIter(ImageRecordIter):
-    """Detection batches: each image resized to ``data_shape``; each label row is
-    ``[channels, height, width, n, <n raw label values>]`` padded with
-    ``label_pad_value`` to ``4 + label_pad_width`` (by default the longest raw
-    label in the file)."""
+    """Batches of images with object-detection labels, augmented with their boxes.
+
+    Labels are MXNet's detection records (``[header_width, object_width,
+    <header>, (id, xmin, ymin, xmax, ymax, <extra>) * n]``, corners as
+    fractions of the image size). Each image goes through the detection
+    augmenter (see ``mxnet.io.det_augment``: resize, colour, mirror, pad, crop,
+    then ``resize_mode``) and lands at the top-left corner of its zeroed batch
+    slot, normalised as ``(pixel - mean) * scale / std`` per channel over the
+    whole slot (a ``std`` of 0 divides by 1). Each label row is ``[channels,
+    height, width, n, <the n augmented label values>]`` (the image size after
+    augmentation), padded with ``label_pad_value`` to ``4 + label_pad_width``
+    values, where ``label_pad_width`` defaults to the longest label in the
+    file. ImageRecordIter's augmentation parameters are accepted and ignored,
+    as in MXNet.
+    """
 
     _name = "ImageDetRecordIter"
 
     def __init__(self, **kwargs):
-        kwargs = _check_neutral(self._name, kwargs, _DET_UNSUPPORTED)
-        params = dict(_BASE_PARAMS, label_pad_width=(int, 0), label_pad_value=(float, -1.0))
-        params["aug_seq"] = (str, "det_aug_default")
-        params["label_width"] = (int, -1)
+        params = dict(_BASE_PARAMS, **_CLS_ONLY)
+        params.update(DET_AUG_PARAMS, **_DET_NORMALISE, label_pad_width=(int, 0),
+                      label_pad_value=(float, -1.0), aug_seq=(str, "det_aug_default"),
+                      label_width=(int, -1))
         p = parse(self._name, kwargs, params)
+        if p["mean_img"]:
+            raise MXNetError(f"{self._name}: mean_img is not supported; give mean_r/mean_g/mean_b")
         self._init_common(p)
-        p.update(rand_mirror=False, mirror=False, max_random_contrast=0.0, max_random_illumination=0.0)
-        self._mean = np.zeros(4, np.float32)
-        self._std = np.ones(4, np.float32)
-        p["scale"] = 1.0
-        self._pad_width = max(p["label_pad_width"], self._longest_label())
-        self._label_width = 4 + self._pad_width
+        if self._shape[0] == 4:
+            raise MXNetError(f"{self._name}: data_shape must have 1 or 3 channels, got {self._shape}")
+        self._augmenter = DetAugmenter(self._name, p, self._shape)
+        self._mean = np.array([p["mean_r"], p["mean_g"], p["mean_b"]], np.float32)
+        std = np.array([p["std_r"], p["std_g"], p["std_b"]], np.float32)
+        self._gain = np.float32(p["scale"]) / np.where(std > 0, std, np.float32(1))
+        longest = self._longest_label()
+        if 0 < p["label_pad_width"] < longest:
+            raise MXNetError(f"{self._name}: label_pad_width {p['label_pad_width']} is smaller than "
+                             f"the longest label in {self._path!r} ({longest} values)")
+        self._label_width = 4 + max(p["label_pad_width"], longest)
         self._describe((self.batch_size,) + self._shape, self._dtype,
                        (self.batch_size, self._label_width), np.float32)
 
+    def _raw_label(self, header, where):
+        if self._list_labels is None:
+            return header.label
+        label = self._list_labels.get(header.id)
+        if label is None:
+            raise MXNetError(f"{self._name}: {where} has id {header.id}, absent from path_imglist")
+        return label
+
     def _longest_label(self):
-        longest = 0
+        """The longest raw label of the file (checked against ``label_width`` when given)."""
+        longest, fixed = 0, self._p["label_width"]
         with recordio._open(self._path, "rb") as f:
             for offset in self._offsets:
                 f.seek(int(offset))
+                where = f"record at byte {int(offset)} of {self._path!r}"
                 header, _ = recordio.unpack(recordio.read_record(f, self._path))
-                longest = max(longest, np.size(header.label))
+                size = np.size(self._raw_label(header, where))
+                if fixed > 0 and size != fixed:
+                    raise MXNetError(f"{self._name}: {where} has {size} label values but "
+                                     f"label_width is {fixed}")
+                longest = max(longest, size)
         return longest
 
     def _label_array(self):
         return np.zeros((self.batch_size, self._label_width), np.float32)
 
-    def _augment(self, img, rng):
-        if self._p["resize"] > 0:
-            img = resize_short(img, self._p["resize"])
-        out = resize(img, self._shape[2], self._shape[1])
-        return out[:, :, None] if out.ndim == 2 else out
-
-    def _label_of(self, header, where):
-        raw = np.atleast_1d(np.asarray(header.label, np.float32))
+    def _example(self, raw, offset, seed, out):
+        where = f"record at byte {offset} of {self._path!r}"
+        header, img = self._decode(raw, where)
+        head, objects = parse_det_label(self._raw_label(header, where), where, self._name)
+        img, objects = self._augmenter(img, objects, np.random.default_rng(seed))
+        self._write(img, out, None)
+        label = np.concatenate([head, objects.ravel()])
         row = np.full(self._label_width, self._p["label_pad_value"], np.float32)
-        row[:4] = self._shape + (raw.size,)
-        row[4:4 + raw.size] = raw
+        row[:4] = (self._shape[0],) + img.shape[:2] + (label.size,)
+        row[4:4 + label.size] = label
         return row
+
+    def _write(self, img, out, rng):
+        """Place the HxWxC BGR image at the top-left of ``out`` (C, H, W) as RGB, then
+        normalise the whole slot."""
+        rows, cols, channels = img.shape
+        chw = img.transpose(2, 0, 1)
+        if channels == 3:
+            chw = chw[::-1]
+        mean, gain = self._mean[:channels, None, None], self._gain[:channels, None, None]
+        integer = self._dtype in ("uint8", "int8")
+        work = np.empty(out.shape, np.float32) if integer else out
+        work[...] = (np.float32(0) - mean) * gain
+        work[:, :rows, :cols] = (chw - mean) * gain
+        if integer:
+            info = np.iinfo(self._dtype)
+            out[...] = np.clip(np.rint(work), info.min, info.max)
