@@ -6,6 +6,10 @@ of which inputs need gradients) it compiles a ``Program`` once and reuses
 it. Under ``autograd.record()`` the whole call is one node on the tape whose
 backward runs the program's compiled backward plan. ``HybridBlock.hybridize``
 runs through this.
+
+An op hook (``_register_op_hook``, behind ``HybridBlock.register_op_hook``)
+sees every operator's outputs (and, with ``monitor_all``, its inputs) as
+the forward pass computes them: the run then takes the plain, unfused plan.
 """
 from types import SimpleNamespace
 
@@ -35,6 +39,7 @@ class CachedOp:
         self._aux = set(sym.list_auxiliary_states())
         self.flags = dict(flags)
         self._programs = {}
+        self._op_hook = None
 
     @property
     def handle(self):
@@ -43,6 +48,15 @@ class CachedOp:
     @property
     def is_np_sym(self):
         return False
+
+    def _register_op_hook(self, callback, monitor_all=False):
+        """Call ``callback(name, op_name, array)`` for each operator output
+        computed by later forward runs (names ``<node>_<output>``) and, with
+        ``monitor_all``, first for each of its inputs (``<node>_<input>``).
+        ``array`` is an NDArray copy. Under the threaded engines the callback
+        runs on the engine's worker; an error it raises surfaces at the next
+        wait on the outputs, like an operator's error."""
+        self._op_hook = None if callback is None else (callback, bool(monitor_all))
 
     def __call__(self, *args, out=None, default_ctx=None):
         names = self._input_names
@@ -66,12 +80,14 @@ class CachedOp:
 
         def rng():
             return _random.generator(ctx)
+        training = _ag.is_training()
+        monitor = None if self._op_hook is None else _hook_monitor(*self._op_hook, ctx, training)
         eng = _engine.get()
         if eng.threaded:
-            outs, saved = self._push_forward(eng, program, args, ctx, rng, bool(wrt))
+            outs, saved = self._push_forward(eng, program, args, ctx, rng, bool(wrt), monitor)
         else:
             data = [x._arr() for x in args]
-            results, state = program.forward(data, _ag.is_training(), bool(wrt), ctx, rng)
+            results, state = program.forward(data, training, bool(wrt), ctx, rng, monitor)
             outs = [_new(r.copy() if any(r is d for d in data) else r, ctx) for r in results]
             saved = [state]
         if wrt:
@@ -97,7 +113,7 @@ class CachedOp:
             return out
         return outs[0] if len(outs) == 1 else outs
 
-    def _push_forward(self, eng, program, args, ctx, rng, keep):
+    def _push_forward(self, eng, program, args, ctx, rng, keep, monitor):
         """Push one run of ``program`` to the engine, as MXNet pushes a CachedOp:
         the outputs are pending arrays of the inferred shapes, the call returns
         at once, and runs on different devices overlap. Returns the outputs and
@@ -109,10 +125,13 @@ class CachedOp:
 
         def run():
             data = [x._data for x in args]
-            results, saved[0] = program.forward(data, training, keep, ctx, rng)
+            results, saved[0] = program.forward(data, training, keep, ctx, rng, monitor)
             _store(outs, [r.copy() if any(r is d for d in data) else r for r in results])
-        # Training updates aux states (moving statistics) in place: they are written.
-        aux = [x._var for n, x in zip(self._input_names, args) if n in self._aux]
+        # Training updates aux states (moving statistics) in place: they are
+        # written then, and only then (inference leaves them, and their
+        # versions, unchanged).
+        aux = [x._var for n, x in zip(self._input_names, args) if n in self._aux] \
+            if training else []
         eng.push(run, ctx, [x._var for x in args], [o._var for o in outs] + aux, "_CachedOp")
         return outs, saved
 
@@ -130,6 +149,30 @@ class CachedOp:
         eng.push(run, ctx, [o._var for o in outputs] + [g._var for g in out_grads],
                  [g._var for g in grads if g is not None], "_backward_CachedOp")
         return grads
+
+
+def _hook_monitor(callback, monitor_all, ctx, training):
+    """A ``Program.forward`` monitor calling ``callback(name, op_name, NDArray)``
+    in MXNet's order and names: per operator, its inputs (with ``monitor_all``:
+    ``<node>_<input name>``, ``<node>_arg<i>`` for ops taking a list) then its
+    outputs; inference shows only the outputs a call returns (BatchNorm's
+    output, not its batch mean and variance), training all of them."""
+    def monitor(step, slots):
+        op, attrs = step.op, step.attrs
+        if monitor_all:
+            if op.variadic is not None:
+                names = [f"arg{i}" for i in range(len(step.ins))]
+            else:
+                names = op.input_names(attrs)
+                names += [f"input{i}" for i in range(len(names), len(step.ins))]
+            for name, s in zip(names, step.ins):
+                callback(f"{step.name}_{name}", op.name, _new(slots[s].copy(), ctx))
+        shown = len(step.outs)
+        if not training and op.visible_outputs is not None:
+            shown = op.visible_outputs(attrs)
+        for name, s in zip(step.out_names[:shown], step.outs):
+            callback(name, op.name, _new(slots[s].copy(), ctx))
+    return monitor
 
 
 _CACHED_OP = SimpleNamespace(name="_CachedOp")  # names the op in storing errors

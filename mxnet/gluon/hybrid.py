@@ -158,6 +158,12 @@ class HybridBlock(Block):
     def _call_cached_op(self, *args):
         if self._cached_op is None:
             self._build_cache(*args)
+        if self._callback is not None:
+            self._cached_op._register_op_hook(self._callback, self._monitor_all)
+            flags = dict(self._flags)
+            if flags.get("static_alloc") or flags.get("static_shape"):
+                warnings.warn("register_op_hook is experimental when static_alloc=True / "
+                              "static_shape=True and may not work correctly", stacklevel=3)
         flat, fmt = _flatten(args, "input")
         if fmt != self._in_format:
             raise ValueError("The argument structure of HybridBlock does not match the cached "
@@ -216,6 +222,11 @@ class HybridBlock(Block):
         super().cast(dtype)
 
     def register_op_hook(self, callback, monitor_all=False):
+        """Call ``callback(name, op_name, array)`` for every operator output
+        (with ``monitor_all``, first for every input) while this Block runs
+        hybridized: ``name`` is ``<node>_output`` (``<node>_data``... for
+        inputs), ``op_name`` the operator, ``array`` an NDArray copy. Also
+        installed on the direct children, for when they run on their own."""
         self._callback = callback
         self._monitor_all = monitor_all
         for child in self._children.values():
