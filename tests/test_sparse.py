@@ -267,6 +267,17 @@ def test_setitem_full_slice_converts_the_value():
         rsp[1:2] = 1
 
 
+def test_assigning_a_number_to_row_sparse_stores_every_row_even_zero():
+    # MXNet fills every row (an initializer's zeros give an updatable weight);
+    # an array value is converted and keeps only its nonzero rows.
+    rsp = sp.zeros("row_sparse", (3, 2))
+    rsp[:] = 0
+    assert rsp.indices.asnumpy().tolist() == [0, 1, 2]
+    np.testing.assert_array_equal(rsp.data.asnumpy(), np.zeros((3, 2)))
+    rsp[:] = np.eye(3, 2, dtype=np.float32)
+    assert rsp.indices.asnumpy().tolist() == [0, 1]
+
+
 def test_check_format_finds_bad_indices():
     unsorted = sp.row_sparse_array(([[1, 2], [3, 4]], [3, 1]), shape=(4, 2))
     with pytest.raises(MXNetError, match="ascending"):

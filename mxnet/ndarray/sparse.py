@@ -571,7 +571,7 @@ def dispatch(op, attrs, inputs, out=None):
     items = [_item(x) for x in inputs]
     out_stype, kernel, fallback = rule(attrs, stypes, items) if rule else _k.FALLBACK
     if getattr(kernel, "in_place", False):
-        results = _update_in_place(op, attrs, kernel, inputs, items, outs)
+        results = _run_in_place(op, attrs, kernel, inputs, items, outs)
     elif kernel is not None:
         results = [_wrap(it, ctx) for it in kernel(op, attrs, items)]
     else:
@@ -594,7 +594,7 @@ def dispatch(op, attrs, inputs, out=None):
     return out
 
 
-def _update_in_place(op, attrs, kernel, inputs, items, outs):
+def _run_in_place(op, attrs, kernel, inputs, items, outs):
     """Run an in-place update kernel (sparse_ops): the weight, ``inputs[0]``,
     must also be the output, as MXNet requires of its sparse update kernels."""
     if len(outs) != 1 or not isinstance(outs[0], NDArray) or outs[0]._data is not inputs[0]._data:

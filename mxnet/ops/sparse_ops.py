@@ -275,7 +275,8 @@ def csr_concat_rows(parts):
 # return: a NumPy array for dense storage, ("row_sparse", data, indices, shape)
 # or ("csr", data, indptr, indices, shape) otherwise. Without a kernel the op
 # runs on densified inputs (``fallback`` says whether MXNet logs that as a
-# storage fallback) and its output is converted to the output stype.
+# storage fallback) and its output is converted to the output stype. Kernels
+# marked ``in_place`` (the update ops, below) write into their inputs instead.
 FALLBACK = ("default", None, True)
 DENSE = ("default", None, False)  # a dense result MXNet computes without fallback
 
@@ -488,6 +489,16 @@ def _full_rows(op, item, name):
     return data
 
 
+def _check_shapes(op, items):
+    """Gradient and states must have the weight's shape (rows are indexed by
+    the gradient's row numbers)."""
+    shapes = [it[-1] if isinstance(it, tuple) else it.shape for it in items]
+    for name, shape in zip(op.inputs[1:], shapes[1:]):
+        if tuple(shape) != tuple(shapes[0]):
+            raise MXNetError(f"{op.name}: input '{name}' must have the weight's shape "
+                             f"{tuple(shapes[0])}, got {tuple(shape)}")
+
+
 def _state_buffers(op, items):
     """Full-row buffers of the states ``items[2:]``, and the new storage of the
     row_sparse ones that stored fewer rows: MXNet fills a state holding nothing
@@ -512,6 +523,7 @@ def _update_in_place(lazy):
     gradient) when lazy and the states already store every row."""
     def kernel(op, attrs, items):
         weight, (_, gvals, rows, shape) = items[0], items[1]
+        _check_shapes(op, items)
         wdata = _full_rows(op, weight, "weight")
         states, grown = _state_buffers(op, items)
         if lazy:
