@@ -29,7 +29,8 @@ from .ndarray.serialization import DTYPE_FLAGS
 from .ops import registry
 from .ops.params import Param
 
-__all__ = ["CustomOp", "CustomOpProp", "register", "get_all_registered_operators"]
+__all__ = ["CustomOp", "CustomOpProp", "register", "get_all_registered_operators",
+           "PythonOp", "NumpyOp", "NDArrayOp"]
 
 
 class CustomOp:
@@ -440,3 +441,8 @@ def _install_front_ends():
 
 
 _install_front_ends()
+
+
+# The legacy operator classes are part of mx.operator. Imported last: their
+# module builds on this one's helpers (_run_here, _context_of, _results).
+from .operator_legacy import NDArrayOp, NumpyOp, PythonOp  # noqa: E402

@@ -11,7 +11,7 @@ FAMILIES = (
     "nn_activation", "nn_conv", "nn_dense", "nn_detection", "nn_loss", "nn_norm", "nn_pool",
     "nn_rnn", "nn_spatial",
     "optimizer_ops", "optimizer_multi", "image_cv", "image_ops",
-    "control_flow", "control_flow_loops", "misc_ops", "misc_attention",
+    "control_flow", "control_flow_loops", "misc_ops", "misc_attention", "python_ops",
     "quantization", "quantized_nn", "quantized_rnn",
     "nn_deformable", "spectral", "dgl", "hawkes", "nn_fused",
     "sparse_ops",
