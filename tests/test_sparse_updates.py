@@ -140,8 +140,8 @@ def test_state_storing_some_rows_grows_keeping_its_values():
 def test_standard_adam_on_empty_row_sparse_states_updates_every_row():
     # MXNet 1.9.1 fails an internal size check here; we grow the states.
     w = mx.nd.array(np.arange(8).reshape(4, 2) + 1.0)
-    rsp_w, mean, var = w.tostype("row_sparse"), *(mx.nd.zeros((4, 2), stype="row_sparse")
-                                                  for _ in range(2))
+    rsp_w = w.tostype("row_sparse")
+    mean, var = mx.nd.zeros((4, 2), stype="row_sparse"), mx.nd.zeros((4, 2), stype="row_sparse")
     grad = _rows_grad((4, 2), [2])
     dense_mean, dense_var = mx.nd.zeros((4, 2)), mx.nd.zeros((4, 2))
     kwargs = dict(lr=0.1, wd=0.1, lazy_update=False)
