@@ -55,6 +55,7 @@ class HybridBlock(Block):
         self._in_format = None
         self._active = False
         self._flags = []
+        self._backend = None
         self._callback = None
         self._monitor_all = False
 
@@ -134,6 +135,10 @@ class HybridBlock(Block):
     def _build_cache(self, *args):
         from ..cached_op import CachedOp
         data, out = self._get_graph(*args)
+        if self._backend is not None:
+            # The partitioned graph replaces the traced one, so export writes it.
+            out = out.optimize_for(self._backend)
+            self._cached_graph = data, out
         data_pos = {var.name: i for i, var in enumerate(data)}
         params = self.collect_params()
         input_names = out.list_inputs()
@@ -187,7 +192,11 @@ class HybridBlock(Block):
                   static_shape=False, inline_limit=2, forward_bulk_size=None,
                   backward_bulk_size=None, **kwargs):
         """Compile this Block (and its children) into a graph run by CachedOp
-        at the next call; ``active=False`` goes back to imperative execution."""
+        at the next call; ``active=False`` goes back to imperative execution.
+        With ``backend`` ('MKLDNN' or 'ONEDNN') the graph is first rewritten
+        for it (see ``optimize_for``)."""
+        _check_backend(backend)
+        self._backend = backend
         self._active = active
         self._flags = [("static_alloc", static_alloc), ("static_shape", static_shape),
                        ("inline_limit", inline_limit)]
@@ -208,14 +217,31 @@ class HybridBlock(Block):
     def optimize_for(self, x, *args, backend=None, clear=False, static_alloc=False,
                      static_shape=False, inline_limit=2, forward_bulk_size=None,
                      backward_bulk_size=None, **kwargs):
-        """Hybridize and run once on ``x`` (no partitioning backends here)."""
-        if backend is not None:
-            raise MXNetError(f"optimize_for: no graph partitioning backend {backend!r} is "
-                             "registered")
-        self.hybridize(True, clear=clear, static_alloc=static_alloc,
-                       static_shape=static_shape, inline_limit=inline_limit,
-                       forward_bulk_size=forward_bulk_size, backward_bulk_size=backward_bulk_size)
-        return self(x, *args)
+        """Hybridize for ``backend`` and build the compiled graph for inputs
+        like ``x, *args`` now, without running it (parameters with deferred
+        shapes are initialised). 'MKLDNN' (or 'ONEDNN') folds convolution /
+        dense + batch norm + activation (+ residual sum) chains into MXNet's
+        fused inference ops, so calls run the fused graph and ``export``
+        writes it. Other backends are an MXNetError; MXNet requires a backend
+        (ValueError without one)."""
+        if not backend:
+            raise ValueError('Must specify "backend" to optimize_for')
+        self.hybridize(True, backend, clear, static_alloc, static_shape, inline_limit,
+                       forward_bulk_size, backward_bulk_size, **kwargs)
+        has_sym, has_nd, ctxs, _ = _input_kinds([x, *args])
+        if not has_sym and not has_nd:
+            raise ValueError("In HybridBlock, there must be one NDArray or one Symbol in the "
+                             "input. Please check the type of the args.\n")
+        if len(ctxs) > 1:
+            raise ValueError("Found multiple contexts in the input, After hybridized, the "
+                             "HybridBlock only supports one input context. "
+                             f"Find all contexts = {ctxs}")
+        self._build_cache(x, *args)
+        params = [p for is_arg, p in self._cached_op_args if not is_arg]
+        if any(p._deferred_init for p in params):
+            self._deferred_infer_shape(x, *args)
+            for p in params:
+                p._finish_deferred_init()
 
     def cast(self, dtype):
         self._clear_cached_op()
@@ -315,6 +341,13 @@ class HybridBlock(Block):
     def hybrid_forward(self, F, x, *args, **kwargs):
         """The computation, with ``F`` either ``mx.nd`` or ``mx.sym``; override it."""
         raise NotImplementedError
+
+
+def _check_backend(backend):
+    if backend is not None and (not isinstance(backend, str) or
+                                backend.upper() not in ("MKLDNN", "ONEDNN")):
+        raise MXNetError(f"hybridize: unknown graph backend {backend!r}; supported backends "
+                         "are 'MKLDNN' and 'ONEDNN'")
 
 
 def _common_prefix(names):

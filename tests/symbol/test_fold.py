@@ -203,3 +203,38 @@ def test_fusion_switched_off_runs_the_plain_graph(monkeypatch):
     program = _program(net)
     assert not program._fuse
     assert "BatchNorm" in [s.op.name for s in program.infer_steps]
+
+
+def test_block_optimize_for_mkldnn_builds_the_fused_graph_without_running(tmp_path):
+    net, x = _block()
+    expected = net(x).asnumpy()
+    calls = []
+    net.register_op_hook(lambda name, op, arr: calls.append(name))
+    assert net.optimize_for(x, backend="MKLDNN") is None
+    assert calls == []                            # built, not run
+    np.testing.assert_allclose(net(x).asnumpy(), expected, rtol=1e-5, atol=1e-6)
+    assert len(calls) == 3 and all(c.startswith("sg_mkldnn_") for c in calls)
+    net.export(str(tmp_path / "net"))
+    saved = mx.sym.load(str(tmp_path / "net-symbol.json"))
+    assert [n["op"] for n in _fused_nodes(saved)] == ["_sg_mkldnn_conv", "_sg_mkldnn_conv",
+                                                      "_sg_mkldnn_fully_connected"]
+    assert len(saved.list_auxiliary_states()) == 4
+    loaded = nn.SymbolBlock.imports(str(tmp_path / "net-symbol.json"), ["data"],
+                                    str(tmp_path / "net-0000.params"))
+    np.testing.assert_allclose(loaded(x).asnumpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_block_optimize_for_initialises_deferred_parameters():
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(4, 3), nn.BatchNorm(), nn.Activation("relu"))
+    net.initialize()
+    net.optimize_for(mx.nd.ones((1, 3, 6, 6)), backend="ONEDNN")
+    assert net[0].weight.data().shape == (4, 3, 3, 3)
+
+
+def test_block_optimize_for_needs_a_known_backend():
+    net, x = _block()
+    with pytest.raises(ValueError, match="Must specify \"backend\""):
+        net.optimize_for(x)
+    with pytest.raises(MXNetError, match="unknown graph backend 'TensorRT'"):
+        net.optimize_for(x, backend="TensorRT")
