@@ -75,13 +75,21 @@ def _to_tensor_shape(attrs, shapes):
     return shapes, [tuple(s[:-3]) + (s[-1], s[-3], s[-2])]
 
 
+def _chw_float32(xp, data, flip=False):
+    """A fresh CHW (NCHW) float32 copy of an HWC (NHWC) image divided by 255, in one
+    allocation (the ufunc reads the channel-last layout and casts as it goes)."""
+    src = xp.moveaxis(data[..., ::-1, :] if flip else data, -1, -3)
+    out = xp.empty(src.shape, dtype=xp.float32)
+    xp.divide(src, xp.float32(255.0), out=out, dtype=xp.float32)
+    return out
+
+
 @register("_image_to_tensor", infer_shape=_to_tensor_shape,
           infer_type=lambda attrs, t: (t, ["float32"]))
 def _to_tensor(xp, attrs, data):
     """HWC (or NHWC) image in [0, 255] to a CHW (NCHW) float32 tensor in [0, 1]."""
     _hwc("to_tensor", data.shape, batch=True)
-    out = xp.moveaxis(data.astype(xp.float32), -1, -3) / xp.float32(255.0)
-    return xp.ascontiguousarray(out)
+    return _chw_float32(xp, data)
 
 
 def _normalize_check(attrs, shape):
@@ -123,10 +131,43 @@ def _normalize(xp, attrs, data):
     """(data - mean) / std per channel of a CHW or NCHW tensor."""
     _normalize_check(attrs, data.shape)
     c = data.shape[-3]
-    work = _work(xp, data)
-    out = (work - _channel_vector(xp, attrs.mean, c, work.dtype)) \
-        / _channel_vector(xp, attrs.std, c, work.dtype)
+    out = _work(xp, data)  # the one fresh array; the arithmetic below is in place
+    out -= _channel_vector(xp, attrs.mean, c, out.dtype)
+    out /= _channel_vector(xp, attrs.std, c, out.dtype)
     return _restore(xp, out, data.dtype)
+
+
+def _to_tensor_normalize_shape(attrs, shapes):
+    shapes, out = _to_tensor_shape(attrs, shapes)
+    if out[0] is not None:
+        _normalize_check(attrs, out[0])
+        if attrs.random_flip_left_right:
+            _hwc("random_flip_left_right", shapes[0])
+    return shapes, out
+
+
+@register("_fused_image_to_tensor_normalize",
+          params={"mean": Param("floats", (0.0, 0.0, 0.0, 0.0), "Per-channel mean."),
+                  "std": Param("floats", (1.0, 1.0, 1.0, 1.0), "Per-channel standard deviation."),
+                  "random_flip_left_right": Param("bool", False, "First mirror the image left "
+                                                  "to right with probability 0.5.")},
+          infer_shape=_to_tensor_normalize_shape,
+          infer_type=lambda attrs, t: (t, ["float32"]), resources=("rng",))
+def _to_tensor_normalize(xp, attrs, data, rng=None):
+    """``normalize(to_tensor(x))`` (optionally after ``random_flip_left_right``) in one
+    output array, with the same float32 arithmetic and random draw as the three ops.
+    ``gluon.data.vision.transforms.Compose`` uses it for those transforms in a row."""
+    _hwc("to_tensor", data.shape, batch=True)
+    flip = False
+    if attrs.random_flip_left_right:
+        _hwc("random_flip_left_right", data.shape)
+        flip = rng.random() < 0.5
+    c = data.shape[-1]
+    _normalize_check(attrs, data.shape[:-3] + (c,) + data.shape[-3:-1])
+    out = _chw_float32(xp, data, flip)
+    out -= _channel_vector(xp, attrs.mean, c, xp.float32)
+    out /= _channel_vector(xp, attrs.std, c, xp.float32)
+    return out
 
 
 # --- resize, crop, flips ---------------------------------------------------------------

@@ -22,14 +22,54 @@ def u8():
 
 
 def test_compose_groups_hybrid_transforms_and_runs_the_chain():
-    chain = T.Compose([T.Resize(16), T.CenterCrop(12), T.ToTensor(),
-                       T.Normalize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))])
-    assert isinstance(chain[2], mx.gluon.nn.HybridSequential)
+    chain = T.Compose([T.Resize(16), T.CenterCrop(12), T.ToTensor(), T.Cast("float64"),
+                       T.Cast("float32"), T.Normalize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))])
+    assert isinstance(chain[2], mx.gluon.nn.HybridSequential) and len(chain) == 3
     out = chain(u8())
     assert out.shape == (3, 12, 12) and out.dtype == np.float32
     crop = mx.image.center_crop(mx.nd.image.resize(u8(), size=16), (12, 12), 1)[0]
     expected = (crop.asnumpy().transpose(2, 0, 1) / 255.0 - 0.5) / 0.25
     np.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+def _chain_step_by_step(x, steps):
+    for step in steps:
+        x = step(x)
+    return x.asnumpy()
+
+
+@pytest.mark.parametrize("flip", [False, True])
+@pytest.mark.parametrize("mean, std", [((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+                                       (0.5, 0.25)])
+def test_to_tensor_then_normalize_fuse_into_one_step_with_bit_identical_results(flip, mean, std):
+    head = [T.RandomFlipLeftRight()] if flip else []
+    steps = head + [T.ToTensor(), T.Normalize(mean, std)]
+    chain = T.Compose(steps)
+    assert len(chain) == 1 and not isinstance(chain[0], mx.gluon.nn.HybridSequential)
+    for seed in range(4):  # both sides draw the flip from the same random stream
+        mx.random.seed(seed)
+        fused = chain(u8()).asnumpy()
+        mx.random.seed(seed)
+        np.testing.assert_array_equal(fused, _chain_step_by_step(u8(), steps))
+        assert fused.dtype == np.float32 and fused.flags.c_contiguous
+
+
+def test_fused_to_tensor_normalize_takes_batches_and_float_images():
+    steps = [T.ToTensor(), T.Normalize((0.1, 0.2, 0.3), (0.3, 0.2, 0.1))]
+    batch = mx.nd.array(np.stack([IMG, IMG[::-1]]), dtype="uint8")
+    np.testing.assert_array_equal(T.Compose(steps)(batch).asnumpy(),
+                                  _chain_step_by_step(batch, steps))
+    floats = mx.nd.array(IMG * 0.5, dtype="float64")
+    np.testing.assert_array_equal(T.Compose(steps)(floats).asnumpy(),
+                                  _chain_step_by_step(floats, steps))
+
+
+def test_fused_to_tensor_normalize_rejects_what_the_separate_steps_reject():
+    with pytest.raises(MXNetError, match="'mean' must have 1 or 3 elements"):
+        T.Compose([T.ToTensor(), T.Normalize((0.1, 0.2), 1.0)])(u8()).wait_to_read()
+    with pytest.raises(MXNetError, match="random_flip_left_right"):
+        T.Compose([T.RandomFlipLeftRight(), T.ToTensor(), T.Normalize()])(
+            mx.nd.array(np.stack([IMG, IMG]), dtype="uint8")).wait_to_read()
 
 
 def test_geometric_transforms_shapes():

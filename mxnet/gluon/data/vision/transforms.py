@@ -27,14 +27,30 @@ def _pair(size):
     return (size, size) if isinstance(size, numeric_types) else tuple(size)
 
 
+def _fuse(transforms):
+    """``transforms`` with each ``ToTensor, Normalize`` pair (and a ``RandomFlipLeftRight``
+    just before it) replaced by one ``_ToTensorNormalize``: the same numbers from one pass
+    and one output array, instead of an array per step."""
+    out = []
+    for t in transforms:
+        if type(t) is Normalize and out and type(out[-1]) is ToTensor:
+            out.pop()
+            flip = bool(out) and type(out[-1]) is RandomFlipLeftRight
+            if flip:
+                out.pop()
+            t = _ToTensorNormalize(t._mean, t._std, flip)
+        out.append(t)
+    return out
+
+
 class Compose(Sequential):
     """Apply ``transforms`` in order. Runs of consecutive HybridBlocks are grouped into a
-    hybridized HybridSequential."""
+    hybridized HybridSequential; ``ToTensor`` followed by ``Normalize`` runs as one step."""
 
     def __init__(self, transforms):
         super().__init__()
         hybrid = []
-        for t in list(transforms) + [None]:
+        for t in _fuse(transforms) + [None]:
             if isinstance(t, HybridBlock):
                 hybrid.append(t)
                 continue
@@ -78,6 +94,18 @@ class Normalize(HybridBlock):
 
     def hybrid_forward(self, F, x):
         return F.image.normalize(x, mean=self._mean, std=self._std)
+
+
+class _ToTensorNormalize(HybridBlock):
+    """``ToTensor`` then ``Normalize(mean, std)``, after ``RandomFlipLeftRight`` when
+    ``flip``, as one operator."""
+
+    def __init__(self, mean, std, flip):
+        super().__init__()
+        self._args = dict(mean=mean, std=std, random_flip_left_right=flip)
+
+    def hybrid_forward(self, F, x):
+        return F._internal._fused_image_to_tensor_normalize(x, **self._args)
 
 
 class Resize(HybridBlock):
