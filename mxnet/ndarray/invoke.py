@@ -176,7 +176,8 @@ def _write_outputs(op, outs, res):
     if len(outs) != len(res):
         raise MXNetError(f"{op.name}: out= needs {len(res)} arrays, got {len(outs)}")
     for o, r in zip(outs, res):
-        if o._data.shape != r.shape:
+        # A 0-d result is a value for every element (_set_value fills out=).
+        if o._data.shape != r.shape and r.ndim:
             raise MXNetError(f"{op.name}: output array has shape {o._data.shape}, "
                              f"the result has {r.shape}")
         o._data[...] = r

@@ -43,7 +43,9 @@ def _doc(op, name):
 
 def _signature(op):
     if op.variadic is not None:
-        params = [_P(op.inputs[0] if op.inputs else "args", _P.VAR_POSITIONAL),
+        # MXNet names ``*`` after the op's array-list input, its last one
+        # (dgl_csr_neighbor_uniform_sample(csr_matrix, seed_arrays[]) -> *seed_arrays).
+        params = [_P(op.inputs[-1] if op.inputs else "args", _P.VAR_POSITIONAL),
                   _P("kwargs", _P.VAR_KEYWORD)]
         return inspect.Signature(params)
     params = [_P(n, _P.POSITIONAL_OR_KEYWORD, default=None) for n in op.inputs + op.aux]

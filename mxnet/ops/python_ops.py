@@ -145,8 +145,9 @@ _NATIVE_PARAMS = {
 
 
 def _native_gradient(F, attrs, inputs, outputs, out_grads):
-    return list(F._internal._backward_Native(*out_grads, *inputs, *outputs, info=attrs.info,
-                                             need_top_grad=attrs.need_top_grad))
+    grads = F._internal._backward_Native(*out_grads, *inputs, *outputs, info=attrs.info,
+                                         need_top_grad=attrs.need_top_grad)
+    return list(grads) if isinstance(grads, (list, tuple)) else [grads]
 
 
 def _native_outputs(attrs):

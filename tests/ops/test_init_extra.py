@@ -10,8 +10,6 @@ from mxnet.base import MXNetError
 from mxnet.ops import init, registry
 
 
-@pytest.mark.xfail(strict=True, reason="invoke must write a 0-d kernel result into every "
-                                       "element of out= (see the issue 4 report)")
 def test_set_value_fills_out_truncating_for_integers():
     x = mx.nd.zeros((2, 3))
     mx.nd._internal._set_value(src=2.5, out=x)
