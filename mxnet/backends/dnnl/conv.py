@@ -14,7 +14,7 @@ from ...ops import registry
 from ...ops.nn_conv import Geometry, _deconv_shapes
 from . import library as L
 from .overrides import all_float32, big_enough_product, contiguous, fallback, override
-from .primitive import (PostOps, Primitive, cache, create_pd, destroy_pd, layout, strided_md,
+from .primitive import (Attr, Primitive, cache, create_pd, destroy_pd, layout, strided_md,
                         tag_md)
 
 
@@ -67,7 +67,7 @@ def _backward_supports(attrs, args):
 
 def forward_primitive(kind, x, w, b, y, g, pad_r=None, post=()):
     """Forward (de)convolution primitive for these array layouts, followed by
-    the ``post`` chain of post-ops (see ``primitive.PostOps``; with a ``sum``
+    the ``post`` chain of post-ops (see ``primitive.Attr``; with a ``sum``
     the destination's contents are added, so it is read as well as written)."""
     key = (kind, layout(x), layout(w), None if b is None else layout(b), layout(y),
            g.stride, g.dilate, g.pad, pad_r, post)
@@ -77,10 +77,10 @@ def forward_primitive(kind, x, w, b, y, g, pad_r=None, post=()):
         if b is not None:
             user[L.ARG_BIAS] = _md(b)
         alg = L.CONVOLUTION_DIRECT if kind == "convolution" else L.DECONVOLUTION_DIRECT
-        attr = PostOps(post) if post else None
+        attr = Attr(post) if post else None
         pd = create_pd(kind + "_forward", L.FORWARD_INFERENCE, alg, tag_md(x.shape),
                        tag_md(w.shape), user.get(L.ARG_BIAS), tag_md(y.shape),
-                       *_geometry_args(g, pad_r), attr and attr.handle)
+                       *_geometry_args(g, pad_r), attr)
         summed = any(p[0] == "sum" for p in post)
         return Primitive(pd, user, outputs=() if summed else (L.ARG_DST,),
                          updated=(L.ARG_DST,) if summed else ())

@@ -14,7 +14,7 @@ from ...ops.nn_conv import Geometry
 from . import library as L
 from .conv import _channels_first, _split_groups, forward_primitive
 from .overrides import all_float32, big_enough_product, contiguous, fallback, override
-from .primitive import PostOps, Primitive, cache, create_pd, layout, strided_md
+from .primitive import Attr, Primitive, cache, create_pd, layout, strided_md
 
 # Activation -> (algorithm, alpha, beta) of oneDNN's eltwise post-op.
 _ELTWISE = {"relu": (L.ELTWISE_RELU, 0.0, 0.0), "tanh": (L.ELTWISE_TANH, 0.0, 0.0),
@@ -107,10 +107,10 @@ def _sg_fully_connected(xp, attrs, data, weight, *rest):
                 L.ARG_DST: strided_md(*layout(y))}
         if b is not None:
             user[L.ARG_BIAS] = strided_md(*layout(b))
-        attr = PostOps(post) if post else None
+        attr = Attr(post) if post else None
         pd = create_pd("inner_product_forward", L.FORWARD_INFERENCE, user[L.ARG_SRC],
                        user[L.ARG_WEIGHTS], user.get(L.ARG_BIAS), user[L.ARG_DST],
-                       attr and attr.handle)
+                       attr)
         return Primitive(pd, user, outputs=(L.ARG_DST,))
 
     prim = cache.get(key, build)

@@ -53,6 +53,8 @@ ARG_DST = 17
 ARG_WEIGHTS = 33
 ARG_BIAS = 41
 ARG_WORKSPACE = 64
+ARG_SCRATCHPAD = 80
+SCRATCHPAD_MODE_USER = 1
 ARG_DIFF_SRC = 129
 ARG_DIFF_DST = 145
 ARG_DIFF_WEIGHTS = 161
@@ -122,6 +124,7 @@ _SIGNATURES = {
     "dnnl_primitive_attr_create": (None, [_pp]),
     "dnnl_primitive_attr_destroy": (None, [_p]),
     "dnnl_primitive_attr_set_post_ops": (None, [_p, _p]),
+    "dnnl_primitive_attr_set_scratchpad_mode": (None, [_p, _i]),
     "dnnl_post_ops_create": (None, [_pp]),
     "dnnl_post_ops_destroy": (None, [_p]),
     "dnnl_post_ops_append_sum": (None, [_p, _f, ctypes.c_int32, _i]),

@@ -103,10 +103,13 @@ def layout(a):
 
 def create_pd(name, *args):
     """A primitive descriptor from ``dnnl_<name>_primitive_desc_create(pd, engine,
-    *args)``; ``MemoryDesc`` arguments pass their handles."""
+    *args)``; ``MemoryDesc`` arguments pass their handles. The last argument
+    is the primitive attribute: None means the default ``Attr()``."""
     pd = ctypes.c_void_p()
-    L.call(getattr(_lib, name + "_primitive_desc_create"), ctypes.byref(pd), _engine,
-           *[a.handle if isinstance(a, MemoryDesc) else a for a in args])
+    args = [a.handle if isinstance(a, (MemoryDesc, Attr)) else a for a in args]
+    if args[-1] is None:
+        args[-1] = _default_attr().handle
+    L.call(getattr(_lib, name + "_primitive_desc_create"), ctypes.byref(pd), _engine, *args)
     return pd
 
 
@@ -115,28 +118,46 @@ def destroy_pd(pd):
     _lib.primitive_desc_destroy(pd)
 
 
-class PostOps:
-    """A ``dnnl_primitive_attr_t`` holding a chain of post-ops: pass ``handle``
-    as a primitive descriptor's attribute argument (it is copied there)."""
+class Attr:
+    """A ``dnnl_primitive_attr_t`` (copied into each descriptor made with it).
+
+    Every primitive here takes its scratchpad from the caller (user mode),
+    bound to a per-thread buffer at execution: with oneDNN's own (library)
+    scratchpad, one primitive run from two engine workers at once (the same
+    layer on cpu(0) and cpu(1)) shares it and can hang. ``post_ops`` is a
+    chain of ``("sum",)`` and ``("eltwise", alg, alpha, beta)`` entries, in
+    order."""
     __slots__ = ("handle", "_ops")
 
-    def __init__(self, chain):
-        """``chain``: ``("sum",)`` and ``("eltwise", alg, alpha, beta)`` entries, in order."""
+    def __init__(self, post_ops=()):
         self.handle = ctypes.c_void_p()
-        self._ops = ctypes.c_void_p()
+        self._ops = None
         L.call(_lib.primitive_attr_create, ctypes.byref(self.handle))
-        L.call(_lib.post_ops_create, ctypes.byref(self._ops))
-        for entry in chain:
-            if entry[0] == "sum":
-                L.call(_lib.post_ops_append_sum, self._ops, 1.0, 0, L.DATA_TYPE_UNDEF)
-            else:
-                L.call(_lib.post_ops_append_eltwise, self._ops, *entry[1:])
-        L.call(_lib.primitive_attr_set_post_ops, self.handle, self._ops)
+        L.call(_lib.primitive_attr_set_scratchpad_mode, self.handle, L.SCRATCHPAD_MODE_USER)
+        if post_ops:
+            self._ops = ctypes.c_void_p()
+            L.call(_lib.post_ops_create, ctypes.byref(self._ops))
+            for entry in post_ops:
+                if entry[0] == "sum":
+                    L.call(_lib.post_ops_append_sum, self._ops, 1.0, 0, L.DATA_TYPE_UNDEF)
+                else:
+                    L.call(_lib.post_ops_append_eltwise, self._ops, *entry[1:])
+            L.call(_lib.primitive_attr_set_post_ops, self.handle, self._ops)
 
     def __del__(self):
         if _lib is not None:
-            _lib.post_ops_destroy(self._ops)
+            if self._ops is not None:
+                _lib.post_ops_destroy(self._ops)
             _lib.primitive_attr_destroy(self.handle)
+
+
+_default = []
+
+
+def _default_attr():
+    if not _default:
+        _default.append(Attr())
+    return _default[0]
 
 
 class _Reorder:
@@ -195,10 +216,11 @@ class Primitive:
                 if arg in updated:
                     self.reorders_in[arg] = _Reorder(md.handle, want)
         self.internal = {}
-        for arg in internal:
+        for arg in tuple(internal) + (L.ARG_SCRATCHPAD,):
             md = _lib.primitive_desc_query_md(pd, L.QUERY_EXEC_ARG_MD, arg)
-            if md:
-                self.internal[arg] = (md, _lib.memory_desc_get_size(md))
+            size = _lib.memory_desc_get_size(md) if md else 0
+            if size:
+                self.internal[arg] = (md, size)
 
     def __del__(self):
         if _lib is not None:
