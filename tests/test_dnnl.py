@@ -340,3 +340,34 @@ def test_fused_op_with_an_activation_onednn_lacks_runs_the_numpy_kernel(monkeypa
                                         with_act=True, act_type="softsign").wait_to_read()
         ran = dict(counts)
     assert ran.get(("_sg_mkldnn_conv", "default")) == 1, ran
+
+
+_TWO_DEVICE_TRAINING = """
+import mxnet as mx, numpy as np
+from mxnet import autograd, gluon
+net = gluon.nn.HybridSequential()
+net.add(gluon.nn.Conv2D(20, 5, activation="tanh"), gluon.nn.MaxPool2D(2, 2),
+        gluon.nn.Conv2D(50, 5, activation="tanh"), gluon.nn.MaxPool2D(2, 2), gluon.nn.Dense(10))
+ctxs = [mx.cpu(0), mx.cpu(1)]
+net.initialize(mx.init.Xavier(), ctx=ctxs)
+net.hybridize()
+trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.01})
+x = mx.nd.array(np.random.rand(128, 1, 28, 28)); y = mx.nd.array(np.arange(128) % 10)
+for _ in range(8):
+    xs, ys = gluon.utils.split_and_load(x, ctxs), gluon.utils.split_and_load(y, ctxs)
+    with autograd.record():
+        losses = [gluon.loss.SoftmaxCrossEntropyLoss()(net(a), b) for a, b in zip(xs, ys)]
+    for l in losses:
+        l.backward()
+    trainer.step(128)
+mx.nd.waitall()
+print("done")
+"""
+
+
+@needs_onednn
+def test_same_layer_on_two_devices_with_openmp_teams_does_not_hang():
+    env = dict(os.environ, OMP_NUM_THREADS="2")
+    done = subprocess.run([sys.executable, "-c", _TWO_DEVICE_TRAINING], env=env,
+                          capture_output=True, text=True, timeout=90)
+    assert done.stdout.strip() == "done", done.stderr
