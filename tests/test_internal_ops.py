@@ -9,8 +9,9 @@ import pytest
 
 import mxnet as mx
 from mxnet.base import MXNetError
-from mxnet.ndarray.legacy_image import imdecode
 from mxnet.ops import registry
+
+imdecode = mx.nd.imdecode
 
 SAMPLE_PNG = os.path.join(os.path.dirname(__file__), "fixtures", "image", "sample.png")
 

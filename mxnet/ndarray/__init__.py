@@ -16,6 +16,7 @@ from .creation import (zeros, ones, full, empty, arange, eye, linspace, concaten
 from .files import save, load, load_frombuffer
 from .shape_funcs import split_v2
 from .misc_funcs import histogram, onehot_encode
+from .legacy_image import imdecode
 from . import fluent as _fluent
 
 _fluent.attach()

@@ -114,7 +114,7 @@ def make_function(op, fname, hint=None):
     fn.__doc__ = _doc(op, fname).replace("NDArray", "Symbol")
     params = [_P(n, _P.POSITIONAL_OR_KEYWORD, default=None) for n in op.inputs + op.aux]
     if op.variadic is not None:
-        params = [_P(op.inputs[0] if op.inputs else "args", _P.VAR_POSITIONAL)]
+        params = [_P(op.inputs[-1] if op.inputs else "args", _P.VAR_POSITIONAL)]
     else:
         params += [_P(k, _P.KEYWORD_ONLY, default=_Null) for k in op.params]
     params += [_P("name", _P.KEYWORD_ONLY, default=None), _P("attr", _P.KEYWORD_ONLY, default=None),
