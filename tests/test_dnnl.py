@@ -371,3 +371,23 @@ def test_same_layer_on_two_devices_with_openmp_teams_does_not_hang():
     done = subprocess.run([sys.executable, "-c", _TWO_DEVICE_TRAINING], env=env,
                           capture_output=True, text=True, timeout=90)
     assert done.stdout.strip() == "done", done.stderr
+
+
+@needs_onednn
+def test_cpu_engine_workers_share_the_cores_among_their_openmp_teams():
+    code = """
+import ctypes, mxnet as mx
+from mxnet.backends import threads
+gomp = ctypes.CDLL(threads._loaded_libraries("gomp")[0])
+seen = []
+for i in range(2):
+    mx.engine.get().push(lambda: seen.append(gomp.omp_get_max_threads()), mx.cpu(i), [],
+                         [mx.engine.Var()])
+    mx.nd.waitall()
+print(seen)
+"""
+    env = dict(os.environ, OMP_NUM_THREADS="4", MXNET_ENGINE_TYPE="ThreadedEnginePerDevice")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=60)
+    # cpu(0)'s worker alone has all 4 threads; with cpu(1)'s worker started, 2 each.
+    assert done.stdout.strip() == "[4, 2]", done.stdout + done.stderr

@@ -1,4 +1,4 @@
-"""The thread count of the BLAS library NumPy runs its matrix products on.
+"""Thread counts: NumPy's BLAS library, and the OpenMP teams of engine workers.
 
 NumPy's OpenBLAS keeps its own team of threads that spin between calls. With
 the oneDNN backend active there is a second team (OpenMP) for convolutions
@@ -12,6 +12,12 @@ another count (``OPENBLAS_NUM_THREADS`` or ``MXNET_BLAS_NUM_THREADS``).
 The library is found among the shared objects this process has loaded and
 driven through its ``*openblas_set_num_threads*`` entry point, under whatever
 symbol suffix the NumPy build gave it. Anything unexpected leaves BLAS as it is.
+
+The engine runs one worker thread per device; with work on ``cpu(0)`` and
+``cpu(1)`` at once, each worker's oneDNN calls would start OpenMP teams of
+``OMP_NUM_THREADS`` threads, twice as many threads as cores. So each cpu
+worker sets its own OpenMP thread count (an OpenMP setting is per calling
+thread) to its share of ``OMP_NUM_THREADS`` (default: the core count).
 """
 import ctypes
 import logging
@@ -26,15 +32,16 @@ _GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads
 _blas = None
 
 
-def _loaded_openblas():
-    """Paths of the OpenBLAS libraries mapped into this process (Linux only)."""
+def _loaded_libraries(part):
+    """Paths of the shared libraries mapped into this process whose file name
+    contains ``part`` (Linux only; empty elsewhere)."""
     try:
         with open("/proc/self/maps") as maps:
             text = maps.read()
     except OSError:
         return []
     return sorted({p for p in re.findall(r"(/\S+\.so[\w.\-]*)", text)
-                   if "openblas" in os.path.basename(p).lower()})
+                   if part in os.path.basename(p).lower()})
 
 
 def _functions():
@@ -43,7 +50,7 @@ def _functions():
     if _blas is None:
         _blas = ()
         import numpy  # noqa: F401  (maps NumPy's BLAS into the process)
-        for path in _loaded_openblas():
+        for path in _loaded_libraries("openblas"):
             try:
                 lib = ctypes.CDLL(path)
             except OSError:
@@ -87,3 +94,34 @@ def share_cores_with_onednn():
         return
     if not set_blas_threads(count):
         _log.debug("OpenBLAS not found; its thread count is left as it is")
+
+
+_omp_setter = []
+
+
+def _omp_set_num_threads():
+    """``omp_set_num_threads`` of the OpenMP runtime in this process, or None."""
+    if not _omp_setter:
+        fn = None
+        for path in _loaded_libraries("gomp") + _loaded_libraries("iomp"):
+            try:
+                fn = ctypes.CDLL(path).omp_set_num_threads
+            except (OSError, AttributeError):
+                continue
+            fn.argtypes, fn.restype = [ctypes.c_int], None
+            break
+        _omp_setter.append(fn)
+    return _omp_setter[0]
+
+
+def share_cores_among_workers(workers):
+    """Called by each cpu engine worker thread: give the OpenMP teams it
+    starts ``OMP_NUM_THREADS / workers`` threads (at least one)."""
+    fn = _omp_set_num_threads()
+    if fn is None:
+        return
+    try:
+        budget = int(os.environ.get("OMP_NUM_THREADS") or 0) or os.cpu_count() or 1
+    except ValueError:
+        budget = os.cpu_count() or 1
+    fn(max(1, budget // max(1, workers)))

@@ -11,6 +11,7 @@ import os
 import queue
 import threading
 
+from ..backends import threads
 from .core import Engine, as_mxnet_error, unique_vars
 
 _PRUNE_READS = 32  # drop finished readers from a var's list past this length
@@ -43,15 +44,20 @@ class ThreadedEngine(Engine):
         self._queues = {}
         self._outstanding = 0
         self._unseen = []
+        self._cpu_workers = 0
 
     def _queue_for(self, ctx):
         key = ctx if self._per_device else None
         q = self._queues.get(key)
         if q is None:
             q = self._queues[key] = queue.SimpleQueue()
-            for i in range(1 if self._per_device else self._num_workers):
-                t = threading.Thread(target=self._work, args=(q,), daemon=True,
-                                     name=f"mxnet-engine-{key or 'pool'}-{i}")
+            n = 1 if self._per_device else self._num_workers
+            if key is None or key.device_typeid == 1:
+                self._cpu_workers += n
+            for i in range(n):
+                t = threading.Thread(target=self._work, args=(q, key is None or
+                                                              key.device_typeid == 1),
+                                     daemon=True, name=f"mxnet-engine-{key or 'pool'}-{i}")
                 t.start()
         return q
 
@@ -86,9 +92,16 @@ class ThreadedEngine(Engine):
             if deps == 0:
                 self._queue_for(ctx).put(op)
 
-    def _work(self, q):
+    def _work(self, q, on_cpu):
+        shared_by = 0
         while True:
-            self._run(q.get())
+            op = q.get()
+            if on_cpu and shared_by != self._cpu_workers:
+                # The cores are shared among the cpu workers: each gives its
+                # operators' thread teams (oneDNN's OpenMP) its share of them.
+                shared_by = self._cpu_workers
+                threads.share_cores_among_workers(shared_by)
+            self._run(op)
 
     def _run(self, op):
         exc = next((v.exc for v in op.reads if v.exc is not None), None)
