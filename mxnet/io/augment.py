@@ -67,6 +67,18 @@ def _saturate(values):
     return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
+def interpolation(method, rng, src, dst):
+    """MXNet's interpolation choice for resizing ``src`` (w, h) to ``dst``:
+    ``method`` itself, or for 9 by direction (cubic up, area down), for 10 at random."""
+    if method == 9:
+        if dst[0] > src[0] and dst[1] > src[1]:
+            return 2
+        return 3 if dst[0] < src[0] and dst[1] < src[1] else 1
+    if method == 10:
+        return int(rng.integers(0, 5))
+    return method
+
+
 class DefaultAugmenter:
     """The augmentation steps of one iterator, configured from its parsed parameters ``p``
     (see ``AUG_PARAMS``) and its ``(channels, height, width)`` output shape."""
@@ -119,15 +131,7 @@ class DefaultAugmenter:
         return 1 - p["max_aspect_ratio"], 1 + p["max_aspect_ratio"]
 
     def _inter(self, rng, src, dst):
-        """MXNet's interpolation choice: 9 by direction (cubic up, area down), 10 at random."""
-        method = self.p["inter_method"]
-        if method == 9:
-            if dst[0] > src[0] and dst[1] > src[1]:
-                return 2
-            return 3 if dst[0] < src[0] and dst[1] < src[1] else 1
-        if method == 10:
-            return int(rng.integers(0, 5))
-        return method
+        return interpolation(self.p["inter_method"], rng, src, dst)
 
     def _resize(self, img, width, height, rng):
         return resize(img, width, height, self._inter(rng, img.shape[1::-1], (width, height)))

@@ -39,7 +39,7 @@ integers, as MXNet does, so probability-1 settings reproduce its geometry.
 import numpy as np
 
 from ..base import MXNetError
-from .augment import _bgr_to_hls, _hls_to_bgr
+from .augment import _bgr_to_hls, _hls_to_bgr, interpolation
 from .decode import resize
 
 __all__ = ["DET_AUG_PARAMS", "DetAugmenter", "parse_det_label"]
@@ -176,19 +176,9 @@ class DetAugmenter:
                                      f"max_crop_{kind}, got {low} and {high}")
         return samplers
 
-    def _inter(self, rng, src, dst):
-        """MXNet's interpolation choice: 9 by direction (cubic up, area down), 10 at random."""
-        method = self.p["inter_method"]
-        if method == 9:
-            if dst[0] > src[0] and dst[1] > src[1]:
-                return 2
-            return 3 if dst[0] < src[0] and dst[1] < src[1] else 1
-        if method == 10:
-            return int(rng.integers(0, 5))
-        return method
-
     def _resize(self, img, width, height, rng):
-        out = resize(img, width, height, self._inter(rng, img.shape[1::-1], (width, height)))
+        out = resize(img, width, height, interpolation(self.p["inter_method"], rng,
+                                                       img.shape[1::-1], (width, height)))
         return out[:, :, None] if out.ndim == 2 else out
 
     def __call__(self, img, objects, rng):

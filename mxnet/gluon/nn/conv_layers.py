@@ -36,6 +36,24 @@ def _check_ndim(cls_name, what, value, n):
                          f"got {value}")
 
 
+def conv_repr(block, in_channels, channels, kw, no_bias):
+    """MXNet's repr of a convolution layer with operator arguments ``kw``."""
+    n = len(kw["kernel"])
+    s = (f"{type(block).__name__}({in_channels if in_channels else None} -> {channels}, "
+         f"kernel_size={kw['kernel']}, stride={kw['stride']}")
+    if kw["pad"] != (0,) * n:
+        s += f", padding={kw['pad']}"
+    if kw["dilate"] != (1,) * n:
+        s += f", dilation={kw['dilate']}"
+    if kw["num_group"] != 1:
+        s += f", groups={kw['num_group']}"
+    if no_bias:
+        s += ", bias=False"
+    if block.act is not None:
+        s += f", {block.act}"
+    return s + ")"
+
+
 class _Conv(HybridBlock):
     """Shared by every (transposed) convolution layer of ``ndim`` spatial
     axes. Transposed ones (the ``Deconvolution`` operator) are those given an
@@ -104,22 +122,8 @@ class _Conv(HybridBlock):
         return "conv"
 
     def __repr__(self):
-        kw = self._kwargs
-        n = len(kw["kernel"])
         shape = self.weight.shape
-        s = (f"{type(self).__name__}({shape[1] if shape[1] else None} -> {shape[0]}, "
-             f"kernel_size={kw['kernel']}, stride={kw['stride']}")
-        if kw["pad"] != (0,) * n:
-            s += f", padding={kw['pad']}"
-        if kw["dilate"] != (1,) * n:
-            s += f", dilation={kw['dilate']}"
-        if kw["num_group"] != 1:
-            s += f", groups={kw['num_group']}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.act is not None:
-            s += f", {self.act}"
-        return s + ")"
+        return conv_repr(self, shape[1], shape[0], self._kwargs, self.bias is None)
 
 
 class Conv1D(_Conv):

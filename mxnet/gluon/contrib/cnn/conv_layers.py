@@ -13,6 +13,7 @@ from numbers import Number
 from ....base import MXNetError
 from ...block import HybridBlock
 from ...nn import Activation
+from ...nn.conv_layers import conv_repr
 
 __all__ = ["DeformableConvolution", "ModulatedDeformableConvolution"]
 
@@ -115,22 +116,8 @@ class DeformableConvolution(_DeformableConv):
                          params)
 
     def __repr__(self):
-        kw = self._kwargs_deformable_conv
-        n = len(kw["kernel"])
-        in_channels = self.deformable_conv_weight.shape[1]
-        s = (f"{type(self).__name__}({in_channels if in_channels else None} -> "
-             f"{self._channels}, kernel_size={kw['kernel']}, stride={kw['stride']}")
-        if kw["pad"] != (0,) * n:
-            s += f", padding={kw['pad']}"
-        if kw["dilate"] != (1,) * n:
-            s += f", dilation={kw['dilate']}"
-        if kw["num_group"] != 1:
-            s += f", groups={kw['num_group']}"
-        if self.deformable_conv_bias is None:
-            s += ", bias=False"
-        if self.act is not None:
-            s += f", {self.act}"
-        return s + ")"
+        return conv_repr(self, self.deformable_conv_weight.shape[1], self._channels,
+                         self._kwargs_deformable_conv, self.deformable_conv_bias is None)
 
 
 class ModulatedDeformableConvolution(_DeformableConv):
