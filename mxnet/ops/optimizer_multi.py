@@ -15,8 +15,9 @@ Also here: ``multi_lars`` (LARS learning rates from precomputed norms) and
 import numpy as np
 
 from ..base import MXNetError
-from .optimizer_ops import (CLIP, RESCALE, P, adamw_step, check_float, grad_scale, lamb_direction,
-                            new_weight, sgd_mom_step, sgd_step, store, trust_ratio, up)
+from .optimizer_ops import (CLIP, RESCALE, P, adamw_step, check_float, dtype_names, grad_scale,
+                            lamb_direction, new_weight, sgd_mom_step, sgd_step, store,
+                            trust_ratio, up)
 from .registry import Attrs, register
 
 _FLOAT_LIST = "floats"
@@ -99,7 +100,7 @@ def multi_op(name, group, shared, params, lists, doc, count="num_weights"):
     def wrap(kernel):
         def compute(xp, attrs, *arrays):
             infer_shape(attrs, [a.shape for a in arrays])
-            infer_type(attrs, [a.dtype.name for a in arrays])
+            infer_type(attrs, dtype_names(arrays))
             n = attrs[count]
             _lengths(name, attrs, n, lists)
             stride = len(group)
@@ -121,7 +122,9 @@ _MOM = {"momentum": P("float", 0.0, "Momentum factor.")}
 def _sgd(xp, attrs, groups, lrs, wds):
     out = []
     for (w, g), lr, wd in zip(groups, lrs, wds):
-        out.append(new_weight(sgd_step(xp, _per_tensor(attrs, lr=lr, wd=wd), up(xp, w), g), w.dtype))
+        # sgd_step's result is a fresh array: no second copy when the dtype matches.
+        step = sgd_step(xp, _per_tensor(attrs, lr=lr, wd=wd), up(xp, w), g)
+        out.append(step.astype(w.dtype, copy=False))
     return out
 
 
@@ -131,7 +134,8 @@ def _sgd_mom(xp, attrs, groups, lrs, wds):
         wc = up(xp, w)
         m = sgd_mom_step(xp, _per_tensor(attrs, lr=lr, wd=wd), wc, g, mom)
         store(mom, m)
-        out.append(new_weight(wc + m, w.dtype))
+        m += wc  # m is sgd_mom_step's own temporary: the new weight is wc + m
+        out.append(m.astype(w.dtype, copy=False))
     return out
 
 

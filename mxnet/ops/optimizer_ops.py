@@ -115,6 +115,20 @@ def elementwise_rules(op, names, layout, out_kind="w"):
     return infer_shape, infer_type
 
 
+_DTYPE_NAMES = {}
+
+
+def dtype_names(arrays):
+    """The dtype names of ``arrays`` (cached: numpy's ``dtype.name`` is slow)."""
+    names = []
+    for a in arrays:
+        name = _DTYPE_NAMES.get(a.dtype)
+        if name is None:
+            name = _DTYPE_NAMES[a.dtype] = a.dtype.name
+        names.append(name)
+    return names
+
+
 def update_op(name, inputs, layout, params, mutate, doc, out_kind="w"):
     """Register an update kernel; the kernel first gets checked inputs."""
     infer_shape, infer_type = elementwise_rules(name, inputs, layout, out_kind)
@@ -122,7 +136,7 @@ def update_op(name, inputs, layout, params, mutate, doc, out_kind="w"):
     def wrap(kernel):
         def compute(xp, attrs, *arrays):
             infer_shape(attrs, [a.shape for a in arrays])
-            infer_type(attrs, [a.dtype.name for a in arrays])
+            infer_type(attrs, dtype_names(arrays))
             return kernel(xp, attrs, *arrays)
         compute.__doc__ = doc
         return register(name, inputs=inputs, params=params,
@@ -141,7 +155,10 @@ def sgd_step(xp, attrs, w, grad):
     """``(1 - lr*wd)*w - lr*clip(rescale_grad*grad)`` as a fresh array."""
     step = rescaled(xp, attrs, grad)
     step *= attrs.lr
-    out = w * (1 - attrs.lr * attrs.wd)
+    decay = 1 - attrs.lr * attrs.wd
+    if decay == 1:  # w * 1 is exactly w: subtract into the temporary, one pass fewer
+        return xp.subtract(w, step, out=step)
+    out = w * decay
     out -= step
     return out
 
