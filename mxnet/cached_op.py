@@ -87,9 +87,14 @@ class CachedOp:
             outs, saved = self._push_forward(eng, program, args, ctx, rng, bool(wrt), monitor)
         else:
             data = [x._arr() for x in args]
-            results, state = program.forward(data, training, bool(wrt), ctx, rng, monitor)
+            results, state = program.forward(data, training, bool(wrt), ctx, rng, monitor,
+                                             [x._var for x in args])
             outs = [_new(r.copy() if any(r is d for d in data) else r, ctx) for r in results]
             saved = [state]
+            if training:  # aux states (moving statistics) were updated in place
+                for n, x in zip(names, args):
+                    if n in self._aux:
+                        x._var.version += 1
         if wrt:
             positions = [names.index(n) for n in wrt]
 
@@ -123,9 +128,12 @@ class CachedOp:
         saved = [None]
         training = _ag.is_training()
 
+        input_vars = [x._var for x in args]
+
         def run():
             data = [x._data for x in args]
-            results, saved[0] = program.forward(data, training, keep, ctx, rng, monitor)
+            results, saved[0] = program.forward(data, training, keep, ctx, rng, monitor,
+                                                input_vars)
             _store(outs, [r.copy() if any(r is d for d in data) else r for r in results])
         # Training updates aux states (moving statistics) in place: they are
         # written then, and only then (inference leaves them, and their

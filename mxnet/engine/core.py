@@ -9,14 +9,18 @@ class Var:
     is zero nothing is in flight and the caller may touch the data directly.
     ``last_write`` and ``reads`` are the engine's bookkeeping for ordering;
     ``exc`` holds the error of the last write, surfaced at the next wait.
+    ``version`` counts finished writes: every path that writes the data adds
+    one after the write, so data derived from it (folded, reordered weights)
+    can be cached under (var, version) and is stale once the version moves.
     """
-    __slots__ = ("pending", "last_write", "reads", "exc", "__weakref__")
+    __slots__ = ("pending", "last_write", "reads", "exc", "version", "__weakref__")
 
     def __init__(self):
         self.pending = 0
         self.last_write = None
         self.reads = []
         self.exc = None
+        self.version = 0
 
 
 def as_mxnet_error(exc):

@@ -21,6 +21,7 @@ class NaiveEngine(Engine):
                 self._unseen.append(e)
         for v in writes:
             v.exc = exc
+            v.version += 1
 
     def wait_to_read(self, var):
         self._seen(var)

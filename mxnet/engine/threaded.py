@@ -120,6 +120,7 @@ class ThreadedEngine(Engine):
             for v in op.writes:
                 v.pending -= 1
                 v.exc = exc
+                v.version += 1  # after the write, before any later reader runs
             for child in op.children:
                 child.deps_left -= 1
                 if child.deps_left == 0:

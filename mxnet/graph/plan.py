@@ -9,14 +9,24 @@ live at once instead of everything computed.
 import numpy as np
 
 from .. import backends
+from ..ops import nn_fused
+
+# Ops whose kernels keep work derived from their parameter inputs (folded,
+# reordered weights) when given those inputs' engine vars (``const_vars``):
+# op name -> positions(attrs, n_inputs) of the parameter inputs.
+_CONSTANT_INPUTS = {"_sg_mkldnn_conv": nn_fused.constant_positions,
+                    "_sg_mkldnn_fully_connected": nn_fused.constant_positions}
 
 # Set by mxnet.profiler while it records graph steps (else None).
 _profiler_hook = None
 
 
 class Step:
-    """One kernel call: op, parsed attrs, input slots, output slots, slots to free after."""
-    __slots__ = ("op", "attrs", "ins", "outs", "free", "name", "out_names", "rng", "is_train")
+    """One kernel call: op, parsed attrs, input slots, output slots, slots to
+    free after; ``consts``: the input slots whose vars the kernel gets as
+    ``const_vars`` (None: it gets none)."""
+    __slots__ = ("op", "attrs", "ins", "outs", "free", "name", "out_names", "rng", "is_train",
+                 "consts")
 
     def __init__(self, node, ins, outs, attrs=None):
         self.op = node.op
@@ -28,6 +38,7 @@ class Step:
         self.out_names = node.output_names()
         self.rng = "rng" in node.op.resources
         self.is_train = "is_train" in node.op.resources
+        self.consts = None
 
     @classmethod
     def make(cls, op, attrs, ins, outs, name, out_names):
@@ -37,6 +48,7 @@ class Step:
         step.free, step.name, step.out_names = (), name, out_names
         step.rng = "rng" in op.resources
         step.is_train = "is_train" in op.resources
+        step.consts = None
         return step
 
     def copy(self):
@@ -57,18 +69,28 @@ def needed_nodes(nodes, wanted):
     return [n for n in nodes if id(n) in need]
 
 
-def compile_steps(nodes, slot_of, wanted, attrs_of=None):
+def compile_steps(nodes, slot_of, wanted, attrs_of=None, input_slots=()):
     """Steps for the op nodes of ``nodes`` (topologically ordered) needed by
     ``wanted``; ``slot_of`` maps entry keys to slot numbers (extended here);
-    ``attrs_of`` gives specialised attributes for some nodes (by id)."""
+    ``attrs_of`` gives specialised attributes for some nodes (by id).
+    Kernels that keep work derived from parameters get ``consts`` when all
+    their parameter inputs are among ``input_slots`` (the graph's inputs,
+    whose arrays carry engine vars)."""
     steps = []
+    input_slots = set(input_slots)
     for node in needed_nodes(nodes, wanted):
         if node.op is None:
             continue
         ins = [slot_of[(id(src), i)] for src, i in node.inputs]
         outs = [slot_of.setdefault((id(node), i), len(slot_of))
                 for i in range(node.num_outputs())]
-        steps.append(Step(node, ins, outs, (attrs_of or {}).get(id(node))))
+        step = Step(node, ins, outs, (attrs_of or {}).get(id(node)))
+        positions = _CONSTANT_INPUTS.get(node.op.name)
+        if positions is not None:
+            consts = tuple(ins[p] for p in positions(step.attrs, len(ins)))
+            if all(s in input_slots for s in consts):
+                step.consts = consts
+        steps.append(step)
     return steps
 
 
@@ -90,9 +112,11 @@ def assign_frees(steps, pinned, keep_after=()):
         step.free = tuple(f)
 
 
-def run_steps(steps, slots, ctx, is_train, rng, monitor=None):
+def run_steps(steps, slots, ctx, is_train, rng, monitor=None, slot_vars=None):
     """Execute ``steps`` for device ``ctx`` over the list ``slots`` in place;
-    ``monitor(step, slots)`` sees each step's outputs before anything is freed."""
+    ``monitor(step, slots)`` sees each step's outputs before anything is freed.
+    ``slot_vars`` ({input slot: engine var}) lets steps with ``consts`` keep
+    work derived from their parameters across runs."""
     host = ctx.device_typeid == 1
     if _profiler_hook is not None:
         monitor = _profiler_hook(ctx, monitor)
@@ -103,6 +127,8 @@ def run_steps(steps, slots, ctx, is_train, rng, monitor=None):
             extra["rng"] = rng()
         if step.is_train:
             extra["is_train"] = is_train
+        if step.consts is not None and slot_vars is not None:
+            extra["const_vars"] = tuple(slot_vars[s] for s in step.consts)
         if host and not step.op.overrides:
             res = step.op.compute(np, step.attrs, *args, **extra)
         else:

@@ -11,7 +11,8 @@ Unless ``MXNET_USE_FUSION=0``, runs of elementwise steps are fused (see
 kept for backward) use a plan of the graph with convolution/dense + batch
 norm + activation (+ sum) chains folded into fused ops (see ``fold``),
 compiled at the first such run. A run with a monitor executes the plain
-steps so that every node's output can be seen.
+steps so that every node's output can be seen. Given the inputs' engine
+vars, fused kernels keep their folded, reordered weights between runs.
 """
 import os
 
@@ -103,7 +104,8 @@ class Program:
         self.output_shapes = [tuple(inferred_shapes[k]) for k in out_keys]
         self.output_dtypes = [np.dtype(inferred_types[k]) for k in out_keys]
         self._specialize = _inferred_creation_shapes(nodes, inferred_shapes)
-        plain_infer = plan.compile_steps(nodes, slot_of, outputs, self._specialize)
+        plain_infer = plan.compile_steps(nodes, slot_of, outputs, self._specialize,
+                                         self.input_slots)
         self.out_slots = [slot_of[k] for k in out_keys]
         pinned = self.input_slots + self.out_slots
         self.wrt = list(wrt)
@@ -176,7 +178,7 @@ class Program:
                    for name, slot in zip(self.input_names, self.input_slots)
                    if name in variables}
         steps = plan.compile_steps(nodes, slot_of, outputs,
-                                   _inferred_creation_shapes(nodes, shapes))
+                                   _inferred_creation_shapes(nodes, shapes), self.input_slots)
         out_slots = [slot_of[(id(n), i)] for n, i in outputs]
         pinned = self.input_slots + out_slots
         steps = self._fused(steps, _slot_info(slot_of, shapes, dtypes), pinned)
@@ -199,10 +201,13 @@ class Program:
             report["training_total"] = sum(self.slot_bytes.values())
         return report
 
-    def forward(self, inputs, is_train, keep_for_backward, ctx, rng, monitor=None):
+    def forward(self, inputs, is_train, keep_for_backward, ctx, rng, monitor=None,
+                input_vars=None):
         """Run on ``inputs`` (backing arrays in ``input_names`` order). Returns
         ``(outputs, state)``; pass ``state`` to ``backward`` (None unless
-        ``keep_for_backward``)."""
+        ``keep_for_backward``). ``input_vars``, the inputs' engine vars, let
+        fused kernels keep what they derive from parameters (folded and
+        reordered weights) until a parameter is written."""
         train = keep_for_backward and self.train_steps is not None
         folded = None
         if train:
@@ -218,7 +223,8 @@ class Program:
         slots = [None] * num_slots
         for s, value in zip(self.input_slots, inputs):
             slots[s] = value
-        plan.run_steps(steps, slots, ctx, is_train, rng, monitor)
+        slot_vars = None if input_vars is None else dict(zip(self.input_slots, input_vars))
+        plan.run_steps(steps, slots, ctx, is_train, rng, monitor, slot_vars)
         outputs = [slots[s] for s in out_slots]
         return outputs, (slots if train else None)
 

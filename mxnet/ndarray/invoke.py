@@ -96,7 +96,8 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     if _profiler_hook is not None:
         results = _profiler_hook(op, attrs, inputs, ctx, outs, eng, idle, size)
     elif idle and (size < ASYNC_MIN_SIZE or not eng.threaded):
-        if outs is None and ctx.device_typeid == 1 and not op.overrides and not op.resources:
+        if outs is None and ctx.device_typeid == 1 and not op.overrides and not op.resources \
+                and not op._mutate_inputs:
             # The most common call of all: one host array out, nothing special.
             try:
                 res = op.compute(np, attrs, *[x._data for x in inputs])
@@ -154,6 +155,9 @@ def _run_inline(op, attrs, inputs, ctx, outs):
         raise
     except Exception as e:
         raise MXNetError(f"{op.name}: {type(e).__name__}: {e}") from e
+    if op._mutate_inputs:  # written in place (optimizer states): a new version
+        for i in op.mutate_inputs(attrs, len(inputs)):
+            inputs[i]._var.version += 1
     if outs is None:
         return _host_results(res, ctx) if ctx.device_typeid == 1 else \
             [_new(r, ctx) for r in (res if type(res) is tuple else (res,))]
@@ -162,6 +166,8 @@ def _run_inline(op, attrs, inputs, ctx, outs):
     if ctx.device_typeid == 1:  # NumPy may hand back scalars for 0-d results
         res = tuple(r if type(r) is _ndarray else _asarray(r) for r in res)
     _write_outputs(op, outs, res)
+    for o in outs:
+        o._var.version += 1
     return outs
 
 

@@ -333,7 +333,8 @@ def _empty_on(ctx, shape, dtype):
 
 
 def run_or_push(fn, ctx, read_vars, write_vars, name):
-    """Run ``fn`` now if none of the vars has pending work, else push it."""
+    """Run ``fn`` now if none of the vars has pending work, else push it; either
+    way each written var's version moves on once ``fn`` has run."""
     for v in read_vars:
         if v.pending:
             break
@@ -343,6 +344,8 @@ def run_or_push(fn, ctx, read_vars, write_vars, name):
                 break
         else:
             fn()
+            for v in write_vars:
+                v.version += 1
             return
     _engine._engine.push(fn, ctx, read_vars, write_vars, name)
 

@@ -68,6 +68,7 @@ class BaseSparseNDArray(NDArray):
         self._wait_to_write()
         self._data = data
         self._aux = tuple(np.asarray(a, _IDX) for a in aux)
+        self._var.version += 1
 
     def _index_nd(self, k):
         return _from_host(self._aux[k].copy(), self._ctx)
@@ -367,6 +368,7 @@ def assign(target, value):
         dense = src.asnumpy() if src is not None else value.asnumpy()
         target._wait_to_write()
         target._data[...] = dense
+        target._var.version += 1
         return target
     if src is value:
         src = _make(type(src), src._arr().copy(), _copy_aux(src), src._shape, ctx)
@@ -604,6 +606,9 @@ def _run_in_place(op, attrs, kernel, inputs, items, outs):
     grown = kernel(op, attrs, items)
     for i, item in grown.items():
         inputs[i]._set_storage(item[1], item[2:-1])
+    for i in op.mutate_inputs(attrs, len(inputs)):
+        inputs[i]._var.version += 1  # the weight and states were written in place
+    outs[0]._var.version += 1
     return outs
 
 

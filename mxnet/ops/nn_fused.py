@@ -22,11 +22,21 @@ oneDNN subgraph backend.
 
 MXNet stores the fused structure as a nested subgraph; here it is plain
 attributes, so the nodes serialise with ``tojson`` like any other. The
-batch-norm statistics are folded at every call (a scale on the weight or on
-the output, whichever is smaller, and one shift), so parameter updates
-between calls are always seen; everything after the product runs in place
-on the output. These ops are for inference only and have no gradient.
+batch norm is folded into a scale (on the weight or on the output,
+whichever is smaller) and one shift; everything after the product runs in
+place on the output. These ops are for inference only and have no gradient.
+
+Folding (and the oneDNN kernel's reorder of the weight into its blocked
+layout) is work on the parameters alone. A compiled graph passes the kernel
+``const_vars``, the engine vars of the weight, bias and batch-norm inputs;
+the kernels then keep that work in ``derived`` under the weight array and
+the vars' write versions, so it is redone only after a parameter is written
+(a Trainer step, ``set_data``, ``w[:] = ...``, a kvstore pull). Called
+without vars (imperatively) they fold at every call.
 """
+import threading
+import weakref
+
 import numpy as np
 
 from ..base import MXNetError
@@ -95,6 +105,73 @@ def _bn_scale_shift(xp, attrs, parts, dtype):
     return scale.astype(dtype, copy=False), shift.astype(dtype, copy=False)
 
 
+def constant_positions(attrs, n_inputs):
+    """Positions of a fused call's parameter inputs (weight, bias, batch-norm
+    arrays): every input but the data and the residual ``sum``."""
+    names = fused_inputs(attrs, n_inputs - 2)
+    return (1,) + tuple(i + 2 for i, name in enumerate(names) if name != "sum")
+
+
+class _Derived:
+    """What kernels derived from one weight array: ``items`` by key, valid
+    while the parameter inputs keep ``stamp`` (their identities and versions)."""
+    __slots__ = ("ref", "stamp", "items")
+
+    def __init__(self, ref):
+        self.ref = ref
+        self.stamp = None
+        self.items = {}
+
+
+_MAX_ITEMS = 8  # per weight: a few primitives (batch sizes) and folds at most
+_derived = {}   # id(weight array) -> _Derived; entries leave with their array
+_derived_lock = threading.Lock()
+
+
+def _forget(key, ref):
+    with _derived_lock:
+        entry = _derived.get(key)
+        if entry is not None and entry.ref is ref:
+            del _derived[key]
+
+
+def derived(weight, consts, const_vars, key, build):
+    """``build()``, kept for ``key`` with ``weight`` (a backing array) while
+    every array of ``consts`` (the parameter inputs, weight included) is the
+    same object under the same engine var at the same write version.
+    ``const_vars`` (one per ``consts`` entry) is None when the caller does
+    not know the vars: then nothing is kept."""
+    if const_vars is None:
+        return build()
+    stamp = tuple((id(a), v, v.version) for a, v in zip(consts, const_vars))
+    key_w = id(weight)
+    with _derived_lock:
+        entry = _derived.get(key_w)
+        if entry is None or entry.ref() is not weight:
+            try:
+                ref = weakref.ref(weight, lambda r, k=key_w: _forget(k, r))
+            except TypeError:  # an array type without weak references: keep nothing
+                return build()
+            entry = _derived[key_w] = _Derived(ref)
+        if entry.stamp != stamp:
+            entry.stamp, entry.items = stamp, {}
+        value = entry.items.get(key)
+    if value is None:
+        value = build()
+        with _derived_lock:
+            if entry.stamp == stamp:
+                if len(entry.items) >= _MAX_ITEMS:
+                    entry.items.pop(next(iter(entry.items)))
+                entry.items[key] = value
+    return value
+
+
+def fold_key(attrs):
+    """The attributes a folded weight depends on (part of ``derived`` keys)."""
+    return (attrs.no_bias, attrs.with_bn, attrs.eps, attrs.fix_gamma,
+            attrs.get("layout"), attrs.get("num_group"))
+
+
 def _call(op_name, xp, params, *arrays):
     """Run operator ``op_name`` through its backend overrides (oneDNN) when
     they take the call, else its default kernel."""
@@ -113,24 +190,39 @@ def _own_params(attrs, op_name, **overrides):
     return params
 
 
-def _product_then_post_ops(xp, attrs, op_name, data, weight, parts, channel_axis):
+def constants(attrs, weight, rest):
+    """The parameter inputs of a fused call (weight first), in the order of
+    ``constant_positions``."""
+    return (weight,) + tuple(a for a, name in zip(rest, fused_inputs(attrs, len(rest)))
+                             if name != "sum")
+
+
+def _product_then_post_ops(xp, attrs, op_name, data, weight, rest, channel_axis, const_vars):
     """The conv/dense product with the folded batch norm and bias."""
-    scale, shift = _bn_scale_shift(xp, attrs, parts, data.dtype)
-    if scale is None:  # the product op adds the bias itself
+    parts = _split(attrs, rest)
+    if not attrs.with_bn:  # the product op adds the bias itself
         return _call(op_name, xp, _own_params(attrs, op_name), data, weight,
-                     *([] if shift is None else [shift]))
+                     *([] if attrs.no_bias else [parts["bias"]]))
     params = _own_params(attrs, op_name, no_bias=True)
     op = get(op_name)
     out_shape = op.infer_shape(op.parse(params), [data.shape, weight.shape])[1][0]
     # Scaling the weight costs one product per weight, scaling the output one
     # per output element: take the cheaper side.
     prescale = weight.size <= int(np.prod(out_shape))
-    if prescale:
-        weight = weight * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
-    out = _call(op_name, xp, params, data, weight)
+
+    def fold():
+        # Never the weight itself: what is kept must not keep the weight alive.
+        scale, shift = _bn_scale_shift(xp, attrs, parts, data.dtype)
+        if prescale:
+            return None, shift, weight * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
+        return scale, shift, None
+
+    scale, shift, scaled = derived(weight, constants(attrs, weight, rest), const_vars,
+                                   ("numpy", fold_key(attrs), prescale, data.dtype), fold)
+    out = _call(op_name, xp, params, data, weight if scaled is None else scaled)
     bshape = [1] * out.ndim
     bshape[channel_axis] = -1
-    if not prescale:
+    if scale is not None:
         out *= scale.reshape(bshape)
     out += shift.reshape(bshape)
     return out
@@ -204,16 +296,15 @@ def _conv_base_shape(attrs, shapes):
           params=_conv_fused_params(),
           infer_shape=_fused_shape_rule(_conv_base_shape, lambda a, out: a.num_filter),
           infer_type=_fused_type_rule("_sg_mkldnn_conv"))
-def _sg_conv(xp, attrs, data, weight, *rest):
+def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None):
     """Convolution with folded batch norm, activation, residual sum and
     post-sum activation, for inference (see the module docstring)."""
-    parts = _split(attrs, rest)
-    out = _product_then_post_ops(xp, attrs, "Convolution", data, weight, parts,
-                                 _conv_channel_axis(attrs))
+    out = _product_then_post_ops(xp, attrs, "Convolution", data, weight, rest,
+                                 _conv_channel_axis(attrs), const_vars)
     if attrs.with_act:
         apply_activation(xp, attrs.act_type, out)
     if attrs.with_sum:
-        out += parts["sum"]
+        out += rest[-1]
         if attrs.with_postsum_act:
             apply_activation(xp, attrs.postsum_act_type, out)
     return out
@@ -232,11 +323,11 @@ def _fc_fused_params():
           infer_shape=_fused_shape_rule(lambda a, s: get("FullyConnected").infer_shape(a, s),
                                         lambda a, out: a.num_hidden),
           infer_type=_fused_type_rule("_sg_mkldnn_fully_connected"))
-def _sg_fully_connected(xp, attrs, data, weight, *rest):
+def _sg_fully_connected(xp, attrs, data, weight, *rest, const_vars=None):
     """FullyConnected with folded batch norm (over the output's last axis) and
     activation, for inference (see the module docstring)."""
-    parts = _split(attrs, rest)
-    out = _product_then_post_ops(xp, attrs, "FullyConnected", data, weight, parts, -1)
+    out = _product_then_post_ops(xp, attrs, "FullyConnected", data, weight, rest, -1,
+                                 const_vars)
     if attrs.with_eltwise:
         apply_activation(xp, attrs.act_type, out)
     return out

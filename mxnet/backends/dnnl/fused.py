@@ -1,7 +1,9 @@
 """The fused inference operators of the folding pass on oneDNN post-ops.
 
 ``_sg_mkldnn_conv`` becomes one convolution primitive: the batch norm is
-folded into the weights and bias before the call, and the activation, the
+folded into the weights and bias, and the weights are reordered into the
+primitive's layout, once per parameter version when the graph passes the
+parameters' vars (``nn_fused.derived``); the activation, the
 residual ``sum`` and the post-sum activation run as post-ops while the
 output is still in cache, instead of as passes over it afterwards.
 ``_sg_mkldnn_fully_connected`` is one inner product with its activation as
@@ -22,16 +24,34 @@ _ELTWISE = {"relu": (L.ELTWISE_RELU, 0.0, 0.0), "tanh": (L.ELTWISE_TANH, 0.0, 0.
             "softrelu": (L.ELTWISE_SOFT_RELU, 1.0, 0.0)}
 
 
-def _folded(attrs, weight, rest, channel_axis):
-    """(weight, bias) with the batch norm folded in (``channel_axis`` of the
-    weight holds the output channels), and the named optional inputs."""
-    parts = nn_fused._split(attrs, rest)
-    scale, shift = nn_fused._bn_scale_shift(np, attrs, parts, np.float32)
-    if scale is not None:
-        shape = [1] * weight.ndim
-        shape[channel_axis] = -1
-        weight = weight * scale.reshape(shape)
-    return weight, shift, parts
+def _folded(attrs, param, weight, rest, const_vars):
+    """(weight, bias) with the batch norm folded in, as C-contiguous float32
+    arrays. ``weight`` is the kernel's weight input ``param`` or a view of it
+    with the output channels first; the result is kept with ``param`` while
+    the parameters are unchanged (``nn_fused.derived``)."""
+    def fold():
+        scale, shift = nn_fused._bn_scale_shift(np, attrs, nn_fused._split(attrs, rest),
+                                                np.float32)
+        scaled = weight * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
+        return np.ascontiguousarray(scaled, np.float32), np.ascontiguousarray(shift, np.float32)
+
+    if not attrs.with_bn:  # nothing to fold: the arrays as given
+        bias = None if attrs.no_bias else np.ascontiguousarray(rest[0], np.float32)
+        return np.ascontiguousarray(weight, np.float32), bias
+    return nn_fused.derived(param, nn_fused.constants(attrs, param, rest), const_vars,
+                            ("onednn", nn_fused.fold_key(attrs)), fold)
+
+
+def _run(prim, x, w, b, y, weight, attrs, rest, const_vars):
+    """Run ``prim`` with the (folded) weight ``w`` reordered once into the
+    primitive's layout and kept, like the fold, with the parameter ``weight``."""
+    packed = nn_fused.derived(weight, nn_fused.constants(attrs, weight, rest), const_vars,
+                              ("onednn-packed", prim, nn_fused.fold_key(attrs)),
+                              lambda: prim.pack(L.ARG_WEIGHTS, w))
+    args = {L.ARG_SRC: x, L.ARG_WEIGHTS: w if packed is None else packed, L.ARG_DST: y}
+    if b is not None:
+        args[L.ARG_BIAS] = b
+    prim(args, packed=() if packed is None else (L.ARG_WEIGHTS,))
 
 
 def _chain(attrs, activation_flag):
@@ -56,29 +76,24 @@ def _conv_supports(attrs, args):
 
 
 @override("_sg_mkldnn_conv", _conv_supports)
-def _sg_conv(xp, attrs, data, weight, *rest):
+def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None):
     """Convolution + folded batch norm + activation + sum as one oneDNN primitive."""
     g = Geometry("Convolution", attrs, data.ndim)
-    w_cf = _channels_first(g, contiguous(weight))
-    w_cf, bias, parts = _folded(attrs, w_cf, rest, 0)
+    w_cf, b = _folded(attrs, weight, _channels_first(g, contiguous(weight)), rest, const_vars)
     op = registry.get("Convolution")
     conv_attrs = op.parse(nn_fused._own_params(attrs, "Convolution", no_bias=True))
     out_shape = op.infer_shape(conv_attrs, [data.shape, weight.shape])[1][0]
     out = np.empty(out_shape, np.float32)
     y = _channels_first(g, out)
     if attrs.get("with_sum"):
-        y[...] = _channels_first(g, parts["sum"])
+        y[...] = _channels_first(g, rest[-1])
     x = _channels_first(g, contiguous(data))
-    w = _split_groups(np.ascontiguousarray(w_cf), attrs.num_group)
-    b = None if bias is None else np.ascontiguousarray(bias, np.float32)
+    w = _split_groups(w_cf, attrs.num_group)
     prim = forward_primitive("convolution", x, w, b, y, g, post=_chain(attrs, "with_act"))
     if prim is None:
-        return fallback("_sg_mkldnn_conv", xp, attrs, (data, weight) + rest, {},
-                        "has no convolution with these post-ops")
-    args = {L.ARG_SRC: x, L.ARG_WEIGHTS: w, L.ARG_DST: y}
-    if b is not None:
-        args[L.ARG_BIAS] = b
-    prim(args)
+        return fallback("_sg_mkldnn_conv", xp, attrs, (data, weight) + rest,
+                        {"const_vars": const_vars}, "has no convolution with these post-ops")
+    _run(prim, x, w, b, y, weight, attrs, rest, const_vars)
     return out
 
 
@@ -88,14 +103,13 @@ def _fc_supports(attrs, args):
 
 
 @override("_sg_mkldnn_fully_connected", _fc_supports)
-def _sg_fully_connected(xp, attrs, data, weight, *rest):
-    """FullyConnected + folded batch norm + activation as one inner product."""
-    weight, bias, _ = _folded(attrs, weight, rest, 0)
-    features = weight.shape[1]
+def _sg_fully_connected(xp, attrs, data, weight, *rest, const_vars=None):
+    """FullyConnected + folded batch norm + activation as one inner product
+    (on the weight's plain layout: no reorder to keep)."""
+    w, b = _folded(attrs, weight, weight, rest, const_vars)
+    features = w.shape[1]
     x = np.ascontiguousarray(data).reshape(-1, features) if attrs.flatten or data.ndim <= 2 \
         else np.ascontiguousarray(data).reshape(-1, data.shape[-1])
-    w = np.ascontiguousarray(weight, np.float32)
-    b = None if bias is None else np.ascontiguousarray(bias, np.float32)
     out_shape = (data.shape[0], w.shape[0]) if attrs.flatten else data.shape[:-1] + (w.shape[0],)
     out = np.empty(out_shape, np.float32)
     y = out.reshape(x.shape[0], w.shape[0])
@@ -115,8 +129,8 @@ def _sg_fully_connected(xp, attrs, data, weight, *rest):
 
     prim = cache.get(key, build)
     if prim is None:
-        return fallback("_sg_mkldnn_fully_connected", xp, attrs, (data, weight) + rest, {},
-                        "has no inner product with these post-ops")
+        return fallback("_sg_mkldnn_fully_connected", xp, attrs, (data, weight) + rest,
+                        {"const_vars": const_vars}, "has no inner product with these post-ops")
     args = {L.ARG_SRC: x, L.ARG_WEIGHTS: w, L.ARG_DST: y}
     if b is not None:
         args[L.ARG_BIAS] = b

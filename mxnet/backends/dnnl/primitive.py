@@ -5,7 +5,8 @@ arrays its callers pass (shape and strides, so channels-last views and the
 transposed weights of Deconvolution bind without copies). Where the
 primitive prefers another layout (the blocked formats its fast kernels use),
 it reorders the argument into a per-thread buffer before running, or out of
-it afterwards for outputs. Primitives are built once per
+it afterwards for outputs; a constant input can be reordered once (``pack``)
+and passed already in that layout. Primitives are built once per
 (operator, shapes, strides, parameters) key and kept in an LRU cache of
 ``MXNET_ONEDNN_CACHE_NUM`` entries (default 1024). A key oneDNN has no
 implementation for, or only its slow reference code (``ref:*``), is
@@ -233,18 +234,48 @@ class Primitive:
         L.call(_lib.primitive_desc_query, self.pd, L.QUERY_IMPL_INFO_STR, 0, ctypes.byref(out))
         return out.value.decode()
 
-    def __call__(self, arrays, internal=None):
+    def pack(self, arg, a):
+        """Input ``a`` reordered once into the layout the primitive wants for
+        ``arg`` (a new aligned buffer to pass with ``packed``), or None when
+        it takes ``a`` as it is. For constant inputs: weights at inference."""
+        reorder = self.reorders.get(arg)
+        if reorder is None or arg in self.outputs:
+            return None
+        rp, want, nbytes = reorder
+        buf = np.empty(nbytes + _ALIGN, dtype=np.uint8)
+        start = (-buf.ctypes.data) % _ALIGN
+        packed = buf[start:start + nbytes]
+        stream = _stream()
+        src = _memory(self.user[arg].handle, a.ctypes.data)
+        try:
+            dst = _memory(want, packed.ctypes.data)
+            try:
+                _execute(rp.prim, stream, [(L.ARG_SRC, src), (L.ARG_DST, dst)])
+                L.call(_lib.stream_wait, stream)
+            finally:
+                _lib.memory_destroy(dst)
+        finally:
+            _lib.memory_destroy(src)
+        return packed
+
+    def __call__(self, arrays, internal=None, packed=()):
         """Run on ``arrays`` ({arg id: NumPy array in the layout given at creation}).
 
         ``internal`` ({arg id: uint8 array}) binds internal arguments to caller
         buffers (a workspace kept from forward to backward); the others get
-        per-thread buffers."""
+        per-thread buffers. The arrays of the arg ids in ``packed`` come from
+        ``pack`` and are bound without a reorder."""
         stream = _stream()
         mems = []
         bindings = []
         after = []
         try:
             for arg, a in arrays.items():
+                if arg in packed:
+                    mem = _memory(self.reorders[arg][1], a.ctypes.data)
+                    mems.append(mem)
+                    bindings.append((arg, mem))
+                    continue
                 mem = _memory(self.user[arg].handle, a.ctypes.data)
                 mems.append(mem)
                 reorder = self.reorders.get(arg)
