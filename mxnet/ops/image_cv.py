@@ -160,16 +160,24 @@ def _decode_shape(attrs, shapes):
     return shapes, [None]
 
 
+def _check_flag(op, flag):
+    if flag < 0:
+        raise MXNetError(f"{op}: argument 'flag' expects 0 (grayscale) or 1 (colour), got {flag}")
+
+
 @register("_cvimdecode", inputs=("buf",),
           params={"flag": Param("int", 1, "1: colour (3 channels), 0: grayscale (1 channel)."),
                   "to_rgb": Param("bool", True, "Channels in RGB order (else OpenCV's BGR).")},
           infer_shape=_decode_shape, infer_type=lambda attrs, t: (t, ["uint8"]))
 def _cvimdecode(xp, attrs, buf):
-    """Decode an encoded image held in a 1-d uint8 array to an HWC uint8 image."""
-    if buf.ndim != 1 or buf.dtype != np.uint8:
-        raise MXNetError(f"_cvimdecode: argument 'buf' expects a 1-d uint8 array of encoded "
-                         f"bytes, got shape {buf.shape} dtype {buf.dtype}")
-    return xp.asarray(decode(_host(xp, buf).tobytes(), attrs.flag, attrs.to_rgb))
+    """Decode an encoded image held in a uint8 array to an HWC uint8 image."""
+    # MXNet reads the buffer's bytes whatever its shape, so (1, n) buffers decode too.
+    if buf.dtype != np.uint8:
+        raise MXNetError(f"_cvimdecode: argument 'buf' expects a uint8 array of encoded "
+                         f"bytes, got dtype {buf.dtype}")
+    _check_flag("_cvimdecode", attrs.flag)
+    return xp.asarray(decode(_host(xp, buf).tobytes(), attrs.flag, attrs.to_rgb,
+                             what="_cvimdecode"))
 
 
 @register("_cvimread", inputs=(),
@@ -179,6 +187,7 @@ def _cvimdecode(xp, attrs, buf):
           infer_shape=_decode_shape, infer_type=lambda attrs, t: (t, ["uint8"]))
 def _cvimread(xp, attrs):
     """Read and decode an image file to an HWC uint8 image."""
+    _check_flag("_cvimread", attrs.flag)
     data = read_file(attrs.filename)
     try:
         return xp.asarray(decode(data, attrs.flag, attrs.to_rgb))

@@ -451,6 +451,8 @@ def _pdf_type(op):
                              + ", ".join(str(t) for t in types))
         if not known:
             return types, [None]
+        if known[0] not in _FLOATS:  # MXNet refuses integer samples and parameters
+            raise MXNetError(f"{op}: inputs must have a floating-point dtype, got {known[0]}")
         return [known[0]] * len(types), [known[0]]
     return infer
 
