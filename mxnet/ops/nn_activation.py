@@ -24,10 +24,14 @@ from .shape import norm_axis
 from .unary import special_function
 
 _FLOATS = ("float16", "float32", "float64")
+# Names and dtype objects both hash here, so the common check skips np.dtype().name (slow).
+_FLOAT_KEYS = frozenset(_FLOATS + tuple(np.dtype(t) for t in _FLOATS))
 
 
 def require_float(op, dtype, what="data"):
     """Raise unless ``dtype`` is a floating point type (MXNet's check)."""
+    if dtype in _FLOAT_KEYS:
+        return
     name = np.dtype(dtype).name
     if name not in _FLOATS:
         raise MXNetError(f"{op}: '{what}' must be a floating point array "
@@ -67,18 +71,51 @@ _ACTIVATIONS = {
 }
 
 
+# Activations whose derivative is a function of the output: one fused backward op.
+_FROM_OUTPUT = {
+    "relu": lambda xp, g, y: g * (y > 0),
+    "sigmoid": lambda xp, g, y: g * y * (1 - y),
+    "tanh": lambda xp, g, y: g * (1 - y * y),
+}
+
+
 def _activation_grad(F, attrs, ins, outs, g):
     x, y, g = ins[0], outs[0], g[0]
     kind = attrs.act_type
-    if kind == "relu":
-        return [g * (y > 0)]
-    if kind == "sigmoid":
-        return [g * y * (1 - y)]
-    if kind == "tanh":
-        return [g * (1 - y * y)]
+    if kind in _FROM_OUTPUT:
+        return [F._internal._backward_Activation(g, y, act_type=kind)]
     if kind == "softrelu":
         return [g * F.sigmoid(x)]
     return [g / F.square(1 + F.abs(x))]
+
+
+def _activation_backward_grad(F, attrs, ins, outs, h):
+    """Second order: the backward op is linear in ``grad``; ``out`` enters
+    through the derivative (zero almost everywhere for relu)."""
+    g, y, h = ins[0], ins[1], h[0]
+    kind = attrs.act_type
+    dg = F._internal._backward_Activation(h, y, act_type=kind)
+    if kind == "relu":
+        return [dg, None]
+    if kind == "sigmoid":
+        return [dg, h * g * (1 - 2 * y)]
+    return [dg, h * g * y * -2]
+
+
+@register("_backward_Activation", inputs=("grad", "output"),
+          params={"act_type": Param("str", choices=tuple(_FROM_OUTPUT),
+                                    doc="The activation whose gradient this is.")},
+          infer_shape=lambda attrs, s: (s, [s[0] if s[0] is not None else s[1]]),
+          infer_type=float_same_type("_backward_Activation"),
+          gradient=_activation_backward_grad)
+def _activation_backward(xp, attrs, grad, out):
+    """Gradient of Activation (relu, sigmoid or tanh) from its output ``output``
+    and the output gradient ``grad``, in one pass."""
+    require_float("_backward_Activation", grad.dtype, "grad")
+    if grad.shape != out.shape or grad.dtype != out.dtype:
+        raise MXNetError(f"_backward_Activation: 'grad' must match 'output' ({out.shape}, "
+                         f"{out.dtype}), got {grad.shape}, {grad.dtype}")
+    return _FROM_OUTPUT[attrs.act_type](xp, grad, out).astype(grad.dtype, copy=False)
 
 
 @register("Activation",
@@ -318,12 +355,10 @@ def _normalise(op, xp, attrs, data, length, kind):
 def _softmax_grad(kind):
     def rule(F, attrs, ins, outs, g):
         x, y, g = ins[0], outs[0], g[0]
-        axis = attrs.axis
         if kind == "log_softmax":
-            gx = F.broadcast_sub(g, F.broadcast_mul(F.exp(y), F.sum(g, axis=axis,
-                                                                   keepdims=True)))
+            gx = F._internal._backward_log_softmax(g, y, axis=attrs.axis)
         else:
-            gx = y * F.broadcast_sub(g, F.sum(g * y, axis=axis, keepdims=True))
+            gx = F._internal._backward_softmax(g, y, axis=attrs.axis)
             if kind == "softmin":
                 gx = -gx
         if attrs.temperature is not None and attrs.temperature != 1:
@@ -332,6 +367,70 @@ def _softmax_grad(kind):
             gx = F.Cast(gx, dtype=np.dtype(x.dtype).name)
         return [gx] + [None] * (len(ins) - 1)
     return rule
+
+
+def _softmax_backward_check(op, grad, out, axis):
+    require_float(op, grad.dtype, "grad")
+    if grad.shape != out.shape or grad.dtype != out.dtype:
+        raise MXNetError(f"{op}: 'grad' must match 'output' ({out.shape}, {out.dtype}), "
+                         f"got {grad.shape}, {grad.dtype}")
+    return norm_axis(op, axis, out.ndim)
+
+
+def _softmax_backward_rules(op):
+    return dict(inputs=("grad", "output"),
+                params={"axis": Param("int", -1, "The axis the forward op normalised over.")},
+                infer_shape=lambda attrs, s: (s, [s[0] if s[0] is not None else s[1]]),
+                infer_type=float_same_type(op))
+
+
+def _log_softmax_backward_grad(F, attrs, ins, outs, h):
+    # out = g - e * sum(g) with e = exp(y): linear in g, and e depends on y.
+    g, y, h = ins[0], ins[1], h[0]
+    he = h * F.exp(y)
+    return [F.broadcast_sub(h, F.sum(he, axis=attrs.axis, keepdims=True)),
+            -F.broadcast_mul(he, F.sum(g, axis=attrs.axis, keepdims=True))]
+
+
+@register("_backward_log_softmax", gradient=_log_softmax_backward_grad,
+          **_softmax_backward_rules("_backward_log_softmax"))
+def _log_softmax_backward(xp, attrs, grad, out):
+    """Gradient of log_softmax from its output: grad - exp(out) * sum(grad)
+    along ``axis`` (float16 is computed in float32)."""
+    axis = _softmax_backward_check("_backward_log_softmax", grad, out, attrs.axis)
+    g, y = (grad, out) if grad.dtype != np.float16 else (grad.astype(np.float32),
+                                                         out.astype(np.float32))
+    with np.errstate(over="ignore", invalid="ignore"):
+        res = xp.exp(y)
+        res *= g.sum(axis=axis, keepdims=True)
+        xp.subtract(g, res, out=res)
+    return res.astype(grad.dtype, copy=False)
+
+
+def _softmax_backward_grad(F, attrs, ins, outs, h):
+    # out = y * (g - sum(g * y)): the same map applied to h, plus the y terms.
+    g, y, h = ins[0], ins[1], h[0]
+    axis = attrs.axis
+    dg = F._internal._backward_softmax(h, y, axis=axis)
+    dy = h * F.broadcast_sub(g, F.sum(g * y, axis=axis, keepdims=True)) \
+        - F.broadcast_mul(g, F.sum(h * y, axis=axis, keepdims=True))
+    return [dg, dy]
+
+
+@register("_backward_softmax", gradient=_softmax_backward_grad,
+          **_softmax_backward_rules("_backward_softmax"))
+def _softmax_backward(xp, attrs, grad, out):
+    """Gradient of softmax from its output: out * (grad - sum(grad * out))
+    along ``axis`` (float16 is computed in float32)."""
+    axis = _softmax_backward_check("_backward_softmax", grad, out, attrs.axis)
+    g, y = (grad, out) if grad.dtype != np.float16 else (grad.astype(np.float32),
+                                                         out.astype(np.float32))
+    with np.errstate(over="ignore", invalid="ignore"):
+        res = g * y
+        total = res.sum(axis=axis, keepdims=True)
+        xp.subtract(g, total, out=res)
+        res *= y
+    return res.astype(grad.dtype, copy=False)
 
 
 @register("softmax", inputs=("data", "length"), params=_softmax_params(True),
