@@ -125,7 +125,9 @@ class _Derived:
 
 _MAX_ITEMS = 8  # per weight: a few primitives (batch sizes) and folds at most
 _derived = {}   # id(weight array) -> _Derived; entries leave with their array
-_derived_lock = threading.Lock()
+# Re-entrant: a weak reference's callback may run (garbage collection) while
+# this thread holds the lock.
+_derived_lock = threading.RLock()
 
 
 def _forget(key, ref):
@@ -140,7 +142,8 @@ def derived(weight, consts, const_vars, key, build):
     every array of ``consts`` (the parameter inputs, weight included) is the
     same object under the same engine var at the same write version.
     ``const_vars`` (one per ``consts`` entry) is None when the caller does
-    not know the vars: then nothing is kept."""
+    not know the vars: then nothing is kept. What ``build`` returns must not
+    hold ``weight`` or a view of it, or the entry would keep it alive."""
     if const_vars is None:
         return build()
     stamp = tuple((id(a), v, v.version) for a, v in zip(consts, const_vars))
