@@ -90,9 +90,15 @@ class Executor:
                 target[:] = value
         results, self._state = self._program.forward(
             [a._arr() for a in self._inputs], is_train, is_train and bool(self._wrt),
-            self._ctx, self._rng, self._monitor)
+            self._ctx, self._rng, self._monitor, input_vars=[a._var for a in self._inputs])
+        # Writes made here, not through the engine, count as writes (Var.version):
+        # the outputs, and in training the aux states updated in place.
         for out, r in zip(self.outputs, results):
             out._data[...] = r
+            out._var.version += 1
+        if is_train:
+            for a in self.aux_arrays:
+                a._var.version += 1
         return self.outputs
 
     def backward(self, out_grads=None, is_train=True):
@@ -120,6 +126,7 @@ class Executor:
                 target += _from_host_like(g, target)
             else:
                 target._data[...] = g
+                target._var.version += 1
 
     # -- views -----------------------------------------------------------------------
     @property

@@ -242,3 +242,24 @@ def test_onednn_reorders_each_weight_once(engine_type, folds, monkeypatch):
     changed = net(x).asnumpy()
     assert len(packed) == 3 and folds.call_count == 3
     np.testing.assert_allclose(changed, _imperative(net, x), rtol=1e-4, atol=1e-5)
+
+
+def test_executor_inference_keeps_folds_until_an_argument_is_written(folds):
+    data = mx.sym.var("data")
+    conv = mx.sym.Convolution(data, kernel=(3, 3), num_filter=4, pad=(1, 1), name="c")
+    sym = mx.sym.Activation(mx.sym.BatchNorm(conv, name="bn"), act_type="relu")
+    ex = sym.simple_bind(mx.cpu(), data=(2, 3, 5, 5))
+    for name, arr in ex.arg_dict.items():
+        arr[:] = mx.nd.array(RNG.uniform(0.5, 1.5, arr.shape))
+    for arr in ex.aux_dict.values():
+        arr[:] = mx.nd.array(RNG.uniform(0.5, 1.5, arr.shape))
+    first = ex.forward(is_train=False)[0].asnumpy()
+    ex.forward(is_train=False)
+    assert folds.call_count == 1
+    ex.arg_dict["c_weight"][:] = ex.arg_dict["c_weight"] * 2 - 1
+    changed = ex.forward(is_train=False)[0].asnumpy()
+    assert folds.call_count == 2 and not np.allclose(changed, first)
+    fresh = sym.bind(mx.cpu(), {k: v.copy() for k, v in ex.arg_dict.items()},
+                     aux_states={k: v.copy() for k, v in ex.aux_dict.items()})
+    np.testing.assert_allclose(changed, fresh.forward(is_train=False)[0].asnumpy(),
+                               rtol=1e-5, atol=1e-5)
