@@ -104,7 +104,7 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
             except MXNetError:
                 raise
             except Exception as e:
-                raise MXNetError(f"{op.name}: {type(e).__name__}: {e}") from e
+                raise kernel_error(op, attrs, inputs, e) from e
             if type(res) is _ndarray:
                 arr = _new(res, ctx)
                 if _ag._state.recording:
@@ -132,6 +132,24 @@ def _invoke_other_storage(op, attrs, inputs, out):
     return sparse.dispatch(op, attrs, inputs, out)
 
 
+def kernel_error(op, attrs, inputs, exc):
+    """The MXNetError for an exception a kernel raised: inputs missing, or
+    shapes the op's inference rejects, are said in the op's own terms (the
+    kernels skip those checks on the fast path); anything else is named."""
+    names = op.input_names(attrs) if not op.variadic else ()
+    if isinstance(exc, TypeError) and len(inputs) < len(names):
+        return MXNetError(f"{op.name}: missing input '{names[len(inputs)]}' (expects "
+                          f"{', '.join(names)}; got {len(inputs)})")
+    if op.infer_shape is not None:
+        try:
+            op.infer_shape(attrs, [x._data.shape for x in inputs])
+        except MXNetError as e:
+            return e
+        except Exception:  # the rule itself cannot read these inputs: report the kernel's error
+            pass
+    return MXNetError(f"{op.name}: {type(exc).__name__}: {exc}")
+
+
 def _check_inputs(op, inputs, attrs=None):
     for i, x in enumerate(inputs):
         if not isinstance(x, _NDArray):
@@ -154,7 +172,7 @@ def _run_inline(op, attrs, inputs, ctx, outs):
     except MXNetError:
         raise
     except Exception as e:
-        raise MXNetError(f"{op.name}: {type(e).__name__}: {e}") from e
+        raise kernel_error(op, attrs, inputs, e) from e
     if op._mutate_inputs:  # written in place (optimizer states): a new version
         for i in op.mutate_inputs(attrs, len(inputs)):
             inputs[i]._var.version += 1
@@ -248,7 +266,7 @@ def _push(op, attrs, inputs, ctx, outs, eng):
         except MXNetError:
             raise
         except Exception as e:  # surfaces at the next wait, named like inline errors
-            raise MXNetError(f"{op.name}: {type(e).__name__}: {e}") from e
+            raise kernel_error(op, attrs, inputs, e) from e
         store(op, outs, res if type(res) is tuple else (res,))
 
     writes = [o._var for o in outs] + [inputs[i]._var

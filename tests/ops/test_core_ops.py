@@ -2,6 +2,9 @@
 import numpy as np
 import pytest
 
+import mxnet as mx
+from mxnet.base import MXNetError
+
 from .harness import Case, run_case
 
 rng = np.random.default_rng(42)
@@ -67,3 +70,18 @@ def test_op_case_pushed_through_the_engine(case, monkeypatch):
     from mxnet.ndarray import invoke
     monkeypatch.setattr(invoke, "ASYNC_MIN_SIZE", 0)
     run_case(case)
+
+
+def test_missing_input_is_named():
+    with pytest.raises(MXNetError, match=r"broadcast_add: missing input 'rhs'"):
+        mx.nd.broadcast_add(mx.nd.ones((2,)))
+
+
+def test_kernel_errors_on_bad_shapes_use_the_inference_rule_wording():
+    from mxnet.ops import registry
+    op = registry.get("broadcast_lesser")
+    with pytest.raises(MXNetError) as rule:
+        op.infer_shape(op.default_attrs(), [(2, 3), (4,)])
+    with pytest.raises(MXNetError) as call:
+        mx.nd.broadcast_lesser(mx.nd.ones((2, 3)), mx.nd.ones((4,)))
+    assert str(call.value) == str(rule.value)
