@@ -112,34 +112,61 @@ def _source(x):
 
 def _record(op, attrs, inputs, outputs):
     """Called by invoke while recording: attach a Node to ``outputs`` if any
-    input depends on a variable."""
-    sources = [_source(x) for x in inputs]
-    for s in sources:
-        if s is not None:
-            _attach(Node(op.name, op, attrs, None, None, sources, None), inputs, outputs)
-            return
-
-
-def _snapshot(x):
-    """The array as this call saw it: a variable itself, or an alias keeping
-    its current place in the graph (later in-place writes to ``x`` re-link
-    ``x``, not the alias), so recorded gradient rules connect to the graph."""
-    if x._ag_node is None and x._grad_req != "null":
-        return x
-    alias = x.detach()
-    alias._ag_node = x._ag_node
-    alias._ag_index = x._ag_index
-    return alias
+    input depends on a variable. Inlined ``_source``: this runs for every op."""
+    sources = []
+    linked = False
+    for x in inputs:
+        node = x._ag_node
+        if node is not None:
+            sources.append((node, x._ag_index))
+            linked = True
+        elif x._grad_req != "null":
+            sources.append(x)
+            linked = True
+        else:
+            sources.append(None)
+    if linked:
+        node = Node(op.name, op, attrs, None, list(inputs), sources, list(outputs))
+        for i, y in enumerate(outputs):
+            y._ag_node = node
+            y._ag_index = i
 
 
 def _attach(node, inputs, outputs):
-    node.inputs = [_snapshot(x) for x in inputs]
-    node.outputs = []
+    """Make ``node`` the producer of ``outputs``. The node keeps the arrays
+    themselves (an alias per array would cost an NDArray each, and would keep
+    the placeholders of pending outputs alive, forcing a copy when the engine
+    stores their results); ``_linked`` makes aliases at backward time for the
+    few arrays that moved in the graph since."""
+    node.inputs = list(inputs)
+    node.outputs = list(outputs)
     for i, y in enumerate(outputs):
-        alias = y.detach()
-        alias._ag_node = y._ag_node = node
-        alias._ag_index = y._ag_index = i
-        node.outputs.append(alias)
+        y._ag_node = node
+        y._ag_index = i
+
+
+def _alias(x, node, index):
+    """``x``'s data at graph position ``(node, index)``."""
+    if x._ag_node is node and x._ag_index == index:
+        return x
+    alias = x.detach()
+    alias._ag_node = node
+    alias._ag_index = index
+    return alias
+
+
+def _linked(node):
+    """The node's inputs and outputs where the graph had them when it was
+    recorded: a later in-place write under ``record()`` re-links the array it
+    wrote, so a recorded gradient (``create_graph``) must go through an alias."""
+    inputs = []
+    for x, src in zip(node.inputs, node.sources):
+        if type(src) is tuple:
+            x = _alias(x, src[0], src[1])
+        elif src is None and (x._ag_node is not None or x._grad_req != "null"):
+            x = x.detach()  # recorded as a constant: stays one
+        inputs.append(x)
+    return inputs, [_alias(y, node, i) for i, y in enumerate(node.outputs)]
 
 
 def mark_variables(variables, gradients, grad_reqs="write"):
@@ -236,14 +263,16 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
                 out_grads = [nd.zeros_like(y) if g is None else g
                              for g, y in zip(out_grads, node.outputs)]
             op = node.op
+            # Without create_graph nothing is recorded, so graph links do not matter.
+            inputs, outputs = _linked(node) if create_graph else (node.inputs, node.outputs)
             if op is None:
-                in_grads = node.backward_fn(node.inputs, node.outputs, out_grads)
+                in_grads = node.backward_fn(inputs, outputs, out_grads)
             elif op.gradient is None:
                 raise MXNetError(f"{op.name}: operator has no gradient rule, so nothing "
                                  "recorded through it can be differentiated")
             else:
                 in_grads = call_gradient(op, [src is not None for src in node.sources], nd,
-                                         node.attrs, node.inputs, node.outputs, out_grads)
+                                         node.attrs, inputs, outputs, out_grads)
             if len(in_grads) != len(node.sources):
                 raise MXNetError(f"{node.name}: gradient rule returned {len(in_grads)} "
                                  f"gradients for {len(node.sources)} inputs")
