@@ -281,6 +281,8 @@ def flatten(groups):
 
 def _as_classic(value):
     """mx.np arrays are updated through their mx.nd view, as in MXNet."""
+    if type(value) is nd.NDArray:
+        return value
     if isinstance(value, (list, tuple)):
         return [_as_classic(v) for v in value]
     return value.as_nd_ndarray() if hasattr(value, 'as_nd_ndarray') and \
@@ -304,7 +306,11 @@ class Updater(object):
     def __call__(self, index, grad, weight):
         """Update ``weight`` (or a list of weights) with ``grad`` at ``index``."""
         if isinstance(index, (list, tuple)):
-            indices, grads, weights = list(index), _as_classic(grad), _as_classic(weight)
+            indices = list(index)
+            grads = list(grad) if all(type(g) is nd.NDArray for g in grad) \
+                else _as_classic(grad)
+            weights = list(weight) if all(type(w) is nd.NDArray for w in weight) \
+                else _as_classic(weight)
         else:
             indices, grads, weights = [index], [_as_classic(grad)], [_as_classic(weight)]
         if weights:

@@ -106,15 +106,17 @@ class SGD(MomentumMixin, Optimizer):
 
     def _update_impl(self, indices, weights, grads, states, multi_precision=False):
         indices, weights, grads, states = as_lists(indices, weights, grads, states)
-        dense = all(w.stype == 'default' and g.stype == 'default' for w, g in zip(weights, grads))
+        dense = all(w._stype == 'default' and g._stype == 'default'
+                    for w, g in zip(weights, grads))
         self._update_count(indices)
         lrs, wds = self._get_lrs(indices), self._get_wds(indices)
         kwargs = self._momentum_kwargs()
         if dense:
             momentum = self.momentum > 0
+            # Tuples, not lists: hashable arguments let the op reuse its parsed attributes.
             multi_sgd_op(multi_precision, momentum)(
                 *multi_sgd_inputs(weights, grads, states, multi_precision, momentum),
-                out=weights, num_weights=len(weights), lrs=lrs, wds=wds, **kwargs)
+                out=weights, num_weights=len(weights), lrs=tuple(lrs), wds=tuple(wds), **kwargs)
             return
         for weight, grad, state, lr, wd in zip(weights, grads, states, lrs, wds):
             sgd_step(weight, grad, state, lr, wd, kwargs, multi_precision,
