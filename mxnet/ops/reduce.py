@@ -98,12 +98,43 @@ def _reducer(name, fn, aliases=(), gradient=None, doc="", empty_ok=True):
              infer_type=same_type(name), gradient=gradient)(compute)
 
 
-def _expand(F, attrs, g, x, name="reduce"):
-    """Broadcast a reduced gradient ``g`` back to the shape of ``x``."""
-    axes = reduce_axes(name, attrs, x.ndim)
-    if not attrs.get("keepdims"):
-        g = F.reshape(g, shape=reduced_shape(x.shape, axes, True))
-    return F.broadcast_to(g, shape=x.shape)
+def _expand(F, attrs, g, x, name="reduce", divisor=1):
+    """Broadcast a reduced gradient ``g`` back to the shape of ``x`` (one op),
+    divided by ``divisor``."""
+    reduce_axes(name, attrs, x.ndim)  # bad axes are reported under the forward op's name
+    return F._internal._backward_reduce_broadcast(
+        g, axis=attrs.axis, keepdims=bool(attrs.get("keepdims")),
+        exclude=bool(attrs.get("exclude")), shape=x.shape, divisor=divisor)
+
+
+def _reduce_broadcast_grad(F, attrs, ins, outs, h):
+    g = F.sum(h[0], axis=attrs.axis, keepdims=attrs.keepdims, exclude=attrs.exclude)
+    return [g if attrs.divisor == 1 else g / attrs.divisor]
+
+
+@register("_backward_reduce_broadcast", inputs=("grad",),
+          params={**_AXIS_PARAMS,
+                  "shape": Param("shape", doc="Shape of the reduced input."),
+                  "divisor": Param("float", 1.0, "Divide the gradient by this (a mean's count).")},
+          infer_shape=lambda attrs, s: (s, [tuple(attrs.shape)]),
+          infer_type=same_type("_backward_reduce_broadcast"), gradient=_reduce_broadcast_grad)
+def _reduce_broadcast(xp, attrs, grad):
+    """Gradient of a reduction: ``grad`` (the reduced shape) broadcast back to
+    ``shape`` along the reduced axes, divided by ``divisor``."""
+    shape = tuple(attrs.shape)
+    axes = reduce_axes("_backward_reduce_broadcast", attrs, len(shape))
+    kept = reduced_shape(shape, axes, True)
+    if grad.size != _count(kept, range(len(kept))):
+        raise MXNetError(f"_backward_reduce_broadcast: 'grad' of shape {grad.shape} does not "
+                         f"match the reduced shape {kept} of {shape}")
+    g = grad.reshape(kept)
+    if attrs.divisor != 1:
+        if grad.dtype.kind != "f":
+            raise MXNetError(f"_backward_reduce_broadcast: divisor={attrs.divisor} needs a "
+                             f"floating point 'grad', got {grad.dtype}")
+        # Dividing before broadcasting gives the same values with fewer divisions.
+        g = g / grad.dtype.type(attrs.divisor)
+    return xp.broadcast_to(g, shape).copy()
 
 
 def _sum_grad(F, attrs, ins, outs, g):
@@ -112,8 +143,10 @@ def _sum_grad(F, attrs, ins, outs, g):
 
 def _mean_grad(F, attrs, ins, outs, g):
     x = ins[0]
-    count = _count(x.shape, reduce_axes("mean", attrs, x.ndim))
-    return [_expand(F, attrs, g[0], x) / max(count, 1)]
+    count = max(_count(x.shape, reduce_axes("mean", attrs, x.ndim)), 1)
+    if np.dtype(g[0].dtype).kind == "f":
+        return [_expand(F, attrs, g[0], x, divisor=count)]
+    return [_expand(F, attrs, g[0], x) / count]  # integer division semantics of the scalar op
 
 
 def _prod_grad(F, attrs, ins, outs, g):

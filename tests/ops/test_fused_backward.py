@@ -116,3 +116,62 @@ def test_fused_backward_rejects_mismatched_or_integer_inputs(op, kwargs):
 def test_backward_activation_only_takes_output_determined_activations():
     with pytest.raises(MXNetError, match="act_type"):
         mx.nd._internal._backward_Activation(mx.nd.ones(2), mx.nd.ones(2), act_type="softrelu")
+
+
+# -- reductions: one op broadcasts (and for mean divides) the reduced gradient ----
+
+def mean_backward(g, axis, shape, keepdims=False):
+    kept = tuple(1 if i in axis else d for i, d in enumerate(shape))
+    return np.broadcast_to(g.reshape(kept), shape) / np.prod([shape[a] for a in axis])
+
+
+RG = rng.normal(size=(4, 1, 5))
+REDUCE_CASES = [
+    Case("_internal._backward_reduce_broadcast", [RG], {"axis": (1,), "keepdims": True,
+                                                         "shape": (4, 3, 5)},
+         lambda g, **k: np.broadcast_to(g, (4, 3, 5)).copy(), grad=True, id="sum-keepdims"),
+    Case("_internal._backward_reduce_broadcast", [RG.reshape(4, 5)],
+         {"axis": (1,), "shape": (4, 3, 5), "divisor": 3.0},
+         lambda g, **k: mean_backward(g, (1,), (4, 3, 5)), grad=True, id="mean-axis1"),
+    Case("_internal._backward_reduce_broadcast", [RG.reshape(4, 5)],
+         {"axis": (0, 2), "exclude": True, "shape": (4, 3, 5), "divisor": 3.0},
+         lambda g, **k: mean_backward(g, (1,), (4, 3, 5)), grad=True, id="mean-exclude"),
+    Case("_internal._backward_reduce_broadcast", [np.array([2.0])], {"shape": (2, 3)},
+         lambda g, **k: np.full((2, 3), 2.0), grad=True, id="sum-all"),
+]
+
+
+@pytest.mark.parametrize("case", REDUCE_CASES, ids=str)
+def test_reduce_broadcast_values_and_second_order_gradients(case):
+    run_case(case)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_mean_gradient_equals_broadcast_then_divide_exactly(dtype):
+    x = mx.nd.array(rng.normal(size=(3, 7, 2)), dtype=dtype)
+    head = rng.normal(size=(3, 2)).astype(dtype)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.mean(x, axis=1)
+    y.backward(mx.nd.array(head, dtype=dtype))
+    expect = np.broadcast_to(head.reshape(3, 1, 2), (3, 7, 2)) / np.dtype(dtype).type(7)
+    assert x.grad.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(x.grad.asnumpy(), expect)
+
+
+def test_integer_mean_gradient_keeps_integer_division():
+    x = mx.nd.array([[4, 5], [6, 7]], dtype="int32")
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.mean(x, axis=1)
+    y.backward(mx.nd.array([5, 9], dtype="int32"))
+    np.testing.assert_array_equal(x.grad.asnumpy(), [[2, 2], [4, 4]])
+
+
+def test_reduce_broadcast_rejects_a_gradient_of_the_wrong_size_or_integer_division():
+    with pytest.raises(MXNetError, match="does not match the reduced shape"):
+        mx.nd._internal._backward_reduce_broadcast(mx.nd.ones((3,)), axis=(1,),
+                                                   shape=(4, 3)).wait_to_read()
+    with pytest.raises(MXNetError, match="needs a floating point"):
+        mx.nd._internal._backward_reduce_broadcast(mx.nd.ones((4,), dtype="int32"), axis=(1,),
+                                                   shape=(4, 3), divisor=3).wait_to_read()
