@@ -5,10 +5,15 @@ elimination), numbers every entry (a slot), and computes liveness: each step
 lists the slots whose last reader it is, so the runner drops intermediate
 arrays as soon as nothing needs them. That bounds peak memory by what is
 live at once instead of everything computed.
+
+``assign_layouts`` lets activations stay in a backend's own layout (oneDNN's
+blocked formats) from one layout-aware kernel to the next, so a chain of
+convolutions and poolings is reordered only where it enters and leaves.
 """
 import numpy as np
 
 from .. import backends
+from ..backends.dnnl import layout_kernel
 from ..ops import nn_fused
 
 # Ops whose kernels keep work derived from their parameter inputs (folded,
@@ -24,9 +29,11 @@ _profiler_hook = None
 class Step:
     """One kernel call: op, parsed attrs, input slots, output slots, slots to
     free after; ``consts``: the input slots whose vars the kernel gets as
-    ``const_vars`` (None: it gets none)."""
+    ``const_vars`` (None: it gets none); ``layout``: the layout-aware kernel
+    that runs it on cpu (None: the normal dispatch), leaving its output in
+    the backend's layout when ``keep_out``."""
     __slots__ = ("op", "attrs", "ins", "outs", "free", "name", "out_names", "rng", "is_train",
-                 "consts")
+                 "consts", "layout", "keep_out")
 
     def __init__(self, node, ins, outs, attrs=None):
         self.op = node.op
@@ -39,6 +46,7 @@ class Step:
         self.rng = "rng" in node.op.resources
         self.is_train = "is_train" in node.op.resources
         self.consts = None
+        self.layout, self.keep_out = None, False
 
     @classmethod
     def make(cls, op, attrs, ins, outs, name, out_names):
@@ -49,6 +57,7 @@ class Step:
         step.rng = "rng" in op.resources
         step.is_train = "is_train" in op.resources
         step.consts = None
+        step.layout, step.keep_out = None, False
         return step
 
     def copy(self):
@@ -112,6 +121,26 @@ def assign_frees(steps, pinned, keep_after=()):
         step.free = tuple(f)
 
 
+def assign_layouts(steps, pinned):
+    """Give the steps whose ops have a layout-aware kernel that kernel, and
+    let one keep its output in the backend's layout when the output is no
+    program input or output (``pinned``) and every step reading it takes
+    that layout at that input position. Everything else reads plain arrays."""
+    readers = {}
+    for step in steps:
+        step.layout, step.keep_out = layout_kernel(step.op.name), False
+        for pos, s in enumerate(step.ins):
+            readers.setdefault(s, []).append((step, pos))
+    pinned = set(pinned)
+    for step in steps:
+        if step.layout is None or len(step.outs) != 1 or step.outs[0] in pinned:
+            continue
+        found = readers.get(step.outs[0], ())
+        step.keep_out = bool(found) and all(
+            r.layout is not None and pos in r.layout.accepts(r.attrs, len(r.ins))
+            for r, pos in found)
+
+
 def run_steps(steps, slots, ctx, is_train, rng, monitor=None, slot_vars=None):
     """Execute ``steps`` for device ``ctx`` over the list ``slots`` in place;
     ``monitor(step, slots)`` sees each step's outputs before anything is freed.
@@ -131,12 +160,16 @@ def run_steps(steps, slots, ctx, is_train, rng, monitor=None, slot_vars=None):
             extra["const_vars"] = tuple(slot_vars[s] for s in step.consts)
         if host and not step.op.overrides:
             res = step.op.compute(np, step.attrs, *args, **extra)
+        elif host and step.layout is not None:
+            res = step.layout(step.attrs, args, ctx, extra, step.keep_out)
         else:
             res = backends.compute(step.op, step.attrs, args, ctx, extra)
         if type(res) is not tuple:
             res = (res,)
         for s, r in zip(step.outs, res):
-            slots[s] = r if not host or isinstance(r, np.ndarray) else np.asarray(r)
+            # (a kept output may be a backend's layout-held tensor: left as it is)
+            slots[s] = r if not host or step.keep_out or isinstance(r, np.ndarray) \
+                else np.asarray(r)
         if monitor is not None:
             monitor(step, slots)
         for s in step.free:

@@ -10,8 +10,10 @@ Unless ``MXNET_USE_FUSION=0``, runs of elementwise steps are fused (see
 ``fuse``) in every plan, and inference runs (``is_train=False``, nothing
 kept for backward) use a plan of the graph with convolution/dense + batch
 norm + activation (+ sum) chains folded into fused ops (see ``fold``),
-compiled at the first such run. A run with a monitor executes the plain
-steps so that every node's output can be seen. Given the inputs' engine
+compiled at the first such run; between its layout-aware (oneDNN) kernels
+activations stay in the backend's blocked layouts (``plan.assign_layouts``).
+A run with a monitor executes the plain steps so that every node's output
+can be seen. Given the inputs' engine
 vars, fused kernels keep their folded, reordered weights between runs.
 """
 import os
@@ -183,6 +185,7 @@ class Program:
         pinned = self.input_slots + out_slots
         steps = self._fused(steps, _slot_info(slot_of, shapes, dtypes), pinned)
         plan.assign_frees(steps, pinned)
+        plan.assign_layouts(steps, pinned)
         return _Plan(steps, out_slots, len(slot_of))
 
     def memory_report(self):

@@ -22,7 +22,7 @@ import logging
 
 from . import library
 
-__all__ = ["available", "version", "library_path", "registered_ops"]
+__all__ = ["available", "version", "library_path", "registered_ops", "layout_kernel"]
 
 _log = logging.getLogger("mxnet.backends.dnnl")
 available = False
@@ -34,6 +34,13 @@ def registered_ops():
     """Names of the operators with a oneDNN kernel (empty without the library)."""
     from .overrides import registered
     return tuple(registered)
+
+
+def layout_kernel(op_name):
+    """The kernel of ``op_name`` that takes and gives tensors in oneDNN's
+    blocked layouts (``overrides.LayoutKernel``), or None."""
+    from .overrides import layout_kernel as find
+    return find(op_name)
 
 
 def _activate():

@@ -16,7 +16,7 @@ from ...ops.nn_conv import Geometry
 from . import library as L
 from .conv import _channels_first, _split_groups, forward_primitive
 from .overrides import all_float32, big_enough_product, contiguous, fallback, override
-from .primitive import Attr, Primitive, cache, create_pd, layout, strided_md
+from .primitive import Attr, Blocked, Primitive, cache, create_pd, layout, plain, strided_md
 
 # Activation -> (algorithm, alpha, beta) of oneDNN's eltwise post-op.
 _ELTWISE = {"relu": (L.ELTWISE_RELU, 0.0, 0.0), "tanh": (L.ELTWISE_TANH, 0.0, 0.0),
@@ -42,16 +42,19 @@ def _folded(attrs, param, weight, rest, const_vars):
                             ("onednn", nn_fused.fold_key(attrs)), fold)
 
 
-def _run(prim, x, w, b, y, weight, attrs, rest, const_vars):
+def _run(prim, x, w, b, y, weight, attrs, rest, const_vars, keep_out=False):
     """Run ``prim`` with the (folded) weight ``w`` reordered once into the
-    primitive's layout and kept, like the fold, with the parameter ``weight``."""
+    primitive's layout and kept, like the fold, with the parameter ``weight``.
+    Returns the ``Blocked`` destination when ``keep_out`` left it blocked, else None."""
     packed = nn_fused.derived(weight, nn_fused.constants(attrs, weight, rest), const_vars,
                               ("onednn-packed", prim, nn_fused.fold_key(attrs)),
                               lambda: prim.pack(L.ARG_WEIGHTS, w))
     args = {L.ARG_SRC: x, L.ARG_WEIGHTS: w if packed is None else packed, L.ARG_DST: y}
     if b is not None:
         args[L.ARG_BIAS] = b
-    prim(args, packed=() if packed is None else (L.ARG_WEIGHTS,))
+    kept = prim(args, packed=() if packed is None else (L.ARG_WEIGHTS,),
+                keep=(L.ARG_DST,) if keep_out else ())
+    return kept.get(L.ARG_DST)
 
 
 def _chain(attrs, activation_flag):
@@ -75,9 +78,18 @@ def _conv_supports(attrs, args):
         and big_enough_product(args[0], attrs.num_filter) and _acts_supported(attrs, "with_act")
 
 
-@override("_sg_mkldnn_conv", _conv_supports)
-def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None):
-    """Convolution + folded batch norm + activation + sum as one oneDNN primitive."""
+def _conv_blocked_inputs(attrs, n_inputs):
+    """The data and the residual ``sum`` may come blocked (channels-first layouts)."""
+    if attrs.layout not in (None, "NCW", "NCHW", "NCDHW"):
+        return ()
+    return (0, n_inputs - 1) if attrs.with_sum else (0,)
+
+
+@override("_sg_mkldnn_conv", _conv_supports, blocked_inputs=_conv_blocked_inputs)
+def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False):
+    """Convolution + folded batch norm + activation + sum as one oneDNN primitive.
+    ``data`` and the ``sum`` input may be ``Blocked``; with ``keep_out`` the
+    result stays in the primitive's layout when that is not the plain one."""
     g = Geometry("Convolution", attrs, data.ndim)
     w_cf, b = _folded(attrs, weight, _channels_first(g, contiguous(weight)), rest, const_vars)
     op = registry.get("Convolution")
@@ -85,16 +97,22 @@ def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None):
     out_shape = op.infer_shape(conv_attrs, [data.shape, weight.shape])[1][0]
     out = np.empty(out_shape, np.float32)
     y = _channels_first(g, out)
-    if attrs.get("with_sum"):
-        y[...] = _channels_first(g, rest[-1])
-    x = _channels_first(g, contiguous(data))
+    x = data if type(data) is Blocked else _channels_first(g, contiguous(data))
     w = _split_groups(w_cf, attrs.num_group)
     prim = forward_primitive("convolution", x, w, b, y, g, post=_chain(attrs, "with_act"))
     if prim is None:
         return fallback("_sg_mkldnn_conv", xp, attrs, (data, weight) + rest,
                         {"const_vars": const_vars}, "has no convolution with these post-ops")
-    _run(prim, x, w, b, y, weight, attrs, rest, const_vars)
-    return out
+    dst = y
+    if attrs.get("with_sum"):
+        summand = rest[-1]
+        want = prim.blocks(L.ARG_DST)
+        if keep_out and type(summand) is Blocked and want is not None:
+            dst = summand.to(want).copy()  # the sum post-op adds into the destination
+        else:
+            y[...] = _channels_first(g, plain(summand))
+    kept = _run(prim, x, w, b, dst, weight, attrs, rest, const_vars, keep_out)
+    return out if kept is None else kept
 
 
 def _fc_supports(attrs, args):

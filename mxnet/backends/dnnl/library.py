@@ -89,6 +89,7 @@ _SIGNATURES = {
     "dnnl_memory_desc_create_with_tag": (None, [_pp, _i, _d, _i, _i]),
     "dnnl_memory_desc_create_with_strides": (None, [_pp, _i, _d, _i, _d]),
     "dnnl_memory_desc_destroy": (None, [_p]),
+    "dnnl_memory_desc_clone": (None, [_pp, _p]),
     "dnnl_memory_desc_get_size": (_sz, [_p]),
     "dnnl_memory_desc_equal": (_i, [_p, _p]),
     "dnnl_memory_create": (None, [_pp, _p, _p, _p]),

@@ -8,14 +8,16 @@ counts padding is covered only where no window overhangs, because MXNet
 does not count the overhang while oneDNN would. The max-pooling gradient
 needs the forward's workspace (where each maximum was), so the backward runs
 the forward again in training mode; ties go to the first maximum of a window,
-as in the NumPy kernel.
+as in the NumPy kernel. Inside compiled inference programs the forward
+takes and gives tensors in oneDNN's blocked layouts (``LayoutKernel``).
 """
 import numpy as np
 
 from ...ops.nn_pool import PoolGeometry
 from . import library as L
 from .overrides import all_float32, big_enough, contiguous, fallback, override
-from .primitive import Primitive, cache, create_pd, destroy_pd, layout, strided_md
+from .primitive import (Blocked, Primitive, cache, create_pd, destroy_pd, layout, strided_md,
+                        tag_md)
 
 
 def _supports(attrs, args):
@@ -53,29 +55,40 @@ def _forward_pd(prop, alg, src, dst, geometry):
     return create_pd("pooling_forward", prop, alg, src, dst, *geometry, None)
 
 
-@override("Pooling", _supports)
-def _pooling(xp, attrs, data):
-    """Max or avg pooling with oneDNN."""
+def _blocked_inputs(attrs, n_inputs):
+    """The data may come blocked (channels-first layouts)."""
+    return (0,) if attrs.get("layout") in (None, "NCW", "NCHW", "NCDHW") else ()
+
+
+@override("Pooling", _supports, blocked_inputs=_blocked_inputs)
+def _pooling(xp, attrs, data, keep_out=False):
+    """Max or avg pooling with oneDNN. ``data`` may be ``Blocked``: the
+    primitive then reads its layout as it is and writes the same kind of
+    layout, left blocked with ``keep_out``."""
     pg = PoolGeometry("Pooling", attrs, data.shape)
     chosen = _algorithm(attrs, pg)
     out = np.empty(pg.output_shape(data.shape), np.float32)
-    x = _channels_first(pg, contiguous(data))
+    blocked = data.layout if type(data) is Blocked else None
+    x = data if blocked is not None else _channels_first(pg, contiguous(data))
     y = _channels_first(pg, out)
     prim = None
     if chosen is not None:
         alg, pad_r = chosen
 
         def build():
-            user = {L.ARG_SRC: strided_md(*layout(x)), L.ARG_DST: strided_md(*layout(y))}
-            pd = _forward_pd(L.FORWARD_INFERENCE, alg, user[L.ARG_SRC], user[L.ARG_DST],
-                             _geometry(pg, pad_r))
-            return Primitive(pd, user, outputs=(L.ARG_DST,))
-        prim = cache.get(("pool", alg, layout(x), layout(y), pg.kernel, pg.stride,
+            src = strided_md(*layout(x)) if blocked is None else blocked.md
+            user = {L.ARG_SRC: src, L.ARG_DST: strided_md(*layout(y))}
+            # From a blocked source the primitive picks its destination layout.
+            dst = user[L.ARG_DST] if blocked is None else tag_md(y.shape)
+            pd = _forward_pd(L.FORWARD_INFERENCE, alg, src, dst, _geometry(pg, pad_r))
+            return Primitive(pd, user, outputs=(L.ARG_DST,),
+                             blocked=() if blocked is None else (L.ARG_SRC,))
+        prim = cache.get(("pool", alg, blocked, layout(x), layout(y), pg.kernel, pg.stride,
                           pg.pad_before, pad_r), build)
     if prim is None:
         return fallback("Pooling", xp, attrs, (data,), {}, "has no pooling for this call")
-    prim({L.ARG_SRC: x, L.ARG_DST: y})
-    return out
+    kept = prim({L.ARG_SRC: x, L.ARG_DST: y}, keep=(L.ARG_DST,) if keep_out else ())
+    return kept.get(L.ARG_DST, out)
 
 
 def _backward_primitives(alg, x, dy, dx, pg, pad_r):

@@ -12,6 +12,11 @@ and passed already in that layout. Primitives are built once per
 implementation for, or only its slow reference code (``ref:*``), is
 remembered as None, so its callers fall back to NumPy at once.
 
+Between the oneDNN kernels of a compiled program an activation may stay in
+the primitive's layout: a ``Blocked`` tensor (a byte buffer and its interned
+``Layout``), bound without a reorder by the next primitive that wants that
+layout and reordered (to that layout, or plain) otherwise.
+
 The engine is created once; streams and reorder buffers are per thread, so
 engine workers on different devices run primitives concurrently.
 """
@@ -95,6 +100,127 @@ def layout(a):
     """(shape, element strides) of array ``a``: the part of a cache key it decides."""
     size = a.itemsize
     return a.shape, tuple(s // size for s in a.strides)
+
+
+def _aligned(nbytes):
+    """A new 64-byte aligned uint8 buffer of ``nbytes``."""
+    buf = np.empty(nbytes + _ALIGN, dtype=np.uint8)
+    start = (-buf.ctypes.data) % _ALIGN
+    return buf[start:start + nbytes]
+
+
+# ----------------------------------------------------------------------------------------
+# layouts and tensors held in them
+# ----------------------------------------------------------------------------------------
+
+class Layout:
+    """One memory layout oneDNN chose (an owned copy of its descriptor).
+    Layouts are interned: two primitives wanting equal descriptors share one
+    ``Layout`` object, so ``is`` tells whether a tensor fits as it is."""
+    __slots__ = ("md", "nbytes", "_reorders")
+
+    def __init__(self, handle):
+        self.md = MemoryDesc(ctypes.c_void_p())
+        L.call(_lib.memory_desc_clone, ctypes.byref(self.md.handle), handle)
+        self.nbytes = _lib.memory_desc_get_size(handle)
+        self._reorders = {}  # target Layout, or the plain shape -> (_Reorder, target md)
+
+    def reorder(self, buf, target, shape):
+        """``buf`` (this layout) reordered into a new buffer: a C-contiguous
+        float32 array of ``shape`` when ``target`` is None, else a uint8
+        buffer in Layout ``target``."""
+        key = shape if target is None else target
+        entry = self._reorders.get(key)
+        out = np.empty(shape, np.float32) if target is None else _aligned(target.nbytes)
+        if entry is None:  # a benign race: two threads build equal reorders
+            md = strided_md(*layout(out)) if target is None else target.md
+            entry = self._reorders[key] = (_Reorder(self.md.handle, md.handle), md)
+        stream = _stream()
+        src = _memory(self.md.handle, buf.ctypes.data)
+        try:
+            dst = _memory(entry[1].handle, out.ctypes.data)
+            try:
+                _execute(entry[0].prim, stream, [(L.ARG_SRC, src), (L.ARG_DST, dst)])
+                L.call(_lib.stream_wait, stream)
+            finally:
+                _lib.memory_destroy(dst)
+        finally:
+            _lib.memory_destroy(src)
+        return out
+
+
+_layouts = []
+_layouts_lock = threading.Lock()
+
+
+def intern_layout(handle):
+    """The ``Layout`` equal to descriptor ``handle`` (created on first sight).
+    Called when primitives are built, never per run."""
+    with _layouts_lock:
+        for known in _layouts:
+            if _lib.memory_desc_equal(known.md.handle, handle):
+                return known
+        known = Layout(handle)
+        _layouts.append(known)
+        return known
+
+
+class Blocked:
+    """A float32 tensor held in a oneDNN layout (e.g. nChw16c) between two
+    oneDNN kernels of a compiled program: a byte buffer, its ``Layout`` and
+    the logical (plain) shape. It answers ``shape``, ``dtype``, ``size``,
+    ``ndim``, ``itemsize`` and ``strides`` as the C-contiguous array it
+    stands for, so cache keys and size tests treat both alike. Conversions
+    (``plain``, ``to``) are made once per tensor: several readers share them."""
+    __slots__ = ("buf", "layout", "shape", "strides", "_as")
+    dtype = np.dtype(np.float32)
+    itemsize = 4
+
+    def __init__(self, buf, layout_, shape):
+        self.buf, self.layout, self.shape = buf, layout_, tuple(shape)
+        strides, step = [], 4
+        for n in reversed(self.shape):
+            strides.append(step)
+            step *= n
+        self.strides = tuple(reversed(strides))
+        self._as = None
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def _converted(self, target):
+        if self._as is None:
+            self._as = {}
+        found = self._as.get(target)
+        if found is None:
+            found = self._as[target] = self.layout.reorder(self.buf, target, self.shape)
+        return found
+
+    def plain(self):
+        """The tensor as a C-contiguous NumPy array (not to be written)."""
+        return self._converted(None)
+
+    def to(self, target):
+        """The tensor in Layout ``target`` (itself when it is there already)."""
+        if target is self.layout:
+            return self
+        return Blocked(self._converted(target), target, self.shape)
+
+    def copy(self):
+        """A copy in the same layout (a new buffer)."""
+        buf = _aligned(self.buf.size)
+        np.copyto(buf, self.buf)
+        return Blocked(buf, self.layout, self.shape)
+
+
+def plain(a):
+    """``a`` as a NumPy array (a ``Blocked`` tensor is reordered)."""
+    return a.plain() if type(a) is Blocked else a
 
 
 
@@ -200,7 +326,7 @@ class Primitive:
     it asks for.
     """
 
-    def __init__(self, pd, user, outputs=(), internal=(), updated=()):
+    def __init__(self, pd, user, outputs=(), internal=(), updated=(), blocked=()):
         self.pd = pd
         self.prim = ctypes.c_void_p()
         L.call(_lib.primitive_create, ctypes.byref(self.prim), pd)
@@ -208,12 +334,15 @@ class Primitive:
         self.outputs = frozenset(outputs) | frozenset(updated)
         self.reorders = {}
         self.reorders_in = {}
+        # arg id -> the Layout a Blocked tensor must have to bind without a reorder
+        self.layouts = {arg: intern_layout(user[arg].handle) for arg in blocked}
         for arg, md in user.items():
             want = _lib.primitive_desc_query_md(pd, L.QUERY_EXEC_ARG_MD, arg)
             if not _lib.memory_desc_equal(md.handle, want):
                 src, dst = (want, md.handle) if arg in self.outputs else (md.handle, want)
                 self.reorders[arg] = (_Reorder(src, dst), want,
                                       _lib.memory_desc_get_size(want))
+                self.layouts[arg] = intern_layout(want)
                 if arg in updated:
                     self.reorders_in[arg] = _Reorder(md.handle, want)
         self.internal = {}
@@ -242,9 +371,7 @@ class Primitive:
         if reorder is None or arg in self.outputs:
             return None
         rp, want, nbytes = reorder
-        buf = np.empty(nbytes + _ALIGN, dtype=np.uint8)
-        start = (-buf.ctypes.data) % _ALIGN
-        packed = buf[start:start + nbytes]
+        packed = _aligned(nbytes)
         stream = _stream()
         src = _memory(self.user[arg].handle, a.ctypes.data)
         try:
@@ -258,19 +385,42 @@ class Primitive:
             _lib.memory_destroy(src)
         return packed
 
-    def __call__(self, arrays, internal=None, packed=()):
-        """Run on ``arrays`` ({arg id: NumPy array in the layout given at creation}).
+    def blocks(self, arg):
+        """The ``Layout`` the primitive keeps ``arg`` in when it is not the
+        caller's plain layout, else None."""
+        return self.layouts.get(arg)
+
+    def __call__(self, arrays, internal=None, packed=(), keep=()):
+        """Run on ``arrays`` ({arg id: NumPy array in the layout given at creation,
+        or a ``Blocked`` tensor}).
 
         ``internal`` ({arg id: uint8 array}) binds internal arguments to caller
         buffers (a workspace kept from forward to backward); the others get
         per-thread buffers. The arrays of the arg ids in ``packed`` come from
-        ``pack`` and are bound without a reorder."""
+        ``pack`` and are bound without a reorder, and so are ``Blocked``
+        tensors already in the wanted layout (others are made plain first).
+        Outputs named in ``keep`` that the primitive holds in a blocked
+        layout are left there, in new buffers: they are returned as
+        ``{arg id: Blocked}`` (their NumPy arrays are then not written; an
+        updated one is read from its given array or ``Blocked`` tensor)."""
         stream = _stream()
         mems = []
         bindings = []
         after = []
+        kept = {}
         try:
             for arg, a in arrays.items():
+                if type(a) is Blocked:
+                    want = self.layouts.get(arg)
+                    if want is not None:
+                        a = a.to(want)
+                        mem = _memory(want.md.handle, a.buf.ctypes.data)
+                        mems.append(mem)
+                        bindings.append((arg, mem))
+                        if arg in keep:
+                            kept[arg] = a
+                        continue
+                    a = a.plain()
                 if arg in packed:
                     mem = _memory(self.reorders[arg][1], a.ctypes.data)
                     mems.append(mem)
@@ -281,10 +431,17 @@ class Primitive:
                 reorder = self.reorders.get(arg)
                 if reorder is not None:
                     rp, want, nbytes = reorder
-                    inner = _memory(want, _buffer(arg, nbytes))
+                    if arg in keep:
+                        buf = _aligned(nbytes)
+                        kept[arg] = Blocked(buf, self.layouts[arg], a.shape)
+                        address = buf.ctypes.data
+                    else:
+                        address = _buffer(arg, nbytes)
+                    inner = _memory(want, address)
                     mems.append(inner)
                     if arg in self.outputs:
-                        after.append((rp, inner, mem))
+                        if arg not in keep:
+                            after.append((rp, inner, mem))
                         if arg in self.reorders_in:
                             _execute(self.reorders_in[arg].prim, stream,
                                      [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
@@ -305,6 +462,7 @@ class Primitive:
         finally:
             for mem in mems:
                 _lib.memory_destroy(mem)
+        return kept
 
     def internal_size(self, arg):
         """Bytes of internal argument ``arg`` (0 when the primitive has none)."""
