@@ -21,6 +21,8 @@ from .parameter import DeferredInitializationError, ParameterDict
 
 __all__ = ["HybridBlock", "SymbolBlock"]
 
+_NDArray = ndarray.NDArray
+
 
 def _input_kinds(args):
     """(has Symbol, has NDArray, set of contexts, first context) of nested args."""
@@ -308,6 +310,17 @@ class HybridBlock(Block):
     def forward(self, x, *args):
         """Run imperatively on NDArrays, through the compiled graph when
         hybridized, or build the graph when called on Symbols."""
+        if not self._active and type(x) is _NDArray and \
+                all(type(a) is _NDArray for a in args):
+            # The common imperative call, without the general walk over nested inputs.
+            ctx = x._ctx
+            with ctx:
+                try:
+                    params = {k: p.data(ctx) for k, p in self._reg_params.items()}
+                except DeferredInitializationError:
+                    params = None
+                if params is not None:
+                    return self.hybrid_forward(ndarray, x, *args, **params)
         has_sym, has_nd, ctxs, ctx = _input_kinds([x, *args])
         if has_sym and has_nd:
             raise ValueError("In HybridBlock, we do not support mixed NDArrays and Symbols "
