@@ -309,17 +309,31 @@ def _softmax_type(op):
     return infer
 
 
+_DTYPE_PAIRS = {}
+
+
+def _normalise_dtypes(dtype, requested):
+    """(output dtype, working dtype) of a softmax: float16 is accumulated in
+    float32. Cached: numpy's dtype promotion and naming are slow."""
+    key = (dtype, requested)
+    pair = _DTYPE_PAIRS.get(key)
+    if pair is None:
+        out = np.dtype(requested or dtype)
+        pair = _DTYPE_PAIRS[key] = (out, np.promote_types(np.promote_types(dtype, out),
+                                                          np.float32))
+    return pair
+
+
 def _normalise(op, xp, attrs, data, length, kind):
     """softmax, log_softmax or softmin of ``data`` along ``attrs.axis``.
 
     float16 data is accumulated in float32 (MXNet's safe accumulation)."""
     require_float(op, data.dtype)
     axis = norm_axis(op, attrs.axis, data.ndim)
-    out_dtype = np.dtype(_out_dtype(attrs, data.dtype))
-    work_dtype = np.promote_types(np.promote_types(data.dtype, out_dtype), np.float32)
-    x = data.astype(work_dtype)
+    out_dtype, work_dtype = _normalise_dtypes(data.dtype, attrs.dtype)
+    x = data.astype(work_dtype, copy=False)  # only read below: new arrays come out
     if attrs.temperature is not None and attrs.temperature != 1:
-        x /= work_dtype.type(attrs.temperature)
+        x = x / work_dtype.type(attrs.temperature)
     if kind == "softmin":
         x = -x
     mask = None
