@@ -61,6 +61,28 @@ def is_enabled(backend):
     return True
 
 
+_layout_kernels = {}  # op name -> a backend's layout-aware kernel (see graph/plan.py)
+
+
+def register_layout_kernel(op_name, kernel):
+    """Declare ``kernel(attrs, args, ctx, resources, keep_out)`` as the kernel of
+    ``op_name`` that takes (at the input positions ``kernel.accepts(attrs,
+    n_inputs)`` lists) and, with ``keep_out``, gives tensors in its backend's
+    own layout; compiled programs pass such tensors between these kernels."""
+    _layout_kernels[op_name] = kernel
+
+
+def layout_kernel(op_name):
+    """The layout-aware kernel of ``op_name``, or None."""
+    return _layout_kernels.get(op_name)
+
+
+def count(op_name, backend):
+    """Record that ``backend`` ran ``op_name`` (inside ``count_kernels``)."""
+    if _counting:
+        kernel_counts[(op_name, backend)] += 1
+
+
 @contextlib.contextmanager
 def count_kernels():
     """Count which backend ran each operator inside the block (``kernel_counts``)."""

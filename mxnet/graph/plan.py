@@ -13,7 +13,7 @@ convolutions and poolings is reordered only where it enters and leaves.
 import numpy as np
 
 from .. import backends
-from ..backends.dnnl import layout_kernel
+from ..backends import layout_kernel
 from ..ops import nn_fused
 
 # Ops whose kernels keep work derived from their parameter inputs (folded,

@@ -36,13 +36,6 @@ def registered_ops():
     return tuple(registered)
 
 
-def layout_kernel(op_name):
-    """The kernel of ``op_name`` that takes and gives tensors in oneDNN's
-    blocked layouts (``overrides.LayoutKernel``), or None."""
-    from .overrides import layout_kernel as find
-    return find(op_name)
-
-
 def _activate():
     global available, version, library_path
     lib = library.load()

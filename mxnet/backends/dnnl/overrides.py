@@ -8,14 +8,12 @@ import logging
 
 import numpy as np
 
-from ... import backends
 from ...ops import registry
-from .. import compute, is_enabled, register_kernel
+from .. import compute, count, is_enabled, register_kernel, register_layout_kernel
 from .primitive import Blocked, plain
 
 _log = logging.getLogger("mxnet.backends.dnnl")
 registered = []
-_layout_kernels = {}  # op name -> LayoutKernel
 
 # Below these sizes the NumPy kernels are faster: waking oneDNN's thread team
 # costs more than the work itself (measured on 2 vCPUs). Read at each call.
@@ -34,7 +32,8 @@ def override(op_name, supports, blocked_inputs=None):
         register_kernel(op_name, "cpu", kernel, supports, backend="onednn")
         registered.append(op_name)
         if blocked_inputs is not None:
-            _layout_kernels[op_name] = LayoutKernel(op_name, kernel, supports, blocked_inputs)
+            register_layout_kernel(op_name, LayoutKernel(op_name, kernel, supports,
+                                                         blocked_inputs))
         return kernel
     return wrap
 
@@ -57,15 +56,9 @@ class LayoutKernel:
         """Run on ``args`` (arrays or ``Blocked``); with ``keep_out`` the result
         may be ``Blocked``."""
         if is_enabled("onednn") and self.supports(attrs, args):
-            if backends._counting:  # as ``backends.compute`` counts the calls it dispatches
-                backends.kernel_counts[(self.op.name, "onednn")] += 1
+            count(self.op.name, "onednn")
             return self.kernel(np, attrs, *args, keep_out=keep_out, **resources)
         return compute(self.op, attrs, [plain(a) for a in args], ctx, resources)
-
-
-def layout_kernel(op_name):
-    """The ``LayoutKernel`` of ``op_name``, or None (also without the library)."""
-    return _layout_kernels.get(op_name)
 
 
 def all_float32(arrays):
