@@ -59,6 +59,7 @@ def _signature(op):
 def make_function(op, name):
     """The ``mx.nd`` function for ``op`` under ``name``."""
     input_names = op.inputs + op.aux
+    input_set = frozenset(input_names)
     param_names = tuple(op.params)
     n_inputs = len(input_names)
     variadic = op.variadic
@@ -75,12 +76,17 @@ def make_function(op, name):
             return invoke(op, list(data), kwargs, out)
     else:
         def fn(*args, out=None, name=None, **kwargs):
-            if len(args) == n_inputs and not kwargs:  # the common call: inputs only
+            if len(args) == n_inputs and n_inputs:
+                # The common call: every input given positionally, keywords are parameters.
                 for x in args:
                     if x is None:
                         break
                 else:
-                    return invoke(op, list(args), kwargs, out)
+                    for key, value in kwargs.items():
+                        if value is _Null or key in input_set:
+                            break
+                    else:
+                        return invoke(op, list(args), kwargs, out)
             ctx = _as_context(kwargs.pop("ctx", None)) if not n_inputs else None
             inputs = list(args[:n_inputs])
             if len(args) > n_inputs:
