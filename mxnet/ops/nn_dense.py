@@ -17,7 +17,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .params import Param
-from .registry import input_grad_needed, register
+from .registry import input_grad_needed, register, run_host_op
 
 _FLOATS = ("float16", "float32", "float64")
 
@@ -93,17 +93,77 @@ def _uniform_float_type(op):
 
 
 def _fc_grad(F, attrs, ins, outs, g):
-    data, weight = ins[0], ins[1]
-    rows = F.reshape(g[0], shape=(-1, attrs.num_hidden))
+    if input_grad_needed(0):
+        return list(F._internal._backward_FullyConnected(g[0], *ins, **attrs))
+    # The data gradient of a first layer is never used: skip its product.
+    weight_grads = F._internal._backward_FullyConnected_weight(g[0], *ins, **attrs)
+    return [None] + (list(weight_grads) if len(ins) == 3 else [weight_grads])
+
+
+def _fc_flat(F, attrs, x):
+    """``x`` (shaped like the data) as the (rows, features) matrix the layer multiplies."""
     if attrs.flatten:
-        flat = F.flatten(data)
-    else:
-        flat = F.reshape(data, shape=(-1, 0), reverse=True)  # (leading axes folded, features)
-    grads = [F.reshape_like(F.dot(rows, weight), data) if input_grad_needed(0) else None,
-             F.dot(rows, flat, transpose_a=True)]
-    if len(ins) == 3:
-        grads.append(F.sum(rows, axis=0))
-    return grads
+        return F.flatten(x)
+    return F.reshape(x, shape=(-1, 0), reverse=True)  # leading axes folded
+
+
+def _grad_of_backward_fc(F, attrs, ins, outs, out_grads, with_data):
+    """Second-order rule of the FullyConnected backward ops: dx = rows @ W,
+    dw = rows^T @ flat and db = sum(rows) are linear in each argument."""
+    out_grad, data, weight = ins[:3]
+    rows, flat = F.reshape(out_grad, shape=(-1, attrs.num_hidden)), _fc_flat(F, attrs, data)
+    cot = list(out_grads)
+    a = _fc_flat(F, attrs, cot.pop(0)) if with_data else None
+    b = cot.pop(0)
+    g_rows = F.dot(flat, b, transpose_b=True)
+    if a is not None:
+        g_rows = g_rows + F.dot(a, weight, transpose_b=True)
+    if len(ins) == 4:
+        g_rows = F.broadcast_add(g_rows, F.reshape(cot.pop(0), shape=(1, -1)))
+    g_data = F.reshape_like(F.dot(rows, b), data)
+    g_weight = None if a is None else F.dot(rows, a, transpose_a=True)
+    return [F.reshape_like(g_rows, out_grad), g_data, g_weight] + [None] * (len(ins) - 3)
+
+
+def _backward_fc_compute(with_data):
+    def compute(xp, attrs, out_grad, data, weight, bias=None):
+        out_shape, features = _fc_layout(attrs, data.shape)
+        dtype = data.dtype
+        rows = out_grad.reshape(-1, attrs.num_hidden)
+        flat = data.reshape(-1, features)
+        if dtype == "float16":  # as the forward: accumulate in float32
+            rows, flat, weight = rows.astype("float32"), flat.astype("float32"), \
+                weight.astype("float32")
+        grads = []
+        if with_data:
+            grads.append(run_host_op("dot", xp, {}, rows, weight).reshape(data.shape))
+        grads.append(run_host_op("dot", xp, {"transpose_a": True}, rows, flat))
+        if bias is not None:
+            grads.append(rows.sum(axis=0))
+        grads = [gr.astype(dtype, copy=False) for gr in grads]
+        return grads[0] if len(grads) == 1 else tuple(grads)
+    return compute
+
+
+def _backward_fc_shape(with_data):
+    first = 1 if with_data else 2
+    return lambda attrs, shapes: (shapes, list(shapes[first:]))
+
+
+def _backward_fc_type(with_data):
+    first = 1 if with_data else 2
+    return lambda attrs, types: (types, list(types[first:]))
+
+
+for _with_data, _name in ((True, "_backward_FullyConnected"),
+                          (False, "_backward_FullyConnected_weight")):
+    register(_name, inputs=("out_grad", "data", "weight", "bias"), params=_FC_PARAMS,
+             num_outputs=(lambda attrs, n=2 + _with_data: n - 1 if attrs.no_bias else n),
+             infer_shape=_backward_fc_shape(_with_data), infer_type=_backward_fc_type(_with_data),
+             gradient=(lambda F, attrs, ins, outs, g, w=_with_data:
+                       _grad_of_backward_fc(F, attrs, ins, outs, g, w)),
+             doc="Gradients of FullyConnected (w.r.t. data, weight and bias, or weight "
+                 "and bias only) in one operator.")(_backward_fc_compute(_with_data))
 
 
 @register("FullyConnected", inputs=("data", "weight", "bias"), params=_FC_PARAMS,

@@ -43,7 +43,7 @@ from ..base import MXNetError
 from .nn_conv import conv_params, uniform_type
 from .nn_dense import _FC_PARAMS
 from .params import Param
-from .registry import get, register
+from .registry import get, register, run_host_op
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "softrelu", "softsign")
 _BN_NAMES = ("gamma", "beta", "moving_mean", "moving_var")
@@ -175,18 +175,6 @@ def fold_key(attrs):
             attrs.get("layout"), attrs.get("num_group"))
 
 
-def _call(op_name, xp, params, *arrays):
-    """Run operator ``op_name`` through its backend overrides (oneDNN) when
-    they take the call, else its default kernel."""
-    op = get(op_name)
-    attrs = op.parse(params)
-    if xp is np and op.overrides:
-        from .. import backends
-        from ..context import cpu
-        return backends.compute(op, attrs, list(arrays), cpu(), {})
-    return op.compute(xp, attrs, *arrays)
-
-
 def _own_params(attrs, op_name, **overrides):
     params = {k: v for k, v in attrs.items() if k in get(op_name).params}
     params.update(overrides)
@@ -204,7 +192,7 @@ def _product_then_post_ops(xp, attrs, op_name, data, weight, rest, channel_axis,
     """The conv/dense product with the folded batch norm and bias."""
     parts = _split(attrs, rest)
     if not attrs.with_bn:  # the product op adds the bias itself
-        return _call(op_name, xp, _own_params(attrs, op_name), data, weight,
+        return run_host_op(op_name, xp, _own_params(attrs, op_name), data, weight,
                      *([] if attrs.no_bias else [parts["bias"]]))
     params = _own_params(attrs, op_name, no_bias=True)
     op = get(op_name)
@@ -222,7 +210,7 @@ def _product_then_post_ops(xp, attrs, op_name, data, weight, rest, channel_axis,
 
     scale, shift, scaled = derived(weight, constants(attrs, weight, rest), const_vars,
                                    ("numpy", fold_key(attrs), prescale, data.dtype), fold)
-    out = _call(op_name, xp, params, data, weight if scaled is None else scaled)
+    out = run_host_op(op_name, xp, params, data, weight if scaled is None else scaled)
     bshape = [1] * out.ndim
     bshape[channel_axis] = -1
     if scale is not None:

@@ -36,7 +36,7 @@ from ..base import MXNetError
 from .params import REQUIRED, Param
 
 __all__ = ["OpDef", "Attrs", "register", "get", "find", "all_ops", "Param",
-           "input_grad_needed", "call_gradient"]
+           "input_grad_needed", "call_gradient", "run_host_op"]
 
 _OPS = {}
 _LISTENERS = []  # front ends that add a function for each newly registered op
@@ -251,3 +251,16 @@ def input_grad_needed(i):
     (True when the caller did not say)."""
     needed = getattr(_rule_state, "needed", None)
     return needed is None or needed[i]
+
+
+def run_host_op(op_name, xp, params, *arrays):
+    """Run operator ``op_name`` on host arrays from inside another kernel: through
+    its backend overrides (oneDNN) when they take the call, else its default
+    kernel."""
+    op = get(op_name)
+    attrs = op.parse(params)
+    if op.overrides and xp.__name__ == "numpy":
+        from .. import backends
+        from ..context import cpu
+        return backends.compute(op, attrs, list(arrays), cpu(), {})
+    return op.compute(xp, attrs, *arrays)

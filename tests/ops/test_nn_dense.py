@@ -138,3 +138,53 @@ BAD_CALLS = [
 def test_bad_arguments_raise(call, needle):
     with pytest.raises(MXNetError, match=needle):
         call().wait_to_read()
+
+
+@pytest.mark.parametrize("flatten,shape", [(True, (4, 3, 5)), (False, (2, 3, 5))])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_fused_fc_backward_gives_the_matrix_gradients(flatten, shape, dtype):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape).astype(dtype)
+    feat = 15 if flatten else 5
+    w = rng.standard_normal((6, feat)).astype(dtype)
+    dy = rng.standard_normal((shape[0], 6) if flatten else shape[:-1] + (6,)).astype(dtype)
+    dx, dw, db = mx.nd._internal._backward_FullyConnected(
+        *[mx.nd.array(a, dtype=dtype) for a in (dy, x, w, np.zeros(6, dtype))],
+        num_hidden=6, flatten=flatten)
+    rows, flat = dy.reshape(-1, 6).astype("f8"), x.reshape(-1, feat).astype("f8")
+    tol = dict(rtol=1e-2, atol=1e-2) if dtype == "float16" else dict(rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dx.asnumpy(), (rows @ w.astype("f8")).reshape(shape), **tol)
+    np.testing.assert_allclose(dw.asnumpy(), rows.T @ flat, **tol)
+    np.testing.assert_allclose(db.asnumpy(), rows.sum(0), **tol)
+    assert dx.dtype == dw.dtype == db.dtype == np.dtype(dtype)
+    only_w = mx.nd._internal._backward_FullyConnected_weight(
+        *[mx.nd.array(a, dtype=dtype) for a in (dy, x, w)], num_hidden=6, flatten=flatten,
+        no_bias=True)
+    np.testing.assert_allclose(only_w.asnumpy(), dw.asnumpy())
+
+
+def test_second_order_gradients_through_the_fused_fc_backward():
+    rng = np.random.default_rng(6)
+    x0, w0, b0 = rng.standard_normal((4, 3, 5)), rng.standard_normal((6, 15)), \
+        rng.standard_normal(6)
+
+    def z_and_grads(x_val, w_val):
+        x, w, b = (mx.nd.array(a, dtype="float64") for a in (x_val, w_val, b0))
+        for a in (x, w, b):
+            a.attach_grad()
+        with mx.autograd.record():
+            y = mx.nd.FullyConnected(x, w, b, num_hidden=6)
+            gx, gw, gb = mx.autograd.grad((y * y * y).sum(), [x, w, b], create_graph=True)
+            z = (gx * gx).sum() + (gw * gw).sum() + (gb * gb).sum()
+        z.backward()
+        return float(z.asscalar()), x.grad.asnumpy(), w.grad.asnumpy()
+
+    _, gx, gw = z_and_grads(x0, w0)
+    eps = 1e-6
+    for grad, idx, bump in ((gx, (1, 2, 3), "x"), (gw, (4, 7), "w")):
+        plus, minus = [a.copy() for a in (x0, w0)], [a.copy() for a in (x0, w0)]
+        k = 0 if bump == "x" else 1
+        plus[k][idx] += eps
+        minus[k][idx] -= eps
+        numeric = (z_and_grads(*plus)[0] - z_and_grads(*minus)[0]) / (2 * eps)
+        np.testing.assert_allclose(grad[idx], numeric, rtol=1e-5)
