@@ -84,7 +84,8 @@ class CachedOp:
         monitor = None if self._op_hook is None else _hook_monitor(*self._op_hook, ctx, training)
         eng = _engine.get()
         if eng.threaded:
-            outs, saved = self._push_forward(eng, program, args, ctx, rng, bool(wrt), monitor)
+            outs, saved = self._push_forward(eng, program, args, ctx, rng, training, bool(wrt),
+                                             monitor)
         else:
             data = [x._arr() for x in args]
             results, state = program.forward(data, training, bool(wrt), ctx, rng, monitor,
@@ -118,7 +119,7 @@ class CachedOp:
             return out
         return outs[0] if len(outs) == 1 else outs
 
-    def _push_forward(self, eng, program, args, ctx, rng, keep, monitor):
+    def _push_forward(self, eng, program, args, ctx, rng, training, keep, monitor):
         """Push one run of ``program`` to the engine, as MXNet pushes a CachedOp:
         the outputs are pending arrays of the inferred shapes, the call returns
         at once, and runs on different devices overlap. Returns the outputs and
@@ -126,8 +127,6 @@ class CachedOp:
         outs = [_new(_empty_on(ctx, shape, np.dtype(dtype)), ctx)
                 for shape, dtype in zip(program.output_shapes, program.output_dtypes)]
         saved = [None]
-        training = _ag.is_training()
-
         input_vars = [x._var for x in args]
 
         def run():
