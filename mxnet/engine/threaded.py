@@ -52,12 +52,12 @@ class ThreadedEngine(Engine):
         if q is None:
             q = self._queues[key] = queue.SimpleQueue()
             n = 1 if self._per_device else self._num_workers
-            if key is None or key.device_typeid == 1:
+            on_cpu = key is None or key.device_typeid == 1
+            if on_cpu:
                 self._cpu_workers += n
             for i in range(n):
-                t = threading.Thread(target=self._work, args=(q, key is None or
-                                                              key.device_typeid == 1),
-                                     daemon=True, name=f"mxnet-engine-{key or 'pool'}-{i}")
+                t = threading.Thread(target=self._work, args=(q, on_cpu), daemon=True,
+                                     name=f"mxnet-engine-{key or 'pool'}-{i}")
                 t.start()
         return q
 
