@@ -102,6 +102,21 @@ def layout(a):
     return a.shape, tuple(s // size for s in a.strides)
 
 
+def _reorder_now(reorder, src_md, src, dst_md, dst):
+    """Run ``reorder`` (a ``_Reorder``) from array ``src`` to array ``dst`` and wait."""
+    stream = _stream()
+    src_mem = _memory(src_md, src.ctypes.data)
+    try:
+        dst_mem = _memory(dst_md, dst.ctypes.data)
+        try:
+            _execute(reorder.prim, stream, [(L.ARG_SRC, src_mem), (L.ARG_DST, dst_mem)])
+            L.call(_lib.stream_wait, stream)
+        finally:
+            _lib.memory_destroy(dst_mem)
+    finally:
+        _lib.memory_destroy(src_mem)
+
+
 def _aligned(nbytes):
     """A new 64-byte aligned uint8 buffer of ``nbytes``."""
     buf = np.empty(nbytes + _ALIGN, dtype=np.uint8)
@@ -135,17 +150,7 @@ class Layout:
         if entry is None:  # a benign race: two threads build equal reorders
             md = strided_md(*layout(out)) if target is None else target.md
             entry = self._reorders[key] = (_Reorder(self.md.handle, md.handle), md)
-        stream = _stream()
-        src = _memory(self.md.handle, buf.ctypes.data)
-        try:
-            dst = _memory(entry[1].handle, out.ctypes.data)
-            try:
-                _execute(entry[0].prim, stream, [(L.ARG_SRC, src), (L.ARG_DST, dst)])
-                L.call(_lib.stream_wait, stream)
-            finally:
-                _lib.memory_destroy(dst)
-        finally:
-            _lib.memory_destroy(src)
+        _reorder_now(entry[0], self.md.handle, buf, entry[1].handle, out)
         return out
 
 
@@ -372,17 +377,7 @@ class Primitive:
             return None
         rp, want, nbytes = reorder
         packed = _aligned(nbytes)
-        stream = _stream()
-        src = _memory(self.user[arg].handle, a.ctypes.data)
-        try:
-            dst = _memory(want, packed.ctypes.data)
-            try:
-                _execute(rp.prim, stream, [(L.ARG_SRC, src), (L.ARG_DST, dst)])
-                L.call(_lib.stream_wait, stream)
-            finally:
-                _lib.memory_destroy(dst)
-        finally:
-            _lib.memory_destroy(src)
+        _reorder_now(rp, self.user[arg].handle, a, want, packed)
         return packed
 
     def blocks(self, arg):
