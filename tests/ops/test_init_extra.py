@@ -106,3 +106,8 @@ def test_imdecode_bad_arguments_raise(kwargs, message):
 def test_imdecode_rejects_bytes_that_are_not_an_image():
     with pytest.raises(MXNetError, match="decoding failed"):
         _imdecode(b"not an image").wait_to_read()
+
+
+def test_set_value_without_out_is_refused_as_in_mxnet():
+    with pytest.raises(MXNetError, match="Set value target must not be empty"):
+        mx.nd._internal._set_value(src=3.0)
