@@ -30,18 +30,26 @@ from .gradient import build_backward, mirror_policy
 
 
 def _inferred_creation_shapes(nodes, shapes):
-    """{id(node): attrs} for creation ops (no inputs) whose ``shape`` has 0
-    dims that inference filled in (``mx.sym.zeros((0, 10))`` as a begin state):
-    their kernels must build the inferred shape."""
+    """{id(node): attrs} for creation ops (no inputs) whose output shape
+    inference completed: a ``shape`` with 0 dims (``mx.sym.zeros((0, 10))`` as
+    a begin state) or the op's own ``specialize`` rule (``_arange`` with
+    ``infer_range``). Their kernels must build the inferred shape."""
     out = {}
     for node in nodes:
-        if node.op is None or node.inputs or "shape" not in node.op.params:
+        if node.op is None or node.inputs:
+            continue
+        inferred = shapes.get((id(node), 0))
+        if inferred is None or 0 in inferred:
             continue
         attrs = node.params()
-        inferred = shapes.get((id(node), 0))
-        if attrs.shape and 0 in attrs.shape and inferred is not None and 0 not in inferred:
+        if node.op.specialize is not None:
+            fixed = node.op.specialize(attrs, tuple(inferred))
+        elif "shape" in node.op.params and attrs.shape and 0 in attrs.shape:
             fixed = type(attrs)(attrs)
             fixed["shape"] = tuple(inferred)
+        else:
+            fixed = None
+        if fixed is not None:
             out[id(node)] = fixed
     return out
 

@@ -151,7 +151,13 @@ def _arange_values(xp, attrs):
     return xp.asarray(values.astype(dtype))
 
 
+def _arange_specialize(attrs, out_shape):
+    return arange_with_length(attrs, out_shape) if attrs.infer_range and attrs.stop is None \
+        else None
+
+
 @register("_arange", inputs=(), infer_shape=_arange_shape, infer_type=dtype_param(),
+          specialize=_arange_specialize,
           params={"start": Param("float"), "stop": Param("float", None),
                   "step": Param("float", 1.0), "repeat": Param("int", 1),
                   "infer_range": Param("bool", False, "With no 'stop': take the length from "

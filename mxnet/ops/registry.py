@@ -19,7 +19,9 @@ states, moving statistics; a tuple, or a function ``(attrs, n_inputs) ->
 positions``) may be updated in place by the kernel; the engine treats them as
 written. ``visible_outputs(attrs)``, when given, is how many
 leading outputs a front-end call returns (BatchNorm computes three, shows one);
-autograd and graphs see all of them.
+autograd and graphs see all of them. ``specialize(attrs, out_shape)``, for
+ops without inputs, gives the attrs that make the kernel build an output
+shape graph inference completed (``_arange`` with ``infer_range``), or None.
 
 Gradient contract: ``gradient(F, attrs, inputs, outputs, out_grads)``
 returns one gradient (or ``None``) per input, computed with the operators of
@@ -60,7 +62,8 @@ class OpDef:
     def __init__(self, name, compute, *, aliases=(), params=None, inputs=("data",),
                  aux=(), variadic=None, num_outputs=1, visible_outputs=None, output_names=None,
                  infer_shape=None, infer_type=None, gradient=None, inplace=(),
-                 resources=(), mutate_inputs=(), active_inputs=None, doc=""):
+                 resources=(), mutate_inputs=(), active_inputs=None, specialize=None,
+                 doc=""):
         self.name = name
         self.compute = compute
         self.aliases = tuple(aliases)
@@ -83,6 +86,7 @@ class OpDef:
         self._mutate_inputs = mutate_inputs
         self.doc = doc or (compute.__doc__ or "").strip()
         self.active_inputs = active_inputs
+        self.specialize = specialize
         # attrs -> bool: the call may give sparse output from dense inputs (set by
         # sparse_ops for cast_storage and dot's forward_stype).
         self.sparse_output = None

@@ -111,3 +111,10 @@ def test_imdecode_rejects_bytes_that_are_not_an_image():
 def test_set_value_without_out_is_refused_as_in_mxnet():
     with pytest.raises(MXNetError, match="Set value target must not be empty"):
         mx.nd._internal._set_value(src=3.0)
+
+
+def test_arange_with_infer_range_runs_in_a_bound_graph():
+    y = mx.sym.var("y")
+    z = mx.sym.elemwise_add(mx.sym.arange(start=2, step=0.5, repeat=2, infer_range=True), y)
+    ex = z.bind(mx.cpu(), {"y": mx.nd.zeros(7)})
+    np.testing.assert_allclose(ex.forward()[0].asnumpy(), [2, 2, 2.5, 2.5, 3, 3, 3.5])
