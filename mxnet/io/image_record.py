@@ -110,10 +110,38 @@ class ImageRecordIter(MXDataIter):
         self._label_width = p["label_width"]
         self._mean = np.array([p["mean_r"], p["mean_g"], p["mean_b"], p["mean_a"]], np.float32)
         self._std = np.array([p["std_r"], p["std_g"], p["std_b"], p["std_a"]], np.float32)
-        if p["mean_img"]:
-            raise MXNetError(f"{self._name}: mean_img is not supported; give mean_r/mean_g/mean_b")
+        self._mean_img = None
         lshape = (self.batch_size,) if self._label_width == 1 else (self.batch_size, self._label_width)
         self._describe((self.batch_size,) + self._shape, self._dtype, lshape, np.float32)
+        if p["mean_img"]:
+            self._mean_img = self._load_or_make_mean(p["mean_img"])
+
+    def _load_or_make_mean(self, path):
+        """The mean image of ``path`` (an ``nd.save`` file), made first when the
+        file does not exist, as MXNet does: the mean of one pass over the data
+        as this iterator delivers it (so normalised by mean_r.., std and scale,
+        MXNet's way), saved under the key 'mean_img'. With a mean image the
+        per-channel means are not used."""
+        from .. import ndarray as nd
+        if filesystem.exists(path):
+            saved = nd.load(path)
+            arrays = list(saved.values()) if isinstance(saved, dict) else list(saved)
+            if not arrays or arrays[0].shape != self._shape:
+                raise MXNetError(f"{self._name}: mean_img {path!r} holds "
+                                 f"{[a.shape for a in arrays]}, expected one array of shape "
+                                 f"{self._shape}")
+            return arrays[0].asnumpy().astype(np.float32)
+        total, count = np.zeros(self._shape, np.float64), 0
+        for batch in self:
+            real = batch.data[0].asnumpy()[:self.batch_size - batch.pad]
+            total += real.sum(axis=0)
+            count += len(real)
+        self.reset()
+        if count == 0:
+            raise MXNetError(f"{self._name}: cannot make mean_img {path!r}: the data is empty")
+        mean = (total / count).astype(np.float32)
+        nd.save(path, {"mean_img": nd.array(mean)})
+        return mean
 
     def _init_common(self, p):
         super().__init__(data_name=p["data_name"], label_name=p["label_name"])
@@ -207,7 +235,8 @@ class ImageRecordIter(MXDataIter):
             illumination = rng.uniform(-p["max_random_illumination"], p["max_random_illumination"])
         gain = (np.float32(contrast * p["scale"]) / self._std[:c])[:, None, None]
         offset = (np.float32(illumination * p["scale"]) / self._std[:c])[:, None, None]
-        work = np.subtract(chw, self._mean[:c, None, None], dtype=np.float32)
+        mean = self._mean[:c, None, None] if self._mean_img is None else self._mean_img
+        work = np.subtract(chw, mean, dtype=np.float32)
         work *= gain
         work += offset
         if self._dtype == "int8":
