@@ -136,11 +136,16 @@ class ImageRecordIter(MXDataIter):
             real = batch.data[0].asnumpy()[:self.batch_size - batch.pad]
             total += real.sum(axis=0)
             count += len(real)
-        self.reset()
         if count == 0:
             raise MXNetError(f"{self._name}: cannot make mean_img {path!r}: the data is empty")
         mean = (total / count).astype(np.float32)
         nd.save(path, {"mean_img": nd.array(mean)})
+        # A fresh start, as MXNet makes the mean in a pass of its own: no round_batch
+        # carry-over, the first epoch's augmentation seeds, and the new mean.
+        self._mean_img = mean
+        self._batcher.rewind()
+        self._epoch_count = 0
+        self.reset()
         return mean
 
     def _init_common(self, p):
@@ -377,8 +382,6 @@ class ImageDetRecordIter(ImageRecordIter):
                       label_pad_value=(float, -1.0), aug_seq=(str, "det_aug_default"),
                       label_width=(int, -1))
         p = parse(self._name, kwargs, params)
-        if p["mean_img"]:
-            raise MXNetError(f"{self._name}: mean_img is not supported; give mean_r/mean_g/mean_b")
         self._init_common(p)
         if self._shape[0] == 4:
             raise MXNetError(f"{self._name}: data_shape must have 1 or 3 channels, got {self._shape}")
@@ -393,6 +396,9 @@ class ImageDetRecordIter(ImageRecordIter):
         self._label_width = 4 + max(p["label_pad_width"], longest)
         self._describe((self.batch_size,) + self._shape, self._dtype,
                        (self.batch_size, self._label_width), np.float32)
+        self._mean_img = None
+        if p["mean_img"]:
+            self._mean_img = self._load_or_make_mean(p["mean_img"])
 
     def _raw_label(self, header, where):
         if self._list_labels is None:
@@ -439,11 +445,13 @@ class ImageDetRecordIter(ImageRecordIter):
         chw = img.transpose(2, 0, 1)
         if channels == 3:
             chw = chw[::-1]
-        mean, gain = self._mean[:channels, None, None], self._gain[:channels, None, None]
+        gain = self._gain[:channels, None, None]
+        mean = self._mean[:channels, None, None] if self._mean_img is None else self._mean_img
         integer = self._dtype in ("uint8", "int8")
         work = np.empty(out.shape, np.float32) if integer else out
         work[...] = (np.float32(0) - mean) * gain
-        work[:, :rows, :cols] = (chw - mean) * gain
+        work[:, :rows, :cols] = (chw - (mean if mean.shape[1] == 1 else
+                                        mean[:, :rows, :cols])) * gain
         if integer:
             info = np.iinfo(self._dtype)
             out[...] = np.clip(np.rint(work), info.min, info.max)
