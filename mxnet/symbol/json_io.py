@@ -14,7 +14,7 @@ from ..base import MXNetError
 from ..ops import registry
 from ..ops.control_flow import SUBGRAPH_PARAMS as SUBGRAPH_OPS
 from ..ops.control_flow import attach_subgraphs, split_subgraphs
-from . import naming
+from . import fused_json, naming
 from .symbol import Node, Symbol, topo_order
 
 MXNET_VERSION = 10901
@@ -55,13 +55,14 @@ def _attrs_block(attrs, indent):
 
 def to_json(sym):
     """The graph of ``sym`` as MXNet's JSON text."""
-    return _graph_json(sym, 0) + "\n}"
+    return _graph_json(fused_json.representable(sym), 0) + "\n}"
 
 
-def _graph_json(sym, base):
+def _graph_json(sym, base, count_writes=True):
     """The JSON object of a graph, its lines indented by ``base``, without the
-    closing brace: the top level adds ``attrs`` before it; a control-flow
-    node's subgraph (in its ``subgraphs`` list, at ``base`` + 8) does not."""
+    closing brace: the top level adds ``attrs`` before it; a node's subgraph
+    (in its ``subgraphs`` list, at ``base`` + 8) does not. MXNet counts aux
+    writes (below) in a fused node's subgraph as none (``count_writes``)."""
     nodes = topo_order(sym._outputs)
     index = {id(n): i for i, n in enumerate(nodes)}
     # An input entry's third field counts the writes to a variable so far: an
@@ -70,8 +71,7 @@ def _graph_json(sym, base):
     lines = []
     pad = " " * base
     for node in nodes:
-        attrs, subgraphs = (node.attrs, []) if node.op is None else \
-            split_subgraphs(node.op.name, node.attrs)
+        attrs, subgraphs = _attrs_and_subgraphs(node)
         fields = [f'"op": {_string("null" if node.op is None else node.op.name)}',
                   f'"name": {_string(node.name)}']
         if attrs:
@@ -79,14 +79,15 @@ def _graph_json(sym, base):
         aux_pos = set(node.aux_positions())
         inputs = []
         for pos, (src, i) in enumerate(node.inputs):
-            if pos in aux_pos and src.op is None:
+            if count_writes and pos in aux_pos and src.op is None:
                 versions[id(src)] = versions.get(id(src), 0) + 1
             inputs.append(f"[{index[id(src)]}, {i}, {versions.get(id(src), 0)}]")
         fields.append(f'"inputs": {_array(inputs, base + 6)}')
         if subgraphs:
             inner = " " * (base + 8)
             fields.append('"subgraphs": [\n' + ", \n".join(
-                inner + _graph_json(s, base + 8) + "\n" + inner + "}" for s in subgraphs)
+                inner + _graph_json(s, base + 8, node.op.name not in fused_json.FUSED_OPS)
+                + "\n" + inner + "}" for s in subgraphs)
                 + "\n" + pad + "      ]")
         lines.append(pad + "    {\n" + pad + "      " + (", \n" + pad + "      ").join(fields)
                      + "\n" + pad + "    }")
@@ -102,6 +103,14 @@ def _graph_json(sym, base):
     if base == 0:
         text += f", \n  \"attrs\": {{\"mxnet_version\": [\"int\", {MXNET_VERSION}]}}"
     return text
+
+
+def _attrs_and_subgraphs(node):
+    if node.op is None:
+        return node.attrs, []
+    if node.op.name in fused_json.FUSED_OPS:
+        return fused_json.split(node)
+    return split_subgraphs(node.op.name, node.attrs)
 
 
 def load_json(json_str):
@@ -152,9 +161,23 @@ def _node_from(spec, i, built, version):
         if op is None:
             raise MXNetError(f"load_json: node {spec['name']!r} uses operator {op_name!r}, "
                              "which is not available here")
+        if spec.get("subgraphs") and op.name in fused_json.FUSED_OPS:
+            subgraphs = [_graph_from(sub, version) for sub in spec["subgraphs"]]
+            return fused_json.join(op, spec["name"], attrs, subgraphs,
+                                   _inputs_of(spec, built))
         if spec.get("subgraphs") or op.name in SUBGRAPH_OPS:
             attrs = attach_subgraphs(op.name, attrs, [_graph_from(sub, version)
                                                       for sub in spec.get("subgraphs") or ()])
+    inputs = _inputs_of(spec, built)
+    if op is not None:
+        known = {k: v for k, v in attrs.items() if k in op.params}
+        parsed = op.parse(known)  # invalid parameters fail now, naming op and field
+        if version < _AUX_AS_NODES_SINCE and op.aux:
+            _add_aux_variables(op, spec["name"], attrs, parsed, inputs)
+    return Node(op, spec["name"], attrs, inputs)
+
+
+def _inputs_of(spec, built):
     inputs = []
     for entry in spec.get("inputs", []):
         try:
@@ -163,12 +186,7 @@ def _node_from(spec, i, built, version):
         except (IndexError, TypeError):
             raise MXNetError(f"load_json: node {spec['name']!r} has an invalid input "
                              f"{entry!r}") from None
-    if op is not None:
-        known = {k: v for k, v in attrs.items() if k in op.params}
-        parsed = op.parse(known)  # invalid parameters fail now, naming op and field
-        if version < _AUX_AS_NODES_SINCE and op.aux:
-            _add_aux_variables(op, spec["name"], attrs, parsed, inputs)
-    return Node(op, spec["name"], attrs, inputs)
+    return inputs
 
 
 def _add_aux_variables(op, name, attrs, parsed, inputs):

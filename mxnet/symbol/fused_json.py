@@ -1,0 +1,182 @@
+"""MXNet's JSON form of the fused oneDNN nodes (``_sg_mkldnn_conv``,
+``_sg_mkldnn_fully_connected``) that inference folding and
+``optimize_for('MKLDNN')`` create.
+
+Here a fused node carries everything it computes as attributes (the
+convolution's kernel, the folded batch norm's eps, the activation type...).
+MXNet 1.9 instead writes only the ``with_*`` flags and keeps the original
+operators in the node's ``subgraphs``; its loader rebuilds the fused op from
+that subgraph and rejects attributes it does not know. So, to write files
+MXNet loads and to load MXNet's files:
+
+* ``split`` gives a fused node's MXNet attributes and its subgraph;
+* ``join`` turns a loaded fused node with a subgraph back into ours (or,
+  for subgraphs of another shape, into the plain operators they hold);
+* ``representable`` expands the fused nodes MXNet has no form for (dense
+  with a folded batch norm) into their plain operators before writing.
+"""
+from ..base import MXNetError
+from ..ops import registry
+from .symbol import Node, Symbol, topo_order
+
+FUSED_OPS = ("_sg_mkldnn_conv", "_sg_mkldnn_fully_connected")
+
+# MXNet's spelling of the flags it writes, in the order it checks them.
+_CONV_FLAGS = ("with_bn", "with_act", "with_sum", "with_postsum_act")
+_FC_FLAGS = ("with_eltwise",)
+_FLAG_TEXT = {"_sg_mkldnn_conv": "true", "_sg_mkldnn_fully_connected": "True"}
+_BN_KEYS = ("eps", "fix_gamma")
+_CHANNELS_LAST = ("NWC", "NHWC", "NDHWC")
+
+
+def _base_op(op_name):
+    return "Convolution" if op_name == "_sg_mkldnn_conv" else "FullyConnected"
+
+
+def _flag(node, key):
+    return node.op.params.get(key) is not None and bool(node.params()[key])
+
+
+def _plain_nodes(node, inputs):
+    """The plain operators a fused ``node`` stands for, applied to ``inputs``
+    (entries in the fused op's input order); returns the last entry."""
+    attrs = node.params()
+    base_name = _base_op(node.op.name)
+    base_op = registry.get(base_name)
+    n_base = 2 + (not attrs.no_bias)
+    base_attrs = {k: v for k, v in node.attrs.items() if k in base_op.params}
+    entry = (Node(base_op, f"{node.name}_{base_name.lower()}", base_attrs, inputs[:n_base]), 0)
+    rest = list(inputs[n_base:])
+    if attrs.with_bn:
+        bn_attrs = {k: node.attrs[k] for k in _BN_KEYS if k in node.attrs}
+        if base_name == "FullyConnected" or attrs.get("layout") in _CHANNELS_LAST:
+            bn_attrs["axis"] = "-1"  # the channel axis is the last one
+        entry = (Node(registry.get("BatchNorm"), f"{node.name}_batchnorm", bn_attrs,
+                      [entry] + rest[:4]), 0)
+        rest = rest[4:]
+    if _flag(node, "with_act") or _flag(node, "with_eltwise"):
+        entry = _activation(f"{node.name}_act", attrs.act_type, entry)
+    if _flag(node, "with_sum"):
+        entry = (Node(registry.get("elemwise_add"), f"{node.name}_add", {}, [entry, rest[0]]), 0)
+        if attrs.with_postsum_act:
+            entry = _activation(f"{node.name}_postsum_act", attrs.postsum_act_type, entry)
+    return entry
+
+
+def _activation(name, act_type, entry):
+    return Node(registry.get("Activation"), name, {"act_type": act_type}, [entry]), 0
+
+
+def _mxnet_can_load(node):
+    """MXNet 1.9 folds no batch norm into a dense layer."""
+    return node.op.name != "_sg_mkldnn_fully_connected" or not node.params().with_bn
+
+
+def split(node):
+    """``(attrs, [subgraph Symbol])`` to write for fused ``node`` as MXNet does:
+    only the flags that are set, and the original operators over variables
+    named after the node's inputs."""
+    flags = _CONV_FLAGS if node.op.name == "_sg_mkldnn_conv" else _FC_FLAGS
+    attrs = {k: _FLAG_TEXT[node.op.name] for k in flags if _flag(node, k)}
+    attrs.update((k, v) for k, v in node.attrs.items() if k.startswith("__"))
+    seen = {}
+    variables = []
+    for src, i in node.inputs:
+        base = src.name if src.op is None else f"{src.name}_output"
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        variables.append((Node(None, f"{base}{count}"), 0))
+    return attrs, [Symbol([_plain_nodes(node, variables)])]
+
+
+def representable(sym):
+    """``sym`` itself, or a copy whose fused nodes MXNet cannot load are
+    expanded into their plain operators."""
+    nodes = topo_order(sym._outputs)
+    if all(n.op is None or n.op.name not in FUSED_OPS or _mxnet_can_load(n) for n in nodes):
+        return sym
+    copies = {}
+
+    def mapped(entry):
+        src, i = entry
+        return copies.get(id(src), (src, None))[0], i
+
+    for node in nodes:
+        if node.op is None:
+            continue
+        inputs = [mapped(e) for e in node.inputs]
+        if node.op.name in FUSED_OPS and not _mxnet_can_load(node):
+            head, _ = _plain_nodes(node, inputs)
+            head.name = node.name  # the graph's output names stay
+        else:
+            head = Node(node.op, node.name, node.attrs, inputs)
+        copies[id(node)] = (head, None)
+    return Symbol([mapped(e) for e in sym._outputs])
+
+
+def join(op, name, attrs, subgraphs, inputs):
+    """The node for a fused op read from MXNet's JSON: ours when its subgraph
+    is a pattern our kernel computes, else the subgraph's plain operators
+    applied to ``inputs`` (the entry they produce is returned as a node whose
+    output 0 it is)."""
+    if len(subgraphs) != 1:
+        raise MXNetError(f"load_json: node {name!r} ({op.name}) needs 1 subgraph, "
+                         f"got {len(subgraphs)}")
+    [sub] = subgraphs
+    ops = [n for n in topo_order(sub._outputs) if n.op is not None]
+    ours = _fused_attrs(op.name, ops, attrs)
+    if ours is not None:
+        op.parse({k: v for k, v in ours.items() if k in op.params})  # fails naming the field
+        return Node(op, name, ours, inputs)
+    return _inline(name, sub, inputs)
+
+
+def _fused_attrs(op_name, ops, attrs):
+    """Our attributes for a subgraph of ``ops`` (topological order), or None
+    when it is not base op -> [BatchNorm] -> [act] -> [add -> [act]]."""
+    expected = _base_op(op_name)
+    if not ops or ops[0].op.name != expected:
+        return None
+    out = {k: v for k, v in attrs.items() if k.startswith("__")}
+    out.update(ops[0].attrs)
+    is_conv = expected == "Convolution"
+    rest = ops[1:]
+    if is_conv and rest and rest[0].op.name == "BatchNorm":
+        out["with_bn"] = "true"
+        out.update((k, rest[0].attrs[k]) for k in _BN_KEYS if k in rest[0].attrs)
+        rest = rest[1:]
+    if rest and rest[0].op.name == "Activation":
+        out["with_act" if is_conv else "with_eltwise"] = _FLAG_TEXT[op_name]
+        out["act_type"] = rest[0].attrs.get("act_type", "relu")
+        rest = rest[1:]
+    if is_conv and rest and rest[0].op.name == "elemwise_add":
+        out["with_sum"] = "true"
+        rest = rest[1:]
+        if rest and rest[0].op.name == "Activation":
+            out["with_postsum_act"] = "true"
+            out["postsum_act_type"] = rest[0].attrs.get("act_type", "relu")
+            rest = rest[1:]
+    return None if rest else out
+
+
+def _inline(name, sub, inputs):
+    variables = [n for n in topo_order(sub._outputs) if n.op is None]
+    if len(variables) != len(inputs):
+        raise MXNetError(f"load_json: node {name!r} has {len(inputs)} inputs but its "
+                         f"subgraph takes {len(variables)}")
+    copies = {id(v): e for v, e in zip(variables, inputs)}
+    for node in topo_order(sub._outputs):
+        if node.op is not None:
+            copies[id(node)] = (Node(node.op, node.name, node.attrs,
+                                     [_copied(copies, e) for e in node.inputs]), 0)
+    head, index = sub._outputs[0]
+    if index != 0:
+        raise MXNetError(f"load_json: node {name!r}: a subgraph whose output is not its "
+                         "last operator's first output cannot be expanded")
+    return copies[id(head)][0]
+
+
+def _copied(copies, entry):
+    src, i = entry
+    node, j = copies[id(src)]
+    return node, (j if src.op is None else i)

@@ -1,0 +1,177 @@
+"""Fused oneDNN nodes in symbol JSON, as MXNet 1.9.1 writes them: only the
+``with_*`` flags as attributes and the original operators in ``subgraphs``.
+Files MXNet exports after ``optimize_for('MKLDNN')`` load and run here, and
+what we export has the same structure (MXNet loads it:
+``tools/make_fixtures_fused_export.py --check``)."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import mxnet as mx
+from mxnet.base import MXNetError
+from mxnet.gluon import nn
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "fused_export")
+MXNET_PREFIX = os.path.join(FIXTURES, "mxnet")
+IO = np.load(os.path.join(FIXTURES, "io.npz"))
+
+
+class _Residual(nn.HybridBlock):
+    """The block of tools/make_fixtures_fused_export.py."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.conv0 = nn.Conv2D(4, 3, padding=1, use_bias=False)
+            self.bn0 = nn.BatchNorm()
+            self.conv1 = nn.Conv2D(4, 3, padding=1)
+            self.dense0 = nn.Dense(5, activation="relu")
+            self.dense1 = nn.Dense(3, activation="sigmoid")
+            self.dense2 = nn.Dense(3)
+
+    def hybrid_forward(self, F, x):
+        y = self.bn0(self.conv0(x))
+        y = F.Activation(self.conv1(y) + x, act_type="relu")
+        return self.dense2(self.dense1(self.dense0(y)))
+
+
+def _nodes(path):
+    with open(path) as f:
+        return json.load(f)["nodes"]
+
+
+def _fused(nodes):
+    return {n["name"]: n for n in nodes if n["op"].startswith("_sg_")}
+
+
+def _optimized_block_with_mxnet_weights():
+    net = _Residual(prefix="res_")
+    net.initialize()
+    x = mx.nd.array(IO["x"])
+    net(x)
+    saved = mx.nd.load(MXNET_PREFIX + "-0000.params")
+    for name, param in net.collect_params().items():
+        key = ("aux:" if name.endswith(("mean", "var")) else "arg:") + name
+        param.set_data(saved[key])
+    net.optimize_for(x, backend="MKLDNN")
+    return net, x
+
+
+def export_for_mxnet(prefix):
+    """Export the block here to ``prefix`` with its output (``prefix-y.npy``),
+    for the oracle check in tools/make_fixtures_fused_export.py."""
+    net, x = _optimized_block_with_mxnet_weights()
+    y = net(x).asnumpy()
+    net.export(prefix)
+    np.save(prefix + "-y.npy", y)
+    return y
+
+
+def test_a_file_mxnet_exported_after_optimize_for_loads_and_runs():
+    net = nn.SymbolBlock.imports(MXNET_PREFIX + "-symbol.json", ["data"],
+                                 MXNET_PREFIX + "-0000.params")
+    np.testing.assert_allclose(net(mx.nd.array(IO["x"])).asnumpy(), IO["y"],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_loaded_subgraphs_become_our_fused_nodes_with_their_parameters():
+    sym = mx.sym.load(MXNET_PREFIX + "-symbol.json")
+    nodes = {n.name: n for n in sym._nodes()}
+    conv = nodes["sg_mkldnn_conv_bn_0"]
+    assert conv.op.name == "_sg_mkldnn_conv"
+    params = conv.params()
+    assert params.with_bn and not params.with_act and params.kernel == (3, 3)
+    assert params.no_bias and params.eps == pytest.approx(1e-5) and not params.fix_gamma
+    add = nodes["sg_mkldnn_conv_add_act_1"].params()
+    assert add.with_sum and add.with_postsum_act and add.postsum_act_type == "relu"
+    fc = nodes["sg_mkldnn_fully_connected_eltwise_1"].params()
+    assert fc.with_eltwise and fc.act_type == "sigmoid" and fc.num_hidden == 3
+    assert sym.list_auxiliary_states() == ["res_batchnorm0_running_mean",
+                                           "res_batchnorm0_running_var"]
+
+
+def test_export_after_optimize_for_writes_mxnets_structure(tmp_path):
+    prefix = str(tmp_path / "ours")
+    y = export_for_mxnet(prefix)
+    np.testing.assert_allclose(y, IO["y"], rtol=1e-5, atol=1e-6)
+    ours, theirs = _fused(_nodes(prefix + "-symbol.json")), \
+        _fused(_nodes(MXNET_PREFIX + "-symbol.json"))
+    # MXNet also wraps a lone dense layer; every chain we fold, it folds alike.
+    assert set(ours) == set(theirs) - {"sg_mkldnn_fully_connected_2"}
+    for name, node in ours.items():
+        expected = theirs[name]
+        assert node["op"] == expected["op"]
+        assert node.get("attrs") == expected.get("attrs")
+        assert len(node["inputs"]) == len(expected["inputs"])
+        [sub], [ref] = node["subgraphs"], expected["subgraphs"]
+        assert [n["op"] for n in sub["nodes"]] == [n["op"] for n in ref["nodes"]]
+        assert [n["name"] for n in sub["nodes"] if n["op"] == "null"] == \
+            [n["name"] for n in ref["nodes"] if n["op"] == "null"]
+        assert sub["arg_nodes"] == ref["arg_nodes"] and sub["heads"] == ref["heads"]
+        for n, r in zip(sub["nodes"], ref["nodes"]):
+            if n["op"] in ("Convolution", "FullyConnected", "Activation"):
+                assert n["attrs"] == r["attrs"]
+
+
+def test_exported_fused_graph_reads_back_as_the_same_graph(tmp_path):
+    net, x = _optimized_block_with_mxnet_weights()
+    net(x)
+    net.export(str(tmp_path / "net"))
+    text = open(tmp_path / "net-symbol.json").read()
+    assert mx.sym.load_json(text).tojson() == text
+    loaded = nn.SymbolBlock.imports(str(tmp_path / "net-symbol.json"), ["data"],
+                                    str(tmp_path / "net-0000.params"))
+    np.testing.assert_allclose(loaded(x).asnumpy(), IO["y"], rtol=1e-5, atol=1e-6)
+
+
+def test_dense_with_folded_batch_norm_is_written_as_plain_operators():
+    # MXNet has no fused form for it: the file holds FullyConnected -> BatchNorm -> relu.
+    d = mx.sym.var("data")
+    y = mx.sym.FullyConnected(d, num_hidden=3, name="fc")
+    y = mx.sym.Activation(mx.sym.BatchNorm(y, axis=-1, name="bn"), act_type="relu")
+    opt = y.optimize_for("MKLDNN")
+    [fused] = [n for n in opt._nodes() if n.op is not None]
+    assert fused.op.name == "_sg_mkldnn_fully_connected" and fused.params().with_bn
+    nodes = json.loads(opt.tojson())["nodes"]
+    assert [n["op"] for n in nodes if n["op"] != "null"] == ["FullyConnected", "BatchNorm",
+                                                             "Activation"]
+    loaded = mx.sym.load_json(opt.tojson())
+    assert loaded.list_outputs() == opt.list_outputs()
+    assert loaded.list_auxiliary_states() == ["bn_moving_mean", "bn_moving_var"]
+    shapes = {"data": (2, 5)}
+    arg_shapes, _, aux_shapes = y.infer_shape(**shapes)
+    rng = np.random.default_rng(0)
+    args = {n: mx.nd.array(rng.uniform(0.5, 1.5, s)) for n, s in
+            zip(y.list_arguments(), arg_shapes)}
+    aux = {n: mx.nd.array(rng.uniform(0.5, 1.5, s)) for n, s in
+           zip(y.list_auxiliary_states(), aux_shapes)}
+    expected = y.bind(mx.cpu(), args, aux_states=aux).forward()[0].asnumpy()
+    got = loaded.bind(mx.cpu(), args, aux_states=aux).forward()[0].asnumpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_subgraph_of_another_shape_loads_as_its_plain_operators():
+    # An elementwise op other than Activation after the product (MXNet folds
+    # square, sqrt, abs... too): the node is expanded into the subgraph's ops.
+    doc = json.loads(open(MXNET_PREFIX + "-symbol.json").read())
+    [node] = [n for n in doc["nodes"] if n["name"] == "sg_mkldnn_fully_connected_eltwise_0"]
+    sub = node["subgraphs"][0]["nodes"]
+    sub[-1] = {"op": "square", "name": "res_dense0_square", "inputs": sub[-1]["inputs"]}
+    sym = mx.sym.load_json(json.dumps(doc))
+    ops = [n.op.name for n in sym._nodes() if n.op is not None]
+    assert "square" in ops and "FullyConnected" in ops
+    assert "res_dense0_square_output" in sym.get_internals().list_outputs()
+
+
+def test_a_fused_node_without_its_subgraph_or_with_bad_parameters_fails():
+    doc = json.loads(open(MXNET_PREFIX + "-symbol.json").read())
+    [node] = [n for n in doc["nodes"] if n["name"] == "sg_mkldnn_conv_bn_0"]
+    node["subgraphs"] = node["subgraphs"] * 2
+    with pytest.raises(MXNetError, match="sg_mkldnn_conv_bn_0.*needs 1 subgraph, got 2"):
+        mx.sym.load_json(json.dumps(doc))
+    node["subgraphs"] = node["subgraphs"][:1]
+    node["subgraphs"][0]["nodes"][2]["attrs"]["kernel"] = "(3, x)"
+    with pytest.raises(MXNetError, match="kernel"):
+        mx.sym.load_json(json.dumps(doc))
