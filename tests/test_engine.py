@@ -266,3 +266,39 @@ def test_pushed_results_are_adopted_without_a_copy():
     gate.set()
     y.wait_to_read()
     assert placeholder() is None and y.asnumpy()[0, 0] == 3.0
+
+
+# -- host memory reuse (MXNET_CPU_MEM_POOL_TYPE) ------------------------------------------
+
+_GLIBC = bool(getattr(os, "confstr", None) and os.confstr_names.get("CS_GNU_LIBC_VERSION")
+              and os.confstr("CS_GNU_LIBC_VERSION"))
+
+
+@pytest.mark.skipif(not _GLIBC, reason="malloc tuning applies to glibc only")
+def test_host_memory_pool_keeps_freed_blocks(monkeypatch):
+    from mxnet.engine import host_memory
+    monkeypatch.delenv("MXNET_CPU_MEM_POOL_TYPE", raising=False)
+    assert host_memory.configure() == {"mmap_threshold": host_memory.MMAP_THRESHOLD,
+                                       "trim_threshold": host_memory.TRIM_THRESHOLD}
+    resource = pytest.importorskip("resource")
+
+    def step():
+        # A step's activations: several multi-megabyte arrays, all freed at its end.
+        arrays = [np.ones(768 * 1024, np.float32) for _ in range(4)]
+        return sum(float(a[-1]) for a in arrays)
+    step()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(10):
+        assert step() == 4.0
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    # Fresh pages would cost 10 steps x 4 arrays x 768 pages of faults.
+    assert faults < 1000
+
+
+def test_host_memory_pool_settings(monkeypatch):
+    from mxnet.engine import host_memory
+    monkeypatch.setenv("MXNET_CPU_MEM_POOL_TYPE", "Unpooled")
+    assert host_memory.configure() is None
+    monkeypatch.setenv("MXNET_CPU_MEM_POOL_TYPE", "Pooled")
+    with pytest.raises(MXNetError, match="MXNET_CPU_MEM_POOL_TYPE.*'Pooled'"):
+        host_memory.configure()

@@ -11,6 +11,7 @@ import contextlib
 import os
 
 from ..base import MXNetError
+from . import host_memory
 from .core import Var
 from .naive import NaiveEngine
 from .threaded import ThreadedEngine
@@ -32,6 +33,7 @@ def _create(name):
     return _ENGINES[name]()
 
 
+host_memory.configure()
 _engine_name = os.environ.get("MXNET_ENGINE_TYPE", DEFAULT_ENGINE)
 _engine = _create(_engine_name)
 _bulk_size = int(os.environ.get("MXNET_EXEC_BULK_EXEC_MAX_NODE_TRAIN", 15))
