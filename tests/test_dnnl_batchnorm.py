@@ -189,6 +189,7 @@ def _hybrid_step(onednn, monkeypatch):
                 loss = (net(x) * x[:, :1]).sum()
             loss.backward()
             trainer.step(2)
+        mx.nd.waitall()  # count the kernels of every pushed step
         params = {k.split("_", 1)[-1]: v.data().asnumpy()
                   for k, v in net.collect_params().items()}
         ran = {op for (op, backend) in counts if backend == "onednn"}

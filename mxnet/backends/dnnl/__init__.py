@@ -6,11 +6,12 @@ Importing this package never fails. When a oneDNN 3.x library is found
 it registers float32 kernels for Convolution (forward and backward),
 Deconvolution, FullyConnected, dot, batch_dot, Pooling (forward and
 backward), LRN (forward and backward), Activation, LeakyReLU, softmax,
-log_softmax, BatchNorm in training (batch-statistics forward and backward)
-and the folding pass's fused convolution and inner product (post-ops) under
-the ``onednn`` backend; every call they do not cover (other dtypes, parameters
-or layouts, or work too small to gain from it) runs the default NumPy
-kernel, and so does everything when the library is missing or
+log_softmax, BatchNorm in training (batch-statistics forward and backward),
+LayerNorm over the last axis (forward and backward) and the folding pass's
+fused convolution and inner product (post-ops) under the ``onednn``
+backend; every call they do not cover (other dtypes, parameters or
+layouts, or work too small to gain from it) runs the default NumPy kernel,
+and so does everything when the library is missing or
 ``MXNET_ONEDNN_ENABLED=0`` (also ``MXNET_MKLDNN_ENABLED=0``). oneDNN's
 OpenMP build takes its thread count from ``OMP_NUM_THREADS``; while it is
 active NumPy's OpenBLAS keeps to one thread (``mxnet/backends/threads.py``).
@@ -46,7 +47,8 @@ def _activate():
     from . import primitive
     primitive.init(lib)
     available, version, library_path = True, lib.version_tuple, lib.path
-    for family in ("batchnorm", "conv", "dense", "eltwise", "fused", "lrn", "matmul", "pool"):
+    for family in ("batchnorm", "conv", "dense", "eltwise", "fused", "layernorm", "lrn",
+                   "matmul", "pool"):
         importlib.import_module(f"{__name__}.{family}")  # registers its overrides
     from .. import threads
     threads.share_cores_with_onednn()

@@ -28,7 +28,7 @@ from . import primitive
 from .overrides import all_float32, big_enough, contiguous, fallback, override
 from .primitive import Primitive, cache, create_pd, destroy_pd, layout, strided_md, tag_md
 
-# dnnl_types.h values this family needs beyond library.py's
+# dnnl_types.h values the normalization families need beyond library.py's
 BACKWARD = 128
 USE_SCALE, USE_SHIFT = 0x2, 0x4
 ARG_MEAN, ARG_VARIANCE, ARG_SCALE, ARG_SHIFT = 49, 50, 51, 52
@@ -46,17 +46,19 @@ _SIGNATURES = {
 }
 
 
-def _bind(lib):
-    """Give the loaded ``library.Library`` the descriptor constructors of batch
-    normalization, so ``primitive.create_pd`` reaches them by name."""
+def bind_constructors(signatures):
+    """Give the loaded ``library.Library`` the descriptor constructors named in
+    ``signatures`` ({name without ``dnnl_``: argtypes}), so
+    ``primitive.create_pd`` reaches them by name. (Shared with layernorm.py.)"""
+    lib = primitive._lib
     cdll = ctypes.CDLL(lib.path)
-    for name, argtypes in _SIGNATURES.items():
+    for name, argtypes in signatures.items():
         fn = getattr(cdll, "dnnl_" + name)
         fn.restype, fn.argtypes = ctypes.c_int, argtypes
         setattr(lib, name, fn)
 
 
-_bind(primitive._lib)
+bind_constructors(_SIGNATURES)
 
 _SAVED_VAR = {"BatchNorm": "invstd", "BatchNorm_v1": "var", "_contrib_SyncBatchNorm": "var"}
 _FLAGS = USE_SCALE | USE_SHIFT
