@@ -136,7 +136,18 @@ class SoftmaxCrossEntropyLoss(Loss):
         self._sparse_label = sparse_label
         self._from_logits = from_logits
 
+    def _fused(self, F, pred, label, sample_weight):
+        """Whether this call can run as one ``_softmax_ce_per_example`` op:
+        imperative, sparse labels, 2-d scores with classes last, no sample weights
+        (graphs keep the four-op form, so exported models stay MXNet's)."""
+        return F is ndarray and self._sparse_label and not self._from_logits \
+            and sample_weight is None and self._batch_axis == 0 and pred.ndim == 2 \
+            and self._axis in (-1, 1) and label.size == pred.shape[0]
+
     def hybrid_forward(self, F, pred, label, sample_weight=None):
+        if self._fused(F, pred, label, sample_weight):
+            loss = F._internal._softmax_ce_per_example(pred, label)
+            return _apply_weighting(F, loss, self._weight)
         if not self._from_logits:
             pred = F.log_softmax(pred, axis=self._axis)
         if self._sparse_label:

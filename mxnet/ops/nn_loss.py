@@ -1,5 +1,6 @@
 """Neural-network loss layers: SoftmaxOutput and the other "*Output" layers,
-softmax_cross_entropy and IdentityAttachKLSparseReg.
+softmax_cross_entropy, IdentityAttachKLSparseReg, and the per-example softmax
+cross-entropy that gluon's SoftmaxCrossEntropyLoss runs imperatively.
 
 The "*Output" layers are MXNet's legacy losses: the forward pass returns the
 prediction (softmax probabilities, the identity or a sigmoid), and the
@@ -14,12 +15,15 @@ CTCLoss (also ctc_loss and the contrib names) computes the loss in the forward
 pass and its gradient in a private backward op, both over the CTC lattice in
 log space, vectorised over the batch and lattice states.
 """
+import math
+
 import numpy as np
 
 from ..base import MXNetError
 from .nn_activation import float_same_type, require_float
+from .indexing import _pick_index
 from .params import Param
-from .registry import register
+from .registry import Attrs, register, run_host_op
 
 _GRAD_SCALE = Param("float", 1.0, "Scale of the gradient.")
 
@@ -333,6 +337,90 @@ def _softmax_cross_entropy(xp, attrs, data, label):
     log_total = xp.log(xp.exp(x - top).sum(axis=1)) + top[:, 0]
     picked = x[xp.arange(x.shape[0]), index]
     return (log_total - picked).sum(keepdims=True).reshape(1).astype(data.dtype)
+
+
+# -- _softmax_ce_per_example: gluon's SoftmaxCrossEntropyLoss in one op -----------------
+#
+# Imperative Gluon computes the loss as log_softmax, pick, negative and mean (four ops
+# forward, four backward). For the common case (2-d scores, sparse labels, classes on
+# the last axis) the loss calls this op instead: the same kernels in the same order,
+# so the values are those of the four-op chain, for one op call each way.
+
+def _ce_shape(op):
+    def infer(attrs, shapes):
+        data, label = shapes
+        if data is not None and len(data) != 2:
+            raise MXNetError(f"{op}: data must be 2-d (batch, classes), got {tuple(data)}")
+        if data is not None and label is not None and math.prod(label) != data[0]:
+            raise MXNetError(f"{op}: label must hold one class index per example "
+                             f"({data[0]}), got shape {tuple(label)}")
+        return [data, label], [None if data is None else (data[0],)]
+    return infer
+
+
+def _ce_type(op):
+    def infer(attrs, types):
+        if types[0] is not None:
+            require_float(op, types[0])
+        return types, [types[0]]
+    return infer
+
+
+_PICK_LAST = Attrs(axis=-1, keepdims=True, mode="clip")
+_SOFTMAX_LAST = {"axis": -1}
+
+
+def _log_probs_and_index(op, xp, data, label):
+    """log_softmax of ``data`` over the classes (through the backends, as the
+    log_softmax op runs) and the labels as clipped column indices (as pick reads them)."""
+    if data.ndim != 2 or label.size != data.shape[0]:
+        _ce_shape(op)(None, [data.shape, label.shape])
+    require_float(op, data.dtype)
+    log_probs = run_host_op("log_softmax", xp, _SOFTMAX_LAST, data)
+    _, index = _pick_index(xp, _PICK_LAST, log_probs, label)
+    return log_probs, index
+
+
+@register("_softmax_ce_per_example", inputs=("data", "label"),
+          infer_shape=_ce_shape("_softmax_ce_per_example"),
+          infer_type=_ce_type("_softmax_ce_per_example"),
+          gradient=lambda F, attrs, ins, outs, g: [
+              F._internal._backward_softmax_ce_per_example(g[0], ins[0], ins[1]), None])
+def _softmax_ce_per_example(xp, attrs, data, label):
+    """Per-example cross-entropy ``-log_softmax(data)[i, label[i]]`` of 2-d scores
+    and class indices (clipped into range, like pick); shape (batch,)."""
+    log_probs, index = _log_probs_and_index("_softmax_ce_per_example", xp, data, label)
+    return xp.negative(xp.take_along_axis(log_probs, index, axis=1)).reshape(data.shape[0])
+
+
+def _ce_backward_grad(F, attrs, ins, outs, h):
+    # out = g * (softmax(x) - onehot): linear in g; through softmax in x.
+    g, data, label, h = ins[0], ins[1], ins[2], h[0]
+    probs = F.softmax(data, axis=-1)
+    dg = F.sum(h * probs, axis=-1) - F.pick(h, label, axis=-1)
+    dx = F.broadcast_mul(F._internal._backward_softmax(h, probs, axis=-1),
+                         F.expand_dims(g, axis=1))
+    return [dg, dx, None]
+
+
+@register("_backward_softmax_ce_per_example", inputs=("grad", "data", "label"),
+          infer_shape=lambda attrs, s: (s, [s[1]]), infer_type=lambda attrs, t: (t, [t[1]]),
+          gradient=_ce_backward_grad)
+def _softmax_ce_per_example_backward(xp, attrs, grad, data, label):
+    """Gradient of ``_softmax_ce_per_example``:
+    ``grad[i] * (softmax(data)[i] - onehot(label[i]))``, evaluated as
+    log_softmax's backward of pick's scattered gradient (same values)."""
+    log_probs, index = _log_probs_and_index("_backward_softmax_ce_per_example", xp, data,
+                                            label)
+    g = grad.reshape(-1, 1)
+    if g.dtype == np.float16:  # computed in float32, as log_softmax's backward does
+        g, log_probs = g.astype(np.float32), log_probs.astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        res = xp.exp(log_probs)
+        res *= g
+        picked = xp.take_along_axis(res, index, axis=1)
+        xp.put_along_axis(res, index, picked - g, axis=1)
+    return res.astype(data.dtype, copy=False)
 
 
 # -- IdentityAttachKLSparseReg ----------------------------------------------------------
