@@ -10,6 +10,7 @@ from .context import Context
 from .device import to_numpy
 from .graph.program import Program
 from .ndarray.ndarray import NDArray, _from_host
+from .symbol.monitor_names import input_labels
 
 __all__ = ["Executor", "simple_bind"]
 
@@ -147,16 +148,29 @@ class Executor:
         return dict(zip(self._symbol.list_outputs(), self.outputs))
 
     def set_monitor_callback(self, callback, monitor_all=False):
-        """Call ``callback(name, array)`` for the output of every node computed
-        in forward (and, with ``monitor_all``, for its inputs too)."""
+        """Call ``callback(name, array)`` with a copy of every output of every
+        node computed in forward, named as the symbol names it (``fc1_output``,
+        ``bn_mean``). With ``monitor_all``, first each of the node's inputs:
+        a graph variable under its own name, then every input as
+        ``<node>_<input name>`` (``fc1_weight``), or ``<node>_input<i>`` for
+        operators MXNet names inputs of by position. (Backward nodes, which
+        MXNet reports too after a training forward, are not reported.)"""
         ctx = self._ctx
+        program = self._program
+        variables = dict(zip(program.input_slots, program.input_names))
+
+        def report(name, array):
+            callback(name, _from_host(_to_host(array, ctx), ctx))
 
         def monitor(step, slots):
             if monitor_all:
-                for i, s in enumerate(step.ins):
-                    callback(f"{step.name}_input{i}", _from_host(_to_host(slots[s], ctx), ctx))
+                labels = input_labels(step.op, step.attrs, len(step.ins))
+                for label, s in zip(labels, step.ins):
+                    if s in variables:
+                        report(variables[s], slots[s])
+                    report(f"{step.name}_{label}", slots[s])
             for name, s in zip(step.out_names, step.outs):
-                callback(name, _from_host(_to_host(slots[s], ctx), ctx))
+                report(name, slots[s])
         self._monitor = monitor
 
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
