@@ -26,6 +26,7 @@ from .. import engine as _engine
 from ..base import MXNetError
 from ..context import Context
 from ..ndarray import ndarray as _nd
+from .fusion import FusedAllreduce, fusion_bytes
 from .local import KVStore
 from .mpi import job
 
@@ -112,6 +113,9 @@ class DistSyncKVStore(_DistBase):
     def __init__(self, name, mpi, comm, n_servers):
         super().__init__(name, mpi, comm, n_servers)
         self._spare = {}
+        self._flat = {}
+        self._fusion_bytes = fusion_bytes()
+        self._collectives = 0  # issued by pushes so far (tests check the fusion with it)
 
     def init(self, key, value):
         """Initialize keys with worker 0's values (collective)."""
@@ -134,19 +138,34 @@ class DistSyncKVStore(_DistBase):
         self._push_all(self._pairs(key, value, "value"))
 
     def _push_all(self, pairs):
-        # One trip to the communication thread per key: measured faster than
-        # back-to-back collectives in one trip, which keep both ranks spinning.
-        for key, vals in pairs:
-            run, finish = self._plan(key, vals)
-            self._mpi.call(run, f"push of key {key!r}")
-            finish()
+        """Sum every key of ``pairs`` over all workers with one trip to the
+        communication thread: the small arrays fused into few allreduces
+        (see ``fusion``), compressed ones gathered after them."""
+        plans = [self._plan(key, vals) for key, vals in pairs]
+        fused = FusedAllreduce(self._comm, [(p.send, p.recv) for p in plans if p.send is not None],
+                               self._fusion_bytes, self._flat)
+        gathers = [p.gather for p in plans if p.gather is not None]
+
+        def communicate():
+            fused.run()
+            for gather in gathers:
+                gather()
+
+        if len(pairs) == 1:
+            what = f"push of key {pairs[0][0]!r}"
+        else:
+            what = f"push of {len(pairs)} keys ({pairs[0][0]!r} to {pairs[-1][0]!r})"
+        self._mpi.call(communicate, what)
+        self._collectives += fused.num_messages + len(gathers)
+        fused.finish()
+        for p in plans:
+            p.finish()
 
     def _plan(self, key, vals):
-        """``(communicate, finish)`` for one key: the MPI part and what to do
-        with its result."""
+        """What one key's push needs: an allreduce (``send`` into ``recv``) or
+        a ``gather`` call, and ``finish`` to run once it is done."""
         mine = self._local_sum(key, vals, self._stored(key))
         stored = self._store[key]  # 'dist_device_sync' may have moved it to its merge device
-        comm = self._comm
         if self._compression is not None:
             comp = self._compression
             packed = comp.pack(comp.compress(key, 0, mine))
@@ -158,17 +177,18 @@ class DistSyncKVStore(_DistBase):
                     total += comp.unpack(codes, mine.shape, mine.dtype)
                 self._apply(key, self._wrap(total, stored), stored)
 
-            return (lambda: comm.Allgather(packed, everyone)), finish_compressed
+            return _Plan(gather=lambda: self._comm.Allgather(packed, everyone),
+                         finish=finish_compressed)
         if self._updater is not None or stored.stype != "default" \
                 or not isinstance(stored._data, np.ndarray) or stored.dtype != mine.dtype:
-            total = np.empty_like(mine)
-            return ((lambda: comm.Allreduce(mine, total)),
-                    lambda: self._apply(key, self._wrap(total, stored), stored))
+            total = np.empty(mine.shape, mine.dtype)
+            return _Plan(send=mine, recv=total,
+                         finish=lambda: self._apply(key, self._wrap(total, stored), stored))
         # The sum simply becomes the stored value: receive it into the buffer
         # the previous push left over (fresh pages cost as much as a copy).
         spare = self._spare.pop(key, None)
         if spare is None:
-            spare = _nd._new(np.empty_like(mine), stored.context)
+            spare = _nd._new(np.empty(mine.shape, mine.dtype), stored.context)
         else:
             spare._wait_to_write()
 
@@ -176,7 +196,7 @@ class DistSyncKVStore(_DistBase):
             self._store[key] = spare
             self._spare[key] = stored
 
-        return (lambda: comm.Allreduce(mine, spare._data)), finish_swap
+        return _Plan(send=mine, recv=spare._data, finish=finish_swap)
 
     def pushpull(self, key, value, out=None, priority=0):
         """``push`` then ``pull``; the copies to the outputs are left to the
@@ -191,6 +211,14 @@ class DistSyncKVStore(_DistBase):
                     raise MXNetError(f"kvstore.pull: key {k!r} holds shape {stored.shape}, "
                                      f"got an output of shape {o.shape}")
                 _copy_later(stored, o)
+
+
+class _Plan:
+    """One key's part of a synchronous push (see ``DistSyncKVStore._plan``)."""
+    __slots__ = ("send", "recv", "gather", "finish")
+
+    def __init__(self, finish, send=None, recv=None, gather=None):
+        self.send, self.recv, self.gather, self.finish = send, recv, gather, finish
 
 
 def _copy_later(src, dst):

@@ -39,6 +39,31 @@ def check_sync():
     assert (grads[0].asnumpy() == sum(range(n))).all()
     kv.barrier()
 
+    # a list of keys is one push: small arrays fused into few allreduces, any
+    # dtype, the results those of one push per key
+    os.environ["MXNET_KVSTORE_FUSION_BYTES"] = "4096"
+    fused_kv = kvs.create("dist_sync")
+    del os.environ["MXNET_KVSTORE_FUSION_BYTES"]
+    shapes = [(3,), (2, 5), (40,), (2000,), (7,), (3, 3)]
+    dtypes = ["float32"] * 5 + ["float64"]
+    keys = list(range(len(shapes)))
+    fused_kv.init(keys, [mx.nd.zeros(s, dtype=d) for s, d in zip(shapes, dtypes)])
+    values = [mx.nd.array(np.random.RandomState(rank * 10 + k).uniform(-1, 1, s), dtype=d)
+              for k, (s, d) in enumerate(zip(shapes, dtypes))]
+    expected = [sum(np.random.RandomState(r * 10 + k).uniform(-1, 1, s).astype(d)
+                    for r in range(n)) for k, (s, d) in enumerate(zip(shapes, dtypes))]
+    outs = [mx.nd.zeros(s, dtype=d) for s, d in zip(shapes, dtypes)]
+    fused_kv.pushpull(keys, values, out=outs)
+    assert fused_kv._collectives == 4, fused_kv._collectives  # [0 1 2] [3] [4] [5]
+    for o, e in zip(outs, expected):
+        np.testing.assert_allclose(o.asnumpy(), e, rtol=1e-5, atol=1e-6)
+    fused_kv.pushpull(keys, values)  # twice: the recycled buffers hold the new sums
+    for v, e in zip(values, expected):
+        np.testing.assert_allclose(v.asnumpy(), e, rtol=1e-5, atol=1e-6)
+    pulled = mx.nd.zeros((2000,))
+    fused_kv.pull(3, out=pulled)
+    np.testing.assert_allclose(pulled.asnumpy(), expected[3], rtol=1e-5, atol=1e-6)
+
     # the optimizer runs on every replica with the summed gradient
     opt_kv = kvs.create("dist_device_sync")
     opt_kv.init(0, mx.nd.ones(3))
