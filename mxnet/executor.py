@@ -184,23 +184,22 @@ class Executor:
                                      "this executor")
 
     def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
-        """A new executor for new input shapes, sharing arrays whose shapes are unchanged."""
-        shapes = {n: a.shape for n, a in self.arg_dict.items()}
-        shapes.update(kwargs)
-        arg_shapes, _, aux_shapes = self._symbol.infer_shape(**shapes)
-        if arg_shapes is None:
-            raise MXNetError("reshape: cannot infer all shapes from the new input shapes")
+        """A new executor for the input shapes in ``kwargs``; every other
+        shape is inferred from those alone. An array whose shape stays is
+        shared; one that shrinks becomes a view of the start of the old
+        memory (so the executors share it, as in MXNet); one that grows is
+        newly allocated. Arguments not given whose shape changes need
+        ``partial_shaping=True``, growing arrays ``allow_up_sizing=True``."""
+        arg_shapes, _, aux_shapes = self._symbol.infer_shape_partial(**kwargs)
+        check = _ReshapeCheck(kwargs, partial_shaping, allow_up_sizing)
         args, grads = [], []
         for name, arr, grad, shape in zip(self._arg_names, self.arg_arrays, self.grad_arrays,
                                           arg_shapes):
-            same = tuple(arr.shape) == tuple(shape)
-            if not same and name not in kwargs and not partial_shaping:
-                raise MXNetError(f"reshape: shape of {name!r} changes; pass "
-                                 "partial_shaping=True to allow it")
-            args.append(arr if same else _zeros(shape, arr))
-            grads.append(None if grad is None else (grad if same else _zeros(shape, grad)))
-        aux = [a if tuple(a.shape) == tuple(s) else _zeros(s, a)
-               for a, s in zip(self.aux_arrays, aux_shapes)]
+            shape = check.shape("argument", name, arr, shape)
+            args.append(_resized(arr, shape))
+            grads.append(None if grad is None else _resized(grad, shape))
+        aux = [_resized(a, check.shape("aux state", n, a, s))
+               for n, a, s in zip(self._aux_names, self.aux_arrays, aux_shapes)]
         return Executor(self._symbol, self._ctx, args, grads,
                         dict(zip(self._arg_names, self._grad_req)), aux)
 
@@ -216,6 +215,47 @@ def _from_host_like(array, like):
 
 def _to_host(array, ctx):
     return array.copy() if ctx.device_typeid == 1 else to_numpy(array, ctx)
+
+
+class _ReshapeCheck:
+    """Executor.reshape's rules for one array's new shape."""
+
+    def __init__(self, given, partial_shaping, allow_up_sizing):
+        self.given = given
+        self.partial_shaping = partial_shaping
+        self.allow_up_sizing = allow_up_sizing
+
+    def shape(self, kind, name, arr, inferred):
+        """The new shape of ``arr`` (its old one where inference left it
+        unknown), or MXNetError when the flags do not allow the change."""
+        old = tuple(arr.shape)
+        new = tuple(inferred) if inferred and 0 not in inferred else old
+        if new == old:
+            return old
+        if name not in self.given and not self.partial_shaping:
+            raise MXNetError(f"reshape: the shape of {kind} {name!r}, which was not given, "
+                             f"changes from {old} to {new}; the new executor would not "
+                             "share it. Pass partial_shaping=True if this is intended")
+        if _size(new) > _size(old) and not self.allow_up_sizing:
+            raise MXNetError(f"reshape: the new shape {new} of {kind} {name!r} is larger "
+                             f"than its original {old}; pass allow_up_sizing=True to "
+                             "allocate new arrays (reshaping a big executor to smaller "
+                             "shapes is cheaper)")
+        return new
+
+
+def _size(shape):
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def _resized(arr, shape):
+    """``arr`` itself for its own shape, a view of its first elements when
+    ``shape`` is no larger, else a new zero array like it."""
+    if tuple(arr.shape) == tuple(shape):
+        return arr
+    if _size(shape) <= arr.size:
+        return arr.reshape((-1,))[:_size(shape)].reshape(shape)
+    return _zeros(shape, arr)
 
 
 def _zeros_on(ctx, shape, dtype):
