@@ -51,6 +51,13 @@ class Node:
         return self.op.aux_positions(self.params(), len(self.inputs))
 
 
+def _positional_or_keywords(args, kwargs, what):
+    """MXNet takes the known shapes or types one way or the other, not both."""
+    if args and kwargs:
+        raise ValueError(f"Can only specify known argument {what} either by positional or "
+                         "kwargs way.")
+
+
 def topo_order(entries):
     """Every node the entries depend on, inputs before users, in MXNet's DFS order."""
     order, seen = [], set()
@@ -259,20 +266,25 @@ class Symbol:
         """Shapes of (arguments, outputs, aux states) from known argument shapes;
         (None, None, None) when some cannot be determined."""
         from ..graph.infer import infer_shape
+        _positional_or_keywords(args, kwargs, "shapes")
         return infer_shape(self, args, kwargs, partial=False)
 
     def infer_shape_partial(self, *args, **kwargs):
         """Like infer_shape, with unknown shapes left as () instead of failing."""
         from ..graph.infer import infer_shape
+        _positional_or_keywords(args, kwargs, "shapes")
         return infer_shape(self, args, kwargs, partial=True)
 
     def infer_type(self, *args, **kwargs):
         """Dtypes of (arguments, outputs, aux states) from known argument dtypes."""
         from ..graph.infer import infer_type
+        _positional_or_keywords(args, kwargs, "types")
         return infer_type(self, args, kwargs, partial=False)
 
     def infer_type_partial(self, *args, **kwargs):
+        """Like infer_type, with unknown dtypes left as None instead of failing."""
         from ..graph.infer import infer_type
+        _positional_or_keywords(args, kwargs, "types")
         return infer_type(self, args, kwargs, partial=True)
 
     def bind(self, ctx, args, args_grad=None, grad_req="write", aux_states=None,

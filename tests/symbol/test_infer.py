@@ -168,3 +168,14 @@ def test_unknown_argument_name_raises():
 def test_more_positional_shapes_than_arguments_raises():
     with pytest.raises(MXNetError, match="2 positional"):
         mx.sym.var("x").infer_shape((2,), (3,))
+
+
+@pytest.mark.parametrize("method,what,value", [
+    ("infer_shape", "shapes", (2, 3)), ("infer_shape_partial", "shapes", (2, 3)),
+    ("infer_type", "types", "float32"), ("infer_type_partial", "types", "float32")])
+def test_known_values_are_given_by_position_or_by_name_not_both(method, what, value):
+    # MXNet 1.9.1 refuses the mix with a ValueError (same text).
+    fc = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=2, name="fc")
+    with pytest.raises(ValueError, match=f"known argument {what} either by positional or kwargs"):
+        getattr(fc, method)(value, fc_weight=value)
+    assert getattr(fc, method)(value)[0][0] == (value if what == "shapes" else np.float32)
