@@ -82,8 +82,9 @@ class Executor:
     def forward(self, is_train=False, **kwargs):
         """Compute the outputs; keyword arrays are copied into the named arguments first."""
         for name, value in kwargs.items():
-            if name not in self._arg_names:
-                raise MXNetError(f"forward: unknown argument {name!r}")
+            if name not in self._arg_names:  # a TypeError, as in MXNet
+                raise TypeError(f"forward: unknown argument {name!r}; the arguments are "
+                                f"{self._arg_names}")
             target = self.arg_arrays[self._arg_names.index(name)]
             if isinstance(value, NDArray):
                 value.copyto(target)
@@ -204,6 +205,8 @@ class Executor:
                         dict(zip(self._arg_names, self._grad_req)), aux)
 
     def debug_str(self):
+        """The bound symbol's ``debug_str`` (MXNet adds its backward nodes
+        and memory totals, which are planned differently here)."""
         return self._symbol.debug_str()
 
 

@@ -163,6 +163,8 @@ class Symbol:
     def attr(self, key):
         """The string value of attribute ``key`` of this (single-output) symbol."""
         node = self._single("attr")
+        if key == "name":
+            return node.name
         if key in node.attrs:
             return node.attrs[key]
         return node.attrs.get(f"__{key}__")
@@ -252,15 +254,30 @@ class Symbol:
             f.write(self.tojson())
 
     def debug_str(self):
-        lines = []
+        """A text dump of the graph in MXNet's layout: the outputs, then each
+        node in order (a variable as one line; an operator with its inputs as
+        ``node(output index)``, a variable input with its write count
+        ``version``, and its attributes)."""
+        lines = ["Symbol Outputs:"]
+        lines += [f"\toutput[{i}]={node.name}({idx})" for i, (node, idx) in enumerate(self._outputs)]
+        versions = {}
         for node in self._nodes():
-            kind = "Variable" if node.op is None else f"Op:{node.op.name}"
-            lines.append(f"{kind}, Name={node.name}")
+            if node.op is None:
+                lines.append(f"Variable:{node.name}")
+                continue
+            lines += ["-" * 20, f"Op:{node.op.name}, Name={node.name}", "Inputs:"]
+            aux = set(node.aux_positions())
             for i, (src, idx) in enumerate(node.inputs):
-                lines.append(f"\targ[{i}]={src.output_names()[idx]}")
-            for key, value in node.attrs.items():
-                lines.append(f"\tAttr:{key}={value}")
-        return "\n".join(lines)
+                line = f"\targ[{i}]={src.name}({idx})"
+                if src.op is None:
+                    if i in aux:  # an aux state counts the ops that update it
+                        versions[id(src)] = versions.get(id(src), 0) + 1
+                    line += f" version={versions.get(id(src), 0)}"
+                lines.append(line)
+            if node.attrs:
+                lines.append("Attrs:")
+                lines += [f"\t{key}={value}" for key, value in node.attrs.items()]
+        return "\n".join(lines) + "\n"
 
     def infer_shape(self, *args, **kwargs):
         """Shapes of (arguments, outputs, aux states) from known argument shapes;

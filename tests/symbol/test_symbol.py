@@ -303,3 +303,74 @@ def test_namespace_functions_name_nodes_as_mxnet_does():
     assert conv.list_arguments() == ["x", "deformableconvolution0_offset",
                                      "deformableconvolution0_weight",
                                      "deformableconvolution0_bias"]
+
+
+_DEBUG_STR_FC = """Symbol Outputs:
+\toutput[0]=softmax(0)
+Variable:data
+Variable:fc1_weight
+Variable:fc1_bias
+--------------------
+Op:FullyConnected, Name=fc1
+Inputs:
+\targ[0]=data(0) version=0
+\targ[1]=fc1_weight(0) version=0
+\targ[2]=fc1_bias(0) version=0
+Attrs:
+\tnum_hidden=4
+Variable:softmax_label
+--------------------
+Op:SoftmaxOutput, Name=softmax
+Inputs:
+\targ[0]=fc1(0)
+\targ[1]=softmax_label(0) version=0
+"""
+
+_DEBUG_STR_BN = """Symbol Outputs:
+\toutput[0]=sp(1)
+\toutput[1]=bn(0)
+Variable:x
+--------------------
+Op:SliceChannel, Name=sp
+Inputs:
+\targ[0]=x(0) version=0
+Attrs:
+\tnum_outputs=2
+Variable:bn_gamma
+Variable:bn_beta
+Variable:bn_moving_mean
+Variable:bn_moving_var
+--------------------
+Op:BatchNorm, Name=bn
+Inputs:
+\targ[0]=sp(0)
+\targ[1]=bn_gamma(0) version=0
+\targ[2]=bn_beta(0) version=0
+\targ[3]=bn_moving_mean(0) version=1
+\targ[4]=bn_moving_var(0) version=1
+Attrs:
+\t__lr_mult__=2
+"""
+
+
+def test_debug_str_is_mxnets_text():
+    # Both texts were printed by MXNet 1.9.1 for these graphs.
+    fc = mx.sym.FullyConnected(mx.sym.var("data"), num_hidden=4, name="fc1")
+    out = mx.sym.SoftmaxOutput(fc, name="softmax")
+    assert out.debug_str() == _DEBUG_STR_FC
+    assert out.simple_bind(mx.cpu(), data=(2, 3)).debug_str() == _DEBUG_STR_FC
+    parts = mx.sym.split(mx.sym.var("x"), num_outputs=2, name="sp")
+    group = mx.sym.Group([parts[1], mx.sym.BatchNorm(parts[0], name="bn",
+                                                     attr={"lr_mult": "2"})])
+    assert group.debug_str() == _DEBUG_STR_BN
+
+
+def test_attr_name_is_the_node_name():
+    assert mx.sym.FullyConnected(mx.sym.var("d"), num_hidden=2, name="fc").attr("name") == "fc"
+    assert mx.sym.var("d").attr("name") == "d"
+
+
+def test_executor_forward_with_an_unknown_argument_is_a_type_error():
+    exe = (mx.sym.var("x") * 2).simple_bind(mx.cpu(), x=(2,))
+    with pytest.raises(TypeError, match="unknown argument 'foo'"):
+        exe.forward(foo=mx.nd.ones(2))
