@@ -8,7 +8,9 @@ member with NumPy's ``out=`` into a few buffers allocated once per call
 op. An input whose last reader is the group and that an earlier step of the
 same list computed (so the program owns it) is reused as a buffer: a
 ``relu`` chain after a dense layer then writes over the layer's output.
-A group of one step stays that step.
+A group of one step stays that step, except an activation gradient
+(``_backward_Activation``) that can write over its incoming gradient: fused,
+it skips the temporaries its kernel makes.
 
 Members are built from closures over NumPy/CuPy ufuncs; nothing is
 generated or evaluated as source. Only float32/float64 steps whose values
@@ -97,6 +99,28 @@ def _clip_emitter(lo, hi):
     return emit
 
 
+def _relu_gradient(xp, out, g, y):
+    xp.multiply(g, xp.greater(y, 0), out=out)
+
+
+def _sigmoid_gradient(xp, out, g, y):
+    one_minus = xp.subtract(1, y)
+    xp.multiply(g, y, out=out)
+    xp.multiply(out, one_minus, out=out)
+
+
+def _tanh_gradient(xp, out, g, y):
+    # The same operations, in the same order, as the op's kernel: g * (1 - y*y).
+    square = out if out is not g else xp.empty_like(y)
+    xp.multiply(y, y, out=square)
+    xp.subtract(1, square, out=square)
+    xp.multiply(g, square, out=out)
+
+
+_ACTIVATION_GRADIENTS = {"relu": _relu_gradient, "sigmoid": _sigmoid_gradient,
+                         "tanh": _tanh_gradient}
+
+
 def _rsqrt(xp, out, a):
     xp.sqrt(a, out=out)
     xp.divide(1, out, out=out)
@@ -123,6 +147,8 @@ def emitter(op_name, attrs, dtype):
         return _activation_emitter(op_name)
     if op_name == "Activation" and attrs.act_type in ACTIVATIONS:
         return _activation_emitter(attrs.act_type)
+    if op_name == "_backward_Activation":
+        return _ACTIVATION_GRADIENTS.get(attrs.act_type)
     if op_name == "rsqrt":
         return _rsqrt
     if op_name in ("_copy", "identity"):
@@ -137,7 +163,8 @@ def emitter(op_name, attrs, dtype):
 # may be overwritten by a later fused step that is their last reader.
 _FRESH_OUTPUTS = frozenset((
     "FullyConnected", "Convolution", "Deconvolution", "Pooling", "BatchNorm", "dot",
-    "batch_dot", "_sg_mkldnn_conv", "_sg_mkldnn_fully_connected", "_FusedElemwise"))
+    "batch_dot", "_sg_mkldnn_conv", "_sg_mkldnn_fully_connected", "_FusedElemwise",
+    "_backward_FullyConnected", "_backward_Pooling"))
 
 
 # -- the fused step -------------------------------------------------------------------------
@@ -230,14 +257,32 @@ def fuse_steps(steps, info, keep, make_step):
             group_of[m] = i
     out = []
     for i, step in enumerate(steps):
-        # A lone step stays itself: its kernel may have a faster backend
-        # override, and profiles and device counters keep seeing it.
-        if emit[i] is None or groups.get(i) == [i]:
+        if emit[i] is None or (groups.get(i) == [i] and not _better_alone_fused(
+                steps, i, producer, readers, emit, info, keep)):
             out.append(step.copy())
         elif i in groups:
             out.append(_fused_step(steps, groups[i], emit, readers, producer, info, keep,
                                    make_step))
     return out
+
+
+# Ops whose kernels build temporaries the size of their output (the
+# activation gradients: three for tanh) that their fused form does without.
+_TEMPORARY_MAKERS = frozenset(("_backward_Activation",))
+
+
+def _better_alone_fused(steps, i, producer, readers, emit, info, keep):
+    """Whether step ``i``, fusing with nothing, should still run as a fused
+    step. A lone step normally stays itself: its kernel may have a faster
+    backend override, and profiles and device counters keep seeing it. A
+    temporary-making op without an override is fused when it can write its
+    result over an input it is the last reader of."""
+    step = steps[i]
+    if step.op.name not in _TEMPORARY_MAKERS or step.op.overrides:
+        return False
+    shape, dtype = info[step.outs[0]]
+    return any(_donatable(s, steps, producer, readers, {i}, emit, info, keep, shape, dtype)
+               for s in step.ins)
 
 
 def _blocked(steps, group, sink, members):
