@@ -8,7 +8,7 @@ from . import random as _random
 from .base import MXNetError
 from .context import Context
 from .device import to_numpy
-from .graph.program import Program
+from .graph.program import Program, fusion_enabled
 from .ndarray.ndarray import NDArray, _from_host
 from .symbol.monitor_names import input_labels
 
@@ -203,6 +203,14 @@ class Executor:
                for n, a, s in zip(self._aux_names, self.aux_arrays, aux_shapes)]
         return Executor(self._symbol, self._ctx, args, grads,
                         dict(zip(self._arg_names, self._grad_req)), aux)
+
+    def get_optimized_symbol(self):
+        """The graph this executor runs: for an executor computing no
+        gradients, the graph with inference folding applied (when fusion is
+        on, as MXNet applies its oneDNN subgraph backend), else the bound one."""
+        if not self._wrt and fusion_enabled():
+            return self._symbol.optimize_for("MKLDNN")
+        return self._symbol.copy()
 
     def debug_str(self):
         """The bound symbol's ``debug_str`` (MXNet adds its backward nodes

@@ -30,6 +30,7 @@ class BucketingModule(BaseModule):
             raise MXNetError("BucketingModule: default_bucket_key must be given")
         self._default_bucket_key = default_bucket_key
         self._sym_gen = sym_gen
+        self._symbols = {}  # bucket key -> a given symbol used instead of sym_gen's
         symbol, data_names, label_names = self._call_sym_gen(default_bucket_key)
         self._symbol = symbol
         self._data_names = list(data_names or [])
@@ -49,7 +50,8 @@ class BucketingModule(BaseModule):
         self._preloaded = None
 
     def _call_sym_gen(self, key):
-        return self._sym_gen(key)
+        symbol, data_names, label_names = self._sym_gen(key)
+        return self._symbols.get(key, symbol), data_names, label_names
 
     def _new_module(self, symbol, data_names, label_names):
         return Module(symbol, data_names, label_names, logger=self.logger,
@@ -246,7 +248,7 @@ class BucketingModule(BaseModule):
             raise MXNetError("BucketingModule.save_checkpoint: empty module (bind it first)")
         self.save_params("%s-%04d.params" % (prefix, epoch))
         for key in self._buckets:
-            self._sym_gen(key)[0].save(f"{prefix}-{key}-symbol.json",
+            self._call_sym_gen(key)[0].save(f"{prefix}-{key}-symbol.json",
                                        remove_amp_cast=remove_amp_cast)
         nd.save(f"{prefix}.buckets", nd.array(list(self._buckets), dtype=np.int32))
 
@@ -261,5 +263,25 @@ class BucketingModule(BaseModule):
             raise MXNetError("BucketingModule.load: default_bucket_key is required")
         mod = BucketingModule(sym_gen, default_bucket_key, **kwargs)
         mod._preloaded = load_params(prefix, epoch)
+        mod.params_initialized = True
+        return mod
+
+    @staticmethod
+    def load_dict(sym_dict=None, sym_gen=None, default_bucket_key=None, arg_params=None,
+                  aux_params=None, **kwargs):
+        """A BucketingModule running the symbols of ``sym_dict`` ({bucket key:
+        Symbol}) for their buckets (``sym_gen`` still names each bucket's data
+        and labels, and makes the symbols of other keys), with the shared
+        ``arg_params``/``aux_params`` applied when it is bound. Every argument
+        but the constructor's ``kwargs`` is required."""
+        for name, value in (("sym_dict", sym_dict), ("sym_gen", sym_gen),
+                            ("default_bucket_key", default_bucket_key),
+                            ("arg_params", arg_params), ("aux_params", aux_params)):
+            if value is None:
+                raise MXNetError(f"BucketingModule.load_dict: {name} is required")
+        mod = BucketingModule(sym_gen, default_bucket_key, **kwargs)
+        mod._symbols = dict(sym_dict)
+        mod._symbol = mod._call_sym_gen(default_bucket_key)[0]
+        mod._preloaded = (arg_params, aux_params)
         mod.params_initialized = True
         return mod

@@ -57,23 +57,35 @@ def eye(N, M=0, k=0, dtype=None, **kwargs):
     return create("_eye", [], dict(N=N, M=M, k=k, dtype=_dtype(dtype), **kwargs))
 
 
-def _binary(tensor_op, scalar_op, rscalar_op=None):
+def _binary(tensor_op, scalar_op, rscalar_op, on_numbers):
+    """A binary front end taking Symbols or numbers: Symbol with Symbol is
+    ``tensor_op``, with a number one of the scalar ops, and two numbers give
+    ``on_numbers(left, right)``, a number, as in MXNet."""
     def apply(left, right):
         if isinstance(left, Symbol) and isinstance(right, Symbol):
             return create(tensor_op, [left, right], {})
         if isinstance(left, Symbol) and isinstance(right, numeric_types):
             return create(scalar_op, [left], {"scalar": right})
         if isinstance(right, Symbol) and isinstance(left, numeric_types):
-            return create(rscalar_op or scalar_op, [right], {"scalar": left})
+            return create(rscalar_op, [right], {"scalar": left})
+        if isinstance(left, numeric_types) and isinstance(right, numeric_types):
+            return on_numbers(left, right)
         raise TypeError(f"{tensor_op}: expected Symbols or numbers, got "
                         f"{type(left).__name__} and {type(right).__name__}")
     return apply
 
 
-pow = _binary("_Power", "_PowerScalar", "_RPowerScalar")
-maximum = _binary("_Maximum", "_MaximumScalar")
-minimum = _binary("_Minimum", "_MinimumScalar")
-hypot = _binary("_Hypot", "_HypotScalar")
+_pow = _binary("_Power", "_PowerScalar", "_RPowerScalar", lambda a, b: a ** b)
+
+
+def pow(base, exp):
+    """``base ** exp`` elementwise; either may be a number."""
+    return _pow(base, exp)
+
+
+maximum = _binary("_Maximum", "_MaximumScalar", "_MaximumScalar", max)
+minimum = _binary("_Minimum", "_MinimumScalar", "_MinimumScalar", min)
+hypot = _binary("_Hypot", "_HypotScalar", "_HypotScalar", lambda a, b: float(np.hypot(a, b)))
 power = pow
 
 

@@ -61,5 +61,7 @@ def attach():
     Symbol.astype = _astype
     Symbol.broadcast_to = _broadcast_to
     Symbol.split_v2 = _split_v2
+    # (NDArray's fluent list lacks it; MXNet's Symbol has it)
+    Symbol.broadcast_like = _method("broadcast_like")
     for name in _NDARRAY_ONLY:
         setattr(Symbol, name, _not_for_symbol(name))

@@ -53,9 +53,39 @@ def _attrs_block(attrs, indent):
     return "{\n" + ", \n".join(pad + i for i in items) + "\n" + " " * indent + "}"
 
 
-def to_json(sym):
-    """The graph of ``sym`` as MXNet's JSON text."""
+def to_json(sym, remove_amp_cast=True):
+    """The graph of ``sym`` as MXNet's JSON text (less its AMP casts when
+    ``remove_amp_cast``)."""
+    if remove_amp_cast:
+        sym = _without_amp_casts(sym)
     return _graph_json(fused_json.representable(sym), 0) + "\n}"
+
+
+_AMP_CASTS = ("amp_cast", "amp_multicast")
+
+
+def _without_amp_casts(sym):
+    """``sym``, or a copy in which each output of an AMP cast node is
+    replaced by the matching input of the cast."""
+    nodes = topo_order(sym._outputs)
+    if not any(n.op is not None and n.op.name in _AMP_CASTS for n in nodes):
+        return sym
+    outputs = {}  # id(op node) -> the entries that stand for its outputs
+
+    def mapped(entry):
+        src, i = entry
+        return entry if src.op is None else outputs[id(src)][i]
+
+    for node in nodes:
+        if node.op is None:
+            continue
+        inputs = [mapped(e) for e in node.inputs]
+        if node.op.name in _AMP_CASTS:
+            outputs[id(node)] = inputs
+        else:
+            copy = Node(node.op, node.name, node.attrs, inputs)
+            outputs[id(node)] = [(copy, j) for j in range(node.num_outputs())]
+    return Symbol([mapped(e) for e in sym._outputs])
 
 
 def _graph_json(sym, base, count_writes=True):

@@ -243,15 +243,17 @@ class Symbol:
         self._outputs = load_json(state["handle"])._outputs
 
     # -- serialisation, inference, execution (implemented in sibling modules) --------
-    def tojson(self):
-        """The graph in MXNet's JSON format."""
+    def tojson(self, remove_amp_cast=True):
+        """The graph in MXNet's JSON format; as in MXNet, without its
+        ``amp_cast``/``amp_multicast`` nodes unless ``remove_amp_cast`` is False."""
         from .json_io import to_json
-        return to_json(self)
+        return to_json(self, remove_amp_cast)
 
     def save(self, fname, remove_amp_cast=True):
-        """Write ``tojson()`` to ``fname`` (a local path or a URI such as ``s3://``)."""
+        """Write ``tojson(remove_amp_cast)`` to ``fname`` (a local path or a URI
+        such as ``s3://``)."""
         with filesystem.open(fname, "w") as f:
-            f.write(self.tojson())
+            f.write(self.tojson(remove_amp_cast))
 
     def debug_str(self):
         """A text dump of the graph in MXNet's layout: the outputs, then each
@@ -343,6 +345,10 @@ class Symbol:
                              "are 'MKLDNN' and 'ONEDNN'")
         outputs, _ = fold_graph(self._outputs)
         return Symbol(outputs)
+
+    def get_backend_symbol(self, backend):
+        """This graph partitioned for subgraph ``backend`` (see ``optimize_for``)."""
+        return self.optimize_for(backend)
 
     # -- arithmetic ----------------------------------------------------------------
     def _binary(self, other, op_name, scalar_name, reverse=False):
