@@ -94,10 +94,13 @@ TRAINING_CASES = [
     ("v1-saves-variance", "BatchNorm_v1", (4, 6, 5, 7), dict(fix_gamma=False)),
     ("sync-saves-variance", "contrib.SyncBatchNorm", (4, 6, 5, 7),
      dict(fix_gamma=False, key="bn0")),
+    ("with-relu", "contrib.BatchNormWithReLU", (4, 6, 5, 7), dict(fix_gamma=False)),
+    ("with-relu-2d", "contrib.BatchNormWithReLU", (16, 20), dict(fix_gamma=True)),
 ]
 
 
-_OP_NAMES = {"contrib.SyncBatchNorm": "_contrib_SyncBatchNorm"}
+_OP_NAMES = {"contrib.SyncBatchNorm": "_contrib_SyncBatchNorm",
+             "contrib.BatchNormWithReLU": "_contrib_BatchNormWithReLU"}
 
 
 @pytest.mark.parametrize("op,shape,kwargs", [c[1:] for c in TRAINING_CASES],

@@ -1,7 +1,8 @@
 """Batch normalization on oneDNN in training: the batch-statistics forward
 and its backward, for the batch-norm family whose channel axis is 1
-(``BatchNorm``, ``BatchNorm_v1``, ``_contrib_SyncBatchNorm``) on 2-D to
-5-D float32 data.
+(``BatchNorm``, ``BatchNorm_v1``, ``_contrib_SyncBatchNorm``,
+``_contrib_BatchNormWithReLU`` with the ReLU fused) on 2-D to 5-D float32
+data.
 
 The semantics stay those of the NumPy kernels (``mxnet/ops/nn_norm.py``).
 The training forward lets oneDNN compute the batch mean and biased variance
@@ -30,7 +31,7 @@ from .primitive import Primitive, cache, create_pd, destroy_pd, layout, strided_
 
 # dnnl_types.h values the normalization families need beyond library.py's
 BACKWARD = 128
-USE_SCALE, USE_SHIFT = 0x2, 0x4
+USE_SCALE, USE_SHIFT, FUSE_NORM_RELU = 0x2, 0x4, 0x8
 ARG_MEAN, ARG_VARIANCE, ARG_SCALE, ARG_SHIFT = 49, 50, 51, 52
 ARG_DIFF_SCALE, ARG_DIFF_SHIFT = 255, 256
 # channel-blocked format tags (nCw16c, nChw16c, nCdhw16c) by number of axes
@@ -60,7 +61,10 @@ def bind_constructors(signatures):
 
 bind_constructors(_SIGNATURES)
 
-_SAVED_VAR = {"BatchNorm": "invstd", "BatchNorm_v1": "var", "_contrib_SyncBatchNorm": "var"}
+# operator -> (what its third output holds, whether a ReLU follows)
+_VARIANTS = {"BatchNorm": ("invstd", False), "BatchNorm_v1": ("var", False),
+             "_contrib_SyncBatchNorm": ("var", False),
+             "_contrib_BatchNormWithReLU": ("invstd", True)}
 _FLAGS = USE_SCALE | USE_SHIFT
 
 
@@ -96,17 +100,21 @@ def _inner_md(a):
     return strided_md(*layout(a)) if tag is None else tag_md(a.shape, tag)
 
 
-def _forward_primitive(x, y, eps):
+def _forward_primitive(x, y, eps, relu):
     """Training forward: normalizes with the batch statistics, which it
-    writes to the mean and variance arguments."""
+    writes to the mean and variance arguments, then applies max(., 0) when
+    ``relu`` (its workspace, the sign mask, is for oneDNN's backward, which
+    the operator's gradient rule does not use)."""
     def build():
         vec, inner = _vector_md(x.shape[1]), _inner_md(x)
+        flags = _FLAGS | (FUSE_NORM_RELU if relu else 0)
         pd = create_pd("batch_normalization_forward", L.FORWARD_TRAINING, inner, inner, eps,
-                       _FLAGS, None)
+                       flags, None)
         user = {L.ARG_SRC: strided_md(*layout(x)), L.ARG_DST: strided_md(*layout(y)),
                 ARG_MEAN: vec, ARG_VARIANCE: vec, ARG_SCALE: vec, ARG_SHIFT: vec}
-        return Primitive(pd, user, outputs=(L.ARG_DST, ARG_MEAN, ARG_VARIANCE))
-    return cache.get(("bnorm", layout(x), layout(y), eps), build)
+        return Primitive(pd, user, outputs=(L.ARG_DST, ARG_MEAN, ARG_VARIANCE),
+                         internal=(L.ARG_WORKSPACE,) if relu else ())
+    return cache.get(("bnorm", layout(x), layout(y), eps, relu), build)
 
 
 def _backward_primitive(x, dy, dx, eps):
@@ -133,7 +141,7 @@ def _scale(attrs, gamma):
 
 
 def _batch_norm_kernel(op_name):
-    saved_var = _SAVED_VAR[op_name]
+    saved_var, relu = _VARIANTS[op_name]
 
     def kernel(xp, attrs, data, gamma, beta, moving_mean, moving_var, is_train=False):
         """Batch normalization with the batch statistics on oneDNN (see the
@@ -144,7 +152,7 @@ def _batch_norm_kernel(op_name):
                             "is slower than NumPy with the moving statistics")
         x = contiguous(data)
         out = np.empty(x.shape, np.float32)
-        prim = _forward_primitive(x, out, attrs.eps)
+        prim = _forward_primitive(x, out, attrs.eps, relu)
         if prim is None:
             return fallback(op_name, xp, attrs, args, {"is_train": is_train},
                             "has no batch normalization for this call")
@@ -159,7 +167,7 @@ def _batch_norm_kernel(op_name):
     return kernel
 
 
-for _name in _SAVED_VAR:
+for _name in _VARIANTS:
     override(_name, _supports)(_batch_norm_kernel(_name))
 
 
