@@ -238,10 +238,13 @@ def create_pd(name, *args):
     *args)``; ``MemoryDesc`` arguments pass their handles. The last argument
     is the primitive attribute: None means the default ``Attr()``."""
     pd = ctypes.c_void_p()
-    args = [a.handle if isinstance(a, (MemoryDesc, Attr)) else a for a in args]
-    if args[-1] is None:
-        args[-1] = _default_attr().handle
-    L.call(getattr(_lib, name + "_primitive_desc_create"), ctypes.byref(pd), _engine, *args)
+    # ``args`` keeps the descriptors alive through the call: a temporary
+    # argument (``tag_md(...)``) may have no other reference, and its
+    # handle must not be destroyed before oneDNN reads it.
+    handles = [a.handle if isinstance(a, (MemoryDesc, Attr)) else a for a in args]
+    if handles[-1] is None:
+        handles[-1] = _default_attr().handle
+    L.call(getattr(_lib, name + "_primitive_desc_create"), ctypes.byref(pd), _engine, *handles)
     return pd
 
 

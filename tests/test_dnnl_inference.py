@@ -1,0 +1,87 @@
+"""Speed paths of compiled oneDNN inference that must not change results:
+inner products on weights packed once into oneDNN's layout, and primitive
+descriptors made from temporary memory descriptors. Skipped without the
+oneDNN library."""
+import numpy as np
+import pytest
+
+import mxnet as mx
+from mxnet.backends import dnnl
+from mxnet.gluon import nn
+
+pytestmark = pytest.mark.skipif(not dnnl.available, reason="oneDNN library not installed")
+RNG = np.random.default_rng(7)
+
+
+@pytest.fixture(autouse=True)
+def small_calls_use_onednn(monkeypatch):
+    """The nets are tiny; let them through oneDNN's size thresholds."""
+    if dnnl.available:
+        from mxnet.backends.dnnl import overrides
+        monkeypatch.setattr(overrides, "MIN_ELEMENTS", 0)
+        monkeypatch.setattr(overrides, "MIN_WORK", 0)
+        monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+
+
+@pytest.fixture
+def packs(monkeypatch):
+    """The impl name of each primitive that packed a constant input."""
+    from mxnet.backends.dnnl import primitive
+    seen = []
+    pack = primitive.Primitive.pack
+
+    def counting(self, arg, a):
+        out = pack(self, arg, a)
+        seen.append(None if out is None else self.impl_name())
+        return out
+    monkeypatch.setattr(primitive.Primitive, "pack", counting)
+    return seen
+
+
+def _mlp():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(24, activation="relu"), nn.Dense(5, activation="tanh"))
+    net.initialize(mx.init.Xavier())
+    return net
+
+
+def _imperative(net, x):
+    net.hybridize(False)
+    try:
+        return net(x).asnumpy()
+    finally:
+        net.hybridize()
+
+
+@pytest.mark.parametrize("rows", [8, 1])
+def test_fused_inner_product_packs_weights_once_from_several_rows(packs, rows):
+    net = _mlp()
+    x = mx.nd.array(RNG.standard_normal((rows, 3, 4, 4)))
+    expected = _imperative(net, x)
+    net.hybridize()
+    with mx.backends.count_kernels() as counts:
+        first = net(x).asnumpy()
+    assert counts[("_sg_mkldnn_fully_connected", "onednn")] == 2
+    np.testing.assert_allclose(first, expected, rtol=1e-5, atol=1e-6)
+    from mxnet.backends.dnnl import fused
+    if rows >= fused.PACKED_MIN_ROWS:
+        assert len(packs) == 2 and all(p is not None and "gemm:jit" not in p for p in packs)
+    else:  # one row: the matrix-vector product on the plain weights
+        assert packs == []
+    np.testing.assert_array_equal(net(x).asnumpy(), first)
+    assert len(packs) == (2 if rows >= fused.PACKED_MIN_ROWS else 0)
+    net[0].weight.data()[:] = 0.05  # a written weight is packed again
+    np.testing.assert_allclose(net(x).asnumpy(), _imperative(net, x), rtol=1e-5, atol=1e-6)
+    assert len(packs) == (3 if rows >= fused.PACKED_MIN_ROWS else 0)
+
+
+def test_descriptors_passed_as_temporaries_live_through_the_call():
+    from mxnet.backends.dnnl import library as L
+    from mxnet.backends.dnnl import primitive as P
+    x, w = np.zeros((16, 64), np.float32), np.zeros((32, 64), np.float32)
+    y = np.zeros((16, 32), np.float32)
+    for _ in range(3):  # the descriptors below have no other reference
+        pd = P.create_pd("inner_product_forward", L.FORWARD_INFERENCE,
+                         P.strided_md(*P.layout(x)), P.tag_md(w.shape), None,
+                         P.strided_md(*P.layout(y)), P.Attr((("eltwise", L.ELTWISE_RELU, 0.0, 0.0),)))
+        P.destroy_pd(pd)
