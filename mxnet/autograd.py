@@ -8,8 +8,11 @@ applies the rules, which are written with ``mx.nd`` operators, so recording
 the backward pass itself (``create_graph=True``) gives higher-order
 gradients.
 """
+import sys
 import threading
 from contextlib import contextmanager
+
+import numpy as np
 
 from .base import MXNetError
 from .ops.registry import call_gradient
@@ -25,6 +28,8 @@ class _State(threading.local):
 
 
 _state = _State()
+_ndarray = np.ndarray
+_getrefcount = sys.getrefcount
 
 
 def set_recording(is_recording):
@@ -297,14 +302,40 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
 def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     """Compute gradients of ``heads`` and store them in the variables' ``.grad``
     according to each variable's ``grad_req`` (write replaces, add accumulates)."""
-    for var, g in _run_backward(heads, head_grads, None, retain_graph, False, train_mode):
+    results = _run_backward(heads, head_grads, None, retain_graph, False, train_mode)
+    while results:
+        var, g = results.pop()
         if var._grad_req == "null" or var._grad is None:
             continue
         if var._grad_req == "add":
             var._grad += g
-        else:
+        elif not _take_buffer(var._grad, g):
             g.copyto(var._grad)
         var._fresh_grad = True  # Trainer.step warns about gradients not refreshed
+
+
+def _take_buffer(target, g):
+    """Make the fresh gradient ``g``'s buffer the data of ``target`` (a ``.grad``
+    array) instead of copying it, when nothing else can see either buffer: both
+    arrays idle, ``g`` referenced only by the caller and its buffer only by ``g``
+    (a plain contiguous host array it owns), ``target``'s old buffer viewed by
+    nothing. Returns whether it did."""
+    from .ndarray.ndarray import NDArray
+    data = g._data
+    old = target._data
+    if type(g) is not NDArray or type(target) is not NDArray or type(data) is not _ndarray \
+            or type(old) is not _ndarray or g._var.pending or target._var.pending \
+            or g._var.exc is not None or target._var.exc is not None:
+        return False
+    # References: the caller's name, this frame's argument, getrefcount's argument.
+    if _getrefcount(g) > 3 or _getrefcount(data) > 3 or _getrefcount(old) > 3:
+        return False
+    if data.base is not None or not data.flags.c_contiguous or not data.flags.writeable \
+            or data.shape != old.shape or data.dtype != old.dtype or g._ctx != target._ctx:
+        return False
+    target._data = data
+    target._var.version += 1  # a write, for caches keyed on versions
+    return True
 
 
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False,

@@ -282,3 +282,57 @@ def test_second_order_gradient_through_the_weight_only_convolution_backward():
     bumped[idx] += eps
     numeric = (first_order_sum(bumped) - first_order_sum(base)) / eps
     np.testing.assert_allclose(w.grad.asnumpy()[idx], numeric, rtol=1e-2, atol=1e-2)
+
+
+# -- backward hands fresh gradient buffers to .grad instead of copying ------------------
+
+def _square_sum_backward(x, scale=1.0):
+    with autograd.record():
+        y = (x * x * scale).sum()
+    y.backward()
+
+
+def test_backward_takes_the_fresh_gradient_buffer_and_keeps_the_grad_array():
+    x = mx.nd.array(np.arange(6.).reshape(2, 3))
+    x.attach_grad()
+    grad = x.grad
+    old_buffer, old_version = id(grad._data), grad._var.version
+    _square_sum_backward(x)
+    assert x.grad is grad  # same NDArray (Trainer and kvstore hold it)
+    assert id(grad._data) != old_buffer  # the gradient's own buffer, not a copy
+    assert grad._var.version > old_version
+    np.testing.assert_array_equal(grad.asnumpy(), 2 * np.arange(6.).reshape(2, 3))
+    _square_sum_backward(x, 3.0)
+    np.testing.assert_array_equal(grad.asnumpy(), 6 * np.arange(6.).reshape(2, 3))
+
+
+def test_backward_copies_when_the_old_grad_buffer_is_viewed():
+    x = mx.nd.array(np.arange(6.).reshape(2, 3))
+    x.attach_grad()
+    row = x.grad[1]  # a view: must see the new gradient
+    _square_sum_backward(x)
+    np.testing.assert_array_equal(row.asnumpy(), [6., 8., 10.])
+
+
+def test_backward_copies_a_gradient_the_caller_still_holds():
+    x = mx.nd.array(np.ones((2, 2)))
+    x.attach_grad()
+    head = mx.nd.full((2, 2), 5.0)
+    with autograd.record():
+        y = x * 1  # its gradient rule may hand the head gradient through unchanged
+    y.backward(head)
+    head[:] = 7.0
+    np.testing.assert_array_equal(x.grad.asnumpy(), np.full((2, 2), 5.0))
+    assert not np.shares_memory(x.grad._data, head._data)
+
+
+def test_two_variables_never_share_one_gradient_buffer():
+    a, b = mx.nd.ones((3,)), mx.nd.ones((3,))
+    a.attach_grad()
+    b.attach_grad()
+    with autograd.record():
+        y = a + b  # both gradients may be the same array
+    y.backward()
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    a.grad[:] = 9.0
+    np.testing.assert_array_equal(b.grad.asnumpy(), np.ones(3))
