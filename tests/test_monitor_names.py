@@ -107,6 +107,38 @@ def test_operator_naming_table_matches_mxnet(name):
     assert (op.name in monitor_names.NAMED_OUTPUTS) == named_outputs
 
 
+@pytest.mark.parametrize("name", sorted(OP_NAMES))
+def test_input_labels_match_mxnet_for_every_recorded_operator(name):
+    op = _canonical(name)
+    if op is None:
+        pytest.skip(f"{name} is not an operator here")
+    recorded = OP_NAMES[name]
+    attrs = _recorded_attrs(op, recorded)
+    assert monitor_names.input_labels(op, attrs, len(recorded["inputs"])) == recorded["inputs"]
+
+
+def _recorded_attrs(op, recorded):
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in recorded["kwargs"].items()
+              if k in op.params}
+    if op.variadic is not None and op.variadic not in kwargs:
+        kwargs[op.variadic] = len(recorded["inputs"])
+    return op.parse(kwargs)
+
+
+_DECLARED_OUTPUTS = [name for name in sorted(OP_NAMES) if _canonical(name) is not None
+                     and _canonical(name).name in monitor_names.NAMED_OUTPUTS]
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
+    strict=True, reason="the registry names make_loss's output 'output', MXNet 'loss'"))
+    if n == "make_loss" else n for n in _DECLARED_OUTPUTS])
+def test_declared_output_names_match_mxnet(name):
+    op = _canonical(name)
+    recorded = OP_NAMES[name]
+    names = op.output_names(_recorded_attrs(op, recorded))
+    assert list(names)[:len(recorded["outputs"])] == recorded["outputs"]
+
+
 @pytest.mark.parametrize("op_name,kwargs,count,expected", [
     ("FullyConnected", {"num_hidden": 2}, 3, ["data", "weight", "bias"]),
     ("FullyConnected", {"num_hidden": 2, "no_bias": True}, 2, ["data", "weight"]),

@@ -12,7 +12,8 @@ small graphs, forward only, monitor_all off/on, inference/training; and
 ``Monitor.toc()`` names after a Module training step, sort off/on,
 monitor_all off/on) and ``tests/fixtures/monitor/op_names.json``: per
 operator, the suffixes a CachedOp's op hook (monitor_all) gives its inputs
-and outputs (``input0``/``0`` where the operator declares no names).
+and outputs (``input0``/``0`` where the operator declares no names) in the
+call made with ``kwargs``.
 
 Operators are called on float inputs of shape (2, 3) with their default
 parameters, and also as in the op tables of tests/ops when given
@@ -39,6 +40,41 @@ _SKIP_PREFIXES = ("_np", "_sg_", "_cv", "_image", "_sparse", "_mp_", "_multi_", 
                   "_imdecode", "_contrib_edge_id", "_contrib_getnnz", "cast_storage",
                   "_contrib_SparseEmbedding", "_square_sum", "_scatter", "khatri_rao",
                   "_sample_unique_zipfian")
+
+
+# Operators the generic calls below cannot run: (mx.sym function, input
+# (shape, dtype) pairs, keyword arguments). Integer inputs are zeros.
+_EXTRA_CALLS = [
+    ("one_hot", [((3,), "int32")], {"depth": 4}),
+    ("pick", [((2, 3), "float32"), ((2,), "float32")], {}),
+    ("Crop", [((1, 1, 4, 4), "float32")], {"num_args": 1, "h_w": (2, 2)}),
+    ("ROIPooling", [((1, 1, 4, 4), "float32"), ((1, 5), "float32")],
+     {"pooled_size": (2, 2), "spatial_scale": 1.0}),
+    ("contrib.ROIAlign", [((1, 1, 4, 4), "float32"), ((1, 5), "float32")],
+     {"pooled_size": (2, 2), "spatial_scale": 1.0}),
+    ("amp_multicast", [((2,), "float32"), ((2,), "float32")], {"num_outputs": 2}),
+    ("CTCLoss", [((4, 2, 3), "float32"), ((2, 2), "float32")], {}),
+    ("contrib.SyncBatchNorm", [((2, 3), "float32")] + [((3,), "float32")] * 4, {"key": "k"}),
+    ("contrib.boolean_mask", [((3, 2), "float32"), ((3,), "int32")], {}),
+    ("GridGenerator", [((1, 6), "float32")], {"transform_type": "affine",
+                                              "target_shape": (2, 2)}),
+    ("contrib.index_copy", [((3, 2), "float32"), ((1,), "int32"), ((1, 2), "float32")], {}),
+    ("contrib.DeformableConvolution",
+     [((1, 1, 4, 4), "float32"), ((1, 18, 4, 4), "float32"), ((2, 1, 3, 3), "float32"),
+      ((2,), "float32")], {"kernel": (3, 3), "num_filter": 2, "pad": (1, 1)}),
+    ("Convolution_v1", [((1, 1, 4, 4), "float32"), ((2, 1, 3, 3), "float32"),
+                        ((2,), "float32")], {"kernel": (3, 3), "num_filter": 2}),
+    ("ravel_multi_index", [((2, 3), "int32")], {"shape": (4, 5)}),
+    ("unravel_index", [((3,), "int32")], {"shape": (4, 5)}),
+    ("scatter_nd", [((2,), "float32"), ((1, 2), "int32")], {"shape": (3,)}),
+    ("contrib.MultiBoxTarget", [((1, 2, 4), "float32"), ((1, 1, 5), "float32"),
+                                ((1, 2, 2), "float32")], {}),
+    ("contrib.MultiBoxDetection", [((1, 2, 2), "float32"), ((1, 8), "float32"),
+                                   ((1, 2, 4), "float32")], {}),
+    ("contrib.PSROIPooling", [((1, 8, 4, 4), "float32"), ((1, 5), "float32")],
+     {"spatial_scale": 1.0, "output_dim": 2, "pooled_size": 2}),
+    ("linalg.syevd", [((2, 2), "float32")], {}),
+]
 
 
 def _graphs(mx):
@@ -102,9 +138,10 @@ def _hook_names(mx, fn, inputs, kwargs):
     return (mine[0][1], [n for n, _ in mine]) if mine else (None, None)
 
 
-def _record(table, op_name, names, n_inputs):
+def _record(table, kwargs, op_name, names, n_inputs):
     if op_name is not None and op_name not in table:
-        table[op_name] = {"inputs": names[:n_inputs], "outputs": names[n_inputs:]}
+        table[op_name] = {"inputs": names[:n_inputs], "outputs": names[n_inputs:],
+                          "kwargs": kwargs}
 
 
 def _sym_function(mx, name):
@@ -126,12 +163,23 @@ def op_names(mx, cases_dir=None):
                 for part in case["func"].split("."):
                     fn = getattr(fn, part)
                 inputs = [arrays[f"{i}_{j}"] for j in range(case["n_inputs"])]
-                _record(table, *_hook_names(mx, fn, inputs, case["kwargs"]), len(inputs))
+                _record(table, case["kwargs"], *_hook_names(mx, fn, inputs, case["kwargs"]),
+                        len(inputs))
             except Exception:  # ops the oracle cannot run this way stay unrecorded
                 continue
+    rng = np.random.RandomState(0)
+    for path, specs, kwargs in _EXTRA_CALLS:
+        fn = mx.sym
+        try:
+            for part in path.split("."):
+                fn = getattr(fn, part)
+            inputs = [np.zeros(shape, dtype) if dtype.startswith("int")
+                      else rng.uniform(0.1, 0.9, shape).astype(dtype) for shape, dtype in specs]
+            _record(table, kwargs, *_hook_names(mx, fn, inputs, kwargs), len(inputs))
+        except Exception:  # an operator MXNet cannot run this way stays unrecorded
+            continue
     size, names = ctypes.c_uint(), ctypes.POINTER(ctypes.c_char_p)()
     mx.base.check_call(mx.base._LIB.MXListAllOpNames(ctypes.byref(size), ctypes.byref(names)))
-    rng = np.random.RandomState(0)
     for k in range(size.value):
         name = mx.base.py_str(names[k])
         if name.startswith(_SKIP_PREFIXES) or "backward" in name or "update" in name \
@@ -140,7 +188,7 @@ def op_names(mx, cases_dir=None):
         for n in (1, 2, 3):
             inputs = [rng.uniform(0.1, 0.9, (2, 3)).astype("float32") for _ in range(n)]
             try:
-                _record(table, *_hook_names(mx, _sym_function(mx, name), inputs, {}), n)
+                _record(table, {}, *_hook_names(mx, _sym_function(mx, name), inputs, {}), n)
                 break
             except Exception:
                 continue
@@ -184,8 +232,9 @@ def main(argv):
     with open(os.path.join(OUT, "sequences.json"), "w") as f:
         json.dump(sequences, f, indent=1, sort_keys=True)
     cases_dir = argv[1] if argv[:1] == ["--cases"] else None
+    table = op_names(mx, cases_dir)
     with open(os.path.join(OUT, "op_names.json"), "w") as f:
-        json.dump(op_names(mx, cases_dir), f, indent=1, sort_keys=True)
+        json.dump(table, f, indent=1, sort_keys=True)
 
 
 if __name__ == "__main__":

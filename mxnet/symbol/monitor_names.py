@@ -34,18 +34,22 @@ POSITIONAL_INPUTS = frozenset({
     "reciprocal", "relu", "rint", "round", "rsqrt", "shape_array", "sigmoid", "sign",
     "sin", "sinh", "size_array", "slice", "slice_axis", "smooth_l1", "softmin",
     "softsign", "sqrt", "square", "sum", "tan", "tanh", "topk", "transpose", "trunc",
-    "zeros_like"})
+    "zeros_like",
+})
 
 # Operators with declared output names (``output``, ``mean``, ``var``...).
 NAMED_OUTPUTS = frozenset({
     "Activation", "BatchNorm", "BilinearSampler", "Concat", "Convolution",
-    "Correlation", "Deconvolution", "Dropout", "FullyConnected", "GroupNorm",
-    "InstanceNorm", "L2Normalization", "LRN", "LayerNorm", "LeakyReLU", "MakeLoss",
-    "Pad", "Pooling", "Pooling_v1", "RNN", "SVMOutput", "SequenceLast", "SequenceMask",
-    "SequenceReverse", "SliceChannel", "SoftmaxActivation", "SoftmaxOutput",
-    "SpatialTransformer", "SwapAxis", "UpSampling", "_contrib_BatchNormWithReLU",
-    "_contrib_MultiBoxPrior", "_contrib_hawkesll", "_contrib_index_array",
-    "_contrib_interleaved_matmul_encdec_qk",
+    "Convolution_v1", "Correlation", "Crop", "Deconvolution", "Dropout",
+    "FullyConnected", "GridGenerator", "GroupNorm", "InstanceNorm", "L2Normalization",
+    "LRN", "LayerNorm", "LeakyReLU", "MakeLoss", "Pad", "Pooling", "Pooling_v1", "RNN",
+    "ROIPooling", "SVMOutput", "SequenceLast", "SequenceMask", "SequenceReverse",
+    "SliceChannel", "SoftmaxActivation", "SoftmaxOutput", "SpatialTransformer",
+    "SwapAxis", "UpSampling", "_contrib_BatchNormWithReLU",
+    "_contrib_DeformableConvolution", "_contrib_MultiBoxDetection",
+    "_contrib_MultiBoxPrior", "_contrib_MultiBoxTarget", "_contrib_PSROIPooling",
+    "_contrib_ROIAlign", "_contrib_SyncBatchNorm", "_contrib_hawkesll",
+    "_contrib_index_array", "_contrib_interleaved_matmul_encdec_qk",
     "_contrib_interleaved_matmul_encdec_valatt",
     "_contrib_interleaved_matmul_selfatt_qk",
     "_contrib_interleaved_matmul_selfatt_valatt", "_contrib_quantize_asym",
@@ -53,13 +57,27 @@ NAMED_OUTPUTS = frozenset({
     "_contrib_quantized_elemwise_mul", "_contrib_quantized_embedding",
     "_contrib_quantized_flatten", "_contrib_quantized_fully_connected",
     "_contrib_quantized_pooling", "_rnn_param_concat", "col2im", "elemwise_add",
-    "im2col", "make_loss", "softmax", "softmin"})
+    "im2col", "make_loss", "softmax", "softmin",
+})
+
+
+def _quantized_concat_labels(count):
+    n = count // 3
+    return [f"arg{i}" for i in range(n)] + \
+        [f"arg{i}_{end}" for i in range(n) for end in ("min", "max")]
+
+
+# Operators taking a list of inputs that MXNet names other than arg0, arg1...
+_LIST_LABELS = {"amp_multicast": lambda count: [f"data_{i}" for i in range(count)],
+                "_contrib_quantized_concat": _quantized_concat_labels}
 
 
 def input_labels(op, attrs, count):
     """The suffixes naming the ``count`` inputs of a call of ``op``."""
     if op.name in POSITIONAL_INPUTS:
         return [f"input{i}" for i in range(count)]
+    if op.name in _LIST_LABELS:
+        return _LIST_LABELS[op.name](count)
     if op.variadic is not None:
         return [f"arg{i}" for i in range(count)]
     names = op.input_names(attrs)[:count]
