@@ -107,6 +107,7 @@ def test_export_after_optimize_for_writes_mxnets_structure(tmp_path):
         assert len(node["inputs"]) == len(expected["inputs"])
         [sub], [ref] = node["subgraphs"], expected["subgraphs"]
         assert [n["op"] for n in sub["nodes"]] == [n["op"] for n in ref["nodes"]]
+        assert [n["inputs"] for n in sub["nodes"]] == [n["inputs"] for n in ref["nodes"]]
         assert [n["name"] for n in sub["nodes"] if n["op"] == "null"] == \
             [n["name"] for n in ref["nodes"] if n["op"] == "null"]
         assert sub["arg_nodes"] == ref["arg_nodes"] and sub["heads"] == ref["heads"]
