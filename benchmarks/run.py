@@ -32,7 +32,7 @@ REPO_ROOT = BENCH_DIR.parent
 # UNIT, CASES (names in table order) and cases(api, lib) -> {name: Case}.
 WORKLOADS = {"W1": "w1_overhead", "W2": "w2_mlp", "W3": "w3_lenet", "W4": "w4_resnet",
              "W5": "w5_alexnet_vgg", "W6": "w6_gemm", "W7": "w7_conv",
-             "W8": "w8_data"}
+             "W8": "w8_data", "W9": "w9_multidevice"}
 # Environment variables set to ``--threads`` in every worker, so that every
 # framework's BLAS and OpenMP pools get the same number of threads.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")

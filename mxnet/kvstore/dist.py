@@ -138,25 +138,24 @@ class DistSyncKVStore(_DistBase):
         self._push_all(self._pairs(key, value, "value"))
 
     def _push_all(self, pairs):
-        """Sum every key of ``pairs`` over all workers with one trip to the
-        communication thread: the small arrays fused into few allreduces
-        (see ``fusion``), compressed ones gathered after them."""
+        """Sum every key of ``pairs`` over all workers: the small arrays fused
+        into few allreduces (see ``fusion``), compressed ones gathered after
+        them, one trip to the communication thread per collective."""
         plans = [self._plan(key, vals) for key, vals in pairs]
         fused = FusedAllreduce(self._comm, [(p.send, p.recv) for p in plans if p.send is not None],
-                               self._fusion_bytes, self._flat)
-        gathers = [p.gather for p in plans if p.gather is not None]
-
-        def communicate():
-            fused.run()
-            for gather in gathers:
-                gather()
-
+                               *self._fusion_bytes, self._flat)
+        messages = fused.messages() + [p.gather for p in plans if p.gather is not None]
         if len(pairs) == 1:
             what = f"push of key {pairs[0][0]!r}"
         else:
             what = f"push of {len(pairs)} keys ({pairs[0][0]!r} to {pairs[-1][0]!r})"
-        self._mpi.call(communicate, what)
-        self._collectives += fused.num_messages + len(gathers)
+        # One trip per collective, not all of them in one trip: on a loaded
+        # machine back-to-back collectives measured 10-30x slower (2 ranks,
+        # ResNet-50's arrays: 0.4-1.5 s against 45 ms), and fusion already
+        # makes the trips few.
+        for send in messages:
+            self._mpi.call(send, what)
+        self._collectives += len(messages)
         fused.finish()
         for p in plans:
             p.finish()

@@ -32,6 +32,8 @@ def test_small_arrays_share_buckets_up_to_the_bound_and_large_ones_go_alone():
     # a dtype change starts a new bucket
     assert fusion.plan_buckets(a, 200) == [[0, 1], [2], [3], [4], [5, 6]]
     assert fusion.plan_buckets(a, 0) == [[i] for i in range(7)]
+    # arrays of 'alone' bytes or more are not copied into a bucket
+    assert fusion.plan_buckets(a, 200, alone=60) == [[0], [1], [2], [3], [4], [5, 6]]
 
 
 def test_fused_sums_land_in_every_receiving_array_with_reused_buffers():
@@ -40,23 +42,27 @@ def test_fused_sums_land_in_every_receiving_array_with_reused_buffers():
     sends[2] = np.asfortranarray(np.arange(4, dtype="f4").reshape(2, 2))  # any layout is sent
     recvs = [np.empty(s.shape, s.dtype) for s in sends]
     comm, buffers = TwoRanks(), {}
-    job = fusion.FusedAllreduce(comm, list(zip(sends, recvs)), 4096, buffers)
-    assert job.num_messages == 3
-    job.run()
+    job = fusion.FusedAllreduce(comm, list(zip(sends, recvs)), 4096, 4096, buffers)
+    messages = job.messages()
+    assert len(messages) == 3
+    for send in messages:
+        send()
     job.finish()
     assert comm.messages == [19, 50_000, 2]
     for s, r in zip(sends, recvs):
         np.testing.assert_array_equal(r, s * 2)
     kept = {k: v[0] for k, v in buffers.items()}
-    fusion.FusedAllreduce(comm, list(zip(sends, recvs)), 4096, buffers)
+    fusion.FusedAllreduce(comm, list(zip(sends, recvs)), 4096, 4096, buffers)
     assert all(buffers[k][0] is v for k, v in kept.items()), "same layout, same buffers"
 
 
 def test_fusion_bound_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("MXNET_KVSTORE_FUSION_BYTES", "1024")
-    assert fusion.fusion_bytes() == 1024
+    monkeypatch.setenv("MXNET_KVSTORE_FUSION_ARRAY_BYTES", "100")
+    assert fusion.fusion_bytes() == (1024, 100)
     monkeypatch.delenv("MXNET_KVSTORE_FUSION_BYTES")
-    assert fusion.fusion_bytes() == 4 << 20
+    monkeypatch.delenv("MXNET_KVSTORE_FUSION_ARRAY_BYTES")
+    assert fusion.fusion_bytes() == (4 << 20, 64 << 10)
     monkeypatch.setenv("MXNET_KVSTORE_FUSION_BYTES", "lots")
     with pytest.raises(MXNetError, match="MXNET_KVSTORE_FUSION_BYTES.*'lots'"):
         fusion.fusion_bytes()

@@ -244,3 +244,40 @@ def test_registered_classes_are_created_by_name():
     with pytest.raises(MXNetError, match="subclass of KVStoreBase"):
         kvs.KVStoreBase.register(3)
     assert "horovod" in kvs.KVStoreBase.kv_registry
+
+
+@pytest.mark.parametrize("name", ["local", "device"])
+def test_cpu_devices_are_summed_from_their_own_buffers(name, monkeypatch):
+    """Values on cpu devices are added in one operation reading every
+    device's buffer: no copy to the merge device, no add_n call; the sum is
+    add_n's, in the same order."""
+    from mxnet.kvstore import local
+    rng = np.random.RandomState(3)
+    grads = [rng.uniform(-1, 1, (4, 5)).astype("float32") for _ in range(3)]
+    kv = kvs.create(name)
+    kv.init("w", mx.nd.zeros((4, 5)))
+    values = [mx.nd.array(g, ctx=mx.cpu(i)) for i, g in enumerate(grads)]
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the cpu sum should not copy or call add_n")
+
+    monkeypatch.setattr(local._op, "add_n", forbidden)
+    monkeypatch.setattr(mx.nd.NDArray, "as_in_context", forbidden)
+    outs = [mx.nd.zeros((4, 5), ctx=mx.cpu(i)) for i in range(3)]
+    kv.pushpull("w", values, out=outs)
+    expected = (grads[0] + grads[1]) + grads[2]
+    for o in outs:
+        np.testing.assert_array_equal(o.asnumpy(), expected)
+
+
+def test_values_of_another_dtype_are_converted_then_summed_by_add_n(monkeypatch):
+    from mxnet.kvstore import local
+    calls = []
+    add_n = local._op.add_n
+    monkeypatch.setattr(local._op, "add_n", lambda *a: calls.append(len(a)) or add_n(*a))
+    kv = kvs.create("device")
+    kv.init(0, mx.nd.zeros(3))
+    kv.push(0, [mx.nd.ones(3, dtype="float16"), mx.nd.ones(3, ctx=mx.cpu(1))])
+    out = mx.nd.zeros(3)
+    kv.pull(0, out=out)
+    assert calls == [2] and out.asnumpy().tolist() == [2.0, 2.0, 2.0]
