@@ -30,6 +30,14 @@ class _State(threading.local):
 _state = _State()
 _ndarray = np.ndarray
 _getrefcount = sys.getrefcount
+_ND = None  # mxnet.ndarray, imported on first use (it imports this module)
+
+
+def _load_nd():
+    global _ND
+    from . import ndarray
+    _ND = ndarray
+    return ndarray
 
 
 def set_recording(is_recording):
@@ -221,10 +229,18 @@ def _accumulate(table, key, g):
     table[key] = g if prev is None else prev + g
 
 
+def _head_grad(nd, h):
+    """The default head gradient, ones shaped like ``h``: made directly for a
+    dense host array (its shape and dtype are known even while it is pending)."""
+    if type(h) is nd.NDArray and h._ctx.device_typeid == 1:
+        return nd.ndarray._new(np.ones(h._data.shape, h._data.dtype), h._ctx)
+    return nd.ones_like(h)
+
+
 def _run_backward(heads, head_grads, variables, retain_graph, create_graph, train_mode):
     """Gradients of ``heads`` w.r.t. every variable reached (or ``variables``)."""
-    from . import ndarray as nd
-    from .ndarray import NDArray
+    nd = _ND or _load_nd()
+    NDArray = nd.NDArray
     if isinstance(heads, NDArray):
         heads = [heads]
     if head_grads is None:
@@ -248,7 +264,7 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
     state.recording, state.training = bool(create_graph), bool(train_mode)
     try:
         for h, hg in zip(heads, head_grads):
-            g = nd.ones_like(h) if hg is None else hg
+            g = _head_grad(nd, h) if hg is None else hg
             if h._ag_node is not None:
                 _accumulate(grads, (id(h._ag_node), h._ag_index), g)
             else:
