@@ -85,3 +85,38 @@ def test_descriptors_passed_as_temporaries_live_through_the_call():
                          P.strided_md(*P.layout(x)), P.tag_md(w.shape), None,
                          P.strided_md(*P.layout(y)), P.Attr((("eltwise", L.ELTWISE_RELU, 0.0, 0.0),)))
         P.destroy_pd(pd)
+
+
+def test_pooled_buffer_is_reused_only_once_nothing_refers_to_it():
+    from mxnet.backends.dnnl import primitive as P
+    P.release_buffers()
+    shape = (P.POOL_MIN_BYTES // 4,)
+    a = P.empty(shape)
+    address = a.ctypes.data
+    b = P.empty(shape)
+    assert b.ctypes.data != address  # ``a`` is still in use
+    view = a[10:]
+    del a
+    assert P.empty(shape).ctypes.data != address  # its view holds it
+    del view
+    c = P.empty(shape)
+    assert c.ctypes.data == address and c.ctypes.data % 64 == 0
+    small = P.empty((4,))
+    assert small.shape == (4,) and small.dtype == np.float32
+
+
+def test_outputs_held_by_the_caller_survive_later_runs():
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(16, 3, padding=1, activation="relu"), nn.MaxPool2D(2, 2),
+            nn.Conv2D(16, 3, padding=1, activation="relu"), nn.Conv2D(16, 3, padding=1))
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    xs = [mx.nd.array(RNG.standard_normal((2, 3, 64, 64))) for _ in range(3)]
+    outs = [net(x) for x in xs]  # each output is large enough to be pooled
+    held = [o.asnumpy().copy() for o in outs]
+    for _ in range(2):
+        for x in xs:
+            net(x).wait_to_read()
+    for o, h, x in zip(outs, held, xs):
+        np.testing.assert_array_equal(o.asnumpy(), h)
+        np.testing.assert_allclose(h, _imperative(net, x), rtol=1e-4, atol=1e-5)

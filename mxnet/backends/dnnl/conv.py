@@ -14,8 +14,8 @@ from ...ops import registry
 from ...ops.nn_conv import Geometry, _deconv_shapes
 from . import library as L
 from .overrides import all_float32, big_enough_product, contiguous, fallback, override
-from .primitive import (Attr, Primitive, cache, create_pd, destroy_pd, layout, strided_md,
-                        tag_md)
+from .primitive import (Attr, Primitive, cache, create_pd, destroy_pd, empty, layout,
+                        strided_md, tag_md)
 
 
 def _channels_first(g, a):
@@ -94,7 +94,7 @@ def _conv_kernel(name):
         shapes = [data.shape, weight.shape] + ([] if bias is None else [bias.shape])
         out_shape = op.infer_shape(attrs, shapes)[1][0]
         g = Geometry(name, attrs, data.ndim)
-        out = np.empty(out_shape, np.float32)
+        out = empty(out_shape)
         x = _channels_first(g, contiguous(data))
         w = _split_groups(_channels_first(g, contiguous(weight)), attrs.num_group)
         y = _channels_first(g, out)
@@ -204,7 +204,7 @@ def _deconvolution(xp, attrs, data, weight, bias=None):
     right padding (``pad - adj``)."""
     shapes = [data.shape, weight.shape] + ([] if bias is None else [bias.shape])
     g, _, out_shape = _deconv_shapes(attrs, shapes)
-    out = np.empty(out_shape, np.float32)
+    out = empty(out_shape)
     x = _channels_first(g, contiguous(data))
     w = _deconv_weight(_channels_first(g, contiguous(weight)), attrs.num_group)
     y = _channels_first(g, out)

@@ -9,7 +9,7 @@ import numpy as np
 from ...ops import registry
 from . import library as L
 from .overrides import all_float32, big_enough_product, fallback, override
-from .primitive import Primitive, cache, create_pd, layout, strided_md
+from .primitive import Primitive, cache, create_pd, empty, layout, strided_md
 
 _OP = registry.get("FullyConnected")
 
@@ -26,7 +26,7 @@ def _fully_connected(xp, attrs, data, weight, bias=None):
     out_shape = _OP.infer_shape(attrs, shapes)[1][0]
     x = np.ascontiguousarray(data).reshape(-1, weight.shape[1])
     w = np.ascontiguousarray(weight)
-    out = np.empty(out_shape, np.float32)
+    out = empty(out_shape)
     y = out.reshape(x.shape[0], w.shape[0])
     key = ("inner_product", x.shape, w.shape, bias is not None)
 

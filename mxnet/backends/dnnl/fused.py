@@ -16,8 +16,8 @@ from ...ops.nn_conv import Geometry
 from . import library as L
 from .conv import _channels_first, _split_groups, forward_primitive
 from .overrides import all_float32, big_enough_product, contiguous, fallback, override
-from .primitive import (Attr, Blocked, Primitive, cache, create_pd, layout, plain, strided_md,
-                        tag_md)
+from .primitive import (Attr, Blocked, Primitive, cache, create_pd, empty, layout, plain,
+                        strided_md, tag_md)
 
 # Activation -> (algorithm, alpha, beta) of oneDNN's eltwise post-op.
 _ELTWISE = {"relu": (L.ELTWISE_RELU, 0.0, 0.0), "tanh": (L.ELTWISE_TANH, 0.0, 0.0),
@@ -96,7 +96,7 @@ def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False):
     op = registry.get("Convolution")
     conv_attrs = op.parse(nn_fused._own_params(attrs, "Convolution", no_bias=True))
     out_shape = op.infer_shape(conv_attrs, [data.shape, weight.shape])[1][0]
-    out = np.empty(out_shape, np.float32)
+    out = empty(out_shape)
     y = _channels_first(g, out)
     x = data if type(data) is Blocked else _channels_first(g, contiguous(data))
     w = _split_groups(w_cf, attrs.num_group)
@@ -155,7 +155,7 @@ def _sg_fully_connected(xp, attrs, data, weight, *rest, const_vars=None):
     x = np.ascontiguousarray(data).reshape(-1, features) if attrs.flatten or data.ndim <= 2 \
         else np.ascontiguousarray(data).reshape(-1, data.shape[-1])
     out_shape = (data.shape[0], w.shape[0]) if attrs.flatten else data.shape[:-1] + (w.shape[0],)
-    out = np.empty(out_shape, np.float32)
+    out = empty(out_shape)
     y = out.reshape(x.shape[0], w.shape[0])
     packed = const_vars is not None and x.shape[0] >= PACKED_MIN_ROWS
     prim = _fc_primitive(x, w, b, y, _chain(attrs, "with_eltwise"), packed)

@@ -16,8 +16,8 @@ import numpy as np
 from ...ops.nn_pool import PoolGeometry
 from . import library as L
 from .overrides import all_float32, big_enough, contiguous, fallback, override
-from .primitive import (Blocked, Primitive, cache, create_pd, destroy_pd, layout, strided_md,
-                        tag_md)
+from .primitive import (Blocked, Primitive, cache, create_pd, destroy_pd, empty, layout,
+                        strided_md, tag_md)
 
 
 def _supports(attrs, args):
@@ -67,7 +67,7 @@ def _pooling(xp, attrs, data, keep_out=False):
     layout, left blocked with ``keep_out``."""
     pg = PoolGeometry("Pooling", attrs, data.shape)
     chosen = _algorithm(attrs, pg)
-    out = np.empty(pg.output_shape(data.shape), np.float32)
+    out = empty(pg.output_shape(data.shape))
     blocked = data.layout if type(data) is Blocked else None
     x = data if blocked is not None else _channels_first(pg, contiguous(data))
     y = _channels_first(pg, out)
