@@ -120,3 +120,52 @@ def test_outputs_held_by_the_caller_survive_later_runs():
     for o, h, x in zip(outs, held, xs):
         np.testing.assert_array_equal(o.asnumpy(), h)
         np.testing.assert_allclose(h, _imperative(net, x), rtol=1e-4, atol=1e-5)
+
+
+class _Block(nn.HybridBlock):
+    """conv-bn-relu, conv-bn, + shortcut, relu; ``reread`` adds the block
+    input once more afterwards, so the sum is not its last reader."""
+
+    def __init__(self, channels, reread=False, **kwargs):
+        super().__init__(**kwargs)
+        self.reread = reread
+        self.c1, self.b1 = nn.Conv2D(channels, 3, padding=1, use_bias=False), nn.BatchNorm()
+        self.c2, self.b2 = nn.Conv2D(channels, 3, padding=1, use_bias=False), nn.BatchNorm()
+
+    def hybrid_forward(self, F, x):
+        h = F.Activation(self.b1(self.c1(x)), act_type="relu")
+        y = F.Activation(self.b2(self.c2(h)) + x, act_type="relu")
+        return y + x if self.reread else y
+
+
+def _residual_net(reread):
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(16, 3, padding=1, use_bias=False), nn.BatchNorm(), nn.Activation("relu"),
+            _Block(16), _Block(16, reread), nn.Conv2D(8, 1))
+    net.initialize(mx.init.Xavier())
+    return net
+
+
+@pytest.mark.parametrize("reread", [False, True])
+def test_residual_sum_writes_over_its_input_only_when_nothing_reads_it_later(monkeypatch,
+                                                                           reread):
+    from mxnet.backends.dnnl.primitive import Blocked
+    copies = []
+    copy = Blocked.copy
+    monkeypatch.setattr(Blocked, "copy", lambda self: copies.append(self) or copy(self))
+    net = _residual_net(reread)
+    x = mx.nd.array(RNG.standard_normal((2, 3, 10, 10)))
+    expected = _imperative(net, x)
+    net.hybridize()
+    for _ in range(2):
+        np.testing.assert_allclose(net(x).asnumpy(), expected, rtol=1e-4, atol=1e-5)
+    program, = net._cached_op._programs.values()
+    sums = [s for s in program._inference_plan().steps
+            if s.op.name == "_sg_mkldnn_conv" and s.attrs.with_sum]
+    assert len(sums) == 2
+    donated = [bool(s.donated) for s in sums]
+    # the second block's input is read again after its sum when ``reread``
+    assert donated == ([True, False] if reread else [True, True])
+    # Blocked sums were added into their inputs, not into copies (the reread
+    # input is plain: a NumPy reader follows)
+    assert copies == []

@@ -65,10 +65,13 @@ _layout_kernels = {}  # op name -> a backend's layout-aware kernel (see graph/pl
 
 
 def register_layout_kernel(op_name, kernel):
-    """Declare ``kernel(attrs, args, ctx, resources, keep_out)`` as the kernel of
-    ``op_name`` that takes (at the input positions ``kernel.accepts(attrs,
-    n_inputs)`` lists) and, with ``keep_out``, gives tensors in its backend's
-    own layout; compiled programs pass such tensors between these kernels."""
+    """Declare ``kernel(attrs, args, ctx, resources, keep_out, donated)`` as the
+    kernel of ``op_name`` that takes (at the input positions
+    ``kernel.accepts(attrs, n_inputs)`` lists) and, with ``keep_out``, gives
+    tensors in its backend's own layout; compiled programs pass such tensors
+    between these kernels. ``kernel.reusable(attrs, n_inputs)`` (or None)
+    lists inputs whose storage it can write its output into; the program
+    passes as ``donated`` those it reads for the last time there."""
     _layout_kernels[op_name] = kernel
 
 

@@ -31,9 +31,10 @@ class Step:
     free after; ``consts``: the input slots whose vars the kernel gets as
     ``const_vars`` (None: it gets none); ``layout``: the layout-aware kernel
     that runs it on cpu (None: the normal dispatch), leaving its output in
-    the backend's layout when ``keep_out``."""
+    the backend's layout when ``keep_out``; ``donated``: input positions
+    whose storage that kernel may write its output into."""
     __slots__ = ("op", "attrs", "ins", "outs", "free", "name", "out_names", "rng", "is_train",
-                 "consts", "layout", "keep_out")
+                 "consts", "layout", "keep_out", "donated")
 
     def __init__(self, node, ins, outs, attrs=None):
         self.op = node.op
@@ -46,7 +47,7 @@ class Step:
         self.rng = "rng" in node.op.resources
         self.is_train = "is_train" in node.op.resources
         self.consts = None
-        self.layout, self.keep_out = None, False
+        self.layout, self.keep_out, self.donated = None, False, ()
 
     @classmethod
     def make(cls, op, attrs, ins, outs, name, out_names):
@@ -57,7 +58,7 @@ class Step:
         step.rng = "rng" in op.resources
         step.is_train = "is_train" in op.resources
         step.consts = None
-        step.layout, step.keep_out = None, False
+        step.layout, step.keep_out, step.donated = None, False, ()
         return step
 
     def copy(self):
@@ -125,10 +126,12 @@ def assign_layouts(steps, pinned):
     """Give the steps whose ops have a layout-aware kernel that kernel, and
     let one keep its output in the backend's layout when the output is no
     program input or output (``pinned``) and every step reading it takes
-    that layout at that input position. Everything else reads plain arrays."""
+    that layout at that input position. Everything else reads plain arrays.
+    A kept tensor read for the last time (``free``, after ``assign_frees``)
+    at an input its reader can reuse is donated to that reader."""
     readers = {}
     for step in steps:
-        step.layout, step.keep_out = layout_kernel(step.op.name), False
+        step.layout, step.keep_out, step.donated = layout_kernel(step.op.name), False, ()
         for pos, s in enumerate(step.ins):
             readers.setdefault(s, []).append((step, pos))
     pinned = set(pinned)
@@ -139,6 +142,13 @@ def assign_layouts(steps, pinned):
         step.keep_out = bool(found) and all(
             r.layout is not None and pos in r.layout.accepts(r.attrs, len(r.ins))
             for r, pos in found)
+    kept = {step.outs[0] for step in steps if step.keep_out}
+    for step in steps:
+        if step.layout is not None and step.layout.reusable is not None:
+            step.donated = tuple(
+                pos for pos in step.layout.reusable(step.attrs, len(step.ins))
+                if step.ins[pos] in kept and step.ins[pos] in step.free
+                and step.ins.count(step.ins[pos]) == 1)
 
 
 def run_steps(steps, slots, ctx, is_train, rng, monitor=None, slot_vars=None):
@@ -161,7 +171,7 @@ def run_steps(steps, slots, ctx, is_train, rng, monitor=None, slot_vars=None):
         if host and not step.op.overrides:
             res = step.op.compute(np, step.attrs, *args, **extra)
         elif host and step.layout is not None:
-            res = step.layout(step.attrs, args, ctx, extra, step.keep_out)
+            res = step.layout(step.attrs, args, ctx, extra, step.keep_out, step.donated)
         else:
             res = backends.compute(step.op, step.attrs, args, ctx, extra)
         if type(res) is not tuple:

@@ -86,11 +86,18 @@ def _conv_blocked_inputs(attrs, n_inputs):
     return (0, n_inputs - 1) if attrs.with_sum else (0,)
 
 
-@override("_sg_mkldnn_conv", _conv_supports, blocked_inputs=_conv_blocked_inputs)
-def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False):
+def _conv_reusable_inputs(attrs, n_inputs):
+    """The ``sum`` input: the convolution adds into it, so it can be the output."""
+    return (n_inputs - 1,) if attrs.with_sum else ()
+
+
+@override("_sg_mkldnn_conv", _conv_supports, blocked_inputs=_conv_blocked_inputs,
+          reusable_inputs=_conv_reusable_inputs)
+def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False, donated=()):
     """Convolution + folded batch norm + activation + sum as one oneDNN primitive.
     ``data`` and the ``sum`` input may be ``Blocked``; with ``keep_out`` the
-    result stays in the primitive's layout when that is not the plain one."""
+    result stays in the primitive's layout when that is not the plain one,
+    written over a ``Blocked`` sum input that is ``donated``."""
     g = Geometry("Convolution", attrs, data.ndim)
     w_cf, b = _folded(attrs, weight, _channels_first(g, contiguous(weight)), rest, const_vars)
     op = registry.get("Convolution")
@@ -109,7 +116,13 @@ def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False):
         summand = rest[-1]
         want = prim.blocks(L.ARG_DST)
         if keep_out and type(summand) is Blocked and want is not None:
-            dst = summand.to(want).copy()  # the sum post-op adds into the destination
+            # The sum post-op adds into the destination: a copy of the input,
+            # or the input itself when nothing reads it after this call.
+            dst = summand.to(want)
+            if len(rest) + 1 in donated:
+                dst.forget_conversions()
+            else:
+                dst = dst.copy()
         else:
             y[...] = _channels_first(g, plain(summand))
     kept = _run(prim, x, w, b, dst, weight, attrs, rest, const_vars, keep_out)

@@ -21,19 +21,21 @@ MIN_ELEMENTS = 1 << 16   # memory-bound operators: elements of the data
 MIN_WORK = 1 << 18       # convolution and inner product: data size * output channels
 
 
-def override(op_name, supports, blocked_inputs=None):
+def override(op_name, supports, blocked_inputs=None, reusable_inputs=None):
     """Decorator: register the function as ``op_name``'s oneDNN kernel on cpu.
 
     ``blocked_inputs(attrs, n_inputs)``, when given, declares the kernel
     layout-aware: it takes ``Blocked`` tensors at those input positions and,
     called with ``keep_out=True``, may leave its output blocked (see
-    ``LayoutKernel``)."""
+    ``LayoutKernel``). ``reusable_inputs(attrs, n_inputs)`` lists the
+    positions whose ``Blocked`` tensor it can write its output over when the
+    program has no further use for it (the kernel's ``donated`` argument)."""
     def wrap(kernel):
         register_kernel(op_name, "cpu", kernel, supports, backend="onednn")
         registered.append(op_name)
         if blocked_inputs is not None:
             register_layout_kernel(op_name, LayoutKernel(op_name, kernel, supports,
-                                                         blocked_inputs))
+                                                         blocked_inputs, reusable_inputs))
         return kernel
     return wrap
 
@@ -45,18 +47,24 @@ class LayoutKernel:
     reading it has a ``LayoutKernel`` accepting it at that input position
     (``accepts``), and runs those steps through ``__call__``: the oneDNN
     kernel when it is switched on and takes the call, else the normal
-    dispatch on plain arrays. So a blocked tensor never reaches other code."""
-    __slots__ = ("op", "kernel", "supports", "accepts")
+    dispatch on plain arrays. So a blocked tensor never reaches other code.
+    ``reusable(attrs, n_inputs)`` lists the input positions whose storage
+    the kernel can take over for its output (none when None)."""
+    __slots__ = ("op", "kernel", "supports", "accepts", "reusable")
 
-    def __init__(self, op_name, kernel, supports, accepts):
+    def __init__(self, op_name, kernel, supports, accepts, reusable=None):
         self.op = registry.get(op_name)
         self.kernel, self.supports, self.accepts = kernel, supports, accepts
+        self.reusable = reusable
 
-    def __call__(self, attrs, args, ctx, resources, keep_out):
+    def __call__(self, attrs, args, ctx, resources, keep_out, donated=()):
         """Run on ``args`` (arrays or ``Blocked``); with ``keep_out`` the result
-        may be ``Blocked``."""
+        may be ``Blocked``. ``donated``: positions (among ``reusable``) of
+        inputs nothing reads after this call, which the kernel may overwrite."""
         if is_enabled("onednn") and self.supports(attrs, args):
             count(self.op.name, "onednn")
+            if donated:
+                resources = dict(resources, donated=donated)
             return self.kernel(np, attrs, *args, keep_out=keep_out, **resources)
         return compute(self.op, attrs, [plain(a) for a in args], ctx, resources)
 

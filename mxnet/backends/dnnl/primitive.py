@@ -275,6 +275,10 @@ class Blocked:
             return self
         return Blocked(self._converted(target), target, self.shape)
 
+    def forget_conversions(self):
+        """Drop the conversions made so far: the buffer is about to be overwritten."""
+        self._as = None
+
     def copy(self):
         """A copy in the same layout (a new buffer)."""
         buf = _aligned(self.buf.size)
