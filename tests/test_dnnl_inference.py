@@ -169,3 +169,13 @@ def test_residual_sum_writes_over_its_input_only_when_nothing_reads_it_later(mon
     # Blocked sums were added into their inputs, not into copies (the reread
     # input is plain: a NumPy reader follows)
     assert copies == []
+
+
+def test_fused_convolutions_follow_changing_input_shapes():
+    net = _residual_net(False)
+    xs = [mx.nd.array(RNG.standard_normal((n, 3, size, size)))
+          for n, size in ((2, 10), (3, 12), (2, 10))]
+    expected = [_imperative(net, x) for x in xs]
+    net.hybridize()
+    for x, want in zip(xs, expected):
+        np.testing.assert_allclose(net(x).asnumpy(), want, rtol=1e-4, atol=1e-5)

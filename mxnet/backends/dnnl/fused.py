@@ -10,6 +10,7 @@ output is still in cache, instead of as passes over it afterwards.
 a post-op. Activations oneDNN lacks (softsign) use the NumPy kernel.
 """
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from ...ops import nn_fused, registry
 from ...ops.nn_conv import Geometry
@@ -91,6 +92,36 @@ def _conv_reusable_inputs(attrs, n_inputs):
     return (n_inputs - 1,) if attrs.with_sum else ()
 
 
+# id(attrs) -> (attrs, data shape, weight shape, Geometry, output shape,
+# post-ops, stand-in for the plain output): what a call derives from its
+# parameters and shapes alone, worked out once per compiled step.
+_call_plans = {}
+
+
+def _call_plan(attrs, data, weight):
+    entry = _call_plans.get(id(attrs))
+    if entry is None or entry[0] is not attrs or entry[1] != data.shape \
+            or entry[2] != weight.shape:
+        g = Geometry("Convolution", attrs, data.ndim)
+        op = registry.get("Convolution")
+        conv_attrs = op.parse(nn_fused._own_params(attrs, "Convolution", no_bias=True))
+        out_shape = op.infer_shape(conv_attrs, [data.shape, weight.shape])[1][0]
+        # The plain output's shape and strides over one element: all the
+        # primitive's key and descriptor need, and never written.
+        strides, step = [], 4
+        for n in reversed(out_shape):
+            strides.append(step)
+            step *= n
+        standin = as_strided(np.zeros(1, np.float32), out_shape, tuple(reversed(strides)),
+                             writeable=False)
+        entry = (attrs, data.shape, weight.shape, g, out_shape, _chain(attrs, "with_act"),
+                 _channels_first(g, standin))
+        if len(_call_plans) >= 4096:
+            _call_plans.clear()
+        _call_plans[id(attrs)] = entry
+    return entry[3:]
+
+
 @override("_sg_mkldnn_conv", _conv_supports, blocked_inputs=_conv_blocked_inputs,
           reusable_inputs=_conv_reusable_inputs)
 def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False, donated=()):
@@ -98,33 +129,32 @@ def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False, do
     ``data`` and the ``sum`` input may be ``Blocked``; with ``keep_out`` the
     result stays in the primitive's layout when that is not the plain one,
     written over a ``Blocked`` sum input that is ``donated``."""
-    g = Geometry("Convolution", attrs, data.ndim)
+    g, out_shape, post, standin = _call_plan(attrs, data, weight)
     w_cf, b = _folded(attrs, weight, _channels_first(g, contiguous(weight)), rest, const_vars)
-    op = registry.get("Convolution")
-    conv_attrs = op.parse(nn_fused._own_params(attrs, "Convolution", no_bias=True))
-    out_shape = op.infer_shape(conv_attrs, [data.shape, weight.shape])[1][0]
-    out = empty(out_shape)
-    y = _channels_first(g, out)
     x = data if type(data) is Blocked else _channels_first(g, contiguous(data))
     w = _split_groups(w_cf, attrs.num_group)
-    prim = forward_primitive("convolution", x, w, b, y, g, post=_chain(attrs, "with_act"))
+    prim = forward_primitive("convolution", x, w, b, standin, g, post=post)
     if prim is None:
         return fallback("_sg_mkldnn_conv", xp, attrs, (data, weight) + rest,
                         {"const_vars": const_vars}, "has no convolution with these post-ops")
-    dst = y
-    if attrs.get("with_sum"):
-        summand = rest[-1]
-        want = prim.blocks(L.ARG_DST)
-        if keep_out and type(summand) is Blocked and want is not None:
+    blocked_out = keep_out and prim.blocks(L.ARG_DST) is not None
+    summand = rest[-1] if attrs.get("with_sum") else None
+    if blocked_out and (summand is None or type(summand) is Blocked):
+        out, dst = None, standin  # the result goes to a Blocked tensor
+    else:
+        out = empty(out_shape)
+        dst = _channels_first(g, out)
+    if summand is not None:
+        if out is None:
             # The sum post-op adds into the destination: a copy of the input,
             # or the input itself when nothing reads it after this call.
-            dst = summand.to(want)
+            dst = summand.to(prim.blocks(L.ARG_DST))
             if len(rest) + 1 in donated:
                 dst.forget_conversions()
             else:
                 dst = dst.copy()
         else:
-            y[...] = _channels_first(g, plain(summand))
+            dst[...] = _channels_first(g, plain(summand))
     kept = _run(prim, x, w, b, dst, weight, attrs, rest, const_vars, keep_out)
     return out if kept is None else kept
 
