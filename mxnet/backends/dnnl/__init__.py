@@ -6,7 +6,7 @@ Importing this package never fails. When a oneDNN 3.x library is found
 it registers float32 kernels for Convolution (forward and backward),
 Deconvolution, FullyConnected, dot, batch_dot, Pooling (forward and
 backward), LRN (forward and backward), Activation, LeakyReLU, softmax,
-log_softmax, BatchNorm in training (batch-statistics forward and backward),
+log_softmax, BatchNorm's training forward (batch statistics, ReLU fused),
 LayerNorm over the last axis (forward and backward) and the folding pass's
 fused convolution and inner product (post-ops) under the ``onednn``
 backend; every call they do not cover (other dtypes, parameters or

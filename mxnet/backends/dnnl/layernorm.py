@@ -13,8 +13,8 @@ import ctypes
 import numpy as np
 
 from . import library as L
-from .batchnorm import (ARG_DIFF_SCALE, ARG_DIFF_SHIFT, ARG_MEAN, ARG_SCALE, ARG_SHIFT,
-                        ARG_VARIANCE, BACKWARD, USE_SCALE, USE_SHIFT, bind_constructors)
+from .normalization import (ARG_DIFF_SCALE, ARG_DIFF_SHIFT, ARG_MEAN, ARG_SCALE, ARG_SHIFT,
+                            ARG_VARIANCE, BACKWARD, USE_SCALE, USE_SHIFT, bind_constructors)
 from .overrides import all_float32, big_enough, fallback, override
 from .primitive import Primitive, cache, create_pd, destroy_pd, strided_md
 
