@@ -72,6 +72,7 @@ class Executor:
                                 self._wrt)
         self._inputs = [arrays[n] for n in self._program.input_names]
         self._state = None
+        self._after_inference = False
         self.outputs = [_zeros_on(self._ctx, s, t) for s, t in
                         zip(self._program.output_shapes, self._program.output_dtypes)]
 
@@ -90,6 +91,7 @@ class Executor:
                 value.copyto(target)
             else:
                 target[:] = value
+        self._after_inference = not is_train
         results, self._state = self._program.forward(
             [a._arr() for a in self._inputs], is_train, is_train and bool(self._wrt),
             self._ctx, self._rng, self._monitor, input_vars=[a._var for a in self._inputs])
@@ -115,6 +117,12 @@ class Executor:
         if len(out_grads) != len(self.outputs):
             raise MXNetError(f"backward: {len(self.outputs)} outputs but "
                              f"{len(out_grads)} out_grads")
+        if self._state is None and self._after_inference:
+            # MXNet keeps the values of every forward, so backward may follow an
+            # inference forward: recompute them (in inference mode) only then.
+            _, self._state = self._program.forward(
+                [a._arr() for a in self._inputs], False, True, self._ctx, self._rng,
+                input_vars=[a._var for a in self._inputs])
         grads = self._program.backward(self._state, [None if g is None else g._arr()
                                                      for g in out_grads],
                                        self._ctx, self._rng, is_train)
