@@ -122,9 +122,13 @@ def join(op, name, attrs, subgraphs, inputs):
     if len(subgraphs) != 1:
         raise MXNetError(f"load_json: node {name!r} ({op.name}) needs 1 subgraph, "
                          f"got {len(subgraphs)}")
+    if attrs.get("quantized", "false").lower() in ("true", "1"):
+        raise MXNetError(f"load_json: node {name!r} is a quantized {op.name}, which is not "
+                         "supported here (load the float model and quantize it here)")
     [sub] = subgraphs
     ops = [n for n in topo_order(sub._outputs) if n.op is not None]
-    ours = _fused_attrs(op.name, ops, attrs)
+    unknown = [k for k in attrs if not k.startswith("__") and k not in _CONV_FLAGS + _FC_FLAGS]
+    ours = None if unknown else _fused_attrs(op.name, ops, attrs)
     if ours is not None:
         op.parse({k: v for k, v in ours.items() if k in op.params})  # fails naming the field
         return Node(op, name, ours, inputs)

@@ -176,3 +176,24 @@ def test_a_fused_node_without_its_subgraph_or_with_bad_parameters_fails():
     node["subgraphs"][0]["nodes"][2]["attrs"]["kernel"] = "(3, x)"
     with pytest.raises(MXNetError, match="kernel"):
         mx.sym.load_json(json.dumps(doc))
+
+
+def test_quantized_fused_nodes_are_refused_by_name():
+    doc = json.loads(open(MXNET_PREFIX + "-symbol.json").read())
+    [node] = [n for n in doc["nodes"] if n["name"] == "sg_mkldnn_conv_bn_0"]
+    node["attrs"]["quantized"] = "true"
+    with pytest.raises(MXNetError, match="sg_mkldnn_conv_bn_0.*quantized _sg_mkldnn_conv"):
+        mx.sym.load_json(json.dumps(doc))
+
+
+def test_a_fused_node_with_flags_we_do_not_know_is_expanded():
+    doc = json.loads(open(MXNET_PREFIX + "-symbol.json").read())
+    [node] = [n for n in doc["nodes"] if n["name"] == "sg_mkldnn_fully_connected_eltwise_1"]
+    node["attrs"]["enable_float_output"] = "true"
+    sym = mx.sym.load_json(json.dumps(doc))
+    ops = [n.op.name for n in sym._nodes() if n.op is not None]
+    assert ops.count("_sg_mkldnn_fully_connected") == 2 and "FullyConnected" in ops
+    net = nn.SymbolBlock(sym, mx.sym.var("data"))
+    net.load_parameters(MXNET_PREFIX + "-0000.params", allow_missing=False)
+    np.testing.assert_allclose(net(mx.nd.array(IO["x"])).asnumpy(), IO["y"],
+                               rtol=1e-5, atol=1e-6)
