@@ -30,8 +30,8 @@ bind_constructors({
 
 
 def _covered(attrs, data, params):
-    """Last axis, float32 data big enough, gamma and beta of that axis' size (others go to the default kernel, which reports
-    mismatches)."""
+    """Last axis, float32 data big enough, gamma and beta of that axis' size
+    (others go to the default kernel, which reports mismatches)."""
     if data.ndim == 0 or attrs.axis % data.ndim != data.ndim - 1:
         return False
     features = data.shape[-1:]

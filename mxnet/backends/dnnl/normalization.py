@@ -10,6 +10,7 @@ USE_SCALE, USE_SHIFT, FUSE_NORM_RELU = 0x2, 0x4, 0x8
 ARG_MEAN, ARG_VARIANCE, ARG_SCALE, ARG_SHIFT = 49, 50, 51, 52
 ARG_DIFF_SCALE, ARG_DIFF_SHIFT = 255, 256
 
+
 def bind_constructors(signatures):
     """Give the loaded ``library.Library`` the descriptor constructors named in
     ``signatures`` ({name without ``dnnl_``: argtypes}), so
