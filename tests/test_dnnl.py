@@ -283,21 +283,6 @@ def test_import_without_the_library_registers_nothing(tmp_path):
     assert proc.stdout.strip() == "9.0"
 
 
-@needs_onednn
-def test_numpy_blas_keeps_to_one_thread_while_onednn_runs_the_gemms():
-    from mxnet.backends import threads
-    if threads.blas_threads() is None:
-        pytest.skip("NumPy's BLAS is not an OpenBLAS this process can see")
-    code = ("import mxnet, sys; from mxnet.backends import threads; "
-            "sys.stdout.write(str(threads.blas_threads()))")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("OPENBLAS_NUM_THREADS", "MXNET_BLAS_NUM_THREADS")}
-    one = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    env["MXNET_BLAS_NUM_THREADS"] = "2"
-    two = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert (one.stdout, two.stdout) == ("1", "2"), one.stderr + two.stderr
-
-
 _BN = [_a(4, low=0.5, high=1.5), _a(4), _a(4), _a(4, low=0.5, high=1.5)]
 FUSED = [
     ("conv-bn-relu", "_sg_mkldnn_conv", [X4, _a(4, 6, 3, 3), B4] + _BN,

@@ -302,3 +302,27 @@ def test_host_memory_pool_settings(monkeypatch):
     monkeypatch.setenv("MXNET_CPU_MEM_POOL_TYPE", "Pooled")
     with pytest.raises(MXNetError, match="MXNET_CPU_MEM_POOL_TYPE.*'Pooled'"):
         host_memory.configure()
+
+
+@pytest.mark.parametrize("onednn", ["library found", "library missing"])
+def test_numpy_blas_keeps_to_one_thread_unless_the_user_asks(onednn, tmp_path):
+    from mxnet.backends import threads
+    if threads.blas_threads() is None:
+        pytest.skip("NumPy's BLAS is not an OpenBLAS this process can see")
+    code = ("import mxnet, sys; from mxnet.backends import threads; "
+            "sys.stdout.write(str(threads.blas_threads()))")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "MXNET_BLAS_NUM_THREADS", "MXNET_ONEDNN_LIBRARY")}
+    if onednn == "library missing":
+        env["MXNET_ONEDNN_LIBRARY"] = str(tmp_path / "libdnnl-missing.so")
+
+    def blas_threads(**extra):
+        proc = subprocess.run([sys.executable, "-c", code], env=dict(env, **extra),
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    assert blas_threads() == "1"
+    assert blas_threads(MXNET_BLAS_NUM_THREADS="2") == "2"
+    assert blas_threads(OPENBLAS_NUM_THREADS="2") == "2"
+

@@ -1,17 +1,23 @@
 """Thread counts: NumPy's BLAS library, and the OpenMP teams of engine workers.
 
-NumPy's OpenBLAS keeps its own team of threads that spin between calls. With
-the oneDNN backend active there is a second team (OpenMP) for convolutions
-and, through ``dnnl/matmul.py``, every large matrix product. Two teams on the
-same cores fight for them: on a 2-core machine with other processes running,
-a hybridized MLP step measured 10x slower with a 2-thread OpenBLAS than with a
-1-thread one (the spinning threads take the cores the next kernel needs).
-So when oneDNN is active, OpenBLAS gets one thread unless the user asked for
-another count (``OPENBLAS_NUM_THREADS`` or ``MXNET_BLAS_NUM_THREADS``).
+NumPy's OpenBLAS keeps its own team of threads, which spin for a while after
+every call. MXNet's parallelism comes from elsewhere: the engine's workers
+(one per device) and, with the oneDNN backend, oneDNN's OpenMP team, which
+also runs every large matrix product (``dnnl/matmul.py``). A second team on
+the same cores fights them and the Python threads for the cores. On a
+2-core machine with other processes running, a 2-thread OpenBLAS made a
+hybridized MLP step 10x slower with oneDNN active, and without oneDNN the
+digits example took 23-147 s instead of 9-12 s (3-10x the CPU time); a
+1024^3 product took as long with one thread as with two, and a 128x784x256
+one 2-10x less. So OpenBLAS gets one thread unless the user asked for
+another count (``MXNET_BLAS_NUM_THREADS``, or ``OPENBLAS_NUM_THREADS``,
+which is then left alone): on an idle many-core machine without oneDNN,
+large products run faster with more (``MXNET_BLAS_NUM_THREADS=<cores>``).
 
 The library is found among the shared objects this process has loaded and
 driven through its ``*openblas_set_num_threads*`` entry point, under whatever
-symbol suffix the NumPy build gave it. Anything unexpected leaves BLAS as it is.
+symbol suffix the NumPy build gave it. Anything unexpected (another BLAS,
+such as Apple's Accelerate) leaves BLAS as it is.
 
 The engine runs one worker thread per device; with work on ``cpu(0)`` and
 ``cpu(1)`` at once, each worker's oneDNN calls would start OpenMP teams of
@@ -80,9 +86,9 @@ def set_blas_threads(n):
     return True
 
 
-def share_cores_with_onednn():
-    """Called when the oneDNN backend activates: one BLAS thread, unless the
-    user chose a count (``MXNET_BLAS_NUM_THREADS`` wins over ``OPENBLAS_NUM_THREADS``)."""
+def set_default_blas_threads():
+    """Called when the engine starts: one BLAS thread, unless the user chose
+    a count (``MXNET_BLAS_NUM_THREADS`` wins over ``OPENBLAS_NUM_THREADS``)."""
     wanted = os.environ.get("MXNET_BLAS_NUM_THREADS")
     if wanted is None and "OPENBLAS_NUM_THREADS" in os.environ:
         return

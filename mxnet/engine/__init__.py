@@ -10,6 +10,7 @@ import atexit
 import contextlib
 import os
 
+from ..backends import threads
 from ..base import MXNetError
 from . import host_memory
 from .core import Var
@@ -34,6 +35,7 @@ def _create(name):
 
 
 host_memory.configure()
+threads.set_default_blas_threads()
 _engine_name = os.environ.get("MXNET_ENGINE_TYPE", DEFAULT_ENGINE)
 _engine = _create(_engine_name)
 _bulk_size = int(os.environ.get("MXNET_EXEC_BULK_EXEC_MAX_NODE_TRAIN", 15))

@@ -13,8 +13,8 @@ backend; every call they do not cover (other dtypes, parameters or
 layouts, or work too small to gain from it) runs the default NumPy kernel,
 and so does everything when the library is missing or
 ``MXNET_ONEDNN_ENABLED=0`` (also ``MXNET_MKLDNN_ENABLED=0``). oneDNN's
-OpenMP build takes its thread count from ``OMP_NUM_THREADS``; while it is
-active NumPy's OpenBLAS keeps to one thread (``mxnet/backends/threads.py``).
+OpenMP build takes its thread count from ``OMP_NUM_THREADS`` (NumPy's
+OpenBLAS keeps to one thread: ``mxnet/backends/threads.py``).
 
 ``available`` tells whether the library was loaded, ``version`` its
 (major, minor, patch) and ``library_path`` where it came from.
@@ -50,8 +50,6 @@ def _activate():
     for family in ("batchnorm", "conv", "dense", "eltwise", "fused", "layernorm", "lrn",
                    "matmul", "pool"):
         importlib.import_module(f"{__name__}.{family}")  # registers its overrides
-    from .. import threads
-    threads.share_cores_with_onednn()
 
 
 try:
