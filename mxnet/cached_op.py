@@ -22,6 +22,7 @@ from .base import MXNetError
 from .graph.program import Program
 from .ndarray.invoke import _adopt_outputs
 from .ndarray.ndarray import NDArray, _empty_on, _new
+from .symbol.monitor_names import hook_output_labels, input_labels
 
 __all__ = ["CachedOp"]
 
@@ -160,24 +161,19 @@ class CachedOp:
 
 def _hook_monitor(callback, monitor_all, ctx, training):
     """A ``Program.forward`` monitor calling ``callback(name, op_name, NDArray)``
-    in MXNet's order and names: per operator, its inputs (with ``monitor_all``:
-    ``<node>_<input name>``, ``<node>_arg<i>`` for ops taking a list) then its
+    in MXNet's order and names (``symbol/monitor_names.py``): per operator,
+    with ``monitor_all`` its inputs (``<node>_<input label>``), then its
     outputs; inference shows only the outputs a call returns (BatchNorm's
     output, not its batch mean and variance), training all of them."""
     def monitor(step, slots):
         op, attrs = step.op, step.attrs
         if monitor_all:
-            if op.variadic is not None:
-                names = [f"arg{i}" for i in range(len(step.ins))]
-            else:
-                names = op.input_names(attrs)
-                names += [f"input{i}" for i in range(len(names), len(step.ins))]
-            for name, s in zip(names, step.ins):
-                callback(f"{step.name}_{name}", op.name, _new(slots[s].copy(), ctx))
+            for label, s in zip(input_labels(op, attrs, len(step.ins)), step.ins):
+                callback(f"{step.name}_{label}", op.name, _new(slots[s].copy(), ctx))
         shown = len(step.outs)
         if not training and op.visible_outputs is not None:
             shown = op.visible_outputs(attrs)
-        for name, s in zip(step.out_names[:shown], step.outs):
+        for name, s in zip(hook_output_labels(op, step.out_names[:shown], step.name), step.outs):
             callback(name, op.name, _new(slots[s].copy(), ctx))
     return monitor
 

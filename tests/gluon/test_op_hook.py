@@ -127,3 +127,21 @@ def test_hook_with_static_alloc_warns_as_mxnet_does():
         warnings.simplefilter("always")
         net(mx.nd.ones((3, 5))).wait_to_read()
     assert any("register_op_hook is experimental" in str(w.message) for w in caught)
+
+
+def test_positional_inputs_and_unnamed_outputs_are_labelled_as_mxnet():
+    # Activation names its input by position; Flatten has no output name, so
+    # MXNet labels its output <node>_<index> (recorded from MXNet 1.9.1).
+    net = nn.HybridSequential(prefix="net_")
+    with net.name_scope():
+        net.add(nn.Activation("sigmoid"), nn.Flatten())
+    net.initialize()
+    net.hybridize()
+    seen = []
+    net.register_op_hook(lambda name, op, arr: seen.append((name, op)), monitor_all=True)
+    net(mx.nd.ones((2, 3, 2)))
+    mx.nd.waitall()
+    assert seen == [("net_sigmoid0_fwd_input0", "Activation"),
+                    ("net_sigmoid0_fwd_output", "Activation"),
+                    ("net_flatten0_flatten0_input0", "Flatten"),
+                    ("net_flatten0_flatten0_0", "Flatten")]
