@@ -129,9 +129,7 @@ _DECLARED_OUTPUTS = [name for name in sorted(OP_NAMES) if _canonical(name) is no
                      and _canonical(name).name in monitor_names.NAMED_OUTPUTS]
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
-    strict=True, reason="the registry names make_loss's output 'output', MXNet 'loss'"))
-    if n == "make_loss" else n for n in _DECLARED_OUTPUTS])
+@pytest.mark.parametrize("name", _DECLARED_OUTPUTS)
 def test_declared_output_names_match_mxnet(name):
     op = _canonical(name)
     recorded = OP_NAMES[name]

@@ -151,7 +151,9 @@ def _block_grad(xp, attrs, data):
     return data.copy()
 
 
-@register("make_loss", infer_shape=same_shape("make_loss"), infer_type=same_type("make_loss"),
+# MXNet names make_loss's output "loss" (make_loss0_loss); MakeLoss keeps "output".
+@register("make_loss", output_names=("loss",), infer_shape=same_shape("make_loss"),
+          infer_type=same_type("make_loss"),
           gradient=lambda F, attrs, ins, outs, g: [F.ones_like(ins[0])])
 def _make_loss(xp, attrs, data):
     """Mark the input as a loss: forward is a copy, and backward sends a
