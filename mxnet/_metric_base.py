@@ -51,7 +51,10 @@ class EvalMetric(object):
         self.reset()
 
     def __str__(self):
-        return f"EvalMetric: {dict(self.get_name_value())}"
+        # Values print as MXNet's did (0.5, not NumPy 2's np.float64(0.5)).
+        values = {name: float(v) if isinstance(v, numpy.floating) else v
+                  for name, v in self.get_name_value()}
+        return f"EvalMetric: {values}"
 
     def get_config(self):
         """The constructor arguments, with ``metric`` the class name (for ``create``)."""
@@ -74,9 +77,10 @@ class EvalMetric(object):
 
     def _add(self, value, count):
         # float32 batch values are summed in float64, as MXNet did under the
-        # NumPy of its time (NumPy 2 would keep a float32 running sum).
+        # NumPy of its time (NumPy 2 would keep a float32 running sum); the sum
+        # stays a NumPy float64, so get() reports np.float64 as MXNet's does.
         if isinstance(value, numpy.floating):
-            value = float(value)
+            value = numpy.float64(value)
         self.sum_metric += value
         self.global_sum_metric += value
         self.num_inst += count

@@ -135,3 +135,45 @@ def test_register_custom_metric_class():
     assert m.get() == ("half", 0.5)
     with pytest.raises(ValueError, match="not registered"):
         metric.create("nosuchmetric")
+
+
+_PROBS = mx.nd.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]])
+_CLASSES = mx.nd.array([0, 1, 2, 1])
+_REG_PRED = mx.nd.array([[0.1], [0.7], [0.4], [0.9]])
+_REG_LABEL = mx.nd.array([[0.3], [0.2], [0.5], [0.6]])
+_BIN_PRED = mx.nd.array([[0.3, 0.7], [0.6, 0.4], [0.2, 0.8], [0.9, 0.1]])
+_BIN_LABEL = mx.nd.array([1, 0, 0, 0])
+
+
+# Python type of get()[1] after one update, as MXNet 1.9.1 returns it.
+@pytest.mark.parametrize("name,kwargs,data,expected", [
+    ("acc", {}, (_CLASSES, _PROBS), np.float64),
+    ("top_k_accuracy", {"top_k": 2}, (_CLASSES, _PROBS), np.float64),
+    ("ce", {}, (_CLASSES, _PROBS), np.float64),
+    ("nll_loss", {}, (_CLASSES, _PROBS), np.float64),
+    ("perplexity", {"ignore_label": None}, (_CLASSES, _PROBS), float),
+    ("f1", {}, (_BIN_LABEL, _BIN_PRED), np.float64),
+    ("f1", {"average": "micro"}, (_BIN_LABEL, _BIN_PRED), np.float64),
+    ("mcc", {}, (_BIN_LABEL, _BIN_PRED), float),
+    ("mcc", {"average": "micro"}, (_BIN_LABEL, _BIN_PRED), np.float64),
+    ("mae", {}, (_REG_LABEL, _REG_PRED), np.float64),
+    ("mse", {}, (_REG_LABEL, _REG_PRED), np.float64),
+    ("rmse", {}, (_REG_LABEL, _REG_PRED), np.float64),
+    ("pearsonr", {}, (_REG_LABEL, _REG_PRED), np.float64),
+    ("pcc", {}, (_CLASSES, _PROBS), np.float64),
+    ("loss", {}, (None, _REG_PRED), np.float64),
+])
+def test_value_types_match_mxnet(name, kwargs, data, expected):
+    label, pred = data
+    m = metric.create(name, **kwargs)
+    m.update(None if label is None else [label], [pred])
+    assert type(m.get()[1]) is expected
+    assert type(m.get_global()[1]) is expected
+    m.update(None if label is None else [label], [pred])
+    assert type(m.get()[1]) is expected
+
+
+def test_str_prints_numpy_values_as_plain_numbers():
+    m = metric.Accuracy()
+    m.update([mx.nd.array([0, 1])], [mx.nd.array([[0.2, 0.8], [0.3, 0.7]])])
+    assert str(m) == "EvalMetric: {'accuracy': 0.5}"
