@@ -295,6 +295,27 @@ def test_host_memory_pool_keeps_freed_blocks(monkeypatch):
     assert faults < 1000
 
 
+@pytest.mark.skipif(not _GLIBC, reason="malloc tuning applies to glibc only")
+def test_host_memory_pool_keeps_a_large_step_mapped(monkeypatch):
+    # A step freeing more than any bounded trim threshold at once (hundreds of
+    # MiB of activations in a hybridized ResNet) must not hand its pages back.
+    from mxnet.engine import host_memory
+    monkeypatch.delenv("MXNET_CPU_MEM_POOL_TYPE", raising=False)
+    host_memory.configure()
+    resource = pytest.importorskip("resource")
+
+    def step():
+        arrays = [np.ones(6 << 20, np.float32) for _ in range(4)]  # 4 x 24 MiB
+        return sum(float(a[-1]) for a in arrays)
+    step()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(3):
+        assert step() == 4.0
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    # A 64 MiB trim threshold gave back part of each step (about 4600 faults).
+    assert faults < 1000
+
+
 def test_host_memory_pool_settings(monkeypatch):
     from mxnet.engine import host_memory
     monkeypatch.setenv("MXNET_CPU_MEM_POOL_TYPE", "Unpooled")

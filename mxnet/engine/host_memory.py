@@ -10,9 +10,13 @@ zeroing a page) per 4 KiB. On LeNet training (64 x 20 x 24 x 24 activations)
 that was about a fifth of the step's CPU time.
 
 ``configure()`` therefore raises glibc's mmap threshold (blocks up to 32 MiB
-come from the heap) and its trim threshold (up to 64 MiB of free heap stay
-mapped), which makes freed blocks available to the next allocation of the
-same size. ``MXNET_CPU_MEM_POOL_TYPE=Unpooled`` leaves malloc as it is, and
+come from the heap) and turns off trimming (free heap stays mapped, as
+MXNet's pool keeps what it once allocated), which makes freed blocks
+available to the next allocation of the same size. A bounded trim threshold
+is not enough: a step that frees more than it at the top of the heap (a
+hybridized ResNet-18 batch 8 frees a few hundred MiB of activations at once)
+hands the pages back, and the next step faults them in again (one 25 MiB
+batch-norm gradient took 70-110 ms instead of 12). ``MXNET_CPU_MEM_POOL_TYPE=Unpooled`` leaves malloc as it is, and
 so does any C library other than glibc.
 """
 import ctypes
@@ -25,7 +29,7 @@ _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 
 MMAP_THRESHOLD = 32 << 20  # glibc's largest allowed value on 64-bit systems
-TRIM_THRESHOLD = 64 << 20
+TRIM_THRESHOLD = -1  # glibc: never give free heap back to the system
 _POOL_TYPES = ("Naive", "Round", "Unpooled")
 
 
@@ -43,8 +47,8 @@ def _glibc_mallopt():
 
 def configure():
     """Apply the pool setting of ``MXNET_CPU_MEM_POOL_TYPE``; returns
-    ``{parameter: bytes}`` as set in malloc, or None when malloc is left as
-    it is (``Unpooled``, or not glibc)."""
+    ``{parameter: value}`` as set in malloc (bytes; -1: no trimming), or
+    None when malloc is left as it is (``Unpooled``, or not glibc)."""
     kind = os.environ.get("MXNET_CPU_MEM_POOL_TYPE", "Naive")
     if kind not in _POOL_TYPES:
         raise MXNetError(f"MXNET_CPU_MEM_POOL_TYPE: expected one of {list(_POOL_TYPES)}, "
