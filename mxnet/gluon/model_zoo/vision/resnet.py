@@ -44,8 +44,11 @@ class BasicBlockV1(HybridBlock):
             self.downsample = None
 
     def hybrid_forward(self, F, x):
+        # MXNet's order: body, then shortcut, and the sum as shortcut + body,
+        # which fixes the node order and operands of exported graphs.
+        out = self.body(x)
         residual = x if self.downsample is None else self.downsample(x)
-        return F.Activation(self.body(x) + residual, act_type="relu")
+        return F.Activation(residual + out, act_type="relu")
 
 
 class BottleneckV1(HybridBlock):
@@ -68,8 +71,10 @@ class BottleneckV1(HybridBlock):
             self.downsample = None
 
     def hybrid_forward(self, F, x):
+        # As MXNet: body first, and (unlike the basic block) body + shortcut.
+        out = self.body(x)
         residual = x if self.downsample is None else self.downsample(x)
-        return F.Activation(self.body(x) + residual, act_type="relu")
+        return F.Activation(out + residual, act_type="relu")
 
 
 class BasicBlockV2(HybridBlock):
