@@ -25,6 +25,7 @@ __all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_
 class _State(threading.local):
     recording = False
     training = False
+    retaining = False  # set while a backward pass runs with retain_graph
 
 
 _state = _State()
@@ -58,6 +59,13 @@ def is_recording():
 
 def is_training():
     return _state.training
+
+
+def _retaining():
+    """Whether the backward pass running on this thread keeps the graph
+    (``retain_graph``): a recorded node's backward may then run again, so it
+    must leave what it saved from its forward pass in place."""
+    return _state.retaining
 
 
 @contextmanager
@@ -260,8 +268,9 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
     grads = {}  # (id(node), index) or id(variable) -> gradient NDArray
     leaves = {}
     state = _state
-    prev = state.recording, state.training
+    prev = state.recording, state.training, state.retaining
     state.recording, state.training = bool(create_graph), bool(train_mode)
+    state.retaining = bool(retain_graph)
     try:
         for h, hg in zip(heads, head_grads):
             g = _head_grad(nd, h) if hg is None else hg
@@ -309,7 +318,7 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
                 node.freed = True
                 node.inputs = node.outputs = None
     finally:
-        state.recording, state.training = prev
+        state.recording, state.training, state.retaining = prev
     if variables is None:
         return [(leaves[k], grads[k]) for k in leaves]
     return [grads.get(id(v)) for v in variables]

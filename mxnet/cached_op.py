@@ -101,12 +101,16 @@ class CachedOp:
             positions = [names.index(n) for n in wrt]
 
             def backward(inputs, outputs, out_grads):
+                # Without retain_graph this is the only backward of the forward
+                # values: the program may drop each one after its last use.
+                consume = not _ag._retaining()
                 if eng.threaded:
                     grads = self._push_backward(eng, program, saved, outputs, out_grads,
-                                                [args[p] for p in positions], ctx, rng)
+                                                [args[p] for p in positions], ctx, rng,
+                                                consume)
                 else:
                     grads = [None if g is None else _new(g, ctx) for g in program.backward(
-                        saved[0], [g._arr() for g in out_grads], ctx, rng)]
+                        saved[0], [g._arr() for g in out_grads], ctx, rng, consume=consume)]
                 result = [None] * len(names)
                 for pos, g in zip(positions, grads):
                     result[pos] = g
@@ -144,14 +148,16 @@ class CachedOp:
         return outs, saved
 
     @staticmethod
-    def _push_backward(eng, program, saved, outputs, out_grads, wrt_args, ctx, rng):
+    def _push_backward(eng, program, saved, outputs, out_grads, wrt_args, ctx, rng, consume):
         """Push the backward run of the forward pushed with ``saved``; returns
-        one pending gradient array per ``wrt`` input (None where it gets none)."""
+        one pending gradient array per ``wrt`` input (None where it gets none).
+        ``consume``: the run may release ``saved`` as it goes."""
         grads = [None if s is None else _new(_empty_on(ctx, x.shape, x._data.dtype), ctx)
                  for s, x in zip(program.grad_slots, wrt_args)]
 
         def run():
-            results = program.backward(saved[0], [g._data for g in out_grads], ctx, rng)
+            results = program.backward(saved[0], [g._data for g in out_grads], ctx, rng,
+                                       consume=consume)
             _store([g for g in grads if g is not None], [r for r in results if r is not None])
         # Reading the outputs orders this after the forward run that fills ``saved``.
         eng.push(run, ctx, [o._var for o in outputs] + [g._var for g in out_grads],

@@ -239,15 +239,25 @@ class Program:
         outputs = [slots[s] for s in out_slots]
         return outputs, (slots if train else None)
 
-    def backward(self, state, head_grads, ctx, rng, is_train=True):
+    def backward(self, state, head_grads, ctx, rng, is_train=True, consume=False):
         """Gradients for the ``wrt`` inputs (None where an input gets none),
-        given one head gradient array (or None for ones) per output."""
+        given one head gradient array (or None for ones) per output. With
+        ``consume`` (no further backward on this ``state``, as without
+        ``retain_graph``) each saved forward value is dropped after its last
+        reader, so backward's peak does not hold the whole forward pass."""
         if state is None:
             raise MXNetError("backward: the forward pass did not keep its values; run "
                              "forward with is_train=True (or under autograd.record)")
-        slots = list(state)  # backward may run again on the same forward values
+        if not state:
+            raise MXNetError("backward: the forward values were consumed by an earlier "
+                             "backward; pass retain_graph=True to backward twice")
+        # Otherwise backward may run again on the same forward values: work on a copy.
+        slots = state if consume else list(state)
         for s, g, shape, dtype in zip(self.head_slots, head_grads, self.output_shapes,
                                       self.output_dtypes):
             slots[s] = _ones(ctx, shape, dtype) if g is None else g
         plan.run_steps(self.backward_steps, slots, ctx, is_train, rng)
-        return [None if s is None else slots[s] for s in self.grad_slots]
+        grads = [None if s is None else slots[s] for s in self.grad_slots]
+        if consume:
+            state.clear()
+        return grads
