@@ -33,6 +33,7 @@ __all__ = ["create_dist", "DistSyncKVStore", "DistAsyncKVStore"]
 
 _CMD, _DATA, _REPLY = 11, 12, 13
 _CPU = Context("cpu", 0)
+_MAX_FLAT_BUFFERS = 64  # fusion buffer pairs a store keeps for reuse (each pair 2 x MXNET_KVSTORE_FUSION_BYTES at most)
 
 
 def create_dist(name):
@@ -141,6 +142,8 @@ class DistSyncKVStore(_DistBase):
         into few allreduces (see ``fusion``), compressed ones gathered after
         them, one trip to the communication thread per collective."""
         plans = [self._plan(key, vals) for key, vals in pairs]
+        if len(self._flat) > _MAX_FLAT_BUFFERS:  # pushes of ever new key lists
+            self._flat.clear()
         fused = FusedAllreduce(self._comm, [(p.send, p.recv) for p in plans if p.send is not None],
                                *self._fusion_bytes, self._flat)
         messages = fused.messages() + [p.gather for p in plans if p.gather is not None]
