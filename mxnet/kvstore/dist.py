@@ -33,7 +33,9 @@ __all__ = ["create_dist", "DistSyncKVStore", "DistAsyncKVStore"]
 
 _CMD, _DATA, _REPLY = 11, 12, 13
 _CPU = Context("cpu", 0)
-_MAX_FLAT_BUFFERS = 64  # fusion buffer pairs a store keeps for reuse (each pair 2 x MXNET_KVSTORE_FUSION_BYTES at most)
+# Fusion buffer pairs a store keeps for reuse (each at most twice
+# MXNET_KVSTORE_FUSION_BYTES).
+_MAX_FLAT_BUFFERS = 64
 
 
 def create_dist(name):
