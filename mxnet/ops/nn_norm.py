@@ -25,6 +25,7 @@ gradients of the mean/variance outputs are ignored, as in MXNet. The
 import numpy as np
 
 from ..base import MXNetError
+from .optimizer_ops import dtype_names
 from .params import Param
 from .registry import register
 
@@ -86,6 +87,27 @@ def _broadcast_shape(ndim, axis, size):
 
 def _sum_except(a, axis):
     return a.sum(axis=tuple(i for i in range(a.ndim) if i != axis))
+
+
+# einsum sums the contiguous run after the channel axis about twice as fast as
+# ndarray.sum (and sum(a*b) without the product array), but it accumulates
+# runs linearly: the runs are kept to a length where that stays as accurate
+# as NumPy's pairwise sums (~1e-7 relative at 50k elements, 1e-4 at 2M), and
+# the partial sums of each run are then added by NumPy.
+_EINSUM_RUN = (16, 1 << 16)
+
+
+def _channel_sum(xp, a, axis, b=None):
+    """Per-channel (along ``axis``) sum of ``a``, or of ``a * b`` when given."""
+    run = 1
+    for n in a.shape[axis + 1:]:
+        run *= n
+    if not _EINSUM_RUN[0] <= run <= _EINSUM_RUN[1]:
+        return _sum_except(a if b is None else a * b, axis)
+    view = (-1, a.shape[axis], run)
+    if b is None:
+        return xp.einsum("acb->ac", a.reshape(view)).sum(axis=0)
+    return xp.einsum("acb,acb->ac", a.reshape(view), b.reshape(view)).sum(axis=0)
 
 
 # ---------------------------------------------------------------------------
@@ -151,20 +173,30 @@ def _bn_param_dtype(data):
     return "float32" if data == "float16" else data
 
 
+def _batch_moments(xp, x, axis):
+    """Per-channel mean and biased variance of ``x``: what ``x.mean``/``x.var``
+    give, with one pass fewer (the centred values are squared while summed)."""
+    if x.size == 0:  # NumPy's NaN statistics (and warning) for an empty batch
+        axes = tuple(i for i in range(x.ndim) if i != axis)
+        return x.mean(axis=axes), x.var(axis=axes)
+    count = x.dtype.type(x.size // x.shape[axis])
+    mean = _channel_sum(xp, x, axis) / count
+    centred = x - mean.reshape(_broadcast_shape(x.ndim, axis, x.shape[axis]))
+    return mean, _channel_sum(xp, centred, axis, centred) / count
+
+
 def _batch_norm_kernel(op, saved_var, relu):
     def compute(xp, attrs, data, gamma, beta, moving_mean, moving_var, is_train=False):
         _bn_shape_rule(op)(attrs, [data.shape, gamma.shape, beta.shape, moving_mean.shape,
                                    moving_var.shape])
         _uniform_type(op, _BN_INPUTS + _BN_AUX, _bn_param_dtype)(
-            attrs, [a.dtype.name for a in (data, gamma, beta, moving_mean, moving_var)])
+            attrs, dtype_names((data, gamma, beta, moving_mean, moving_var)))
         axis = _bn_axis(op, attrs, data.ndim)
         if attrs.fix_gamma:
             gamma[...] = 1  # MXNet overwrites gamma too
         x = data.astype(gamma.dtype, copy=False)
         if is_train and not attrs.use_global_stats:
-            axes = tuple(i for i in range(x.ndim) if i != axis)
-            mean = x.mean(axis=axes)
-            var = x.var(axis=axes)
+            mean, var = _batch_moments(xp, x, axis)
         else:
             mean = moving_mean.copy()
             var = moving_var.copy()
@@ -262,8 +294,8 @@ def _batch_norm_backward(xp, attrs, ograd, data, gamma, mean, var, moving_mean, 
     # Per-channel sums only: with xhat = (x - mean) * invstd, sum(dy * xhat) is
     # invstd * (sum(dy * x) - mean * sum(dy)), and dx is a per-channel affine map
     # of dy and x, so no full-size xhat is ever built.
-    dbeta = _sum_except(dy, axis)
-    dgamma = invstd * (_sum_except(dy * x, axis) - mean * dbeta)
+    dbeta = _channel_sum(xp, dy, axis)
+    dgamma = invstd * (_channel_sum(xp, dy, axis, x) - mean * dbeta)
     scale = invstd if attrs.fix_gamma else gamma * invstd
     dx = dy * scale.reshape(bshape)
     if batch:
@@ -324,7 +356,7 @@ def _register_norm3(name, params, layout, param_shape, n_out, doc):
 
     def check(attrs, data, gamma, beta):
         infer_shape(attrs, [data.shape, gamma.shape, beta.shape])
-        _uniform_type(name, inputs)(attrs, [a.dtype.name for a in (data, gamma, beta)])
+        _uniform_type(name, inputs)(attrs, dtype_names((data, gamma, beta)))
 
     def compute(xp, attrs, data, gamma, beta):
         check(attrs, data, gamma, beta)
