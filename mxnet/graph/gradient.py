@@ -7,12 +7,14 @@ shapes, so the rule's operator calls become backward nodes. Gradients
 reaching one entry from several consumers are summed.
 """
 from ..base import MXNetError
+from ..ops import registry
 from ..ops.registry import call_gradient
 from ..symbol.symbol import Node, topo_order
+from . import softmax_ce
 from .trace import TraceFrontEnd, TraceValue
 
 
-def build_backward(outputs, shapes, dtypes, wrt, mirror=None):
+def build_backward(outputs, shapes, dtypes, wrt, mirror=None, ce_chains=None):
     """Trace the backward graph of forward ``outputs``.
 
     ``shapes``/``dtypes`` map ``(id(node), index)`` to the inferred shape
@@ -24,7 +26,10 @@ def build_backward(outputs, shapes, dtypes, wrt, mirror=None):
 
     ``mirror(node) -> bool`` selects forward nodes whose outputs the backward
     pass recomputes from their inputs instead of reading them (memonger), so
-    the forward pass can drop them early."""
+    the forward pass can drop them early.
+
+    ``ce_chains`` ({id(tail node): softmax_ce.Chain}) are differentiated as
+    the one fused cross-entropy op they compute."""
     front = TraceFrontEnd()
     recomputed = {}
 
@@ -66,6 +71,10 @@ def build_backward(outputs, shapes, dtypes, wrt, mirror=None):
             continue
         outs = [value((node, i)) for i in range(n_out)]
         out_grads = [front.zeros_like(y) if g is None else g for g, y in zip(out_grads, outs)]
+        chain = ce_chains.get(id(node)) if ce_chains else None
+        if chain is not None:
+            _fused_ce_gradient(chain, front, value, outs, out_grads, needed, grads)
+            continue
         if node.op.gradient is None:
             raise MXNetError(f"gradient: operator {node.op.name} (node {node.name}) has no "
                              "gradient rule")
@@ -79,6 +88,19 @@ def build_backward(outputs, shapes, dtypes, wrt, mirror=None):
             if g is not None and id(entry[0]) in needed:
                 _accumulate(grads, (id(entry[0]), entry[1]), g)
     return front, heads, [grads.get((id(n), i)) for n, i in wrt]
+
+
+def _fused_ce_gradient(chain, front, value, outs, out_grads, needed, grads):
+    """Gradients of a softmax cross-entropy chain, through the fused op's rule,
+    added to its scores and labels (its inner nodes get none)."""
+    op = registry.get(softmax_ce.FUSED)
+    entries = [chain.data, chain.label]
+    in_grads = call_gradient(op, [id(e[0]) in needed for e in entries], front,
+                             softmax_ce.fused_attrs(), [value(e) for e in entries], outs,
+                             out_grads)
+    for entry, g in zip(entries, in_grads):
+        if g is not None and id(entry[0]) in needed:
+            _accumulate(grads, (id(entry[0]), entry[1]), g)
 
 
 def _accumulate(grads, key, g):

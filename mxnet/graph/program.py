@@ -23,7 +23,7 @@ import numpy as np
 from ..base import MXNetError
 from ..device import from_numpy
 from ..symbol.symbol import topo_order
-from . import infer, plan
+from . import infer, plan, softmax_ce
 from .fold import fold_graph
 from .fuse import fuse_steps
 from .gradient import build_backward, mirror_policy
@@ -114,6 +114,8 @@ class Program:
         self.output_shapes = [tuple(inferred_shapes[k]) for k in out_keys]
         self.output_dtypes = [np.dtype(inferred_types[k]) for k in out_keys]
         self._specialize = _inferred_creation_shapes(nodes, inferred_shapes)
+        self._ce_chains = softmax_ce.find_chains(nodes, outputs, inferred_shapes,
+                                                 inferred_types) if self._fuse else {}
         plain_infer = plan.compile_steps(nodes, slot_of, outputs, self._specialize,
                                          self.input_slots)
         self.out_slots = [slot_of[k] for k in out_keys]
@@ -130,7 +132,7 @@ class Program:
             front, heads, grads = build_backward(
                 outputs, {k: tuple(v) for k, v in inferred_shapes.items() if v is not None},
                 {k: v for k, v in inferred_types.items() if v is not None},
-                [(variables[n], 0) for n in self.wrt], mirror_policy(mirror))
+                [(variables[n], 0) for n in self.wrt], mirror_policy(mirror), self._ce_chains)
             self.head_slots = [slot_of.setdefault((id(h.entry[0]), 0), len(slot_of))
                                for h in heads]
             wanted = [g.entry for g in grads if g is not None]
@@ -151,19 +153,23 @@ class Program:
         # The plain plans serve monitored runs; the others may be fused.
         self._plain_infer, self._plain_train = plain_infer, plain_train
         plan.assign_frees(plain_infer, pinned)
-        self.infer_steps = self._fused(plain_infer, info, pinned)
+        self.infer_steps = self._fused(plain_infer, info, pinned, slot_of)
         plan.assign_frees(self.infer_steps, pinned)
         self.train_steps = self.backward_steps = None
         if self.wrt:
             plan.assign_frees(plain_train, pinned, keep_after=bwd_reads)
-            self.train_steps = self._fused(plain_train, info, set(pinned) | bwd_reads)
-            self.backward_steps = self._fused(plain_backward, info, pinned)
+            self.train_steps = self._fused(plain_train, info, set(pinned) | bwd_reads, slot_of)
+            self.backward_steps = self._fused(plain_backward, info, pinned, slot_of)
             plan.assign_frees(self.train_steps, pinned, keep_after=bwd_reads)
             plan.assign_frees(self.backward_steps, pinned)
 
-    def _fused(self, steps, info, keep):
+    def _fused(self, steps, info, keep, slot_of):
+        """``steps`` (numbered by ``slot_of``) with cross-entropy chains and
+        elementwise groups fused, unless fusion is off."""
         if not self._fuse:
             return steps
+        steps = softmax_ce.fuse_chains(steps, self._ce_chains, slot_of, set(keep),
+                                       plan.Step.make)
         return fuse_steps(steps, info, set(keep), plan.Step.make)
 
     def _inference_plan(self):
@@ -191,7 +197,7 @@ class Program:
                                    _inferred_creation_shapes(nodes, shapes), self.input_slots)
         out_slots = [slot_of[(id(n), i)] for n, i in outputs]
         pinned = self.input_slots + out_slots
-        steps = self._fused(steps, _slot_info(slot_of, shapes, dtypes), pinned)
+        steps = self._fused(steps, _slot_info(slot_of, shapes, dtypes), pinned, slot_of)
         plan.assign_frees(steps, pinned)
         plan.assign_layouts(steps, pinned)
         return _Plan(steps, out_slots, len(slot_of))
