@@ -205,6 +205,7 @@ class Trainer:
     def _allreduce_grads(self):
         if not self._kvstore:
             return
+        keys, grads_of, outs_of = [], [], []
         for i, param in enumerate(self._params):
             if param.grad_req == "null":
                 continue
@@ -215,10 +216,14 @@ class Trainer:
                 if param._stype == "default":
                     outs = param.list_data() if self._update_on_kvstore else grads
                     self._kvstore.pull(i, outs, priority=-i, ignore_sparse=self._distributed)
-            elif self._update_on_kvstore:
-                self._kvstore.pushpull(i, grads, out=param.list_data(), priority=-i)
-            else:
-                self._kvstore.pushpull(i, grads, priority=-i)
+                continue
+            keys.append(i)
+            grads_of.append(grads)
+            outs_of.append(param.list_data() if self._update_on_kvstore else grads)
+        if keys:
+            # One call for every dense gradient: a distributed store fuses
+            # small arrays into few messages (kvstore/fusion.py).
+            self._kvstore.pushpull(keys, grads_of, out=outs_of, priority=-keys[0])
 
     def _update(self, ignore_stale_grad=False):
         on_kvstore = self._kvstore and self._update_on_kvstore

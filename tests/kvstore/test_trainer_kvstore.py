@@ -7,14 +7,8 @@ from mxnet import autograd, gluon
 from mxnet import kvstore as kvs
 from mxnet.base import MXNetError
 from mxnet.gluon import nn
-from mxnet.gluon import trainer as _trainer_module
 
 BATCH = 8
-# The Trainer reaches the kvstore through MXNet's _create_kvstore rule once
-# mxnet/gluon/trainer.py is wired to mx.kv (patch given in the kvstore report).
-TRAINER_ON_KVSTORE = hasattr(_trainer_module, "_create_kvstore")
-pytestmark = pytest.mark.xfail(not TRAINER_ON_KVSTORE, strict=True,
-                               reason="needs the kvstore wiring of mxnet/gluon/trainer.py")
 
 
 def small_cnn():
@@ -104,3 +98,23 @@ def test_gradient_compression_is_passed_to_the_kvstore():
     with pytest.raises(MXNetError, match="not supported for this type of kvstore"):
         train([mx.cpu(0), mx.cpu(1)], steps=1, kvstore="local",
               compression_params={"type": "2bit"})
+
+
+@pytest.mark.parametrize("update_on_kvstore", [False, True])
+def test_trainer_reduces_all_dense_gradients_in_one_kvstore_call(
+        update_on_kvstore, single_device, monkeypatch):
+    # One pushpull of the key list lets a distributed store fuse small
+    # gradients into few messages.
+    store = mx.kv.create("device")
+    original = type(store).pushpull
+    calls = []
+
+    def spy(self, key, value=None, out=None, priority=0):
+        calls.append(key)
+        return original(self, key, value, out=out, priority=priority)
+
+    monkeypatch.setattr(type(store), "pushpull", spy)
+    net, _ = train([mx.cpu(0), mx.cpu(1)], kvstore=store, update_on_kvstore=update_on_kvstore)
+    assert len(calls) == 3 and all(k == [0, 1, 2, 3] for k in calls), calls
+    for got, want in zip(weights(net, mx.cpu(1)), single_device):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
