@@ -15,6 +15,12 @@ moving statistics in the fused op, so the rewritten graph is for inference
 (``is_train=False``) only. The fused nodes take the original parameters as
 inputs (``conv_weight``, ``bn_gamma``, ``bn_moving_mean``...), so the same
 arrays bind to the folded graph and parameter updates show in its results.
+
+For a compiled program's inference plan (not for ``optimize_for``, whose
+graph is a model file MXNet must read) ``Dropout`` in its default
+``mode='training'`` is removed too: at inference it is the identity, yet
+each call copied its input and drew random state (about 0.15 ms per call
+in AlexNet and VGG at batch 1).
 """
 from ..ops import registry
 from ..ops.nn_fused import ACTIVATIONS
@@ -142,9 +148,19 @@ def _fused_node(chain, counters):
     return Node(op, name, attrs, inputs)
 
 
-def fold_graph(outputs):
+def _inference_identity(node, users):
+    """Whether ``node`` is a Dropout that does nothing at inference and whose
+    output can be read straight from its input (its mask is unused and its
+    output is not a graph output)."""
+    if node.op.name != "Dropout" or node.params().mode != "training":
+        return False
+    return not users.get((id(node), 1)) and None not in users.get((id(node), 0), ())
+
+
+def fold_graph(outputs, keep_dropout=False):
     """A copy of the graph of ``outputs`` (entries) with the patterns above
-    replaced by fused nodes; returns ``(new_outputs, number_folded)``.
+    replaced by fused nodes, and, unless ``keep_dropout``, training-mode
+    Dropout removed; returns ``(new_outputs, number of rewrites)``.
     Variables are shared with the original graph; op nodes are new."""
     nodes = topo_order(outputs)
     users = _users(nodes, outputs)
@@ -156,14 +172,19 @@ def fold_graph(outputs):
         if chain is not None:
             chains[id(chain.last)] = chain
             absorbed.update(id(n) for n in chain.nodes)
+    skipped = {} if keep_dropout else {
+        id(n): n.inputs[0] for n in nodes
+        if n.op is not None and id(n) not in absorbed and _inference_identity(n, users)}
     copies = {}
 
     def mapped(entry):
         src, i = entry
+        if id(src) in skipped:
+            return mapped(skipped[id(src)])
         return entry if src.op is None else (copies[id(src)], i)
     counters = {}
     for node in nodes:
-        if node.op is None:
+        if node.op is None or id(node) in skipped:
             continue
         chain = chains.get(id(node))
         if chain is not None:
@@ -173,4 +194,4 @@ def fold_graph(outputs):
         elif id(node) not in absorbed:
             copies[id(node)] = Node(node.op, node.name, node.attrs,
                                     [mapped(e) for e in node.inputs])
-    return [mapped(e) for e in outputs], len(chains)
+    return [mapped(e) for e in outputs], len(chains) + len(skipped)

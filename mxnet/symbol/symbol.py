@@ -343,7 +343,7 @@ class Symbol:
         if not isinstance(backend, str) or backend.upper() not in ("MKLDNN", "ONEDNN"):
             raise MXNetError(f"optimize_for: unknown backend {backend!r}; supported backends "
                              "are 'MKLDNN' and 'ONEDNN'")
-        outputs, _ = fold_graph(self._outputs)
+        outputs, _ = fold_graph(self._outputs, keep_dropout=True)
         return Symbol(outputs)
 
     def get_backend_symbol(self, backend):

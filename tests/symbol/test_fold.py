@@ -164,6 +164,25 @@ def test_hybridized_residual_block_inference_is_folded_and_matches_imperative():
     assert ops == ["_sg_mkldnn_conv", "_sg_mkldnn_conv", "_sg_mkldnn_fully_connected"]
 
 
+def test_inference_plan_drops_training_mode_dropout_but_optimize_for_keeps_it():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(8, activation="relu"), nn.Dropout(0.5), nn.Dense(4),
+            nn.Dropout(0.5))  # the last one is the output: kept
+    net.initialize()
+    x = mx.nd.array(RNG.uniform(-1, 1, (3, 5)).astype("float32"))
+    expected = net(x).asnumpy()
+    net.hybridize()
+    np.testing.assert_array_equal(net(x).asnumpy(), expected)
+    ops = [s.op.name for s in _program(net)._inference_plan().steps]
+    assert ops.count("Dropout") == 1 and ops[-1] == "Dropout"
+    with mx.autograd.record():  # training still drops out
+        y = net(x)
+    assert (y.asnumpy() == 0).any()
+    ops = [n["op"] for n in json.loads(
+        net(mx.sym.var("data")).optimize_for("MKLDNN").tojson())["nodes"]]
+    assert ops.count("Dropout") == 2
+
+
 def test_training_runs_are_not_folded():
     net, x = _block()
     with mx.autograd.record():
