@@ -16,7 +16,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .optimizer_ops import (CLIP, RESCALE, P, adamw_step, check_float, dtype_names, grad_scale,
-                            lamb_direction, new_weight, sgd_mom_step, sgd_step, store,
+                            lamb_direction, momentum_update, new_weight, sgd_step, store,
                             trust_ratio, up)
 from .registry import Attrs, register
 
@@ -97,19 +97,26 @@ def multi_op(name, group, shared, params, lists, doc, count="num_weights"):
     infer_shape, infer_type = _rules(name, group, shared, count)
     params = {**params, count: P("int", 1, "Number of weights updated.")}
 
+    stride = len(group)
+
+    def states(attrs, n_inputs):
+        """Positions of the optimizer states (all but weight and grad of each group),
+        which the kernel updates in place."""
+        return tuple(k * stride + j for k in range(attrs[count]) for j in range(2, stride))
+
     def wrap(kernel):
         def compute(xp, attrs, *arrays):
             infer_shape(attrs, [a.shape for a in arrays])
             infer_type(attrs, dtype_names(arrays))
             n = attrs[count]
             _lengths(name, attrs, n, lists)
-            stride = len(group)
             groups = [arrays[k * stride:(k + 1) * stride] for k in range(n)]
             return tuple(kernel(xp, attrs, groups, *arrays[n * stride:]))
         compute.__doc__ = doc
         return register(name, inputs=("data",), variadic=count, params=params,
                         num_outputs=lambda attrs: attrs[count], infer_shape=infer_shape,
-                        infer_type=infer_type, doc=doc)(compute)
+                        infer_type=infer_type, mutate_inputs=states if stride > 2 else (),
+                        doc=doc)(compute)
     return wrap
 
 
@@ -132,17 +139,15 @@ def _sgd_mom(xp, attrs, groups, lrs, wds):
     out = []
     for (w, g, mom), lr, wd in zip(groups, lrs, wds):
         wc = up(xp, w)
-        m = sgd_mom_step(xp, _per_tensor(attrs, lr=lr, wd=wd), wc, g, mom)
-        store(mom, m)
-        m += wc  # m is sgd_mom_step's own temporary: the new weight is wc + m
-        out.append(m.astype(w.dtype, copy=False))
+        m, scratch = momentum_update(xp, _per_tensor(attrs, lr=lr, wd=wd), wc, g, mom)
+        out.append(xp.add(wc, m, out=scratch).astype(w.dtype, copy=False))
     return out
 
 
 def _mp_sgd(xp, attrs, groups, lrs, wds):
     out = []
     for (w, g, w32), lr, wd in zip(groups, lrs, wds):
-        store(w32, sgd_step(xp, _per_tensor(attrs, lr=lr, wd=wd), w32, g))
+        sgd_step(xp, _per_tensor(attrs, lr=lr, wd=wd), w32, g, in_place=True)
         out.append(new_weight(w32, w.dtype))
     return out
 
@@ -150,9 +155,8 @@ def _mp_sgd(xp, attrs, groups, lrs, wds):
 def _mp_sgd_mom(xp, attrs, groups, lrs, wds):
     out = []
     for (w, g, mom, w32), lr, wd in zip(groups, lrs, wds):
-        m = sgd_mom_step(xp, _per_tensor(attrs, lr=lr, wd=wd), w32, g, mom)
-        store(mom, m)
-        store(w32, w32 + m)
+        m, _ = momentum_update(xp, _per_tensor(attrs, lr=lr, wd=wd), w32, g, mom)
+        w32 += m
         out.append(new_weight(w32, w.dtype))
     return out
 

@@ -56,6 +56,13 @@ def rescaled(xp, attrs, grad):
     return clip(xp, up(xp, grad) * attrs.rescale_grad, attrs.clip_gradient, in_place=True)
 
 
+def rescaled_into(xp, attrs, grad, out):
+    """``clip(rescale_grad * grad)`` written into ``out`` (a scratch array of the
+    compute dtype: a float16 gradient is widened first, as in ``rescaled``)."""
+    xp.multiply(grad, attrs.rescale_grad, out=out, dtype=out.dtype)
+    return clip(xp, out, attrs.clip_gradient, in_place=True)
+
+
 def f32(x):
     """``x`` rounded to float32, as MXNet stores its float parameters."""
     return float(np.float32(x))
@@ -147,15 +154,22 @@ def update_op(name, inputs, layout, params, mutate, doc, out_kind="w"):
 
 # ---------------------------------------------------------------- SGD family
 
-# The steps below work in place on their own temporaries (one pass per
-# operation instead of one new array each); the arithmetic and its order are
-# those of the plain expressions in the docstrings, so results are identical.
+# The steps below work in place on their own temporaries and on the states
+# they update (one pass per operation instead of one new array each, and no
+# copy back into the state); the arithmetic and its order are those of the
+# plain expressions in the docstrings, so results are bitwise identical.
 
-def sgd_step(xp, attrs, w, grad):
-    """``(1 - lr*wd)*w - lr*clip(rescale_grad*grad)`` as a fresh array."""
+def sgd_step(xp, attrs, w, grad, in_place=False):
+    """``(1 - lr*wd)*w - lr*clip(rescale_grad*grad)`` as a fresh array, or
+    written into ``w`` itself with ``in_place`` (a float32 master weight)."""
     step = rescaled(xp, attrs, grad)
     step *= attrs.lr
     decay = 1 - attrs.lr * attrs.wd
+    if in_place:
+        if decay != 1:
+            w *= decay
+        w -= step
+        return w
     if decay == 1:  # w * 1 is exactly w: subtract into the temporary, one pass fewer
         return xp.subtract(w, step, out=step)
     out = w * decay
@@ -163,15 +177,27 @@ def sgd_step(xp, attrs, w, grad):
     return out
 
 
-def sgd_mom_step(xp, attrs, w, grad, mom):
-    """New momentum ``momentum*mom - lr*wd*w - lr*clip(rescale_grad*grad)``
-    (fresh array); MXNet folds the learning rate and weight decay into it."""
-    m = up(xp, mom) * attrs.momentum
-    m -= (attrs.lr * attrs.wd) * w
-    step = rescaled(xp, attrs, grad)
+def momentum_update(xp, attrs, w, grad, mom):
+    """Set ``mom`` (in place) to ``momentum*mom - lr*wd*w - lr*clip(rescale_grad*grad)``;
+    MXNet folds the learning rate and weight decay into the momentum.
+
+    Returns ``(m, scratch)``: the new momentum in ``w``'s dtype (``mom`` itself,
+    or, for a float16 ``mom`` computed in float32, the value before rounding)
+    and a temporary shaped like ``w`` that the caller may overwrite.
+    """
+    if mom.dtype == w.dtype:
+        m = mom
+        m *= attrs.momentum
+    else:
+        m = up(xp, mom) * attrs.momentum
+    scratch = w * (attrs.lr * attrs.wd)
+    m -= scratch
+    step = rescaled_into(xp, attrs, grad, scratch)
     step *= attrs.lr
     m -= step
-    return m
+    if m is not mom:
+        store(mom, m)
+    return m, scratch
 
 
 _SGD = {**LR, **WD, **RESCALE, **CLIP, **LAZY}
@@ -189,17 +215,15 @@ def _sgd_update(xp, attrs, weight, grad):
                "weight += mom. ``mom`` is updated in place.")
 def _sgd_mom_update(xp, attrs, weight, grad, mom):
     w = up(xp, weight)
-    m = sgd_mom_step(xp, attrs, w, grad, mom)
-    store(mom, m)
-    m += w  # m is sgd_mom_step's own temporary: the new weight is w + m
-    return m.astype(weight.dtype, copy=False)
+    m, scratch = momentum_update(xp, attrs, w, grad, mom)
+    return xp.add(w, m, out=scratch).astype(weight.dtype, copy=False)
 
 
 @update_op("mp_sgd_update", ("weight", "grad", "weight32"), "wwf", _SGD, (2,),
            doc="Multi-precision SGD: the step of ``sgd_update`` applied to the float32 master "
                "weight (updated in place); returns it rounded to the weight's dtype.")
 def _mp_sgd_update(xp, attrs, weight, grad, weight32):
-    store(weight32, sgd_step(xp, attrs, weight32, grad))
+    sgd_step(xp, attrs, weight32, grad, in_place=True)
     return new_weight(weight32, weight.dtype)
 
 
@@ -208,9 +232,8 @@ def _mp_sgd_update(xp, attrs, weight, grad, weight32):
            doc="Multi-precision SGD with momentum on the float32 master weight; ``mom`` and "
                "``weight32`` are updated in place.")
 def _mp_sgd_mom_update(xp, attrs, weight, grad, mom, weight32):
-    m = sgd_mom_step(xp, attrs, weight32, grad, mom)
-    store(mom, m)
-    store(weight32, weight32 + m)
+    m, _ = momentum_update(xp, attrs, weight32, grad, mom)
+    weight32 += m
     return new_weight(weight32, weight.dtype)
 
 
@@ -287,13 +310,25 @@ def betas(attrs, dtype, half_rates):
 
 
 def moments(xp, attrs, g, mean, var, half_rates=False):
-    """Update the first and second moment states in place; return their new values."""
+    """Update the first and second moment states in place; return their new
+    values (the states themselves when they have ``g``'s dtype; callers only
+    read them)."""
     b1, b2 = betas(attrs, mean.dtype, half_rates)
-    m = b1 * up(xp, mean) + (1 - b1) * g
-    v = b2 * up(xp, var) + (1 - b2) * g * g
-    store(mean, m)
-    store(var, v)
-    return m, v
+    if mean.dtype != g.dtype or var.dtype != g.dtype:
+        # float16 states: computed in float32, the unrounded values returned
+        m = b1 * up(xp, mean) + (1 - b1) * g
+        v = b2 * up(xp, var) + (1 - b2) * g * g
+        store(mean, m)
+        store(var, v)
+        return m, v
+    term = g * (1 - b1)
+    mean *= b1
+    mean += term
+    xp.multiply(g, 1 - b2, out=term)
+    term *= g
+    var *= b2
+    var += term
+    return mean, var
 
 
 @update_op("adam_update", ("weight", "grad", "mean", "var"), "wwww",
@@ -304,9 +339,17 @@ def moments(xp, attrs, g, mean, var, half_rates=False):
                "No bias correction: the Adam optimizer folds it into lr.")
 def _adam_update(xp, attrs, weight, grad, mean, var):
     w = up(xp, weight)
-    g = clip(xp, up(xp, grad) * attrs.rescale_grad + attrs.wd * w, attrs.clip_gradient)
+    g = up(xp, grad) * attrs.rescale_grad
+    decay = w * attrs.wd
+    g += decay
+    clip(xp, g, attrs.clip_gradient, in_place=True)
     m, v = moments(xp, attrs, g, mean, var, half_rates=True)
-    return new_weight(w - attrs.lr * m / (xp.sqrt(v) + attrs.epsilon), weight.dtype)
+    # w - lr*m / (sqrt(v) + epsilon), in the two temporaries
+    denom = xp.sqrt(v, out=decay)
+    denom += attrs.epsilon
+    step = xp.multiply(m, attrs.lr, out=g)
+    step /= denom
+    return xp.subtract(w, step, out=step).astype(weight.dtype, copy=False)
 
 
 _ADAMW = {**LR, **_BETAS, "epsilon": P("float", 1e-8, "Added to the denominator."), **WD,
