@@ -147,7 +147,7 @@ def _sgd_mom(xp, attrs, groups, lrs, wds):
 def _mp_sgd(xp, attrs, groups, lrs, wds):
     out = []
     for (w, g, w32), lr, wd in zip(groups, lrs, wds):
-        sgd_step(xp, _per_tensor(attrs, lr=lr, wd=wd), w32, g, in_place=True)
+        sgd_step(xp, _per_tensor(attrs, lr=lr, wd=wd), w32, g, out=w32)
         out.append(new_weight(w32, w.dtype))
     return out
 

@@ -159,20 +159,15 @@ def update_op(name, inputs, layout, params, mutate, doc, out_kind="w"):
 # copy back into the state); the arithmetic and its order are those of the
 # plain expressions in the docstrings, so results are bitwise identical.
 
-def sgd_step(xp, attrs, w, grad, in_place=False):
-    """``(1 - lr*wd)*w - lr*clip(rescale_grad*grad)`` as a fresh array, or
-    written into ``w`` itself with ``in_place`` (a float32 master weight)."""
+def sgd_step(xp, attrs, w, grad, out=None):
+    """``(1 - lr*wd)*w - lr*clip(rescale_grad*grad)``, written into ``out`` (which
+    may be ``w`` itself: a float32 master weight) or a fresh array."""
     step = rescaled(xp, attrs, grad)
     step *= attrs.lr
     decay = 1 - attrs.lr * attrs.wd
-    if in_place:
-        if decay != 1:
-            w *= decay
-        w -= step
-        return w
-    if decay == 1:  # w * 1 is exactly w: subtract into the temporary, one pass fewer
-        return xp.subtract(w, step, out=step)
-    out = w * decay
+    if decay == 1:  # w * 1 is exactly w: one pass fewer
+        return xp.subtract(w, step, out=step if out is None else out)
+    out = xp.multiply(w, decay, out=out)
     out -= step
     return out
 
@@ -223,7 +218,7 @@ def _sgd_mom_update(xp, attrs, weight, grad, mom):
            doc="Multi-precision SGD: the step of ``sgd_update`` applied to the float32 master "
                "weight (updated in place); returns it rounded to the weight's dtype.")
 def _mp_sgd_update(xp, attrs, weight, grad, weight32):
-    sgd_step(xp, attrs, weight32, grad, in_place=True)
+    sgd_step(xp, attrs, weight32, grad, out=weight32)
     return new_weight(weight32, weight.dtype)
 
 
