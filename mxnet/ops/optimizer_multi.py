@@ -203,11 +203,12 @@ def _adamw_all(xp, attrs, groups, rescale_grad, mp):
         sub = _per_tensor(attrs, lr=lr, wd=wd, eta=eta)
         if mp:
             w, g, mean, var, w32 = grp
-            store(w32, adamw_step(xp, sub, w32, g, mean, var, scale))
+            adamw_step(xp, sub, w32, g, mean, var, scale, out=w32)
             out.append(new_weight(w32, w.dtype))
         else:
             w, g, mean, var = grp
-            out.append(new_weight(adamw_step(xp, sub, up(xp, w), g, mean, var, scale), w.dtype))
+            new = adamw_step(xp, sub, up(xp, w), g, mean, var, scale)
+            out.append(new.astype(w.dtype, copy=False))
     return out
 
 

@@ -356,10 +356,19 @@ def grad_scale(xp, rescale_grad):
     return float(rescale_grad.reshape(-1)[0])
 
 
-def adamw_step(xp, attrs, w, grad, mean, var, scale):
-    g = clip(xp, up(xp, grad) * scale, attrs.clip_gradient)
+def adamw_step(xp, attrs, w, grad, mean, var, scale, out=None):
+    """Update mean and var in place; return the new weight
+    ``w - eta*(lr*mean/(sqrt(var) + epsilon) + wd*w)`` written into ``out``
+    (which may be ``w``: the float32 master weight) or a fresh array."""
+    g = clip(xp, up(xp, grad) * scale, attrs.clip_gradient, in_place=True)
     m, v = moments(xp, attrs, g, mean, var)
-    return w - attrs.eta * (attrs.lr * m / (xp.sqrt(v) + attrs.epsilon) + attrs.wd * w)
+    denom = xp.sqrt(v)
+    denom += attrs.epsilon
+    step = xp.multiply(m, attrs.lr, out=g)
+    step /= denom
+    step += xp.multiply(w, attrs.wd, out=denom)
+    step *= attrs.eta
+    return xp.subtract(w, step, out=step if out is None else out)
 
 
 @update_op("_adamw_update", ("weight", "grad", "mean", "var", "rescale_grad"), "wwwwS", _ADAMW,
@@ -371,8 +380,8 @@ def _adamw_update(xp, attrs, weight, grad, mean, var, rescale_grad):
     scale = grad_scale(xp, rescale_grad)
     if not np.isfinite(scale):
         return weight.copy()
-    return new_weight(adamw_step(xp, attrs, up(xp, weight), grad, mean, var, scale),
-                      weight.dtype)
+    return adamw_step(xp, attrs, up(xp, weight), grad, mean, var, scale).astype(
+        weight.dtype, copy=False)
 
 
 @update_op("_mp_adamw_update", ("weight", "grad", "mean", "var", "weight32", "rescale_grad"),
@@ -383,7 +392,7 @@ def _mp_adamw_update(xp, attrs, weight, grad, mean, var, weight32, rescale_grad)
     scale = grad_scale(xp, rescale_grad)
     if not np.isfinite(scale):
         return weight.copy()
-    store(weight32, adamw_step(xp, attrs, weight32, grad, mean, var, scale))
+    adamw_step(xp, attrs, weight32, grad, mean, var, scale, out=weight32)
     return new_weight(weight32, weight.dtype)
 
 

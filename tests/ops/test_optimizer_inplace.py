@@ -114,3 +114,36 @@ def test_multi_updates_declare_their_states_written(name, stride):
 
 def test_multi_sgd_declares_no_state():
     assert registry.get("multi_sgd_update").mutate_inputs({"num_weights": 2}, 4) == ()
+
+
+@pytest.mark.parametrize("clip_gradient", [-1.0, 0.5])
+def test_adamw_is_bitwise_the_formula_and_updates_the_master_copy(clip_gradient):
+    w, g, mean, var = arrays(np.float32, 1, 3, 0.1, 0.1)
+    var = np.abs(var)
+    lr, wd, eta, eps = 0.01, 0.02, 0.7, 1e-6
+    b1, b2 = float(np.float32(0.9)), float(np.float32(0.999))
+    gs = clip(g * 0.5, clip_gradient)
+    m = b1 * mean + (1 - b1) * gs
+    v = b2 * var + (1 - b2) * gs * gs
+    want = w - eta * (lr * m / (np.sqrt(v) + eps) + wd * w)
+    kwargs = dict(lr=lr, wd=wd, eta=eta, epsilon=eps, clip_gradient=clip_gradient)
+    weight, grad, m_state, v_state = (nd.array(a) for a in (w, g, mean, var))
+    nd._internal._adamw_update(weight, grad, m_state, v_state, nd.array([0.5]), out=weight,
+                               **kwargs)
+    assert_bitwise(m_state.asnumpy(), m)
+    assert_bitwise(v_state.asnumpy(), v)
+    assert_bitwise(weight.asnumpy(), want)
+
+    w16 = w.astype(np.float16)
+    master = nd.array(w16.astype(np.float32))
+    weight = nd.array(w16, dtype="float16")
+    m_state, v_state = nd.array(mean), nd.array(var)
+    nd._internal._mp_adamw_update(weight, nd.array(g, dtype="float16"), m_state, v_state,
+                                  master, nd.array([0.5]), out=weight, **kwargs)
+    gs = clip(g.astype(np.float16).astype(np.float32) * 0.5, clip_gradient)
+    m = b1 * mean + (1 - b1) * gs
+    v = b2 * var + (1 - b2) * gs * gs
+    w32 = w16.astype(np.float32)
+    want = w32 - eta * (lr * m / (np.sqrt(v) + eps) + wd * w32)
+    assert_bitwise(master.asnumpy(), want)
+    assert_bitwise(weight.asnumpy(), want.astype(np.float16))
