@@ -195,6 +195,33 @@ def test_write_waits_for_earlier_reads():
     assert seen == [0.0]
 
 
+def test_finished_operations_are_not_kept_by_their_vars():
+    eng = ThreadedEngine(per_device=True)
+    ctx = mx.cpu()
+    weight, gate = Var(), threading.Event()
+    eng.push(gate.wait, ctx, (), (weight,))
+    outs = [Var() for _ in range(200)]
+    for out in outs:  # pending readers of one var (a weight read by many ops)
+        eng.push(lambda: None, ctx, (weight,), (out,))
+    assert len(weight.reads) == 200  # none finished: nothing to drop
+    gate.set()
+    eng.wait_all()
+    for out in outs[:100]:
+        eng.push(lambda: None, ctx, (weight,), (out,))
+        eng.wait_all()
+    # A finished write no longer orders anything, and finished readers are
+    # dropped as the list grows: a var holds on to no finished operation graph.
+    assert weight.last_write is None and all(o.last_write is None for o in outs)
+    assert len(weight.reads) <= 32
+
+
+def test_unique_vars_keeps_order_and_makes_a_read_written_var_a_write():
+    from mxnet.engine.core import unique_vars
+    a, b, c = Var(), Var(), Var()
+    assert unique_vars((a, b, a, c, b), (c, c)) == ([a, b], [c])
+    assert unique_vars((), (b, a, b)) == ([], [b, a])
+
+
 def test_ndarray_error_surfaces_at_asnumpy():
     x = mx.nd.ones((4,))
     y = mx.nd.zeros((4,))

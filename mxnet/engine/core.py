@@ -34,15 +34,14 @@ def as_mxnet_error(exc):
 
 def unique_vars(read_vars, write_vars):
     """Split into (reads, writes) with no var twice; a var both read and written is a write."""
-    writes = []
-    for v in write_vars:
-        if not any(v is w for w in writes):
-            writes.append(v)
-    reads = []
-    for v in read_vars:
-        if not any(v is w for w in writes) and not any(v is r for r in reads):
-            reads.append(v)
-    return reads, writes
+    # Vars hash and compare by identity, so dicts dedupe them in C, in order.
+    writes = list(dict.fromkeys(write_vars))
+    if not read_vars:
+        return [], writes
+    reads = dict.fromkeys(read_vars)
+    for v in writes:
+        reads.pop(v, None)
+    return list(reads), writes
 
 
 class Engine:

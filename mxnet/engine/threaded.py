@@ -43,6 +43,7 @@ class ThreadedEngine(Engine):
         self._cond = threading.Condition(self._lock)
         self._queues = {}
         self._outstanding = 0
+        self._waiting = 0  # threads blocked in a wait: only they need notifying
         self._unseen = []
         self._cpu_workers = 0
 
@@ -67,17 +68,20 @@ class ThreadedEngine(Engine):
         deps = 0
         with self._lock:
             for v in reads:
-                last = v.last_write
-                if last is not None and not last.done:
+                last = v.last_write  # None once that write has finished (see _run)
+                if last is not None:
                     last.children.append(op)
                     deps += 1
-                if len(v.reads) >= _PRUNE_READS:
-                    v.reads = [r for r in v.reads if not r.done]
-                v.reads.append(op)
+                readers = v.reads
+                # Readers mostly finish in push order: while the oldest is
+                # still running, pruning would drop little, so wait for it.
+                if len(readers) >= _PRUNE_READS and readers[0].done:
+                    readers = v.reads = [r for r in readers if not r.done]
+                readers.append(op)
                 v.pending += 1
             for v in writes:
                 last = v.last_write
-                if last is not None and not last.done:
+                if last is not None:
                     last.children.append(op)
                     deps += 1
                 for r in v.reads:
@@ -89,8 +93,8 @@ class ThreadedEngine(Engine):
                 v.pending += 1
             op.deps_left = deps
             self._outstanding += 1
-            if deps == 0:
-                self._queue_for(ctx).put(op)
+        if deps == 0:  # registered above: a later push already orders after it
+            self._queue_for(ctx).put(op)
 
     def _work(self, q, on_cpu):
         shared_by = 0
@@ -104,12 +108,17 @@ class ThreadedEngine(Engine):
             self._run(op)
 
     def _run(self, op):
-        exc = next((v.exc for v in op.reads if v.exc is not None), None)
+        exc = None
+        for v in op.reads:
+            if v.exc is not None:
+                exc = v.exc
+                break
         if exc is None:
             try:
                 op.fn()
             except Exception as e:  # kept for the next wait, as MXNet does
                 exc = e
+        ready = []
         with self._lock:
             if exc is not None and not any(exc is e for e in self._unseen):
                 self._unseen.append(exc)
@@ -121,32 +130,43 @@ class ThreadedEngine(Engine):
                 v.pending -= 1
                 v.exc = exc
                 v.version += 1  # after the write, before any later reader runs
+                if v.last_write is op:  # lets pushes skip the finished write
+                    v.last_write = None
             for child in op.children:
                 child.deps_left -= 1
                 if child.deps_left == 0:
-                    self._queue_for(child.ctx).put(child)
+                    ready.append(child)
             op.children = None
             self._outstanding -= 1
-            self._cond.notify_all()
+            if self._waiting:
+                self._cond.notify_all()
+        for child in ready:
+            self._queue_for(child.ctx).put(child)
+
+    def _wait(self, blocked):
+        """Wait (holding the lock) while ``blocked()``."""
+        self._waiting += 1
+        try:
+            while blocked():
+                self._cond.wait()
+        finally:
+            self._waiting -= 1
 
     def wait_to_read(self, var):
         with self._cond:
-            while var.last_write is not None and not var.last_write.done:
-                self._cond.wait()
+            self._wait(lambda: var.last_write is not None)
             self._seen(var)
         self._raise(var)
 
     def wait_to_write(self, var):
         with self._cond:
-            while var.pending:
-                self._cond.wait()
+            self._wait(lambda: var.pending)
             self._seen(var)
         self._raise(var)
 
     def wait_all(self):
         with self._cond:
-            while self._outstanding:
-                self._cond.wait()
+            self._wait(lambda: self._outstanding)
             unseen, self._unseen = self._unseen, []
         if unseen:
             raise as_mxnet_error(unseen[0])
