@@ -186,11 +186,13 @@ def _batch_moments(xp, x, axis):
 
 
 def _batch_norm_kernel(op, saved_var, relu):
+    check_shapes = _bn_shape_rule(op)
+    check_types = _uniform_type(op, _BN_INPUTS + _BN_AUX, _bn_param_dtype)
+
     def compute(xp, attrs, data, gamma, beta, moving_mean, moving_var, is_train=False):
-        _bn_shape_rule(op)(attrs, [data.shape, gamma.shape, beta.shape, moving_mean.shape,
-                                   moving_var.shape])
-        _uniform_type(op, _BN_INPUTS + _BN_AUX, _bn_param_dtype)(
-            attrs, dtype_names((data, gamma, beta, moving_mean, moving_var)))
+        check_shapes(attrs, [data.shape, gamma.shape, beta.shape, moving_mean.shape,
+                             moving_var.shape])
+        check_types(attrs, dtype_names((data, gamma, beta, moving_mean, moving_var)))
         axis = _bn_axis(op, attrs, data.ndim)
         if attrs.fix_gamma:
             gamma[...] = 1  # MXNet overwrites gamma too
