@@ -8,6 +8,9 @@ The patterns are MXNet's oneDNN subgraph patterns:
 * ``FullyConnected -> [BatchNorm] -> [act]`` becomes
   ``_sg_mkldnn_fully_connected`` (with_bn, with_eltwise).
 
+As in MXNet, an inner product or a 2-D/3-D convolution with nothing to fuse
+becomes a fused node too.
+
 A node joins the chain only when its input is read by nothing else (and is
 not a graph output); a BatchNorm only when its mean/var outputs are unused
 and it normalises the product's channel axis. Batch norm always uses its
@@ -87,6 +90,13 @@ def _bn_channel_ok(base, bn):
     return axis == 1
 
 
+def _folds_alone(node):
+    """Whether a product with nothing to fuse still becomes a fused node, as
+    in MXNet (every inner product, and 2-D/3-D convolutions): the fused
+    kernels keep their weights reordered for oneDNN between calls."""
+    return node.op.name == "FullyConnected" or len(node.params().kernel) in (2, 3)
+
+
 def _match(node, users, taken):
     if node.op.name not in ("Convolution", "FullyConnected"):
         return None
@@ -112,7 +122,7 @@ def _match(node, users, taken):
             if nxt is not None and _activation_kind(nxt) is not None:
                 chain.postsum_act = nxt
                 chain.nodes.append(nxt)
-    return chain if len(chain.nodes) > 1 else None
+    return chain if len(chain.nodes) > 1 or _folds_alone(node) else None
 
 
 def _fused_node(chain, counters):

@@ -57,7 +57,7 @@ def test_folded_batch_norm_statistics_stay_aux_states():
     assert opt.list_arguments() == y.list_arguments()
     assert opt.list_auxiliary_states() == ["bn_moving_mean", "bn_moving_var"]
     # As in MXNet's JSON, an aux input's third field counts its writers.
-    [conv] = _fused_nodes(opt)
+    [conv] = [n for n in _fused_nodes(opt) if n["op"] == "_sg_mkldnn_conv"]
     assert [e[2] for e in conv["inputs"]] == [0, 0, 0, 0, 0, 1, 1]
     args, aux = _arrays(y, {"data": (2, 3, 5, 5)})
     ex = opt.bind(mx.cpu(), args, aux_states=aux)
@@ -99,17 +99,39 @@ def test_dense_bn_tanh_becomes_sg_mkldnn_fully_connected():
                                rtol=1e-5, atol=1e-6)
 
 
+def _only_lone_products(sym):
+    """Whether the optimized ``sym`` fused nothing into its products (each
+    convolution still becomes a fused node on its own, as in MXNet)."""
+    opt = sym.optimize_for("MKLDNN")
+    return all(not n.get("attrs") for n in _fused_nodes(opt))
+
+
 def test_values_read_elsewhere_are_not_folded():
     d = mx.sym.var("data")
     c = _conv(d, "conv")
     bn = mx.sym.BatchNorm(c, name="bn")
-    assert not _fused_nodes(mx.sym.Group([bn, c]).optimize_for("MKLDNN"))
+    assert _only_lone_products(mx.sym.Group([bn, c]))
     conv_bn = mx.sym.BatchNorm(_conv(d, "c2"), name="b2", output_mean_var=True)
-    assert not _fused_nodes(mx.sym.Group([conv_bn[0], conv_bn[1]]).optimize_for("MKLDNN"))
+    assert _only_lone_products(mx.sym.Group([conv_bn[0], conv_bn[1]]))
     other_axis = mx.sym.BatchNorm(_conv(d, "c3"), axis=2)
-    assert not _fused_nodes(other_axis.optimize_for("MKLDNN"))
+    assert _only_lone_products(other_axis)
     standalone_relu_op = mx.sym.relu(_conv(d, "c4"))    # MXNet folds only Activation
-    assert not _fused_nodes(standalone_relu_op.optimize_for("MKLDNN"))
+    assert _only_lone_products(standalone_relu_op)
+
+
+def test_lone_products_become_fused_nodes_as_in_mxnet():
+    d = mx.sym.var("data")
+    conv1d = mx.sym.Convolution(d, kernel=(3,), num_filter=4, name="c1")
+    assert not _fused_nodes(conv1d.optimize_for("MKLDNN"))
+    conv2d = _conv(mx.sym.var("data"), "c2")
+    dense = mx.sym.FullyConnected(conv2d, num_hidden=3, name="fc")
+    opt = dense.optimize_for("MKLDNN")
+    assert [(n["op"], n["name"]) for n in _fused_nodes(opt)] == [
+        ("_sg_mkldnn_conv", "sg_mkldnn_conv_0"),
+        ("_sg_mkldnn_fully_connected", "sg_mkldnn_fully_connected_0")]
+    args, aux = _arrays(dense, {"data": (2, 3, 5, 5)})
+    np.testing.assert_allclose(_inference(opt, args, aux), _inference(dense, args, aux),
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_unknown_backend_is_an_error():
