@@ -51,13 +51,41 @@ def register_kernel(op_name, device, kernel, supports=None, backend="custom"):
     return override
 
 
-def is_enabled(backend):
-    """Whether ``backend`` is switched on (``MXNET_<BACKEND>_ENABLED``, default on)."""
+# backend -> (os.environ when cached, the mapping to read, its keys for the switches)
+_switches = {}
+_switch_values = {}  # raw environment value -> whether it switches a backend on
+
+
+def _switch_keys(backend):
+    """Where to read ``backend``'s switches: ``os.environ.get`` encodes the key
+    and raises and catches a KeyError for every unset name (over a microsecond
+    each, on every call of an op with an override), so when CPython exposes
+    the mapping's backing dict we look the encoded names up there directly."""
     names = _ENV_ALIASES.get(backend, (f"MXNET_{backend.upper()}_ENABLED",))
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    if type(data) is dict and hasattr(environ, "encodekey"):
+        return environ, data, tuple(environ.encodekey(n) for n in names)
+    return environ, environ, names
+
+
+def is_enabled(backend):
+    """Whether ``backend`` is switched on (``MXNET_<BACKEND>_ENABLED``, default on).
+
+    The environment is read at every call, so setting the variable from
+    Python takes effect at the next operator call."""
+    keys = _switches.get(backend)
+    if keys is None or keys[0] is not os.environ:  # os.environ itself may be replaced
+        keys = _switches[backend] = _switch_keys(backend)
+    _, env, names = keys
     for name in names:
-        value = os.environ.get(name)
+        value = env.get(name)
         if value is not None:
-            return value.strip().lower() not in ("0", "false", "off", "no")
+            on = _switch_values.get(value)
+            if on is None:
+                text = os.fsdecode(value).strip().lower()
+                on = _switch_values[value] = text not in ("0", "false", "off", "no")
+            return on
     return True
 
 
