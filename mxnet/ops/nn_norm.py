@@ -174,15 +174,16 @@ def _bn_param_dtype(data):
 
 
 def _batch_moments(xp, x, axis):
-    """Per-channel mean and biased variance of ``x``: what ``x.mean``/``x.var``
-    give, with one pass fewer (the centred values are squared while summed)."""
+    """Per-channel mean and biased variance of ``x`` (what ``x.mean``/``x.var``
+    give, with one pass fewer: the centred values are squared while summed),
+    and ``x - mean`` as a fresh array (None for an empty batch)."""
     if x.size == 0:  # NumPy's NaN statistics (and warning) for an empty batch
         axes = tuple(i for i in range(x.ndim) if i != axis)
-        return x.mean(axis=axes), x.var(axis=axes)
+        return x.mean(axis=axes), x.var(axis=axes), None
     count = x.dtype.type(x.size // x.shape[axis])
     mean = _channel_sum(xp, x, axis) / count
     centred = x - mean.reshape(_broadcast_shape(x.ndim, axis, x.shape[axis]))
-    return mean, _channel_sum(xp, centred, axis, centred) / count
+    return mean, _channel_sum(xp, centred, axis, centred) / count, centred
 
 
 def _batch_norm_kernel(op, saved_var, relu):
@@ -197,17 +198,23 @@ def _batch_norm_kernel(op, saved_var, relu):
         if attrs.fix_gamma:
             gamma[...] = 1  # MXNet overwrites gamma too
         x = data.astype(gamma.dtype, copy=False)
+        centred = None
         if is_train and not attrs.use_global_stats:
-            mean, var = _batch_moments(xp, x, axis)
+            mean, var, centred = _batch_moments(xp, x, axis)
         else:
             mean = moving_mean.copy()
             var = moving_var.copy()
         invstd = 1.0 / xp.sqrt(var + attrs.eps)
         scale = invstd if attrs.fix_gamma else gamma * invstd
         bshape = _broadcast_shape(x.ndim, axis, x.shape[axis])
-        # (x - mean) * scale + beta as one product and one in-place add per element
-        out = x * scale.reshape(bshape)
-        out += (beta - mean * scale).reshape(bshape)
+        if centred is None:
+            # (x - mean) * scale + beta as one product and one in-place add per element
+            out = x * scale.reshape(bshape)
+            out += (beta - mean * scale).reshape(bshape)
+        else:  # batch statistics: normalize the centred values where they lie
+            out = centred
+            out *= scale.reshape(bshape)
+            out += beta.reshape(bshape)
         if relu:
             xp.maximum(out, 0, out=out)
         return (out.astype(data.dtype, copy=False), mean,

@@ -84,6 +84,6 @@ def test_channel_sum_matches_numpy_sums():
 
 def test_empty_batch_gives_nan_statistics():
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
-        mean, var = nn_norm._batch_moments(np, np.zeros((0, 3, 4, 4), np.float32), 1)
+        mean, var, centred = nn_norm._batch_moments(np, np.zeros((0, 3, 4, 4), np.float32), 1)
     assert mean.shape == var.shape == (3,)
-    assert np.isnan(mean).all() and np.isnan(var).all()
+    assert np.isnan(mean).all() and np.isnan(var).all() and centred is None
