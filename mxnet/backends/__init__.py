@@ -150,6 +150,21 @@ def compute(op, attrs, args, ctx, resources):
     return _on_host(op, attrs, args, ctx, device, resources)
 
 
+def compute_host(op, attrs, args):
+    """``compute`` for host (cpu) arrays of an op without resources: the
+    imperative fast path, which skips the device lookup."""
+    override = _select(op, "cpu", attrs, args)
+    if override is not None:
+        if _counting:
+            kernel_counts[(op.name, override.backend)] += 1
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug("%s on cpu: %s kernel", op.name, override.backend)
+        return override.kernel(np, attrs, *args)
+    if _counting:
+        kernel_counts[(op.name, "default")] += 1
+    return op.compute(np, attrs, *args)
+
+
 def _on_host(op, attrs, args, ctx, device, resources):
     key = (op.name, device.name)
     if key not in _fallback_logged:

@@ -28,6 +28,8 @@ ASYNC_MIN_SIZE = int(os.environ.get("MXNET_ENGINE_ASYNC_MIN_SIZE", 1 << 16))
 _NDArray = _nd.NDArray
 _empty_on = _nd._empty_on
 _new = _nd._new
+_Var = _engine.Var
+_ag_state = _ag._state  # autograd's thread-local flags (one object for the process)
 _ndarray = np.ndarray
 _asarray = np.asarray
 _getrefcount = sys.getrefcount
@@ -66,18 +68,18 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
         return _invoke_other_storage(op, attrs, inputs, out)
     idle = True
     size = 0
+    args = []  # the backing arrays, gathered here rather than in a second pass
     if inputs:
         ctx = inputs[0]._ctx if type(inputs[0]) is _NDArray else _check_inputs(op, inputs, attrs)
         for x in inputs:
             if type(x) is not _NDArray:
                 return _invoke_other_storage(op, attrs, inputs, out)
-            try:
-                if x._var.pending:
-                    idle = False
-                size += x._data.size
-                xc = x._ctx
-            except AttributeError:
-                _check_inputs(op, inputs, attrs)
+            if x._var.pending:
+                idle = False
+            data = x._data
+            xc = x._ctx
+            size += data.size
+            args.append(data)
             if xc is not ctx and xc != ctx:
                 raise MXNetError(f"{op.name}: all inputs must be on one device, got "
                                  f"{ctx} and {xc}")
@@ -96,18 +98,28 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     if _profiler_hook is not None:
         results = _profiler_hook(op, attrs, inputs, ctx, outs, eng, idle, size)
     elif idle and (size < ASYNC_MIN_SIZE or not eng.threaded):
-        if outs is None and ctx.device_typeid == 1 and not op.overrides and not op.resources \
+        if outs is None and ctx.device_typeid == 1 and not op.resources \
                 and not op._mutate_inputs:
-            # The most common call of all: one host array out, nothing special.
+            # The most common call of all: host arrays in, one array out.
             try:
-                res = op.compute(np, attrs, *[x._data for x in inputs])
+                res = _backends.compute_host(op, attrs, args) if op.overrides else \
+                    op.compute(np, attrs, *args)
             except MXNetError:
                 raise
             except Exception as e:
                 raise kernel_error(op, attrs, inputs, e) from e
             if type(res) is _ndarray:
-                arr = _new(res, ctx)
-                if _ag._state.recording:
+                # _new, inlined: this line runs for nearly every imperative op.
+                arr = _NDArray.__new__(_NDArray)
+                arr._data = res
+                arr._ctx = ctx
+                arr._var = _Var()
+                arr._ag_node = None
+                arr._ag_index = 0
+                arr._grad = None
+                arr._grad_req = "null"
+                arr._fresh_grad = False
+                if _ag_state.recording:
                     _ag._record(op, attrs, inputs, [arr])
                 return arr
             results = _host_results(res, ctx)
@@ -115,7 +127,7 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
             results = _run_inline(op, attrs, inputs, ctx, outs)
     else:
         results = _push(op, attrs, inputs, ctx, outs, eng)
-    if _ag._state.recording:
+    if _ag_state.recording:
         _ag._record(op, attrs, inputs, results)
     if out is not None:
         return out
