@@ -215,6 +215,17 @@ class Layout:
         _reorder_now(entry[0], self.md.handle, buf, entry[1].handle, out)
         return out
 
+    def reorder_in(self, a):
+        """Array ``a`` (float32, any strides) reordered into a new buffer of this layout."""
+        key = ("from", layout(a))
+        entry = self._reorders.get(key)
+        out = _aligned(self.nbytes)
+        if entry is None:  # a benign race, as in ``reorder``
+            md = strided_md(*layout(a))
+            entry = self._reorders[key] = (_Reorder(md.handle, self.md.handle), md)
+        _reorder_now(entry[0], entry[1].handle, a, self.md.handle, out)
+        return out
+
 
 _layouts = []
 _layouts_lock = threading.Lock()
@@ -284,6 +295,12 @@ class Blocked:
         buf = _aligned(self.buf.size)
         np.copyto(buf, self.buf)
         return Blocked(buf, self.layout, self.shape)
+
+
+def blocked_from(a, target):
+    """Array ``a`` as a ``Blocked`` tensor in Layout ``target``: one reorder
+    for an input that several primitives read in that layout."""
+    return Blocked(target.reorder_in(a), target, a.shape)
 
 
 def plain(a):

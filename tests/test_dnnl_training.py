@@ -1,0 +1,100 @@
+"""oneDNN training paths: the convolution gradients in each memory format the
+backend picks per layer, the out-gradient reordered once for both backward
+primitives, and max pooling's workspace kept from forward to backward. Every
+case compares against the NumPy kernels (``MXNET_ONEDNN_ENABLED=0``)."""
+import numpy as np
+import pytest
+
+import mxnet as mx
+from mxnet import backends
+from mxnet.backends import dnnl
+
+pytestmark = pytest.mark.skipif(not dnnl.available, reason="oneDNN library not installed")
+
+_rng = np.random.default_rng(11)
+
+
+@pytest.fixture(autouse=True)
+def small_calls_use_onednn(monkeypatch):
+    from mxnet.backends.dnnl import overrides
+    monkeypatch.setattr(overrides, "MIN_ELEMENTS", 0)
+    monkeypatch.setattr(overrides, "MIN_WORK", 0)
+
+
+def _a(*shape):
+    return _rng.uniform(-1, 1, shape).astype(np.float32)
+
+
+def _conv_grads(x, w, b, kwargs, data_grad=True):
+    """Output and gradients of a Convolution, plus the kernels counted."""
+    arrays = [mx.nd.array(a) for a in (x, w, b)]
+    for a in arrays[0 if data_grad else 1:]:
+        a.attach_grad()
+    with backends.count_kernels() as counts:
+        with mx.autograd.record():
+            y = mx.nd.Convolution(*arrays, **kwargs)
+        head = mx.nd.array(np.linspace(-1, 1, y.size, dtype=np.float32).reshape(y.shape))
+        y.backward(head)
+        results = [y.asnumpy()] + [a.grad.asnumpy() for a in arrays[0 if data_grad else 1:]]
+    return results, dict(counts)
+
+
+def _compare_conv(monkeypatch, x, w, b, data_grad=True, **kwargs):
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+    fast, ran = _conv_grads(x, w, b, kwargs, data_grad)
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "0")
+    slow, _ = _conv_grads(x, w, b, kwargs, data_grad)
+    for got, want in zip(fast, slow):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    backward = "_backward_Convolution" if data_grad else "_backward_Convolution_weight"
+    assert ran.get((backward, "onednn")), ran
+
+
+# (id, data shape, filters, kernel, pad, formats picked for (data, weights) gradients)
+LAYERS = [
+    ("one-input-channel", (4, 1, 12, 12), 20, 5, 0, ("plain", "any")),
+    ("three-input-channels-padded", (2, 3, 9, 9), 16, 3, 1, ("plain", "any")),
+    ("channels-off-the-block", (3, 20, 10, 10), 50, 5, 0, ("nhwc", "nhwc")),
+    ("channels-in-whole-blocks", (2, 32, 8, 8), 16, 3, 1, ("any", "any")),
+]
+
+
+@pytest.mark.parametrize("shape, filters, k, pad, formats", [c[1:] for c in LAYERS],
+                         ids=[c[0] for c in LAYERS])
+def test_conv_gradients_match_numpy_in_the_format_picked(monkeypatch, shape, filters, k, pad,
+                                                         formats):
+    from mxnet.backends.dnnl import conv
+    x, w, b = _a(*shape), _a(filters, shape[1], k, k) * 0.2, _a(filters)
+    out = (shape[0], filters, shape[2] + 2 * pad - k + 1, shape[3] + 2 * pad - k + 1)
+    picked = conv._backward_formats(x, w, np.empty(out, np.float32), x, 1)
+    assert picked == formats
+    _compare_conv(monkeypatch, x, w, b, kernel=(k, k), pad=(pad, pad), num_filter=filters)
+    _compare_conv(monkeypatch, x, w, b, data_grad=False, kernel=(k, k), pad=(pad, pad),
+                  num_filter=filters)
+
+
+def test_plain_data_gradient_runs_without_reorders():
+    from mxnet.backends.dnnl import conv
+    from mxnet.backends.dnnl.conv import Geometry, _backward_primitives
+    x, w = _a(2, 1, 10, 10), _a(8, 1, 3, 3)
+    dy, dw = np.empty((2, 8, 8, 8), np.float32), np.empty_like(w)
+    attrs = mx.ops.registry.get("Convolution").parse(dict(kernel=(3, 3), num_filter=8,
+                                                          no_bias=True))
+    bwd_data, _ = _backward_primitives(x, w, dy, np.empty_like(x), dw, None,
+                                       Geometry("Convolution", attrs, 4), 1)
+    assert not bwd_data.reorders, conv._backward_formats(x, w, dy, x, 1)
+    assert "gemm" in bwd_data.impl_name()
+
+
+def test_out_grad_is_reordered_once_for_both_backward_primitives(monkeypatch):
+    from mxnet.backends.dnnl import conv
+    calls = []
+    real = conv.blocked_from
+
+    def counting(a, target):
+        calls.append(a.shape)
+        return real(a, target)
+    monkeypatch.setattr(conv, "blocked_from", counting)
+    x, w, b = _a(2, 16, 8, 8), _a(16, 16, 3, 3) * 0.2, _a(16)
+    _compare_conv(monkeypatch, x, w, b, kernel=(3, 3), pad=(1, 1), num_filter=16)
+    assert calls == [(2, 16, 8, 8)]
