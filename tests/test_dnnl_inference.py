@@ -179,3 +179,25 @@ def test_fused_convolutions_follow_changing_input_shapes():
     net.hybridize()
     for x, want in zip(xs, expected):
         np.testing.assert_allclose(net(x).asnumpy(), want, rtol=1e-4, atol=1e-5)
+
+
+def test_convolutions_with_equal_parameters_keep_their_own_call_plans(monkeypatch):
+    # Two layers with the same hyper-parameters share one parsed attrs object
+    # (AlexNet's last two convolutions); each keeps its plan across runs.
+    from mxnet.backends.dnnl import fused
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(8, 3, padding=1, activation="relu"),
+            nn.Conv2D(8, 3, padding=1, activation="relu"))
+    net.initialize(mx.init.Xavier())
+    x = mx.nd.array(RNG.standard_normal((1, 4, 9, 9)))
+    expected = _imperative(net, x)
+    net.hybridize()
+    net(x).wait_to_read()
+    built = []
+    geometry = fused.Geometry
+    monkeypatch.setattr(fused, "Geometry", lambda *a: built.append(a) or geometry(*a))
+    for _ in range(3):
+        with mx.backends.count_kernels() as counts:
+            np.testing.assert_allclose(net(x).asnumpy(), expected, rtol=1e-4, atol=1e-5)
+        assert counts[("_sg_mkldnn_conv", "onednn")] == 2
+    assert built == []

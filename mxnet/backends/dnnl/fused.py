@@ -92,16 +92,19 @@ def _conv_reusable_inputs(attrs, n_inputs):
     return (n_inputs - 1,) if attrs.with_sum else ()
 
 
-# id(attrs) -> (attrs, data shape, weight shape, Geometry, output shape,
+# (id(attrs), data shape, weight shape) -> (attrs, Geometry, output shape,
 # post-ops, stand-in for the plain output): what a call derives from its
-# parameters and shapes alone, worked out once per compiled step.
+# parameters and shapes alone, worked out once per compiled step. The shapes
+# are part of the key because layers with equal parameters share one parsed
+# ``attrs`` (AlexNet's last two convolutions): keyed by ``attrs`` alone they
+# evicted each other and every call rebuilt its plan.
 _call_plans = {}
 
 
 def _call_plan(attrs, data, weight):
-    entry = _call_plans.get(id(attrs))
-    if entry is None or entry[0] is not attrs or entry[1] != data.shape \
-            or entry[2] != weight.shape:
+    key = (id(attrs), data.shape, weight.shape)
+    entry = _call_plans.get(key)
+    if entry is None or entry[0] is not attrs:
         g = Geometry("Convolution", attrs, data.ndim)
         op = registry.get("Convolution")
         conv_attrs = op.parse(nn_fused._own_params(attrs, "Convolution", no_bias=True))
@@ -114,12 +117,11 @@ def _call_plan(attrs, data, weight):
             step *= n
         standin = as_strided(np.zeros(1, np.float32), out_shape, tuple(reversed(strides)),
                              writeable=False)
-        entry = (attrs, data.shape, weight.shape, g, out_shape, _chain(attrs, "with_act"),
-                 _channels_first(g, standin))
+        entry = (attrs, g, out_shape, _chain(attrs, "with_act"), _channels_first(g, standin))
         if len(_call_plans) >= 4096:
             _call_plans.clear()
-        _call_plans[id(attrs)] = entry
-    return entry[3:]
+        _call_plans[key] = entry
+    return entry[1:]
 
 
 @override("_sg_mkldnn_conv", _conv_supports, blocked_inputs=_conv_blocked_inputs,
