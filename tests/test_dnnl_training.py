@@ -98,3 +98,77 @@ def test_out_grad_is_reordered_once_for_both_backward_primitives(monkeypatch):
     x, w, b = _a(2, 16, 8, 8), _a(16, 16, 3, 3) * 0.2, _a(16)
     _compare_conv(monkeypatch, x, w, b, kernel=(3, 3), pad=(1, 1), num_filter=16)
     assert calls == [(2, 16, 8, 8)]
+
+
+@pytest.fixture
+def pooling_takes_training_mode(monkeypatch):
+    """Pooling declaring the ``is_train`` resource, as the oneDNN kernel expects
+    (its NumPy kernel is wrapped to ignore it)."""
+    op = mx.ops.registry.get("Pooling")
+    compute = op.compute
+    monkeypatch.setattr(op, "resources", ("is_train",))
+    monkeypatch.setattr(op, "compute", lambda xp, attrs, data, is_train=False:
+                        compute(xp, attrs, data))
+
+
+def _max_pool_grads(x, kwargs, train=True):
+    data = mx.nd.array(x)
+    data.attach_grad()
+    with mx.autograd.record(train_mode=train):
+        y = mx.nd.Pooling(data, pool_type="max", **kwargs)
+    head = mx.nd.array(np.linspace(-1, 1, y.size, dtype=np.float32).reshape(y.shape))
+    y.backward(head)
+    return y.asnumpy(), data.grad.asnumpy()
+
+
+@pytest.mark.parametrize("kwargs", [dict(kernel=(2, 2), stride=(2, 2)),
+                                    dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1)),
+                                    dict(kernel=(2, 2), stride=(2, 2), layout="NHWC")],
+                         ids=["2x2", "3x3-padded", "nhwc"])
+def test_max_pool_backward_uses_the_training_forwards_workspace(
+        monkeypatch, pooling_takes_training_mode, kwargs):
+    from mxnet.backends.dnnl import pool
+    x = _rng.integers(0, 4, (2, 5, 8, 8)).astype(np.float32)  # ties: first maximum wins
+    reruns = []
+    real_take = pool._workspaces.take
+
+    def take(output, forward):
+        found = real_take(output, forward)
+        reruns.append(found is None)
+        return found
+    monkeypatch.setattr(pool._workspaces, "take", take)
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+    fast = _max_pool_grads(x, kwargs)
+    assert reruns == [False]
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "0")
+    slow = _max_pool_grads(x, kwargs)
+    for got, want in zip(fast, slow):  # overlapping windows sum in another order
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_max_pool_backward_reruns_the_forward_without_a_kept_workspace(
+        monkeypatch, pooling_takes_training_mode):
+    from mxnet.backends.dnnl import pool
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+    x = _a(2, 3, 6, 6)
+    before = len(pool._workspaces)
+    y, grad = _max_pool_grads(x, dict(kernel=(2, 2), stride=(2, 2)), train=False)
+    assert len(pool._workspaces) == before  # predict mode: an inference forward
+    windows = x.reshape(2, 3, 3, 2, 3, 2).max(axis=(3, 5))
+    np.testing.assert_array_equal(y, windows)
+    assert np.count_nonzero(grad) == y.size
+
+
+def test_workspaces_live_as_long_as_their_outputs(monkeypatch):
+    from mxnet.backends.dnnl import pool
+    attrs = mx.ops.registry.get("Pooling").parse(dict(kernel=(2, 2), stride=(2, 2),
+                                                      pool_type="max"))
+    x = _a(2, 3, 6, 6)
+    before = len(pool._workspaces)
+    out = pool._pooling(np, attrs, x, is_train=True)
+    assert len(pool._workspaces) == before + 1
+    grad = pool._backward_pooling(np, attrs, np.ones_like(out), x, out)
+    assert pool._backward_pooling(np, attrs, np.ones_like(out), x, out.copy()).tolist() \
+        == grad.tolist()  # a copy finds no workspace: the forward runs again
+    del out
+    assert len(pool._workspaces) == before

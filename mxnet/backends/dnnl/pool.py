@@ -6,11 +6,15 @@ more where a 'full' window overhangs the input (max pooling and avg pooling
 that excludes padding skip those cells, as MXNet does). Avg pooling that
 counts padding is covered only where no window overhangs, because MXNet
 does not count the overhang while oneDNN would. The max-pooling gradient
-needs the forward's workspace (where each maximum was), so the backward runs
-the forward again in training mode; ties go to the first maximum of a window,
-as in the NumPy kernel. Inside compiled inference programs the forward
-takes and gives tensors in oneDNN's blocked layouts (``LayoutKernel``).
+needs the forward's workspace (where each maximum was): a forward run in
+training mode (``is_train``) keeps it beside its output, and the backward of
+that output uses it; otherwise the backward runs the forward again. Ties go
+to the first maximum of a window, as in the NumPy kernel. Inside compiled
+inference programs the forward takes and gives tensors in oneDNN's blocked
+layouts (``LayoutKernel``).
 """
+import weakref
+
 import numpy as np
 
 from ...ops.nn_pool import PoolGeometry
@@ -61,16 +65,23 @@ def _blocked_inputs(attrs, n_inputs):
 
 
 @override("Pooling", _supports, blocked_inputs=_blocked_inputs)
-def _pooling(xp, attrs, data, keep_out=False):
+def _pooling(xp, attrs, data, keep_out=False, is_train=False):
     """Max or avg pooling with oneDNN. ``data`` may be ``Blocked``: the
     primitive then reads its layout as it is and writes the same kind of
-    layout, left blocked with ``keep_out``."""
+    layout, left blocked with ``keep_out``. Max pooling in training mode on
+    plain data keeps its workspace for the backward (``_workspaces``)."""
     pg = PoolGeometry("Pooling", attrs, data.shape)
     chosen = _algorithm(attrs, pg)
     out = empty(pg.output_shape(data.shape))
     blocked = data.layout if type(data) is Blocked else None
     x = data if blocked is not None else _channels_first(pg, contiguous(data))
     y = _channels_first(pg, out)
+    if is_train and blocked is None and chosen is not None and chosen[0] == L.POOLING_MAX:
+        prims = _backward_primitives(chosen[0], layout(x), layout(y),
+                                     _grad_layout(pg, data.shape), pg, chosen[1])
+        if prims is not None:
+            _workspaces.run_forward(prims[0], x, y, out)
+            return out
     prim = None
     if chosen is not None:
         alg, pad_r = chosen
@@ -91,18 +102,71 @@ def _pooling(xp, attrs, data, keep_out=False):
     return kept.get(L.ARG_DST, out)
 
 
+def _grad_layout(pg, shape):
+    """Layout (shape, element strides) of the data gradient the backward
+    writes: a C-contiguous array of ``shape``, seen channels first."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= n
+    strides.reverse()
+    shape = tuple(shape)
+    if pg.channels_last:
+        shape = (shape[0], shape[-1]) + shape[1:-1]
+        strides = [strides[0], strides[-1]] + strides[1:-1]
+    return shape, tuple(strides)
+
+
+class _Workspaces:
+    """Workspaces of max-pooling forwards run in training mode, by output
+    array. An entry lives as long as its output array (a weak reference), so
+    the backward reading that very array finds the workspace of the forward
+    that wrote it; anything else (a copy, another array) finds nothing."""
+
+    def __init__(self):
+        self._by_id = {}
+
+    def run_forward(self, forward, x, y, out):
+        """Run training ``forward`` from ``x`` into ``y`` (a view of ``out``)
+        and keep its workspace for ``out``."""
+        workspace = np.empty(forward.internal_size(L.ARG_WORKSPACE), np.uint8)
+        forward({L.ARG_SRC: x, L.ARG_DST: y}, {L.ARG_WORKSPACE: workspace})
+        key = id(out)
+        ref = weakref.ref(out, lambda r: self._drop(key, r))
+        self._by_id[key] = (ref, forward, workspace)
+
+    def _drop(self, key, ref):
+        entry = self._by_id.get(key)
+        if entry is not None and entry[0] is ref:
+            del self._by_id[key]
+
+    def take(self, output, forward):
+        """The workspace ``forward`` left for array ``output``, or None."""
+        entry = self._by_id.get(id(output))
+        if entry is None or entry[0]() is not output or entry[1] is not forward:
+            return None
+        return entry[2]
+
+    def __len__(self):
+        return len(self._by_id)
+
+
+_workspaces = _Workspaces()
+
+
 def _backward_primitives(alg, x, dy, dx, pg, pad_r):
-    """(forward-training primitive or None, backward primitive) for these layouts."""
+    """(forward-training primitive or None, backward primitive) for these
+    layouts (each a (shape, element strides) pair)."""
     def build():
         geometry = _geometry(pg, pad_r)
-        src, dst = strided_md(*layout(x)), strided_md(*layout(dy))
+        src, dst = strided_md(*x), strided_md(*dy)
         hint = _forward_pd(L.FORWARD_TRAINING, alg, src, dst, geometry)
         forward = None
         if alg == L.POOLING_MAX:
             forward = Primitive(hint, {L.ARG_SRC: src, L.ARG_DST: dst}, outputs=(L.ARG_DST,),
                                 internal=(L.ARG_WORKSPACE,))
         try:
-            user = {L.ARG_DIFF_SRC: strided_md(*layout(dx)), L.ARG_DIFF_DST: dst}
+            user = {L.ARG_DIFF_SRC: strided_md(*dx), L.ARG_DIFF_DST: dst}
             pd = create_pd("pooling_backward", alg, user[L.ARG_DIFF_SRC], dst, *geometry,
                            hint, None)
             backward = Primitive(pd, user, outputs=(L.ARG_DIFF_SRC,),
@@ -111,8 +175,8 @@ def _backward_primitives(alg, x, dy, dx, pg, pad_r):
             if forward is None:
                 destroy_pd(hint)
         return forward, backward
-    return cache.get(("pool_bwd", alg, layout(x), layout(dy), layout(dx), pg.kernel,
-                      pg.stride, pg.pad_before, pad_r), build)
+    return cache.get(("pool_bwd", alg, x, dy, dx, pg.kernel, pg.stride, pg.pad_before, pad_r),
+                     build)
 
 
 @override("_backward_Pooling", _supports)
@@ -124,16 +188,19 @@ def _backward_pooling(xp, attrs, out_grad, data, output):
     x = _channels_first(pg, contiguous(data))
     dy = _channels_first(pg, np.ascontiguousarray(out_grad))
     dx = _channels_first(pg, grad)
-    prims = None if chosen is None else _backward_primitives(chosen[0], x, dy, dx, pg,
-                                                             chosen[1])
+    prims = None if chosen is None else _backward_primitives(
+        chosen[0], layout(x), layout(dy), layout(dx), pg, chosen[1])
     if prims is None:
         return fallback("_backward_Pooling", xp, attrs, (out_grad, data, output), {},
                         "has no pooling backward for this call")
     forward, backward = prims
     internal = None
     if forward is not None:
-        workspace = np.empty(forward.internal_size(L.ARG_WORKSPACE), np.uint8)
+        workspace = _workspaces.take(output, forward)
+        if workspace is None:
+            workspace = np.empty(forward.internal_size(L.ARG_WORKSPACE), np.uint8)
+            forward({L.ARG_SRC: x, L.ARG_DST: np.empty_like(dy)},
+                    {L.ARG_WORKSPACE: workspace})
         internal = {L.ARG_WORKSPACE: workspace}
-        forward({L.ARG_SRC: x, L.ARG_DST: np.empty_like(dy)}, internal)
     backward({L.ARG_DIFF_SRC: dx, L.ARG_DIFF_DST: dy}, internal)
     return grad
