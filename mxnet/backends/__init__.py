@@ -135,34 +135,38 @@ def _select(op, device_name, attrs, args):
 
 def compute(op, attrs, args, ctx, resources):
     """Run ``op`` on device arrays ``args`` of ``ctx``; returns the kernel's result."""
+    if ctx.device_typeid == 1:
+        return compute_host(op, attrs, args, resources)
     device = device_type(ctx)
     override = _select(op, device.name, attrs, args) if op.overrides else None
     if override is not None:
-        if _counting:
-            kernel_counts[(op.name, override.backend)] += 1
-        if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("%s on %s: %s kernel", op.name, ctx, override.backend)
+        _ran(op, override.backend, ctx)
         return override.kernel(device.array_module(ctx), attrs, *args, **resources)
-    if _counting:
-        kernel_counts[(op.name, "default")] += 1
+    _ran(op, "default", ctx)
     if device.runs_default_kernels:
         return op.compute(device.array_module(ctx), attrs, *args, **resources)
     return _on_host(op, attrs, args, ctx, device, resources)
 
 
-def compute_host(op, attrs, args):
-    """``compute`` for host (cpu) arrays of an op without resources: the
-    imperative fast path, which skips the device lookup."""
-    override = _select(op, "cpu", attrs, args)
+_NO_RESOURCES = {}  # never written
+
+
+def compute_host(op, attrs, args, resources=_NO_RESOURCES):
+    """``compute`` on the cpu, where most imperative calls run: no device lookup."""
+    override = _select(op, "cpu", attrs, args) if op.overrides else None
     if override is not None:
-        if _counting:
-            kernel_counts[(op.name, override.backend)] += 1
-        if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("%s on cpu: %s kernel", op.name, override.backend)
-        return override.kernel(np, attrs, *args)
+        _ran(op, override.backend, "cpu")
+        return override.kernel(np, attrs, *args, **resources)
     if _counting:
         kernel_counts[(op.name, "default")] += 1
-    return op.compute(np, attrs, *args)
+    return op.compute(np, attrs, *args, **resources)
+
+
+def _ran(op, backend, where):
+    if _counting:
+        kernel_counts[(op.name, backend)] += 1
+    if backend != "default" and _log.isEnabledFor(logging.DEBUG):
+        _log.debug("%s on %s: %s kernel", op.name, where, backend)
 
 
 def _on_host(op, attrs, args, ctx, device, resources):

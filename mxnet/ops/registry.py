@@ -46,14 +46,31 @@ _PARSE_CACHE_LIMIT = 4096
 
 
 class Attrs(dict):
-    """Parsed parameters of one op call; read as attributes (``attrs.axis``)."""
-    __slots__ = ()
+    """Parsed parameters of one op call; read as attributes (``attrs.axis``).
+
+    Attrs that ``OpDef.parse`` returns are shared by every call with the
+    same arguments and never modified; ``_freeze`` copies their values into
+    the instance's ``__dict__``, making ``attrs.axis`` a plain attribute read
+    (kernels do dozens per call; the ``__getattr__`` fallback costs the
+    failed lookup plus a Python call). Names of dict methods stay methods.
+    """
 
     def __getattr__(self, key):
         try:
             return self[key]
         except KeyError:
             raise AttributeError(key) from None
+
+    def _freeze(self):
+        """Copy the values into the instance dict; call once the attrs are final."""
+        fields = self.__dict__
+        for key, value in self.items():
+            if key not in _DICT_NAMES:
+                fields[key] = value
+        return self
+
+
+_DICT_NAMES = frozenset(dir(dict))
 
 
 class OpDef:
@@ -169,7 +186,7 @@ class OpDef:
                     raise MXNetError(f"{self.name}: required argument '{key}' is missing "
                                      f"(expects {p.type_doc()})")
                 attrs[key] = p.default
-        return attrs
+        return attrs._freeze()
 
     def input_names(self, attrs):
         """Names of the data inputs then aux states for a call with ``attrs``.
