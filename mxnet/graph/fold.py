@@ -57,7 +57,7 @@ class _Chain:
         return self.nodes[-1]
 
 
-def _users(nodes, outputs):
+def consumers(nodes, outputs):
     """{(id(node), index): [consumer nodes]}, graph outputs counted as a None consumer."""
     users = {}
     for node in nodes:
@@ -173,7 +173,7 @@ def fold_graph(outputs, keep_dropout=False):
     Dropout removed; returns ``(new_outputs, number of rewrites)``.
     Variables are shared with the original graph; op nodes are new."""
     nodes = topo_order(outputs)
-    users = _users(nodes, outputs)
+    users = consumers(nodes, outputs)
     chains, absorbed = {}, set()
     for node in nodes:
         if node.op is None or id(node) in absorbed:

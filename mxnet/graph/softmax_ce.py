@@ -16,6 +16,7 @@ steps, so every node still shows; their values feed the same backward.
 import numpy as np
 
 from ..ops import registry
+from .fold import consumers
 
 FUSED = "_softmax_ce_per_example"
 _FLOATS = ("float32", "float64")
@@ -62,12 +63,7 @@ def _single_user(users, node):
 def find_chains(nodes, outputs, shapes, dtypes):
     """{id(tail node): Chain} for every fusable chain among ``nodes``;
     ``shapes``/``dtypes`` map entries to inferred shapes and dtype names."""
-    users = {}
-    for node in nodes:
-        for src, i in node.inputs:
-            users.setdefault((id(src), i), []).append(node)
-    for node, i in outputs:
-        users.setdefault((id(node), i), []).append(None)
+    users = consumers(nodes, outputs)
     chains = {}
     for tail in nodes:
         chain = _match(tail, users, shapes, dtypes)
