@@ -172,3 +172,20 @@ def test_workspaces_live_as_long_as_their_outputs(monkeypatch):
         == grad.tolist()  # a copy finds no workspace: the forward runs again
     del out
     assert len(pool._workspaces) == before
+
+
+@pytest.mark.parametrize("channels, filters, blocked", [(16, 32, True), (20, 50, False),
+                                                        (1, 16, False)])
+def test_conv_forward_takes_blocked_kernels_for_channels_in_whole_blocks(
+        monkeypatch, channels, filters, blocked):
+    from mxnet.backends.dnnl import conv
+    picked = []
+    real = conv.forward_primitive
+
+    def recording(*args, **kwargs):
+        picked.append(kwargs.get("blocked", False))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(conv, "forward_primitive", recording)
+    x, w, b = _a(2, channels, 7, 7), _a(filters, channels, 3, 3) * 0.2, _a(filters)
+    _compare_conv(monkeypatch, x, w, b, kernel=(3, 3), pad=(1, 1), num_filter=filters)
+    assert picked == [blocked]

@@ -18,6 +18,10 @@ from .primitive import (Attr, Primitive, blocked_from, cache, create_pd, destroy
                         layout, strided_md, tag_md)
 
 
+# oneDNN's direct kernels work on channels in blocks of this many (AVX-512).
+_BLOCK = 16
+
+
 def _channels_first(g, a):
     return np.moveaxis(a, -1, 1) if g.channels_last else a
 
@@ -65,12 +69,15 @@ def _backward_supports(attrs, args):
 # Convolution
 # ----------------------------------------------------------------------------------------
 
-def forward_primitive(kind, x, w, b, y, g, pad_r=None, post=()):
+def forward_primitive(kind, x, w, b, y, g, pad_r=None, post=(), blocked=False):
     """Forward (de)convolution primitive for these array layouts, followed by
     the ``post`` chain of post-ops (see ``primitive.Attr``; with a ``sum``
-    the destination's contents are added, so it is read as well as written)."""
+    the destination's contents are added, so it is read as well as written).
+    With ``blocked`` it is created for training propagation, for which
+    oneDNN picks its blocked direct kernels rather than channels-last ones
+    (see ``_blocked_forward``); the results are the same."""
     key = (kind, layout(x), layout(w), None if b is None else layout(b), layout(y),
-           g.stride, g.dilate, g.pad, pad_r, post)
+           g.stride, g.dilate, g.pad, pad_r, post, blocked)
 
     def build():
         user = {L.ARG_SRC: _md(x), L.ARG_WEIGHTS: _md(w), L.ARG_DST: _md(y)}
@@ -78,13 +85,25 @@ def forward_primitive(kind, x, w, b, y, g, pad_r=None, post=()):
             user[L.ARG_BIAS] = _md(b)
         alg = L.CONVOLUTION_DIRECT if kind == "convolution" else L.DECONVOLUTION_DIRECT
         attr = Attr(post) if post else None
-        pd = create_pd(kind + "_forward", L.FORWARD_INFERENCE, alg, tag_md(x.shape),
+        prop = L.FORWARD_TRAINING if blocked else L.FORWARD_INFERENCE
+        pd = create_pd(kind + "_forward", prop, alg, tag_md(x.shape),
                        tag_md(w.shape), user.get(L.ARG_BIAS), tag_md(y.shape),
                        *_geometry_args(g, pad_r), attr)
         summed = any(p[0] == "sum" for p in post)
         return Primitive(pd, user, outputs=() if summed else (L.ARG_DST,),
                          updated=(L.ARG_DST,) if summed else ())
     return cache.get(key, build)
+
+
+def _blocked_forward(x, w, groups):
+    """Whether a Convolution on plain arrays runs faster on oneDNN's blocked
+    kernels than on the channels-last ones it picks for inference: with
+    both channel counts in whole blocks of 16 the blocked kernels pay no
+    padding, and their reorders from NCHW are cheaper. CPU time, 1 thread,
+    reorders included: 3x3 64 -> 64 56x56 b32 77 -> 69 ms, 3x3 128 -> 128
+    14x14 b16 8.3 -> 7.9 ms, 1x1 64 -> 128 28x28 b16 3.5 -> 2.7 ms."""
+    return x.ndim == 4 and groups == 1 and x.shape[1] % _BLOCK == 0 \
+        and w.shape[0] % _BLOCK == 0
 
 
 def _conv_kernel(name):
@@ -98,7 +117,8 @@ def _conv_kernel(name):
         x = _channels_first(g, contiguous(data))
         w = _split_groups(_channels_first(g, contiguous(weight)), attrs.num_group)
         y = _channels_first(g, out)
-        prim = forward_primitive("convolution", x, w, bias, y, g)
+        prim = forward_primitive("convolution", x, w, bias, y, g,
+                                 blocked=_blocked_forward(x, w, attrs.num_group))
         if prim is None:
             return fallback(name, xp, attrs, (data, weight, bias)[:len(shapes)], {},
                             "has no convolution for this call")
@@ -112,10 +132,6 @@ def _conv_kernel(name):
 
 for _name in ("Convolution", "Convolution_v1"):
     override(_name, _supports)(_conv_kernel(_name))
-
-
-# oneDNN's direct kernels work on channels in blocks of this many.
-_BLOCK = 16
 
 
 def _channels_last_md(shape):
