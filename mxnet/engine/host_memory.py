@@ -16,8 +16,9 @@ available to the next allocation of the same size. A bounded trim threshold
 is not enough: a step that frees more than it at the top of the heap (a
 hybridized ResNet-18 batch 8 frees a few hundred MiB of activations at once)
 hands the pages back, and the next step faults them in again (one 25 MiB
-batch-norm gradient took 70-110 ms instead of 12). ``MXNET_CPU_MEM_POOL_TYPE=Unpooled`` leaves malloc as it is, and
-so does any C library other than glibc.
+batch-norm gradient took 70-110 ms instead of 12). The price: the process
+keeps its peak heap. ``MXNET_CPU_MEM_POOL_TYPE=Unpooled`` leaves malloc as
+it is, and so does any C library other than glibc.
 """
 import ctypes
 import os
