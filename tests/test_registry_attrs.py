@@ -51,3 +51,11 @@ def test_copies_keep_values_and_attributes():
 def test_unknown_arguments_still_raise():
     with pytest.raises(MXNetError, match="sum: unknown argument 'axes'"):
         registry.get("sum").parse({"axes": 1})
+
+
+def test_default_attrs_are_parsed_once_and_shared():
+    op = registry.get("Activation")
+    first = registry.get("broadcast_add").default_attrs()
+    assert registry.get("broadcast_add").default_attrs() is first
+    with pytest.raises(MXNetError, match="Activation: required argument 'act_type'"):
+        op.default_attrs()

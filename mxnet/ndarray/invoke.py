@@ -29,6 +29,7 @@ _NDArray = _nd.NDArray
 _empty_on = _nd._empty_on
 _new = _nd._new
 _Var = _engine.Var
+_object_new = object.__new__
 _ag_state = _ag._state  # autograd's thread-local flags (one object for the process)
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -63,7 +64,9 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     Returns the output NDArray (or a list for several outputs); with ``out``
     the results are written into the given array(s), which are returned.
     """
-    attrs = op.parse(kwargs) if kwargs else op.default_attrs()
+    attrs = op.parse(kwargs) if kwargs else op._defaults
+    if attrs is None:
+        attrs = op.default_attrs()
     if op.sparse_output is not None and op.sparse_output(attrs):
         return _invoke_other_storage(op, attrs, inputs, out)
     idle = True
@@ -110,7 +113,7 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
                 raise kernel_error(op, attrs, inputs, e) from e
             if type(res) is _ndarray:
                 # _new, inlined: this line runs for nearly every imperative op.
-                arr = _NDArray.__new__(_NDArray)
+                arr = _object_new(_NDArray)
                 arr._data = res
                 arr._ctx = ctx
                 arr._var = _Var()

@@ -110,6 +110,7 @@ class OpDef:
         # device type name -> [KernelOverride]: backend kernels (mxnet.backends).
         self.overrides = {}
         self._cache = {}
+        self._defaults = None  # default_attrs(), read directly by invoke
         if variadic is not None and variadic not in self.params:
             self.params[variadic] = Param("int", doc="Number of inputs.")
 
@@ -163,9 +164,9 @@ class OpDef:
 
     def default_attrs(self):
         """``Attrs`` of a call without keyword arguments (cached)."""
-        attrs = self._cache.get(())
+        attrs = self._defaults
         if attrs is None:
-            attrs = self.parse({})
+            attrs = self._defaults = self.parse({})
         return attrs
 
     def _parse(self, kwargs):
