@@ -13,17 +13,19 @@ indexing are attached in ``arithmetic.py``, ``fluent.py`` and ``indexing.py``.
 """
 import numpy as np
 
+from .. import autograd as _autograd
 from .. import engine as _engine
 from ..base import MXNetError, mx_real_t, numeric_types
 from ..context import Context, current_context
 from ..engine import Var
 
 __all__ = ["NDArray", "array"]
+_object_new = object.__new__
 
 
 def _new(data, ctx, var=None):
     """Wrap a backing array (no copy). The fast constructor used by invoke."""
-    arr = NDArray.__new__(NDArray)
+    arr = _object_new(NDArray)
     arr._data = data
     arr._ctx = ctx
     arr._var = Var() if var is None else var
@@ -189,12 +191,11 @@ class NDArray:
             target._data[...] = _transfer(self._data, src_ctx, target._ctx)
 
         run_or_push(copy, target._ctx, [self._var], [target._var], "_copyto")
-        from .. import autograd
-        if autograd.is_recording():
-            source = autograd._source(self)
+        if _autograd.is_recording():
+            source = _autograd._source(self)
             if source is not None:
-                autograd._attach(autograd.Node("_copyto", None, None, _copy_back, None,
-                                               [source], None), [self], [target])
+                _autograd._attach(_autograd.Node("_copyto", None, None, _copy_back, None,
+                                                 [source], None), [self], [target])
         return target
 
     def as_in_context(self, context):
@@ -230,12 +231,11 @@ class NDArray:
     def attach_grad(self, grad_req="write", stype=None):
         """Allocate a gradient buffer and mark this array as a variable to
         differentiate with respect to. ``grad_req`` is write, add or null."""
-        from .. import autograd
         from . import op
         grad = op.zeros_like(self)
         if stype is not None and stype != "default":
             grad = grad.tostype(stype)
-        autograd.mark_variables([self], [grad], grad_req)
+        _autograd.mark_variables([self], [grad], grad_req)
 
     def detach(self):
         """The same data, cut from the autograd graph."""
@@ -243,9 +243,8 @@ class NDArray:
 
     def backward(self, out_grad=None, retain_graph=False, train_mode=True):
         """Compute gradients of this array w.r.t. the variables it depends on."""
-        from .. import autograd
-        autograd.backward([self], None if out_grad is None else [out_grad],
-                          retain_graph=retain_graph, train_mode=train_mode)
+        _autograd.backward([self], None if out_grad is None else [out_grad],
+                           retain_graph=retain_graph, train_mode=train_mode)
 
     # -- Python protocols --------------------------------------------------------
     def __repr__(self):
@@ -305,11 +304,10 @@ class NDArray:
             raise MXNetError(f"reshape: unknown arguments {sorted(kwargs)}")
         new_shape = infer_reshape("reshape", self.shape, tuple(shape), reverse)
         view = _new(self._arr().reshape(new_shape), self._ctx, self._var)
-        from .. import autograd
-        if autograd.is_recording():
+        if _autograd.is_recording():
             from ..ops import registry
             op = registry.get("Reshape")
-            autograd._record(op, op.parse({"shape": new_shape}), [self], [view])
+            _autograd._record(op, op.parse({"shape": new_shape}), [self], [view])
         return view
 
 
