@@ -4,8 +4,10 @@ Arrays bind in place through their strides: channels-last data and weights
 are the channels-first views of the same memory, groups split the weight's
 first axis (oneDNN's grouped ``goihw`` weights), and Deconvolution's
 (in, out/groups, *kernel) weights are viewed as oneDNN's (out, in) ones. The
-primitives pick their own (blocked) layouts and the arguments are reordered
-in and out. oneDNN counts dilation from 0 (MXNet's ``dilate - 1``).
+primitives work in the layouts picked per layer by channel counts (blocked,
+channels-last or the caller's own; see ``_blocked_forward`` and
+``_backward_formats``) and the arguments are reordered in and out. oneDNN
+counts dilation from 0 (MXNet's ``dilate - 1``).
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
