@@ -100,17 +100,6 @@ def test_out_grad_is_reordered_once_for_both_backward_primitives(monkeypatch):
     assert calls == [(2, 16, 8, 8)]
 
 
-@pytest.fixture
-def pooling_takes_training_mode(monkeypatch):
-    """Pooling declaring the ``is_train`` resource, as the oneDNN kernel expects
-    (its NumPy kernel is wrapped to ignore it)."""
-    op = mx.ops.registry.get("Pooling")
-    compute = op.compute
-    monkeypatch.setattr(op, "resources", ("is_train",))
-    monkeypatch.setattr(op, "compute", lambda xp, attrs, data, is_train=False:
-                        compute(xp, attrs, data))
-
-
 def _max_pool_grads(x, kwargs, train=True):
     data = mx.nd.array(x)
     data.attach_grad()
@@ -126,7 +115,7 @@ def _max_pool_grads(x, kwargs, train=True):
                                     dict(kernel=(2, 2), stride=(2, 2), layout="NHWC")],
                          ids=["2x2", "3x3-padded", "nhwc"])
 def test_max_pool_backward_uses_the_training_forwards_workspace(
-        monkeypatch, pooling_takes_training_mode, kwargs):
+        monkeypatch, kwargs):
     from mxnet.backends.dnnl import pool
     x = _rng.integers(0, 4, (2, 5, 8, 8)).astype(np.float32)  # ties: first maximum wins
     reruns = []
@@ -147,7 +136,7 @@ def test_max_pool_backward_uses_the_training_forwards_workspace(
 
 
 def test_max_pool_backward_reruns_the_forward_without_a_kept_workspace(
-        monkeypatch, pooling_takes_training_mode):
+        monkeypatch):
     from mxnet.backends.dnnl import pool
     monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
     x = _a(2, 3, 6, 6)

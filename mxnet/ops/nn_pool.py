@@ -275,7 +275,9 @@ def _pool_infer_shape(op, v1):
 
 
 def _pool_compute(op, v1):
-    def compute(xp, attrs, data):
+    def compute(xp, attrs, data, is_train=False):
+        # is_train (Pooling only) lets the oneDNN kernel keep a max-pooling
+        # workspace for the backward pass; the result does not depend on it.
         check_float(op, data.dtype)
         pg = PoolGeometry(op, attrs, data.shape, v1)
         x = to_channels_first(xp, data) if pg.channels_last else data
@@ -307,6 +309,7 @@ for _name, _v1 in (("Pooling", False), ("Pooling_v1", True)):
     register(_name, params=_pool_params(_v1), infer_shape=_pool_infer_shape(_name, _v1),
              infer_type=lambda attrs, t: (t, [t[0]]),
              gradient=_pool_v1_gradient if _v1 else _pool_gradient,
+             resources=() if _v1 else ("is_train",),
              doc=f"""{_name}: max, average, sum{'' if _v1 else ' or Lp'} pooling over
 windows of `kernel` moved by `stride` over the padded spatial axes; 'valid' rounds the
 output size down, 'full' up; `global_pool` pools the whole spatial extent.""")(
