@@ -15,6 +15,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .params import Param
+from . import registry
 from .registry import register
 
 
@@ -48,15 +49,13 @@ def _mT(F, x):
 
 
 def _matmul_grads(mm, a, b, g, ta, tb):
-    """Gradients of C = op(a) op(b) given dC = g; ``mm(x, y, ta, tb)`` multiplies."""
-    if ta:
-        da = mm(b, g, tb, True)
-    else:
-        da = mm(g, b, False, not tb)
-    if tb:
-        db = mm(g, a, True, ta)
-    else:
-        db = mm(a, g, not ta, False)
+    """Gradients of C = op(a) op(b) given dC = g; ``mm(x, y, ta, tb)`` multiplies.
+    A gradient nobody uses (``registry.input_grad_needed``) is None, not computed."""
+    da = db = None
+    if registry.input_grad_needed(0):
+        da = mm(b, g, tb, True) if ta else mm(g, b, False, not tb)
+    if registry.input_grad_needed(1):
+        db = mm(g, a, True, ta) if tb else mm(a, g, not ta, False)
     return da, db
 
 
@@ -116,7 +115,8 @@ def _dot_grad(F, attrs, ins, outs, g):
     a = F.reshape(lhs, shape=(k, m) if ta else (m, k))
     b = F.reshape(rhs, shape=(n, k) if tb else (k, n))
     da, db = _matmul_grads(mm, a, b, F.reshape(g[0], shape=(m, n)), ta, tb)
-    return [F.reshape_like(da, lhs), F.reshape_like(db, rhs)]
+    return [None if da is None else F.reshape_like(da, lhs),
+            None if db is None else F.reshape_like(db, rhs)]
 
 
 _TRANSPOSE_PARAMS = {
