@@ -201,3 +201,21 @@ def test_convolutions_with_equal_parameters_keep_their_own_call_plans(monkeypatc
             np.testing.assert_allclose(net(x).asnumpy(), expected, rtol=1e-4, atol=1e-5)
         assert counts[("_sg_mkldnn_conv", "onednn")] == 2
     assert built == []
+
+
+def test_small_pooling_of_blocked_data_stays_on_onednn(monkeypatch):
+    # 4 x 8 x 12 x 12 = 4608 elements, below the size at which plain data
+    # goes to oneDNN: blocked data pools there instead of being converted back.
+    from mxnet.backends.dnnl import overrides
+    monkeypatch.setattr(overrides, "MIN_ELEMENTS", 1 << 16)
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(8, 3, padding=1, activation="relu"), nn.MaxPool2D(2), nn.Flatten())
+    net.initialize()
+    x = mx.nd.array(np.random.default_rng(3).random((4, 3, 12, 12), dtype=np.float32))
+    expected = net(x).asnumpy()
+    net.hybridize()
+    net(x)
+    with mx.backends.count_kernels() as counts:
+        got = net(x).asnumpy()
+    assert counts[("Pooling", "onednn")] and not counts[("Pooling", "default")], counts
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

@@ -26,8 +26,10 @@ from .primitive import (Blocked, Primitive, cache, create_pd, destroy_pd, empty,
 
 def _supports(attrs, args):
     data = args[-2] if len(args) > 1 else args[0]
+    # Data already in oneDNN's layout pools there whatever its size: the
+    # NumPy kernel would first need it converted back to plain.
     return attrs.pool_type in ("max", "avg") and 3 <= data.ndim <= 5 and all_float32(args) \
-        and big_enough(data)
+        and (type(data) is Blocked or big_enough(data))
 
 
 def _channels_first(pg, a):
