@@ -79,18 +79,20 @@ def test_a_dead_worker_ends_the_job():
 
 
 def test_local_launcher_without_mpi_sets_the_dmlc_environment(tmp_path):
-    script = ("import os; print(os.environ['DMLC_ROLE'], os.environ.get('DMLC_WORKER_ID'), "
-              "os.environ['DMLC_NUM_WORKER'], os.environ['DMLC_NUM_SERVER'], flush=True)")
-    out = tmp_path / "out.txt"
-    with open(out, "w") as f:
-        code = subprocess.call(
-            [sys.executable, "-c",
-             "import sys; from mxnet.tools import launch; "
-             f"sys.exit(launch._run_without_mpi(2, 1, [sys.executable, '-c', {script!r}], "
-             "{'DMLC_NUM_WORKER': '2', 'DMLC_NUM_SERVER': '1'}))"],
-            cwd=ROOT, stdout=f, timeout=60)
+    # Each process writes its own file: lines printed by several processes to
+    # one shared stdout can interleave.
+    script = ("import os, uuid; e = os.environ; "
+              f"open(os.path.join({str(tmp_path)!r}, uuid.uuid4().hex), 'w').write("
+              "' '.join([e['DMLC_ROLE'], str(e.get('DMLC_WORKER_ID')), "
+              "e['DMLC_NUM_WORKER'], e['DMLC_NUM_SERVER']]))")
+    code = subprocess.call(
+        [sys.executable, "-c",
+         "import sys; from mxnet.tools import launch; "
+         f"sys.exit(launch._run_without_mpi(2, 1, [sys.executable, '-c', {script!r}], "
+         "{'DMLC_NUM_WORKER': '2', 'DMLC_NUM_SERVER': '1'}))"],
+        cwd=ROOT, timeout=60)
     assert code == 0
-    lines = sorted(out.read_text().split("\n"))[1:]
+    lines = sorted(f.read_text() for f in tmp_path.iterdir())
     assert lines == ["server None 2 1", "worker 0 2 1", "worker 1 2 1"]
 
 
