@@ -76,7 +76,7 @@ def test_each_imperative_call_is_one_event_on_its_device(prof):
 def test_engine_pushed_ops_are_timed_on_the_worker_thread(prof):
     if not mx.engine.get().threaded:
         pytest.skip("needs a threaded engine")
-    big = mx.nd.ones((300, 300))  # above the inline size, so it is pushed
+    big = mx.nd.ones((800, 800))  # both inputs: above the inline size, so it is pushed
     profiler.set_state("run")
     out = mx.nd.dot(big, big)
     out.wait_to_read()
@@ -87,7 +87,7 @@ def test_engine_pushed_ops_are_timed_on_the_worker_thread(prof):
                if e["ph"] == "M" and e["name"] == "thread_name"}
     assert ev["tid"] != threading.get_ident()
     assert threads[ev["tid"]].startswith("mxnet-engine")
-    assert out.asnumpy()[0, 0] == 300
+    assert out.asnumpy()[0, 0] == 800
 
 
 def test_errors_still_surface_while_profiling(prof):
