@@ -109,8 +109,8 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
                 and not op._mutate_inputs:
             # The most common call of all: host arrays in, one array out.
             try:
-                res = _backends.compute_host(op, attrs, args) if op.overrides else \
-                    op.compute(np, attrs, *args)
+                res = _backends.compute_host(op, attrs, args) \
+                    if op.overrides or _backends._counting else op.compute(np, attrs, *args)
             except MXNetError:
                 raise
             except Exception as e:
