@@ -34,6 +34,7 @@ from ._test_utils_compare import (
     _as_numpy)
 from ._test_utils_grad import (numeric_grad, check_numeric_gradient, check_symbolic_forward,
                                check_symbolic_backward, simple_forward)
+from ._test_utils_consistency import check_consistency
 
 __all__ = [
     "default_context", "set_default_context", "default_dtype", "default_rtols",
@@ -49,7 +50,7 @@ __all__ = [
     "new_matrix_with_real_eigvals_2d", "new_matrix_with_real_eigvals_nd",
     "new_sym_matrix_with_real_eigvals_2d", "new_sym_matrix_with_real_eigvals_nd",
     "numeric_grad", "check_numeric_gradient", "check_symbolic_forward",
-    "check_symbolic_backward", "simple_forward", "gen_buckets_probs_with_ppf", "mean_check",
+    "check_symbolic_backward", "simple_forward", "check_consistency", "gen_buckets_probs_with_ppf", "mean_check",
     "var_check", "chi_square_check", "verify_generator", "list_gpus",
     "get_cuda_compute_capability", "is_cd_run", "is_aarch64_run", "has_tvm_ops", "is_op_runnable", "retry",
     "discard_stderr", "download", "get_zip_data", "get_bz2_data", "array", "current_context",

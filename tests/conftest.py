@@ -1,0 +1,25 @@
+"""Suite-wide settings.
+
+``MXNET_TEST_DEFAULT_CONTEXT=gpu(0)`` (or ``gpu:0``) runs the suite with that
+default context, as MXNet's GPU test runs did: every array a test makes
+without naming a context lands on the GPU, so the operator tests check the
+CuPy kernels against NumPy references. Tests that name ``mx.cpu()`` stay on
+the host.
+"""
+import os
+import re
+
+import mxnet as mx
+from mxnet.base import MXNetError
+
+
+def _parse_context(text):
+    match = re.fullmatch(r"\s*(\w+)\s*(?:[(:]\s*(\d+)\s*\)?)?\s*", text)
+    if not match:
+        raise MXNetError(f"MXNET_TEST_DEFAULT_CONTEXT: expected e.g. 'gpu(0)' or 'cpu', "
+                         f"got {text!r}")
+    return mx.Context(match.group(1), int(match.group(2) or 0))
+
+
+if os.environ.get("MXNET_TEST_DEFAULT_CONTEXT"):
+    mx.test_utils.set_default_context(_parse_context(os.environ["MXNET_TEST_DEFAULT_CONTEXT"]))
