@@ -193,7 +193,7 @@ def _run_fused(xp, plan, *inputs):
     for donor in plan.buffers:
         arr = None if donor is None else inputs[donor]
         if arr is None or arr.shape != plan.shape or arr.dtype != plan.dtype or \
-                not arr.flags.writeable or not arr.flags.c_contiguous:
+                not getattr(arr.flags, "writeable", True) or not arr.flags.c_contiguous:
             arr = xp.empty(plan.shape, plan.dtype)
         values.append(arr)
     with np.errstate(all="ignore"):

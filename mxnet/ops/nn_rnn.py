@@ -396,7 +396,7 @@ def _rnn(xp, attrs, data, params, state, *rest, is_train=False, rng=None):
     if _has_mask(attrs):
         shape = (attrs.num_layers - 1, T, N, _dirs(attrs) * _rec_size(attrs))
         if is_train:
-            masks = ((rng.random(shape) >= attrs.p) / (1 - attrs.p)).astype(work)
+            masks = xp.asarray(((rng.random(shape) >= attrs.p) / (1 - attrs.p)).astype(work))
         else:
             masks = xp.ones(shape, dtype=work)
     valid = _valid_steps(xp, attrs, lengths, T, N)

@@ -193,7 +193,8 @@ _FALLBACKS = {
 def special_function(xp, name):
     """The vectorised special function ``name`` for the array module ``xp``:
     scipy.special's (cupyx.scipy.special's for CuPy) when installed, else the
-    NumPy fallback. Raises MXNetError when neither exists."""
+    NumPy fallback (for CuPy through a copy to the host). Raises MXNetError
+    when neither exists."""
     if xp is np:
         fn = _scipy_function("scipy.special", name)
         if fn is None:
@@ -201,10 +202,14 @@ def special_function(xp, name):
             return lambda x: fallback(x.astype("float64")).astype(x.dtype)
         return fn
     fn = _scipy_function("cupyx.scipy.special", name)
-    if fn is None:
+    if fn is not None:
+        return fn
+    to_host = getattr(xp, "asnumpy", None)
+    if to_host is None:
         raise MXNetError(f"{name}: on this device the operator needs cupyx.scipy.special, "
                          "which is not installed")
-    return fn
+    on_host = special_function(np, name)
+    return lambda x: xp.asarray(on_host(to_host(x)))
 
 
 def _special(name):
