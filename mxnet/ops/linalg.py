@@ -11,12 +11,27 @@ trmm, trsm) use only their lower (or upper) triangle, and gradients with
 respect to them are masked the same way. Packed triangles (extracttrian,
 maketrian) list a lower triangle row by row and an upper one column by column.
 """
+import contextlib
+
 import numpy as np
 
 from ..base import MXNetError
 from .params import Param
 from . import registry
 from .registry import register
+
+
+def _raising(xp):
+    """Make the array module raise LinAlgError for a failed factorisation, as
+    NumPy always does (CuPy only checks when asked to, since checking waits
+    for the GPU)."""
+    if xp is np:
+        return contextlib.nullcontext()
+    try:
+        import cupyx
+    except ImportError:
+        return contextlib.nullcontext()
+    return cupyx.errstate(linalg="raise")
 
 
 def _check_types(op, types, allowed):
@@ -352,7 +367,8 @@ def _potrf(xp, attrs, A):
     """Cholesky factor L (lower triangular, A = L L^T) of each symmetric positive
     definite matrix; only the lower triangle of A is read."""
     try:
-        return xp.linalg.cholesky(A)
+        with _raising(xp):
+            return xp.linalg.cholesky(A)
     except np.linalg.LinAlgError:
         raise _linalg_error("_linalg_potrf", "input is not symmetric positive definite") \
             from None
@@ -369,7 +385,8 @@ def _potri_grad(F, attrs, ins, outs, g):
 def _potri(xp, attrs, A):
     """Inverse of L L^T from the Cholesky factor L (the lower triangle of A)."""
     try:
-        inv = xp.linalg.inv(xp.tril(A))
+        with _raising(xp):
+            inv = xp.linalg.inv(xp.tril(A))
     except np.linalg.LinAlgError:
         raise _linalg_error("_linalg_potri", "the triangular factor is singular") from None
     return xp.matmul(_swap(xp, inv), inv)
@@ -454,10 +471,11 @@ def _trsm(xp, attrs, A, B):
     _triangular_shape("_linalg_trsm")(attrs, [A.shape, B.shape])
     t = _tri_op(xp, attrs, A)
     try:
-        if attrs.rightside:  # X t = B  <=>  t^T X^T = B^T
-            out = _swap(xp, xp.linalg.solve(_swap(xp, t), _swap(xp, B)))
-        else:
-            out = xp.linalg.solve(t, B)
+        with _raising(xp):
+            if attrs.rightside:  # X t = B  <=>  t^T X^T = B^T
+                out = _swap(xp, xp.linalg.solve(_swap(xp, t), _swap(xp, B)))
+            else:
+                out = xp.linalg.solve(t, B)
     except np.linalg.LinAlgError:
         raise _linalg_error("_linalg_trsm", "the triangular matrix A is singular") from None
     return (out * attrs.alpha).astype(B.dtype)
@@ -518,7 +536,8 @@ def _slogdet(xp, attrs, A):
 def _inverse(xp, attrs, A):
     """Inverse of each matrix."""
     try:
-        return xp.linalg.inv(A)
+        with _raising(xp):
+            return xp.linalg.inv(A)
     except np.linalg.LinAlgError:
         raise _linalg_error("_linalg_inverse", "the matrix is singular") from None
 

@@ -225,8 +225,10 @@ def _embedding_ops(name, doc):
         if data.dtype.kind == "i":
             idx = data
         else:
-            with np.errstate(invalid="ignore"):  # NaN/inf -> int64 min, clipped to row 0
-                idx = data.astype("int64")
+            # NaN, infinities and values beyond int64 become row 0 (int64 min on the
+            # cpu, clipped); said outright, as devices convert them differently.
+            with np.errstate(invalid="ignore"):
+                idx = xp.where(xp.abs(data) < 2.0 ** 63, data, 0).astype("int64")
         return xp.take(weight, xp.clip(idx, 0, attrs.input_dim - 1), axis=0)
 
     def gradient(F, attrs, ins, outs, g):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import mxnet as mx
-from mxnet import autograd, gluon
+from mxnet import autograd, device_testing, gluon
 from mxnet.base import MXNetError
 from mxnet.test_utils import assert_almost_equal, check_consistency
 
@@ -45,8 +45,34 @@ def test_elementwise_broadcast_reduce_and_dot_match_numpy():
     assert (x.asnumpy()[1:3] == 5).all()
 
 
+def test_linalg_errors_are_raised_on_the_gpu():
+    with pytest.raises(MXNetError, match="positive definite"):
+        mx.nd.linalg.potrf(mx.nd.array([[1.0, 2.0], [2.0, 1.0]], ctx=GPU)).asnumpy()
+    with pytest.raises(MXNetError, match="singular"):
+        mx.nd.linalg.inverse(mx.nd.zeros((2, 2), ctx=GPU)).asnumpy()
+
+
+def test_embedding_maps_nan_inf_and_huge_indices_to_row_0_on_the_gpu():
+    table = mx.nd.array(np.arange(15.0).reshape(5, 3), ctx=GPU)
+    idx = mx.nd.array([np.nan, np.inf, 1e30, 3e9, 1.9], ctx=GPU)
+    rows = mx.nd.Embedding(idx, table, input_dim=5, output_dim=3).asnumpy()
+    np.testing.assert_array_equal(rows[:, 0], [0, 0, 0, 12, 3])
+
+
+def test_rnn_dropout_and_special_functions_on_the_gpu():
+    layer = gluon.rnn.LSTM(8, num_layers=2, dropout=0.5)
+    layer.initialize(ctx=GPU)
+    x = mx.nd.ones((3, 2, 4), ctx=GPU)
+    with autograd.record():
+        y = layer(x)
+    y.backward()
+    assert y.shape == (3, 2, 8) and y.context == GPU
+    np.testing.assert_allclose(mx.nd.erf(mx.nd.array([0.5], ctx=GPU)).asnumpy(), [0.5204999],
+                               rtol=1e-5)
+
+
 def test_operators_on_the_gpu_agree_with_the_cpu():
-    report = mx.device_testing.qualify(GPU, mx.device_testing.sampled_ops(), trials=3)
+    report = device_testing.qualify(GPU, device_testing.sampled_ops(), trials=3)
     report.check()
 
 
@@ -61,7 +87,8 @@ def test_operators_on_the_gpu_agree_with_the_cpu():
 def test_check_consistency_between_cpu_and_gpu(sym, shapes):
     ctx_list = [dict(ctx=ctx, type_dict={name: np.float32 for name in shapes}, **shapes)
                 for ctx in (mx.cpu(0), GPU)]
-    check_consistency(sym, ctx_list, rtol=1e-3, atol=1e-4)
+    aux = {name: np.random.uniform(0.5, 2.0, (3,)) for name in sym.list_auxiliary_states()}
+    check_consistency(sym, ctx_list, rtol=1e-3, atol=1e-4, aux_params=aux)
 
 
 def test_autograd_gradients_on_the_gpu():
@@ -105,14 +132,15 @@ def _train(ctx, hybridize, steps=3):
             loss = loss_fn(net(data[i]), label[i])
         loss.backward()
         trainer.step(8)
-    return {name: p.data().asnumpy() for name, p in net.collect_params().items()}
+    return [p.data().asnumpy() for p in net.collect_params().values()]
 
 
 @pytest.mark.parametrize("hybridize", [False, True])
 def test_lenet_training_on_the_gpu_matches_the_cpu(hybridize):
     on_cpu, on_gpu = _train(mx.cpu(), hybridize), _train(GPU, hybridize)
-    for name in on_cpu:
-        assert_almost_equal(on_gpu[name], on_cpu[name], rtol=1e-3, atol=1e-4, names=(name, "cpu"))
+    assert len(on_cpu) == len(on_gpu) == 8
+    for i, (got, want) in enumerate(zip(on_gpu, on_cpu)):
+        assert_almost_equal(got, want, rtol=1e-3, atol=1e-4, names=(f"gpu param {i}", "cpu"))
 
 
 def test_parameters_saved_from_the_gpu_load_anywhere(tmp_path):
@@ -123,8 +151,10 @@ def test_parameters_saved_from_the_gpu_load_anywhere(tmp_path):
     net = gluon.nn.Dense(3, in_units=2)
     net.initialize(ctx=GPU)
     net.save_parameters(str(tmp_path / "d.params"))
-    net.load_parameters(str(tmp_path / "d.params"), ctx=mx.cpu())
-    assert net.weight.data().context == mx.cpu()
+    fresh = gluon.nn.Dense(3, in_units=2)
+    fresh.load_parameters(str(tmp_path / "d.params"), ctx=mx.cpu())
+    assert fresh.weight.data().context == mx.cpu()
+    np.testing.assert_array_equal(fresh.weight.data().asnumpy(), net.weight.data().asnumpy())
 
 
 def test_device_kvstore_sums_gpu_gradients():
