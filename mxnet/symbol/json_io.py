@@ -14,8 +14,8 @@ from ..base import MXNetError
 from ..ops import registry
 from ..ops.control_flow import SUBGRAPH_PARAMS as SUBGRAPH_OPS
 from ..ops.control_flow import attach_subgraphs, split_subgraphs
-from . import fused_json, naming
-from .symbol import Node, Symbol, topo_order
+from . import fused_json, naming, row_counts
+from .symbol import Node, Symbol, input_versions, topo_order
 
 MXNET_VERSION = 10901
 # Files without a version were written by MXNet 0.8.
@@ -64,28 +64,36 @@ def to_json(sym, remove_amp_cast=True):
 _AMP_CASTS = ("amp_cast", "amp_multicast")
 
 
-def _without_amp_casts(sym):
-    """``sym``, or a copy in which each output of an AMP cast node is
-    replaced by the matching input of the cast."""
-    nodes = topo_order(sym._outputs)
-    if not any(n.op is not None and n.op.name in _AMP_CASTS for n in nodes):
-        return sym
-    outputs = {}  # id(op node) -> the entries that stand for its outputs
+def _is_cast(node):
+    return node.op is not None and node.op.name in _AMP_CASTS
 
-    def mapped(entry):
-        src, i = entry
-        return entry if src.op is None else outputs[id(src)][i]
+
+def _without_amp_casts(sym):
+    """``sym``, or a copy in which every input entry that is an output of an
+    AMP cast node is the matching input of the cast (with its version). Casts
+    that are outputs of the graph stay, as in MXNet."""
+    nodes = topo_order(sym._outputs)
+    if not any(_is_cast(n) for n in nodes):
+        return sym
+    versions = input_versions(nodes)
+    copies = {}  # id(op node) -> its copy
+
+    def bypassed(src, i, version):
+        """The entry, and its version, that stands for input (src, i)."""
+        if src.op is None:
+            return (src, i), version
+        copy = copies[id(src)]
+        if _is_cast(src):
+            return copy.inputs[i], copy.versions[i]
+        return (copy, i), version
 
     for node in nodes:
         if node.op is None:
             continue
-        inputs = [mapped(e) for e in node.inputs]
-        if node.op.name in _AMP_CASTS:
-            outputs[id(node)] = inputs
-        else:
-            copy = Node(node.op, node.name, node.attrs, inputs)
-            outputs[id(node)] = [(copy, j) for j in range(node.num_outputs())]
-    return Symbol([mapped(e) for e in sym._outputs])
+        pairs = [bypassed(src, i, v) for (src, i), v in zip(node.inputs, versions[id(node)])]
+        copies[id(node)] = Node(node.op, node.name, node.attrs, [e for e, _ in pairs],
+                                versions=[v for _, v in pairs])
+    return Symbol([(n if n.op is None else copies[id(n)], i) for n, i in sym._outputs])
 
 
 def _graph_json(sym, base, count_writes=True):
@@ -97,7 +105,7 @@ def _graph_json(sym, base, count_writes=True):
     index = {id(n): i for i, n in enumerate(nodes)}
     # An input entry's third field counts the writes to a variable so far: an
     # aux state updated by its first BatchNorm is version 1, by a second one 2.
-    versions = {}
+    versions = input_versions(nodes, count_writes)
     lines = []
     pad = " " * base
     for node in nodes:
@@ -106,12 +114,8 @@ def _graph_json(sym, base, count_writes=True):
                   f'"name": {_string(node.name)}']
         if attrs:
             fields.append(f'"attrs": {_attrs_block(attrs, base + 6)}')
-        aux_pos = set(node.aux_positions())
-        inputs = []
-        for pos, (src, i) in enumerate(node.inputs):
-            if count_writes and pos in aux_pos and src.op is None:
-                versions[id(src)] = versions.get(id(src), 0) + 1
-            inputs.append(f"[{index[id(src)]}, {i}, {versions.get(id(src), 0)}]")
+        inputs = [f"[{index[id(src)]}, {i}, {v}]"
+                  for (src, i), v in zip(node.inputs, versions[id(node)])]
         fields.append(f'"inputs": {_array(inputs, base + 6)}')
         if subgraphs:
             inner = " " * (base + 8)
@@ -124,7 +128,7 @@ def _graph_json(sym, base, count_writes=True):
     arg_nodes = [str(i) for i, n in enumerate(nodes) if n.op is None]
     row_ptr = [0]
     for node in nodes:
-        row_ptr.append(row_ptr[-1] + node.num_outputs())
+        row_ptr.append(row_ptr[-1] + row_counts.mxnet_outputs(node))
     heads = [f"[{index[id(n)]}, {i}, 0]" for n, i in sym._outputs]
     text = ("{\n" + pad + "  \"nodes\": [\n" + ", \n".join(lines) + "\n" + pad + "  ], \n"
             f"{pad}  \"arg_nodes\": {_array(arg_nodes, base + 2)}, \n"
@@ -199,12 +203,13 @@ def _node_from(spec, i, built, version):
             attrs = attach_subgraphs(op.name, attrs, [_graph_from(sub, version)
                                                       for sub in spec.get("subgraphs") or ()])
     inputs = _inputs_of(spec, built)
+    node = Node(op, spec["name"], attrs, inputs, versions=_versions_of(spec))
     if op is not None:
         known = {k: v for k, v in attrs.items() if k in op.params}
         parsed = op.parse(known)  # invalid parameters fail now, naming op and field
         if version < _AUX_AS_NODES_SINCE and op.aux:
-            _add_aux_variables(op, spec["name"], attrs, parsed, inputs)
-    return Node(op, spec["name"], attrs, inputs)
+            _add_aux_variables(op, node, attrs, parsed)
+    return node
 
 
 def _inputs_of(spec, built):
@@ -219,13 +224,25 @@ def _inputs_of(spec, built):
     return inputs
 
 
-def _add_aux_variables(op, name, attrs, parsed, inputs):
-    """Create the aux-state variables a pre-0.9 file leaves implicit, named and
-    attributed as MXNet's upgrade does (``bn_moving_mean``)."""
+def _versions_of(spec):
+    """The version fields of a node's input entries (0 where a file gives
+    only [node, output])."""
+    try:
+        return [int(entry[2]) if len(entry) > 2 else 0 for entry in spec.get("inputs", [])]
+    except (TypeError, ValueError):
+        raise MXNetError(f"load_json: node {spec['name']!r} has an input entry with an "
+                         f"invalid version: {spec.get('inputs')!r}") from None
+
+
+def _add_aux_variables(op, node, attrs, parsed):
+    """Give ``node`` the aux-state variables a pre-0.9 file leaves implicit,
+    named and attributed as MXNet's upgrade does (``bn_moving_mean``); their
+    entries' version is 0, as the upgrade writes them."""
     names = op.input_names(parsed)
-    for input_name in names[len(inputs):]:
+    for input_name in names[len(node.inputs):]:
         var_attrs = naming.input_variable_attrs(op.name, input_name, attrs)
-        inputs.append((Node(None, f"{name}_{input_name}", var_attrs), 0))
+        node.inputs.append((Node(None, f"{node.name}_{input_name}", var_attrs), 0))
+        node.versions.append(0)
 
 
 def load(fname):

@@ -14,7 +14,7 @@ from ..base import MXNetError, _Null
 from ..ndarray import register as nd_register
 from ..ops import registry
 from . import naming
-from .symbol import Node, Symbol
+from .symbol import Node, Symbol, stamp_versions
 
 _P = inspect.Parameter
 
@@ -55,6 +55,7 @@ def create(fname, args, kwargs, name=None, attr=None, hint=None):
     attrs.update(str_params)
     inputs = _collect_inputs(op, fname, parsed, list(args), sym_kwargs, node_name, attrs)
     node = Node(op, node_name, attrs, inputs)
+    stamp_versions(node)
     n = op.num_outputs(parsed)
     if op.visible_outputs is not None:
         n = op.visible_outputs(parsed)

@@ -9,21 +9,29 @@ passes (shape/type inference, gradient, memory planning) live in
 """
 from .. import filesystem
 from ..base import MXNetError, NotImplementedForSymbol, numeric_types
-from . import naming
+from . import naming, row_counts
 
 __all__ = ["Symbol", "Node", "var", "Variable", "Group"]
 
 
 class Node:
-    """One graph node: a variable or an operator call."""
-    __slots__ = ("op", "name", "attrs", "inputs", "_parsed")
+    """One graph node: a variable or an operator call.
 
-    def __init__(self, op, name, attrs=None, inputs=()):
+    ``versions`` (one int per input, or None) are the version fields MXNet
+    writes in the node's input entries: stamped when the node is composed
+    (``stamp_versions``) or read from a file; nodes that graph passes build
+    leave it None and get counted versions (``input_versions``). ``writes``
+    counts the composed ops that update a variable (its aux-state users)."""
+    __slots__ = ("op", "name", "attrs", "inputs", "_parsed", "versions", "writes")
+
+    def __init__(self, op, name, attrs=None, inputs=(), versions=None):
         self.op = op
         self.name = name
         self.attrs = dict(attrs or {})
         self.inputs = list(inputs)
         self._parsed = None
+        self.versions = versions
+        self.writes = 0
 
     @property
     def is_variable(self):
@@ -42,7 +50,8 @@ class Node:
     def output_names(self):
         if self.op is None:
             return [self.name]
-        return [f"{self.name}_{n}" for n in self.op.output_names(self.params())]
+        names = row_counts.mxnet_output_names(self, self.op.output_names(self.params()))
+        return [f"{self.name}_{n}" for n in names]
 
     def aux_positions(self):
         """Input positions that are aux states (mutable, e.g. moving statistics)."""
@@ -56,6 +65,37 @@ def _positional_or_keywords(args, kwargs, what):
     if args and kwargs:
         raise ValueError(f"Can only specify known argument {what} either by positional or "
                          "kwargs way.")
+
+
+def stamp_versions(node):
+    """Record, as MXNet does when it composes ``node``, each variable input's
+    write count, the inputs ``node`` updates (its aux states) counting this
+    write too. Every variable is stamped before any count goes up, so a
+    variable given both as data and as an aux state gets two stamps."""
+    versions = [src.writes if src.op is None else 0 for src, _ in node.inputs]
+    for pos in node.aux_positions():
+        src = node.inputs[pos][0]
+        if src.op is None:
+            src.writes += 1
+            versions[pos] = src.writes
+    node.versions = versions
+
+
+def input_versions(nodes, count_writes=True):
+    """{id(node): the version of each of its input entries} for ``nodes`` in
+    topological order: the recorded ``versions``, or else for a variable the
+    number of updates by earlier nodes in the list, its own included
+    (none when not ``count_writes``)."""
+    counts, out = {}, {}
+    for node in nodes:
+        aux = set(node.aux_positions()) if count_writes else ()
+        counted = []
+        for pos, (src, _) in enumerate(node.inputs):
+            if pos in aux and src.op is None:
+                counts[id(src)] = counts.get(id(src), 0) + 1
+            counted.append(counts.get(id(src), 0))
+        out[id(node)] = counted if node.versions is None else node.versions
+    return out
 
 
 def topo_order(entries):
@@ -262,23 +302,21 @@ class Symbol:
         ``version``, and its attributes)."""
         lines = ["Symbol Outputs:"]
         lines += [f"\toutput[{i}]={node.name}({idx})" for i, (node, idx) in enumerate(self._outputs)]
-        versions = {}
-        for node in self._nodes():
+        nodes = self._nodes()
+        versions = input_versions(nodes)
+        for node in nodes:
             if node.op is None:
                 lines.append(f"Variable:{node.name}")
                 continue
             lines += ["-" * 20, f"Op:{node.op.name}, Name={node.name}", "Inputs:"]
-            aux = set(node.aux_positions())
             for i, (src, idx) in enumerate(node.inputs):
                 line = f"\targ[{i}]={src.name}({idx})"
                 if src.op is None:
-                    if i in aux:  # an aux state counts the ops that update it
-                        versions[id(src)] = versions.get(id(src), 0) + 1
-                    line += f" version={versions.get(id(src), 0)}"
+                    line += f" version={versions[id(node)][i]}"
                 lines.append(line)
             if node.attrs:
                 lines.append("Attrs:")
-                lines += [f"\t{key}={value}" for key, value in node.attrs.items()]
+                lines += [f"\t{key}={value}" for key, value in sorted(node.attrs.items())]
         return "\n".join(lines) + "\n"
 
     def infer_shape(self, *args, **kwargs):
@@ -471,8 +509,11 @@ def _substitute(outputs, mapping):
     for node in topo_order(outputs):
         if node.op is None and node.name in mapping:
             continue
-        new = Node(node.op, node.name, node.attrs)
+        new = Node(node.op, node.name, node.attrs, versions=node.versions)
+        new.writes = node.writes
         new.inputs = [_mapped(e, copies, mapping) for e in node.inputs]
+        if any(src.op is None and src.name in mapping for src, _ in node.inputs):
+            stamp_versions(new)  # composed anew, as MXNet's compose does
         copies[id(node)] = new
     return [_mapped(e, copies, mapping) for e in outputs]
 

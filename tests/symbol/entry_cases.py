@@ -1,0 +1,183 @@
+"""Graphs whose JSON shows how MXNet 1.9.1 counts a node's outputs
+(``node_row_ptr``), stamps input entries with versions, and drops AMP casts.
+Built the same way by tools/make_fixtures_symbol_entries.py (under MXNet) and
+by tests/symbol/test_json_entries.py (here); each builder runs in a fresh
+``NameManager`` and uses only ``mx.sym`` and ``mx.name``.
+"""
+import json
+
+
+def _pool(**kwargs):
+    return lambda mx: mx.sym.Pooling(mx.sym.var("data"), name="pool", **kwargs)
+
+
+def _op(func, n_inputs=1, **kwargs):
+    """``func`` (a path under mx.sym) applied to variables in0, in1..."""
+    def build(mx):
+        fn = mx.sym
+        for part in func.split("."):
+            fn = getattr(fn, part)
+        return fn(*[mx.sym.var(f"in{i}") for i in range(n_inputs)], name="node", **kwargs)
+    return build
+
+
+def _rnn(mode, state_outputs):
+    def build(mx):
+        states = ["state", "cell"] if mode == "lstm" else ["state"]
+        inputs = [mx.sym.var(n) for n in ["data", "params"] + states]
+        return mx.sym.RNN(*inputs, state_size=3, num_layers=1, mode=mode,
+                          state_outputs=state_outputs, name="rnn")
+    return build
+
+
+# Ops whose MXNet nodes have outputs they do not show.
+ROW_CASES = {
+    "pool_max": _pool(kernel=(2, 2), pool_type="max"),
+    "pool_default_type": _pool(kernel=(2, 2)),
+    "pool_avg": _pool(kernel=(2, 2), pool_type="avg"),
+    "pool_sum": _pool(kernel=(2, 2), pool_type="sum"),
+    "pool_lp": _pool(kernel=(2, 2), pool_type="lp", p_value=2),
+    "pool_max_1d": _pool(kernel=(2,), pool_type="max", layout="NCW"),
+    "pool_max_3d": _pool(kernel=(2, 2, 2), pool_type="max"),
+    "pool_max_channels_last": _pool(kernel=(2, 2), pool_type="max", layout="NHWC"),
+    "pool_max_global_with_kernel": _pool(kernel=(2, 2), pool_type="max", global_pool=True),
+    "pool_max_global": _pool(pool_type="max", global_pool=True),
+    "lrn": _op("LRN", nsize=3),
+    "instance_norm": _op("InstanceNorm", 3),
+    "l2_normalization": _op("L2Normalization"),
+    "grid_generator": _op("GridGenerator", transform_type="affine", target_shape=(2, 2)),
+    "bilinear_sampler": _op("BilinearSampler", 2),
+    "spatial_transformer": _op("SpatialTransformer", 2, target_shape=(2, 2),
+                               transform_type="affine", sampler_type="bilinear"),
+    "correlation": _op("Correlation", 2),
+    "roi_pooling": _op("ROIPooling", 2, pooled_size=(2, 2), spatial_scale=1.0),
+    "deformable_psroi_pooling": _op("contrib.DeformablePSROIPooling", 3, spatial_scale=1.0,
+                                    output_dim=2, group_size=2, pooled_size=2),
+    "ctc_loss": _op("ctc_loss", 2),
+    "batch_norm_relu": _op("contrib.BatchNormWithReLU"),
+    "batch_norm_relu_mean_var": _op("contrib.BatchNormWithReLU", output_mean_var=True),
+    "det": _op("linalg.det"),
+    "slogdet": _op("linalg.slogdet"),
+    "sort": _op("sort"),
+    "topk_value": _op("topk", ret_typ="value"),
+    "topk_indices": _op("topk", ret_typ="indices"),
+    "topk_both": _op("topk", ret_typ="both"),
+    "topk_mask": _op("topk", ret_typ="mask"),
+    "rnn_lstm": _rnn("lstm", False),
+    "rnn_gru": _rnn("gru", False),
+    "rnn_lstm_states": _rnn("lstm", True),
+    "rnn_gru_states": _rnn("gru", True),
+}
+
+
+def _shared_stats(mx):
+    """Two BatchNorms updating the same moving statistics (bn1 composed first)."""
+    mean, var = mx.sym.var("mean"), mx.sym.var("var")
+    bn1 = mx.sym.BatchNorm(mx.sym.var("x"), moving_mean=mean, moving_var=var, name="bn1")
+    bn2 = mx.sym.BatchNorm(mx.sym.var("y"), moving_mean=mean, moving_var=var, name="bn2")
+    return bn1, bn2, mean, var
+
+
+def _second_user_alone(mx):
+    return _shared_stats(mx)[1]
+
+
+def _users_in_reverse(mx):
+    bn1, bn2, _, _ = _shared_stats(mx)
+    return mx.sym.Group([bn2, bn1])
+
+
+def _statistic_as_data(mx):
+    """A variable read as data after two updates, then updated again."""
+    _, _, mean, var = _shared_stats(mx)
+    return mx.sym.BatchNorm(mean, moving_mean=mean, moving_var=var, name="bn3")
+
+
+def _composed_again(mx):
+    net = mx.sym.BatchNorm(mx.sym.var("a"), name="bn")
+    return net(a=mx.sym.var("x"))
+
+
+def _loaded_then_extended(mx):
+    """A loaded graph's variables start counting writes from zero."""
+    bn1 = _shared_stats(mx)[0]
+    loaded = mx.sym.load_json(bn1.tojson())
+    internals = loaded.get_internals()
+    return mx.sym.BatchNorm(loaded, moving_mean=internals["mean"],
+                            moving_var=internals["var"], name="bn4")
+
+
+def _file_versions(mx):
+    """Versions a file gives are kept, whatever they are."""
+    doc = json.loads(_shared_stats(mx)[0].tojson())
+    for node in doc["nodes"]:
+        node["inputs"] = [[src, index, 7] for src, index, _ in node["inputs"]]
+    return mx.sym.load_json(json.dumps(doc))
+
+
+def _versionless_file(mx):
+    """[node, output] entries (MXNet 0.9 files) have version 0."""
+    doc = json.loads(_shared_stats(mx)[0].tojson())
+    for node in doc["nodes"]:
+        node["inputs"] = [entry[:2] for entry in node["inputs"]]
+    return mx.sym.load_json(json.dumps(doc))
+
+
+VERSION_CASES = {
+    "second_user_alone": _second_user_alone,
+    "users_in_reverse": _users_in_reverse,
+    "statistic_as_data": _statistic_as_data,
+    "composed_again": _composed_again,
+    "loaded_then_extended": _loaded_then_extended,
+    "file_versions": _file_versions,
+    "versionless_file": _versionless_file,
+}
+
+
+def _cast_head(mx):
+    return mx.sym.amp_cast(mx.sym.var("x"), dtype="float16", name="cast")
+
+
+def _multicast_heads(mx):
+    return mx.sym.amp_multicast(mx.sym.var("x"), mx.sym.var("y"), num_outputs=2, name="mc")
+
+
+def _cast_inside(mx):
+    cast = mx.sym.amp_cast(mx.sym.var("x"), dtype="float16", name="cast")
+    return mx.sym.relu(cast, name="relu")
+
+
+def _casts_chained(mx):
+    inner = mx.sym.amp_cast(mx.sym.var("x"), dtype="float16", name="inner")
+    outer = mx.sym.amp_cast(inner, dtype="float32", name="outer")
+    return mx.sym.Group([mx.sym.relu(outer, name="relu"), outer])
+
+
+def _multicast_inside(mx):
+    mc = mx.sym.amp_multicast(mx.sym.var("x"), mx.sym.var("y"), num_outputs=2, name="mc")
+    return mx.sym.elemwise_add(mc[1], mc[0], name="add")
+
+
+def _cast_of_updated_statistic(mx):
+    """A cast bypassed: its consumer gets the cast's input entry, version and all."""
+    mean, var = mx.sym.var("mean"), mx.sym.var("var")
+    bn = mx.sym.BatchNorm(mx.sym.var("x"), moving_mean=mean, moving_var=var, name="bn")
+    cast = mx.sym.amp_cast(mean, dtype="float16", name="cast")
+    return mx.sym.Group([bn, mx.sym.relu(cast, name="relu")])
+
+
+AMP_CASES = {
+    "cast_head": _cast_head,
+    "multicast_heads": _multicast_heads,
+    "cast_inside": _cast_inside,
+    "casts_chained": _casts_chained,
+    "multicast_inside": _multicast_inside,
+    "cast_of_updated_statistic": _cast_of_updated_statistic,
+}
+
+CASES = {**ROW_CASES, **VERSION_CASES, **AMP_CASES}
+
+
+def build(mx, name):
+    with mx.name.NameManager():
+        return CASES[name](mx)
