@@ -44,8 +44,9 @@ def _activate():
     if lib is None:
         _log.debug("oneDNN library not found; the NumPy kernels run everything")
         return
-    from . import primitive
+    from . import primitive, split
     primitive.init(lib)
+    split.bind_openmp(lib.cdll)
     available, version, library_path = True, lib.version_tuple, lib.path
     for family in ("batchnorm", "conv", "dense", "eltwise", "fused", "layernorm", "lrn",
                    "matmul", "pool"):

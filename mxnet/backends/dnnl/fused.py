@@ -16,9 +16,9 @@ from ...ops import nn_fused, registry
 from ...ops.nn_conv import Geometry
 from . import library as L
 from .conv import _channels_first, _split_groups, forward_primitive
+from .dense import inner_product_primitive, run_inner_product
 from .overrides import all_float32, big_enough_product, contiguous, fallback, override
-from .primitive import (Attr, Blocked, Primitive, cache, create_pd, empty, layout, plain,
-                        strided_md, tag_md)
+from .primitive import Blocked, empty, plain
 
 # Activation -> (algorithm, alpha, beta) of oneDNN's eltwise post-op.
 _ELTWISE = {"relu": (L.ELTWISE_RELU, 0.0, 0.0), "tanh": (L.ELTWISE_TANH, 0.0, 0.0),
@@ -174,22 +174,6 @@ def _fc_supports(attrs, args):
 PACKED_MIN_ROWS = 4
 
 
-def _fc_primitive(x, w, b, y, post, packed):
-    """Inner product on these plain arrays; with ``packed`` the weights are
-    taken in the layout oneDNN picks (the caller passes them reordered)."""
-    def build():
-        user = {L.ARG_SRC: strided_md(*layout(x)), L.ARG_WEIGHTS: strided_md(*layout(w)),
-                L.ARG_DST: strided_md(*layout(y))}
-        if b is not None:
-            user[L.ARG_BIAS] = strided_md(*layout(b))
-        weights = tag_md(w.shape) if packed else user[L.ARG_WEIGHTS]
-        pd = create_pd("inner_product_forward", L.FORWARD_INFERENCE, user[L.ARG_SRC],
-                       weights, user.get(L.ARG_BIAS), user[L.ARG_DST],
-                       Attr(post) if post else None)
-        return Primitive(pd, user, outputs=(L.ARG_DST,))
-    return cache.get(("inner_product", x.shape, w.shape, b is not None, post, packed), build)
-
-
 @override("_sg_mkldnn_fully_connected", _fc_supports)
 def _sg_fully_connected(xp, attrs, data, weight, *rest, const_vars=None):
     """FullyConnected + folded batch norm + activation as one inner product.
@@ -202,16 +186,13 @@ def _sg_fully_connected(xp, attrs, data, weight, *rest, const_vars=None):
     out_shape = (data.shape[0], w.shape[0]) if attrs.flatten else data.shape[:-1] + (w.shape[0],)
     out = empty(out_shape)
     y = out.reshape(x.shape[0], w.shape[0])
-    packed = const_vars is not None and x.shape[0] >= PACKED_MIN_ROWS
-    prim = _fc_primitive(x, w, b, y, _chain(attrs, "with_eltwise"), packed)
-    if prim is None:
-        return fallback("_sg_mkldnn_fully_connected", xp, attrs, (data, weight) + rest,
-                        {"const_vars": const_vars}, "has no inner product with these post-ops")
-    if packed:
-        _run(prim, x, w, b, y, weight, attrs, rest, const_vars)
+    post = _chain(attrs, "with_eltwise")
+    if const_vars is not None and x.shape[0] >= PACKED_MIN_ROWS:
+        prim = inner_product_primitive(x, w, b, y, post, packed=True)
+        if prim is not None:
+            _run(prim, x, w, b, y, weight, attrs, rest, const_vars)
+            return out
+    elif run_inner_product(x, w, b, y, post):
         return out
-    args = {L.ARG_SRC: x, L.ARG_WEIGHTS: w, L.ARG_DST: y}
-    if b is not None:
-        args[L.ARG_BIAS] = b
-    prim(args)
-    return out
+    return fallback("_sg_mkldnn_fully_connected", xp, attrs, (data, weight) + rest,
+                    {"const_vars": const_vars}, "has no inner product with these post-ops")

@@ -148,10 +148,11 @@ class DnnlError(MXNetError):
 
 
 class Library:
-    """The loaded oneDNN library: ``lib.<dnnl function>`` with signatures set."""
+    """The loaded oneDNN library: ``lib.<dnnl function>`` with signatures set
+    (``cdll``: the ``ctypes.CDLL`` itself, for the runtime it links)."""
 
     def __init__(self, cdll, path):
-        self.path = path
+        self.path, self.cdll = path, cdll
         for name, (restype, argtypes) in _SIGNATURES.items():
             fn = getattr(cdll, name)
             fn.restype = ctypes.c_int if restype is None else restype
