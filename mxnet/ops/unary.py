@@ -313,7 +313,8 @@ _ROWS = [
      "Logistic sigmoid 1/(1+exp(-x)), elementwise."),
     ("softsign", (), _float_compute(_softsign),
      lambda F, x, y, g: g / F.square(F.abs(x) + 1), "x/(1+|x|), elementwise."),
-    ("relu", (), _relu, lambda F, x, y, g: g * (x > 0), "Rectified linear unit max(x, 0)."),
+    ("relu", (), _relu, lambda F, x, y, g: F._internal._backward_relu(g, y),
+     "Rectified linear unit max(x, 0)."),
     ("floor", (), _rounding(lambda xp, x: xp.floor(x)), _zero_rule, "Floor, elementwise."),
     ("ceil", (), _rounding(lambda xp, x: xp.ceil(x)), _zero_rule, "Ceiling, elementwise."),
     ("trunc", (), _rounding(lambda xp, x: xp.trunc(x)), _zero_rule,
@@ -357,3 +358,20 @@ def _declare(name, aliases, kernel, rule, doc):
 
 for _row in _ROWS:
     _declare(*_row)
+
+
+def _relu_backward_grad(F, attrs, ins, outs, h):
+    """Second order: linear in ``lhs``; the mask from ``rhs`` is flat almost everywhere."""
+    return [F._internal._backward_relu(h[0], ins[1]), None]
+
+
+@register("_backward_relu", inputs=("lhs", "rhs"), infer_shape=same_shape("_backward_relu"),
+          infer_type=same_type("_backward_relu"), gradient=_relu_backward_grad)
+def _relu_backward(xp, attrs, lhs, rhs):
+    """Gradient of relu in one op: ``lhs`` (the output gradient) where ``rhs``
+    (relu's output) is positive, else 0."""
+    if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
+        raise MXNetError(f"_backward_relu: 'lhs' must match 'rhs' ({rhs.shape}, {rhs.dtype}), "
+                         f"got {lhs.shape}, {lhs.dtype}")
+    with np.errstate(invalid="ignore"):  # inf * 0 is nan, as g * (x > 0) gives
+        return lhs * (rhs > 0)
