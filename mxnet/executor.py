@@ -123,9 +123,12 @@ class Executor:
             _, self._state = self._program.forward(
                 [a._arr() for a in self._inputs], False, True, self._ctx, self._rng,
                 input_vars=[a._var for a in self._inputs])
-        grads = self._program.backward(self._state, [None if g is None else g._arr()
-                                                     for g in out_grads],
-                                       self._ctx, self._rng, is_train)
+        # Head gradients on another device are copied over, as MXNet copies them
+        # into its own head-gradient arrays.
+        heads = [None if g is None else
+                 (g if g.context == self._ctx else g.as_in_context(self._ctx))._arr()
+                 for g in out_grads]
+        grads = self._program.backward(self._state, heads, self._ctx, self._rng, is_train)
         for name, g in zip(self._wrt, grads):
             index = self._arg_names.index(name)
             target = self.grad_arrays[index]

@@ -182,3 +182,10 @@ def test_memory_info_and_empty_cache():
     GPU.empty_cache()
     with pytest.raises(MXNetError, match="no GPU"):
         mx.context.gpu_memory_info(mx.context.num_gpus())
+
+
+def test_an_executor_takes_head_gradients_from_another_device():
+    ex = (mx.sym.var("x") * 2).simple_bind(mx.cpu(), x=(3,))
+    ex.forward(is_train=True, x=mx.nd.ones((3,), ctx=GPU))
+    ex.backward(mx.nd.ones((3,), ctx=GPU))
+    np.testing.assert_array_equal(ex.grad_dict["x"].asnumpy(), [2.0, 2.0, 2.0])
