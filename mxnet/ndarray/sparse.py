@@ -291,7 +291,14 @@ class CSRNDArray(BaseSparseNDArray):
 _CLASSES = {"row_sparse": RowSparseNDArray, "csr": CSRNDArray}
 
 
+_HOST_TYPES = (1, 3, 5)  # cpu, cpu_pinned, cpu_shared
+
+
 def _make(cls, data, aux, shape, ctx):
+    if ctx.device_typeid not in _HOST_TYPES:
+        # Sparse storage keeps its parts in host NumPy arrays.
+        raise MXNetError(f"{cls.__name__}: sparse storage on {ctx} is not supported; keep "
+                         f"row_sparse and csr arrays on the cpu (e.g. .as_in_context(mx.cpu()))")
     arr = cls.__new__(cls)
     arr._data = data
     arr._aux = tuple(aux)

@@ -189,3 +189,10 @@ def test_an_executor_takes_head_gradients_from_another_device():
     ex.forward(is_train=True, x=mx.nd.ones((3,), ctx=GPU))
     ex.backward(mx.nd.ones((3,), ctx=GPU))
     np.testing.assert_array_equal(ex.grad_dict["x"].asnumpy(), [2.0, 2.0, 2.0])
+
+
+def test_sparse_arrays_on_the_gpu_are_refused_clearly():
+    with pytest.raises(MXNetError, match="sparse storage on gpu"):
+        mx.nd.sparse.zeros("row_sparse", (3, 2), ctx=GPU)
+    with pytest.raises(MXNetError, match="sparse storage on gpu"):
+        mx.nd.ones((3, 3), ctx=GPU).tostype("csr")
