@@ -225,23 +225,27 @@ def mark_variables(variables, gradients, grad_reqs="write"):
 def _topo_order(heads):
     """Nodes reachable from ``heads`` in an order where each node comes after
     every node that consumes its outputs (reverse topological)."""
-    order, seen = [], set()
+    order, seen = [], set()  # Nodes hash by identity
     for h in heads:
-        if h._ag_node is None or id(h._ag_node) in seen:
+        node = h._ag_node
+        if node is None or node in seen:
             continue
-        stack = [(h._ag_node, False)]
+        # Depth first; a node is pushed twice, the second time (under None) to
+        # be emitted once everything it feeds from has been.
+        stack = [node]
         while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
+            node = stack.pop()
+            if node is None:
+                order.append(stack.pop())
                 continue
-            if id(node) in seen:
+            if node in seen:
                 continue
-            seen.add(id(node))
-            stack.append((node, True))
+            seen.add(node)
+            stack.append(node)
+            stack.append(None)
             for s in node.sources:
-                if type(s) is tuple and id(s[0]) not in seen:
-                    stack.append((s[0], False))
+                if type(s) is tuple and s[0] not in seen:
+                    stack.append(s[0])
     order.reverse()
     return order
 
@@ -293,41 +297,44 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
             else:
                 _accumulate(grads, id(h), g)
                 leaves[id(h)] = h
-        order = _topo_order(heads)
-        for node in order:
-            if len(node.outputs) == 1:
+        for node in _topo_order(heads):
+            outputs = node.outputs
+            if len(outputs) == 1:
                 g = grads.pop((id(node), 0), None)
                 if g is None:
                     continue
                 out_grads = [g]
             else:
-                out_grads = [grads.pop((id(node), i), None) for i in range(len(node.outputs))]
+                out_grads = [grads.pop((id(node), i), None) for i in range(len(outputs))]
                 if all(g is None for g in out_grads):
                     continue
                 out_grads = [nd.zeros_like(y) if g is None else g
-                             for g, y in zip(out_grads, node.outputs)]
+                             for g, y in zip(out_grads, outputs)]
             op = node.op
+            sources = node.sources
             # Without create_graph nothing is recorded, so graph links do not matter.
-            inputs, outputs = _linked(node) if create_graph else (node.inputs, node.outputs)
+            inputs, outputs = _linked(node) if create_graph else (node.inputs, outputs)
             if op is None:
                 in_grads = node.backward_fn(inputs, outputs, out_grads)
             elif op.gradient is None:
                 raise MXNetError(f"{op.name}: operator has no gradient rule, so nothing "
                                  "recorded through it can be differentiated")
             else:
-                in_grads = call_gradient(op, [src is not None for src in node.sources], nd,
-                                         node.attrs, inputs, outputs, out_grads)
-            if len(in_grads) != len(node.sources):
+                needed = [src is not None for src in sources]
+                in_grads = call_gradient(op, needed, nd, node.attrs, inputs, outputs, out_grads)
+            if len(in_grads) != len(sources):
                 raise MXNetError(f"{node.name}: gradient rule returned {len(in_grads)} "
-                                 f"gradients for {len(node.sources)} inputs")
-            for src, g in zip(node.sources, in_grads):
+                                 f"gradients for {len(sources)} inputs")
+            for src, g in zip(sources, in_grads):
                 if src is None or g is None:
                     continue
                 if type(src) is tuple:
-                    _accumulate(grads, (id(src[0]), src[1]), g)
+                    key = (id(src[0]), src[1])
                 else:
-                    _accumulate(grads, id(src), g)
-                    leaves[id(src)] = src
+                    key = id(src)
+                    leaves[key] = src
+                prev_g = grads.get(key)  # _accumulate, inlined
+                grads[key] = g if prev_g is None else prev_g + g
             if not retain_graph:
                 node.freed = True
                 node.inputs = node.outputs = None
@@ -359,7 +366,7 @@ def _take_buffer(target, g):
     arrays idle, ``g`` referenced only by the caller and its buffer only by ``g``
     (a plain contiguous host array it owns), ``target``'s old buffer viewed by
     nothing. Returns whether it did."""
-    from .ndarray.ndarray import NDArray
+    NDArray = (_ND or _load_nd()).NDArray
     data = g._data
     old = target._data
     if type(g) is not NDArray or type(target) is not NDArray or type(data) is not _ndarray \
@@ -370,7 +377,8 @@ def _take_buffer(target, g):
     if _getrefcount(g) > 3 or _getrefcount(data) > 3 or _getrefcount(old) > 3:
         return False
     if data.base is not None or not data.flags.c_contiguous or not data.flags.writeable \
-            or data.shape != old.shape or data.dtype != old.dtype or g._ctx != target._ctx:
+            or data.shape != old.shape or data.dtype != old.dtype \
+            or (g._ctx is not target._ctx and g._ctx != target._ctx):
         return False
     target._data = data
     target._var.version += 1  # a write, for caches keyed on versions
