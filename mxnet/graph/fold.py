@@ -3,13 +3,15 @@ an activation and a residual sum become one fused node.
 
 The patterns are MXNet's oneDNN subgraph patterns:
 
-* ``Convolution -> [BatchNorm] -> [act] -> [elemwise_add(other)] -> [act]``
-  becomes ``_sg_mkldnn_conv`` (with_bn, with_act, with_sum, with_postsum_act);
+* a 2-D/3-D ``Convolution -> [BatchNorm] -> ([act] | [elemwise_add(other) -> [act]])``
+  becomes ``_sg_mkldnn_conv`` (with_bn, with_act, with_sum, with_postsum_act;
+  MXNet adds no sum after an activation and leaves 1-D convolutions alone);
 * ``FullyConnected -> [BatchNorm] -> [act]`` becomes
   ``_sg_mkldnn_fully_connected`` (with_bn, with_eltwise).
 
-As in MXNet, an inner product or a 2-D/3-D convolution with nothing to fuse
-becomes a fused node too.
+An activation is an ``Activation`` node of a type MXNet folds (relu, sigmoid,
+tanh, softrelu). As in MXNet, an inner product or a convolution with nothing
+to fuse becomes a fused node too.
 
 A node joins the chain only when its input is read by nothing else (and is
 not a graph output); a BatchNorm only when its mean/var outputs are unused
@@ -26,16 +28,18 @@ each call copied its input and drew random state (about 0.15 ms per call
 in AlexNet and VGG at batch 1).
 """
 from ..ops import registry
-from ..ops.nn_fused import ACTIVATIONS
 from ..symbol.symbol import Node, topo_order
 
 _CHANNELS_LAST = ("NWC", "NHWC", "NDHWC")
+# Activation types MXNet's partitioner folds (the fused kernels also know
+# softsign, which MXNet leaves as a node of its own).
+_FOLDED_ACTIVATIONS = ("relu", "sigmoid", "tanh", "softrelu")
 
 
 def _activation_kind(node):
     """The act_type of an Activation node, or None. (As in MXNet, the
     standalone ``relu``/``sigmoid`` operators are not folded.)"""
-    if node.op.name == "Activation" and node.params().act_type in ACTIVATIONS:
+    if node.op.name == "Activation" and node.params().act_type in _FOLDED_ACTIVATIONS:
         return node.params().act_type
     return None
 
@@ -90,18 +94,16 @@ def _bn_channel_ok(base, bn):
     return axis == 1
 
 
-def _folds_alone(node):
-    """Whether a product with nothing to fuse still becomes a fused node, as
-    in MXNet (every inner product, and 2-D/3-D convolutions): the fused
-    kernels keep their weights reordered for oneDNN between calls."""
-    return node.op.name == "FullyConnected" or len(node.params().kernel) in (2, 3)
-
-
 def _match(node, users, taken):
-    if node.op.name not in ("Convolution", "FullyConnected"):
+    """The chain starting at ``node``, or None. Every inner product and 2-D/3-D
+    convolution makes one, even with nothing to fuse, as in MXNet: the fused
+    kernels keep their weights reordered for oneDNN between calls."""
+    is_conv = node.op.name == "Convolution"
+    if not (is_conv or node.op.name == "FullyConnected"):
+        return None
+    if is_conv and len(node.params().kernel) not in (2, 3):
         return None
     chain = _Chain(node)
-    is_conv = node.op.name == "Convolution"
     nxt = _only_user(users, node, taken)
     if nxt is not None and nxt.inputs[0] == (node, 0) and _bn_channel_ok(node, nxt) and \
             not users.get((id(nxt), 1)) and not users.get((id(nxt), 2)):
@@ -112,7 +114,7 @@ def _match(node, users, taken):
         chain.act = nxt
         chain.nodes.append(nxt)
         nxt = _only_user(users, nxt, taken)
-    if is_conv and nxt is not None and nxt.op.name == "elemwise_add":
+    if is_conv and chain.act is None and nxt is not None and nxt.op.name == "elemwise_add":
         mine = (chain.last, 0)
         others = [e for e in nxt.inputs if e != mine]
         if len(others) == 1:
@@ -122,7 +124,7 @@ def _match(node, users, taken):
             if nxt is not None and _activation_kind(nxt) is not None:
                 chain.postsum_act = nxt
                 chain.nodes.append(nxt)
-    return chain if len(chain.nodes) > 1 or _folds_alone(node) else None
+    return chain
 
 
 def _fused_node(chain, counters):
@@ -155,7 +157,9 @@ def _fused_node(chain, counters):
     index = counters.get(kind, 0)
     counters[kind] = index + 1
     name = "_".join(["sg_mkldnn", kind] + parts + [str(index)])
-    return Node(op, name, attrs, inputs)
+    fused = Node(op, name, attrs, inputs)
+    fused.fused_from = tuple((n.name, n.attrs) for n in chain.nodes)  # for its JSON subgraph
+    return fused
 
 
 def _inference_identity(node, users):

@@ -39,32 +39,36 @@ def _flag(node, key):
 
 def _plain_nodes(node, inputs):
     """The plain operators a fused ``node`` stands for, applied to ``inputs``
-    (entries in the fused op's input order); returns the last entry."""
+    (entries in the fused op's input order); returns the last entry. They
+    take the names and attributes of the nodes the fused node replaced
+    (``Node.fused_from``), as in MXNet's files, else names after ``node``."""
     attrs = node.params()
+    origins = iter(node.fused_from or ())
+
+    def plain(op_name, role, default_attrs, node_inputs):
+        name, op_attrs = next(origins, (f"{node.name}_{role}", default_attrs))
+        return Node(registry.get(op_name), name, op_attrs, node_inputs), 0
+
     base_name = _base_op(node.op.name)
-    base_op = registry.get(base_name)
     n_base = 2 + (not attrs.no_bias)
-    base_attrs = {k: v for k, v in node.attrs.items() if k in base_op.params}
-    entry = (Node(base_op, f"{node.name}_{base_name.lower()}", base_attrs, inputs[:n_base]), 0)
+    base_params = registry.get(base_name).params
+    entry = plain(base_name, base_name.lower(),
+                  {k: v for k, v in node.attrs.items() if k in base_params}, inputs[:n_base])
     rest = list(inputs[n_base:])
     if attrs.with_bn:
         bn_attrs = {k: node.attrs[k] for k in _BN_KEYS if k in node.attrs}
         if base_name == "FullyConnected" or attrs.get("layout") in _CHANNELS_LAST:
             bn_attrs["axis"] = "-1"  # the channel axis is the last one
-        entry = (Node(registry.get("BatchNorm"), f"{node.name}_batchnorm", bn_attrs,
-                      [entry] + rest[:4]), 0)
+        entry = plain("BatchNorm", "batchnorm", bn_attrs, [entry] + rest[:4])
         rest = rest[4:]
     if _flag(node, "with_act") or _flag(node, "with_eltwise"):
-        entry = _activation(f"{node.name}_act", attrs.act_type, entry)
+        entry = plain("Activation", "act", {"act_type": attrs.act_type}, [entry])
     if _flag(node, "with_sum"):
-        entry = (Node(registry.get("elemwise_add"), f"{node.name}_add", {}, [entry, rest[0]]), 0)
+        entry = plain("elemwise_add", "add", {}, [entry, rest[0]])
         if attrs.with_postsum_act:
-            entry = _activation(f"{node.name}_postsum_act", attrs.postsum_act_type, entry)
+            entry = plain("Activation", "postsum_act", {"act_type": attrs.postsum_act_type},
+                          [entry])
     return entry
-
-
-def _activation(name, act_type, entry):
-    return Node(registry.get("Activation"), name, {"act_type": act_type}, [entry]), 0
 
 
 def _mxnet_can_load(node):
@@ -109,16 +113,17 @@ def representable(sym):
             head, _ = _plain_nodes(node, inputs)
             head.name = node.name  # the graph's output names stay
         else:
-            head = Node(node.op, node.name, node.attrs, inputs)
+            head = Node(node.op, node.name, node.attrs, inputs, versions=node.versions)
+            head.fused_from = node.fused_from
         copies[id(node)] = (head, None)
     return Symbol([mapped(e) for e in sym._outputs])
 
 
-def join(op, name, attrs, subgraphs, inputs):
-    """The node for a fused op read from MXNet's JSON: ours when its subgraph
-    is a pattern our kernel computes, else the subgraph's plain operators
-    applied to ``inputs`` (the entry they produce is returned as a node whose
-    output 0 it is)."""
+def join(op, name, attrs, subgraphs, inputs, versions):
+    """The node for a fused op read from MXNet's JSON: ours (its input entries'
+    ``versions`` kept) when its subgraph is a pattern our kernel computes,
+    else the subgraph's plain operators applied to ``inputs`` (the entry they
+    produce is returned as a node whose output 0 it is)."""
     if len(subgraphs) != 1:
         raise MXNetError(f"load_json: node {name!r} ({op.name}) needs 1 subgraph, "
                          f"got {len(subgraphs)}")
@@ -131,7 +136,9 @@ def join(op, name, attrs, subgraphs, inputs):
     ours = None if unknown else _fused_attrs(op.name, ops, attrs)
     if ours is not None:
         op.parse({k: v for k, v in ours.items() if k in op.params})  # fails naming the field
-        return Node(op, name, ours, inputs)
+        node = Node(op, name, ours, inputs, versions=versions)
+        node.fused_from = tuple((n.name, n.attrs) for n in ops)  # written back alike
+        return node
     return _inline(name, sub, inputs)
 
 

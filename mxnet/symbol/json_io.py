@@ -91,8 +91,10 @@ def _without_amp_casts(sym):
         if node.op is None:
             continue
         pairs = [bypassed(src, i, v) for (src, i), v in zip(node.inputs, versions[id(node)])]
-        copies[id(node)] = Node(node.op, node.name, node.attrs, [e for e, _ in pairs],
-                                versions=[v for _, v in pairs])
+        copy = Node(node.op, node.name, node.attrs, [e for e, _ in pairs],
+                    versions=[v for _, v in pairs])
+        copy.fused_from = node.fused_from
+        copies[id(node)] = copy
     return Symbol([(n if n.op is None else copies[id(n)], i) for n, i in sym._outputs])
 
 
@@ -198,7 +200,7 @@ def _node_from(spec, i, built, version):
         if spec.get("subgraphs") and op.name in fused_json.FUSED_OPS:
             subgraphs = [_graph_from(sub, version) for sub in spec["subgraphs"]]
             return fused_json.join(op, spec["name"], attrs, subgraphs,
-                                   _inputs_of(spec, built))
+                                   _inputs_of(spec, built), _versions_of(spec))
         if spec.get("subgraphs") or op.name in SUBGRAPH_OPS:
             attrs = attach_subgraphs(op.name, attrs, [_graph_from(sub, version)
                                                       for sub in spec.get("subgraphs") or ()])

@@ -21,8 +21,11 @@ class Node:
     writes in the node's input entries: stamped when the node is composed
     (``stamp_versions``) or read from a file; nodes that graph passes build
     leave it None and get counted versions (``input_versions``). ``writes``
-    counts the composed ops that update a variable (its aux-state users)."""
-    __slots__ = ("op", "name", "attrs", "inputs", "_parsed", "versions", "writes")
+    counts the composed ops that update a variable (its aux-state users).
+    ``fused_from`` holds, for a fused node, the (name, attrs) of the nodes
+    it replaced, in chain order: MXNet writes them as the node's subgraph."""
+    __slots__ = ("op", "name", "attrs", "inputs", "_parsed", "versions", "writes",
+                 "fused_from")
 
     def __init__(self, op, name, attrs=None, inputs=(), versions=None):
         self.op = op
@@ -32,6 +35,7 @@ class Node:
         self._parsed = None
         self.versions = versions
         self.writes = 0
+        self.fused_from = None
 
     @property
     def is_variable(self):
@@ -511,6 +515,7 @@ def _substitute(outputs, mapping):
             continue
         new = Node(node.op, node.name, node.attrs, versions=node.versions)
         new.writes = node.writes
+        new.fused_from = node.fused_from
         new.inputs = [_mapped(e, copies, mapping) for e in node.inputs]
         if any(src.op is None and src.name in mapping for src, _ in node.inputs):
             stamp_versions(new)  # composed anew, as MXNet's compose does

@@ -65,13 +65,13 @@ def test_folded_batch_norm_statistics_stay_aux_states():
                                _inference(y, args, aux), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("pattern", ["bn", "bn_act_add_act", "nobias_bn_add", "act", "add_act"])
+@pytest.mark.parametrize("pattern", ["bn", "bn_add_act", "nobias_bn_add", "act", "add_act"])
 def test_optimized_conv_graph_computes_the_same_outputs(pattern):
     d, other = mx.sym.var("data"), mx.sym.var("other")
     y = _conv(d, "conv", no_bias=pattern.startswith("nobias"))
     if "bn" in pattern:
         y = mx.sym.BatchNorm(y, fix_gamma=False, eps=1e-5, name="bn")
-    if pattern.startswith("bn_act") or pattern == "act":
+    if pattern == "act":
         y = mx.sym.Activation(y, act_type="sigmoid")
     if "add" in pattern:
         y = other + y
@@ -132,6 +132,23 @@ def test_lone_products_become_fused_nodes_as_in_mxnet():
     args, aux = _arrays(dense, {"data": (2, 3, 5, 5)})
     np.testing.assert_allclose(_inference(opt, args, aux), _inference(dense, args, aux),
                                rtol=1e-5, atol=1e-6)
+
+
+def _optimized_ops(sym):
+    nodes = json.loads(sym.optimize_for("MKLDNN").tojson())["nodes"]
+    return [n["name"] if n["op"].startswith("_sg_") else n["op"] for n in nodes
+            if n["op"] != "null"]
+
+
+def test_chains_mxnet_does_not_fold_stay_apart():
+    d = mx.sym.var("data")
+    act_then_sum = mx.sym.Activation(_conv(d, "c1"), act_type="relu") + d
+    assert _optimized_ops(act_then_sum) == ["sg_mkldnn_conv_act_0", "elemwise_add"]
+    softsign = mx.sym.Activation(_conv(d, "c2"), act_type="softsign")
+    assert _optimized_ops(softsign) == ["sg_mkldnn_conv_0", "Activation"]
+    conv1d = mx.sym.Convolution(d, kernel=(3,), num_filter=4, name="c3")
+    assert _optimized_ops(mx.sym.Activation(conv1d, act_type="relu")) == \
+        ["Convolution", "Activation"]
 
 
 def test_unknown_backend_is_an_error():
