@@ -5,7 +5,8 @@ mxnet`` finds real MXNet):
 
     cd /tmp && /work/main/.venv-ref/bin/python /work/main/tools/make_fixtures_symbol_entries.py
 
-``tests/fixtures/symbol/entries.json`` maps each case to
+``tests/fixtures/symbol/entries.json`` maps each case (row counts, entry
+versions, AMP casts, fused subgraphs) to
 {"json": tojson(), "json_with_casts": tojson(remove_amp_cast=False),
 "outputs": list_outputs(), "internals": get_internals().list_outputs(),
 "debug_str": debug_str()}.

@@ -565,6 +565,7 @@ def _resize_gradient(F, attrs, ins, outs, g):
 
 
 @register("_contrib_BilinearResize2D", inputs=("data", "like"),
+          active_inputs=lambda a: ("data", "like") if a.mode == "like" else ("data",),
           params={"height": Param("int", 1, doc="Output height (mode 'size')."),
                   "width": Param("int", 1, doc="Output width (mode 'size')."),
                   "scale_height": Param("float", None, doc="Height factor (with scale_width)."),

@@ -67,6 +67,9 @@ ROW_CASES = {
     "rnn_gru": _rnn("gru", False),
     "rnn_lstm_states": _rnn("lstm", True),
     "rnn_gru_states": _rnn("gru", True),
+    # not hidden outputs: the inputs an op takes only in some modes
+    "bilinear_resize_size": _op("contrib.BilinearResize2D", height=2, width=3),
+    "bilinear_resize_like": _op("contrib.BilinearResize2D", 2, mode="like"),
 }
 
 
@@ -175,7 +178,52 @@ AMP_CASES = {
     "cast_of_updated_statistic": _cast_of_updated_statistic,
 }
 
-CASES = {**ROW_CASES, **VERSION_CASES, **AMP_CASES}
+def _conv(mx, x, name, **kwargs):
+    return mx.sym.Convolution(x, kernel=kwargs.pop("kernel", (3, 3)), num_filter=4,
+                              pad=kwargs.pop("pad", (1, 1)), name=name, **kwargs)
+
+
+def _fused(*parts):
+    """conv -> parts, optimized for MKLDNN: the fused node's subgraph holds the
+    original nodes; the parts MXNet does not fold stay outside."""
+    def build(mx):
+        data = mx.sym.var("data")
+        y = _conv(mx, data, "conv", no_bias="bn" in parts)
+        for i, part in enumerate(parts):
+            if part == "bn":
+                y = mx.sym.BatchNorm(y, fix_gamma=False, momentum=0.8, name=f"bn{i}")
+            elif part == "add":
+                y = mx.sym.elemwise_add(y, data, name=f"add{i}")
+            else:
+                y = mx.sym.Activation(y, act_type=part, name=f"act{i}")
+        return y.optimize_for("MKLDNN")
+    return build
+
+
+def _fused_network(mx):
+    data = mx.sym.var("data")
+    y = mx.sym.Activation(mx.sym.BatchNorm(_conv(mx, data, "c1"), name="b1"),
+                          act_type="relu", name="r1")
+    y = mx.sym.Activation(_conv(mx, y, "c2", no_bias=True) + y, act_type="relu", name="r2")
+    y = mx.sym.Convolution(mx.sym.Reshape(y, shape=(0, 4, -1)), kernel=(3,), num_filter=2,
+                           name="c1d")
+    y = mx.sym.FullyConnected(mx.sym.Activation(y, act_type="softsign", name="soft"),
+                              num_hidden=3, name="fc1")
+    y = mx.sym.FullyConnected(mx.sym.Activation(y, act_type="tanh", name="tanh"),
+                              num_hidden=2, name="fc2")
+    return y.optimize_for("MKLDNN")
+
+
+FUSED_CASES = {
+    "fused_conv_bn_relu": _fused("bn", "relu"),
+    "fused_conv_bn_add_relu": _fused("bn", "add", "relu"),
+    "fused_conv_add_sigmoid": _fused("add", "sigmoid"),
+    "fused_conv_relu_then_add": _fused("relu", "add"),
+    "fused_conv_softsign": _fused("softsign"),
+    "fused_network": _fused_network,
+}
+
+CASES = {**ROW_CASES, **VERSION_CASES, **AMP_CASES, **FUSED_CASES}
 
 
 def build(mx, name):

@@ -1,7 +1,7 @@
 """How a symbol file counts outputs (``node_row_ptr``), stamps input entries
-with versions and drops AMP casts, against MXNet 1.9.1's text for the graphs
-of entry_cases.py; and that counting hidden outputs in the file changes
-nothing that counts outputs here."""
+with versions, drops AMP casts and writes fused subgraphs, against MXNet
+1.9.1's text for the graphs of entry_cases.py; and that counting hidden
+outputs in the file changes nothing that counts outputs here."""
 import json
 import os
 
