@@ -15,20 +15,23 @@ from .base import MXNetError
 from .context import Context
 
 __all__ = ["DeviceType", "register_device", "device_type", "array_module", "from_numpy",
-           "to_numpy"]
+           "to_numpy", "empty"]
 
 
 class DeviceType:
     """How one kind of device stores arrays (see module docstring)."""
 
     def __init__(self, name, typeid, array_module, to_host, from_host,
-                 runs_default_kernels=True):
+                 runs_default_kernels=True, empty=None):
         self.name = name
         self.typeid = typeid
         self._array_module = array_module
         self.to_host = to_host
         self.from_host = from_host
         self.runs_default_kernels = runs_default_kernels
+        # empty(shape, dtype, ctx): an uninitialised device array, allocated on the
+        # device (without it, host memory is copied over).
+        self.empty = empty or (lambda shape, dtype, ctx: from_host(np.empty(shape, dtype), ctx))
 
     def array_module(self, ctx):
         module = self._array_module
@@ -41,17 +44,21 @@ class DeviceType:
 _TYPES = {}
 
 
-def register_device(name, typeid, array_module, to_host, from_host, runs_default_kernels=True):
+def register_device(name, typeid, array_module, to_host, from_host, runs_default_kernels=True,
+                    empty=None):
     """Add a device type usable as ``mx.Context(name, i)``.
 
     ``array_module``: the module (or ``fn(ctx) -> module``) default kernels
     use on it; ``to_host(array) -> numpy.ndarray``; ``from_host(numpy_array,
     ctx) -> device array``; ``runs_default_kernels``: whether operators
     without a kernel of the device can run with its array module (CuPy can),
-    otherwise they run on the host with copies in and out."""
+    otherwise they run on the host with copies in and out; ``empty(shape,
+    dtype, ctx) -> device array`` (optional): uninitialised memory for
+    operator outputs, allocated on the device instead of copied from the host."""
     if typeid in _TYPES or name in Context.devstr2type:
         raise MXNetError(f"register_device: device {name!r} / type id {typeid} already exists")
-    device = DeviceType(name, typeid, array_module, to_host, from_host, runs_default_kernels)
+    device = DeviceType(name, typeid, array_module, to_host, from_host, runs_default_kernels,
+                        empty)
     _TYPES[typeid] = device
     Context.devtype2str[typeid] = name
     Context.devstr2type[name] = typeid
@@ -83,6 +90,12 @@ def _cupy_from_host(data, ctx):
         return cupy.asarray(data)
 
 
+def _cupy_empty(shape, dtype, ctx):
+    cupy = _cupy(ctx)
+    with cupy.cuda.Device(ctx.device_id):
+        return cupy.empty(shape, dtype)
+
+
 def _host_copy(data):
     return np.array(data, copy=True)
 
@@ -93,7 +106,7 @@ def _host_array(data, ctx):
 
 for _name, _id in (("cpu", 1), ("cpu_pinned", 3), ("cpu_shared", 5)):
     _TYPES[_id] = DeviceType(_name, _id, np, _host_copy, _host_array)
-_TYPES[2] = DeviceType("gpu", 2, _cupy, lambda a: a.get(), _cupy_from_host)
+_TYPES[2] = DeviceType("gpu", 2, _cupy, lambda a: a.get(), _cupy_from_host, empty=_cupy_empty)
 
 
 def array_module(ctx):
@@ -104,6 +117,11 @@ def array_module(ctx):
 def from_numpy(data, ctx):
     """Device array on ``ctx`` with the values of host array ``data`` (no copy on cpu)."""
     return device_type(ctx).from_host(data, ctx)
+
+
+def empty(shape, dtype, ctx):
+    """An uninitialised device array on ``ctx``."""
+    return device_type(ctx).empty(shape, dtype, ctx)
 
 
 def to_numpy(data, ctx=None):

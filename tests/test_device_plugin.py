@@ -383,3 +383,18 @@ def test_the_guide_example_runs(tmp_path):
     script = tmp_path / "guide_example.py"
     script.write_text(blocks[0])
     runpy.run_path(str(script), run_name="__main__")
+
+
+def test_device_empty_allocates_through_the_hook_or_the_host_copy():
+    from mxnet import device
+    made = []
+
+    def empty(shape, dtype, ctx):
+        made.append((shape, np.dtype(dtype).name, str(ctx)))
+        return DevArray(np.zeros(shape, dtype))
+    register_device("emptydev", 103, None, to_host, from_host, runs_default_kernels=False,
+                    empty=empty)
+    arr = device.empty((2, 3), np.float32, mx.Context("emptydev", 0))
+    assert isinstance(arr, DevArray) and made == [((2, 3), "float32", "emptydev(0)")]
+    plain = device.empty((4,), np.int32, mx.Context("testdev", 0))
+    assert isinstance(plain, DevArray) and plain.shape == (4,) and plain.dtype == np.int32

@@ -317,7 +317,10 @@ def _copy_back(inputs, outputs, out_grads):
 
 
 def _transfer(data, src, dst):
-    if src.device_typeid == 1 and dst.device_typeid == 1:
+    """``data`` of device ``src`` as an array of ``dst`` (the caller copies it
+    into its target, so within one device, or between cpus, the array itself
+    will do)."""
+    if src == dst or (src.device_typeid == 1 and dst.device_typeid == 1):
         return data
     from ..device import from_numpy, to_numpy
     return from_numpy(to_numpy(data, src), dst)
@@ -326,8 +329,8 @@ def _transfer(data, src, dst):
 def _empty_on(ctx, shape, dtype):
     if ctx.device_typeid == 1:
         return np.empty(shape, dtype)
-    from ..device import from_numpy
-    return from_numpy(np.empty(shape, dtype), ctx)
+    from ..device import empty
+    return empty(shape, dtype, ctx)
 
 
 def run_or_push(fn, ctx, read_vars, write_vars, name):
