@@ -17,10 +17,18 @@ import numpy as np
 from ..base import MXNetError
 from .infer import broadcast_shape, same_shape, same_type
 from .params import Param
+from .quiet import quiet
 from .registry import register
 
 _SCALAR_PARAMS = {"scalar": Param("float", 1.0, "The scalar operand."),
                   "is_int": Param("bool", True, "Whether the scalar is an integer.")}
+
+
+# Largest magnitude each float dtype takes from a Python float without
+# overflowing (NumPy warns on an overflowing cast; this skips the errstate).
+_CAST_SAFE = {np.dtype("float16"): float(np.finfo(np.float16).max),
+              np.dtype("float32"): float(np.finfo(np.float32).max),
+              np.dtype("float64"): math.inf}
 
 
 def scalar_as(dtype, scalar):
@@ -32,6 +40,9 @@ def scalar_as(dtype, scalar):
             return dtype.type(info.min)
         span = int(info.max) - int(info.min) + 1
         return dtype.type((int(scalar) - int(info.min)) % span + int(info.min))
+    limit = _CAST_SAFE.get(dtype)
+    if limit is not None and -limit <= scalar <= limit:  # False for nan: the slow path
+        return dtype.type(scalar)
     with np.errstate(over="ignore"):
         return dtype.type(scalar)
 
@@ -207,10 +218,10 @@ def _sub(xp, a, b):
     return xp.subtract(a, b)
 
 
+@quiet  # 0 * inf is nan, as in MXNet
 def _mul(xp, a, b):
     """Multiply arguments elementwise."""
-    with np.errstate(invalid="ignore", over="ignore"):  # 0 * inf is nan, as in MXNet
-        return xp.multiply(a, b)
+    return xp.multiply(a, b)
 
 
 def _maximum(xp, a, b):

@@ -11,6 +11,7 @@ import numpy as np
 from ..base import MXNetError
 from .infer import same_type
 from .params import Param
+from .quiet import quiet
 from .registry import register
 
 _AXIS_PARAMS = {
@@ -50,10 +51,11 @@ def reduce_axes(op, attrs, ndim):
 
 def reduced_shape(shape, axes, keepdims):
     """Output shape of reducing ``axes`` of ``shape``; MXNet gives (1,) for a full reduce."""
+    if len(axes) == len(shape):  # every axis (they are distinct): the common loss.sum()
+        return (1,) * len(shape) if keepdims else (1,)
     if keepdims:
-        return tuple(1 if i in axes else d for i, d in enumerate(shape))
-    out = tuple(d for i, d in enumerate(shape) if i not in axes)
-    return out or (1,)
+        return tuple([1 if i in axes else d for i, d in enumerate(shape)])
+    return tuple([d for i, d in enumerate(shape) if i not in axes]) or (1,)
 
 
 def _count(shape, axes):
@@ -84,13 +86,14 @@ def _shape_rule(name):
 
 
 def _reducer(name, fn, aliases=(), gradient=None, doc="", empty_ok=True):
+    fn = quiet(fn)
+
     def compute(xp, attrs, data):
         axes = reduce_axes(name, attrs, data.ndim)
         if not empty_ok and data.size == 0:
             raise MXNetError(f"{name}: cannot reduce an array with no elements "
                              f"(shape {data.shape})")
-        with np.errstate(all="ignore"):
-            out = fn(xp, data, axes)
+        out = fn(xp, data, axes)
         out = xp.asarray(out).astype(data.dtype, copy=False)
         return out.reshape(reduced_shape(data.shape, axes, attrs.keepdims))
     compute.__doc__ = doc

@@ -21,17 +21,18 @@ import numpy as np
 
 from ..base import MXNetError
 from .infer import same_shape, same_type
+from .quiet import quiet
 from .registry import register
 
 
 def _float_compute(fn):
     """A kernel evaluating ``fn`` in float32 for float16/integer inputs and
     casting the result back to the input dtype."""
+    @quiet
     def kernel(xp, x):
-        with np.errstate(all="ignore"):
-            if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
-                return fn(xp, x).astype(x.dtype, copy=False)
-            return fn(xp, x.astype("float32")).astype(x.dtype)
+        if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+            return fn(xp, x).astype(x.dtype, copy=False)
+        return fn(xp, x.astype("float32")).astype(x.dtype)
     return kernel
 
 
@@ -367,11 +368,11 @@ def _relu_backward_grad(F, attrs, ins, outs, h):
 
 @register("_backward_relu", inputs=("lhs", "rhs"), infer_shape=same_shape("_backward_relu"),
           infer_type=same_type("_backward_relu"), gradient=_relu_backward_grad)
+@quiet  # inf * 0 is nan, as g * (x > 0) gives
 def _relu_backward(xp, attrs, lhs, rhs):
     """Gradient of relu in one op: ``lhs`` (the output gradient) where ``rhs``
     (relu's output) is positive, else 0."""
     if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
         raise MXNetError(f"_backward_relu: 'lhs' must match 'rhs' ({rhs.shape}, {rhs.dtype}), "
                          f"got {lhs.shape}, {lhs.dtype}")
-    with np.errstate(invalid="ignore"):  # inf * 0 is nan, as g * (x > 0) gives
-        return lhs * (rhs > 0)
+    return lhs * (rhs > 0)

@@ -149,3 +149,62 @@ def test_scope_restores_flags_when_the_block_raises():
         with autograd.record():
             raise KeyError("x")
     assert not autograd.is_recording() and not autograd.is_training()
+
+
+# -- floating-point errors stay silent, and the caller's error state stays put ------
+
+@pytest.mark.parametrize("call", [
+    lambda: mx.nd.exp(mx.nd.array([1000.0])),                       # overflow
+    lambda: mx.nd.log(mx.nd.array([0.0, -1.0])),                    # divide, invalid
+    lambda: mx.nd.array([np.inf]) * mx.nd.array([0.0]),             # invalid
+    lambda: mx.nd.array([1.0], dtype="float16") * 1e10,             # overflowing scalar cast
+    lambda: mx.nd.array([1.0], dtype="float16") + 70000.0,
+    lambda: mx.nd.sum(mx.nd.array([np.inf, -np.inf])),              # invalid in a reduction
+    lambda: mx.nd._internal._backward_relu(mx.nd.array([np.inf]), mx.nd.array([0.0])),
+])
+def test_kernels_ignore_floating_point_errors_and_restore_the_error_state(call):
+    with np.errstate(all="raise"):
+        call().wait_to_read()
+        with pytest.raises(FloatingPointError):
+            np.exp(np.array([1000.0]))
+
+
+def test_scalar_cast_matches_numpy_at_the_float_limits():
+    from mxnet.ops.binary import scalar_as
+    for dtype in ("float16", "float32", "float64"):
+        dt = np.dtype(dtype)
+        for value in (0.0, -0.0, 1.5, 65504.0, 65519.0, 65520.0, 3.4028234663852886e38,
+                      1e39, -1e39, np.inf, -np.inf):
+            with np.errstate(over="ignore"):
+                expect = dt.type(value)
+            got = scalar_as(dt, value)
+            assert type(got) is dt.type
+            assert got == expect and np.signbit(got) == np.signbit(expect), (dtype, value)
+        assert np.isnan(scalar_as(dt, np.nan))
+
+
+def test_quiet_kernels_keep_the_error_state_per_thread():
+    import threading
+    from mxnet.ops.quiet import quiet
+    seen = []
+    gate = threading.Barrier(2)
+
+    @quiet
+    def kernel():
+        gate.wait()  # both threads inside a quiet kernel at once
+        seen.append(np.geterr()["over"])
+        gate.wait()
+
+    def worker():
+        kernel()
+        seen.append(("after", np.geterr()["over"]))
+
+    with np.errstate(over="warn"):
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert np.geterr()["over"] == "warn"
+    assert seen.count("ignore") == 2
+    assert seen.count(("after", np.geterr()["over"])) == 2
