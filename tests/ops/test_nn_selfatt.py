@@ -68,6 +68,7 @@ def test_quantized_inputs_are_listed_like_mxnet_and_rejected():
     (dict(data=np.ones((LENGTH, BATCH, HEADS * 3 * DIM), dtype=np.int32)), "floating"),
 ])
 def test_bad_arguments_raise(bad, match):
+    bad = dict(bad)  # the parametrized dict is shared by every run of the case
     data = bad.pop("data", QKV)
     with pytest.raises(MXNetError, match=match):
         mx.nd._internal._sg_mkldnn_selfatt_qk(mx.nd.array(data, dtype=data.dtype),
