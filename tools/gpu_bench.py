@@ -7,6 +7,9 @@ import numpy as np
 
 import mxnet as mx
 
+# The cpu where there is no GPU, so the script can be tried anywhere.
+CTX = mx.gpu(0) if mx.context.num_gpus() else mx.cpu()
+
 
 def _rate(step, items, seconds=3.0):
     step()
@@ -18,28 +21,30 @@ def _rate(step, items, seconds=3.0):
     return items * n / (time.perf_counter() - start)
 
 
-def ours_resnet(batch=32):
+def resnet_step(batch=32):
+    """One ResNet-18 v1 inference step on gpu(0), hybridized, as a callable."""
     net = mx.gluon.model_zoo.vision.resnet18_v1()
-    net.initialize(mx.init.Xavier(), ctx=mx.gpu(0))
+    net.initialize(mx.init.Xavier(), ctx=CTX)
     net.hybridize(static_alloc=True, static_shape=True)
     data = mx.nd.array(np.random.default_rng(0).standard_normal((batch, 3, 224, 224)),
-                       ctx=mx.gpu(0))
-    return _rate(lambda: net(data).wait_to_read(), batch)
+                       ctx=CTX)
+    return lambda: net(data).wait_to_read()
 
 
-def ours_lenet(batch=64, hybridize=True):
+def lenet_step(batch=64, hybridize=True):
+    """One LeNet training step (SGD) on gpu(0), as a callable."""
     from mxnet import autograd, gluon
     net = gluon.nn.HybridSequential()
     net.add(gluon.nn.Conv2D(20, 5, activation="relu"), gluon.nn.MaxPool2D(2, 2),
             gluon.nn.Conv2D(50, 5, activation="relu"), gluon.nn.MaxPool2D(2, 2),
             gluon.nn.Flatten(), gluon.nn.Dense(500, activation="relu"), gluon.nn.Dense(10))
-    net.initialize(mx.init.Xavier(), ctx=mx.gpu(0))
+    net.initialize(mx.init.Xavier(), ctx=CTX)
     if hybridize:
         net.hybridize(static_alloc=True, static_shape=True)
     trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.01})
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
-    data = mx.nd.random.normal(shape=(batch, 1, 28, 28), ctx=mx.gpu(0))
-    label = mx.nd.array(np.arange(batch) % 10, ctx=mx.gpu(0))
+    data = mx.nd.random.normal(shape=(batch, 1, 28, 28), ctx=CTX)
+    label = mx.nd.array(np.arange(batch) % 10, ctx=CTX)
 
     def step():
         with autograd.record():
@@ -47,7 +52,7 @@ def ours_lenet(batch=64, hybridize=True):
         loss.backward()
         trainer.step(batch)
         loss.wait_to_read()
-    return _rate(step, batch)
+    return step
 
 
 def torch_cases():
@@ -87,9 +92,9 @@ def torch_cases():
 
 
 def main():
-    ours = {"resnet18_b32 inference img/s": ours_resnet,
-            "lenet_b64 training img/s": ours_lenet,
-            "lenet_b64 training imperative img/s": lambda: ours_lenet(hybridize=False)}
+    ours = {"resnet18_b32 inference img/s": lambda: _rate(resnet_step(32), 32),
+            "lenet_b64 training img/s": lambda: _rate(lenet_step(64, True), 64),
+            "lenet_b64 training imperative img/s": lambda: _rate(lenet_step(64, False), 64)}
     theirs = torch_cases()
     for name, case in ours.items():
         try:
