@@ -15,14 +15,14 @@ from .base import MXNetError
 from .context import Context
 
 __all__ = ["DeviceType", "register_device", "device_type", "array_module", "from_numpy",
-           "to_numpy", "empty"]
+           "to_numpy", "empty", "synchronize", "synchronize_all"]
 
 
 class DeviceType:
     """How one kind of device stores arrays (see module docstring)."""
 
     def __init__(self, name, typeid, array_module, to_host, from_host,
-                 runs_default_kernels=True, empty=None):
+                 runs_default_kernels=True, empty=None, synchronize=None):
         self.name = name
         self.typeid = typeid
         self._array_module = array_module
@@ -32,6 +32,9 @@ class DeviceType:
         # empty(shape, dtype, ctx): an uninitialised device array, allocated on the
         # device (without it, host memory is copied over).
         self.empty = empty or (lambda shape, dtype, ctx: from_host(np.empty(shape, dtype), ctx))
+        # synchronize(ctx): wait for the work the device has queued (kernels run
+        # asynchronously on a GPU after the engine has seen their call return).
+        self.synchronize = synchronize
 
     def array_module(self, ctx):
         module = self._array_module
@@ -45,7 +48,7 @@ _TYPES = {}
 
 
 def register_device(name, typeid, array_module, to_host, from_host, runs_default_kernels=True,
-                    empty=None):
+                    empty=None, synchronize=None):
     """Add a device type usable as ``mx.Context(name, i)``.
 
     ``array_module``: the module (or ``fn(ctx) -> module``) default kernels
@@ -54,11 +57,13 @@ def register_device(name, typeid, array_module, to_host, from_host, runs_default
     without a kernel of the device can run with its array module (CuPy can),
     otherwise they run on the host with copies in and out; ``empty(shape,
     dtype, ctx) -> device array`` (optional): uninitialised memory for
-    operator outputs, allocated on the device instead of copied from the host."""
+    operator outputs, allocated on the device instead of copied from the host;
+    ``synchronize(ctx)`` (optional): wait for the device's queued work, for
+    devices whose kernels return before their results are computed."""
     if typeid in _TYPES or name in Context.devstr2type:
         raise MXNetError(f"register_device: device {name!r} / type id {typeid} already exists")
     device = DeviceType(name, typeid, array_module, to_host, from_host, runs_default_kernels,
-                        empty)
+                        empty, synchronize)
     _TYPES[typeid] = device
     Context.devtype2str[typeid] = name
     Context.devstr2type[name] = typeid
@@ -73,15 +78,30 @@ def device_type(ctx):
         raise MXNetError(f"{ctx}: unknown device type") from None
 
 
+# Contexts of devices with a synchronize hook that arrays were placed on: what
+# waitall synchronizes.
+_in_use = set()
+
+
 def _cupy(ctx):
     try:
         import cupy
     except ImportError:
         raise MXNetError(f"{ctx}: GPU arrays need CuPy (pip install cupy-cuda12x); "
                          f"it is not installed") from None
-    if ctx.device_id >= cupy.cuda.runtime.getDeviceCount():
-        raise MXNetError(f"{ctx}: no such GPU (found {cupy.cuda.runtime.getDeviceCount()})")
+    if ctx not in _in_use:
+        if ctx.device_id >= cupy.cuda.runtime.getDeviceCount():
+            raise MXNetError(f"{ctx}: no such GPU (found {cupy.cuda.runtime.getDeviceCount()})")
+        _in_use.add(ctx)
     return cupy
+
+
+def _cupy_synchronize(ctx):
+    cupy = _cupy(ctx)
+    try:
+        cupy.cuda.Device(ctx.device_id).synchronize()
+    except cupy.cuda.runtime.CUDARuntimeError as err:
+        raise MXNetError(f"{ctx}: {err}") from None
 
 
 def _cupy_from_host(data, ctx):
@@ -106,7 +126,8 @@ def _host_array(data, ctx):
 
 for _name, _id in (("cpu", 1), ("cpu_pinned", 3), ("cpu_shared", 5)):
     _TYPES[_id] = DeviceType(_name, _id, np, _host_copy, _host_array)
-_TYPES[2] = DeviceType("gpu", 2, _cupy, lambda a: a.get(), _cupy_from_host, empty=_cupy_empty)
+_TYPES[2] = DeviceType("gpu", 2, _cupy, lambda a: a.get(), _cupy_from_host, empty=_cupy_empty,
+                       synchronize=_cupy_synchronize)
 
 
 def array_module(ctx):
@@ -114,14 +135,35 @@ def array_module(ctx):
     return device_type(ctx).array_module(ctx)
 
 
+def _placing_on(ctx):
+    device = device_type(ctx)
+    if device.synchronize is not None:
+        _in_use.add(ctx)
+    return device
+
+
 def from_numpy(data, ctx):
     """Device array on ``ctx`` with the values of host array ``data`` (no copy on cpu)."""
-    return device_type(ctx).from_host(data, ctx)
+    return _placing_on(ctx).from_host(data, ctx)
 
 
 def empty(shape, dtype, ctx):
     """An uninitialised device array on ``ctx``."""
-    return device_type(ctx).empty(shape, dtype, ctx)
+    return _placing_on(ctx).empty(shape, dtype, ctx)
+
+
+def synchronize(ctx):
+    """Wait until device ``ctx`` has finished the work queued on it (a no-op
+    for devices that compute before their kernels return, like the cpu)."""
+    sync = device_type(ctx).synchronize
+    if sync is not None:
+        sync(ctx)
+
+
+def synchronize_all():
+    """``synchronize`` every device this process has placed arrays on."""
+    for ctx in list(_in_use):
+        synchronize(ctx)
 
 
 def to_numpy(data, ctx=None):

@@ -398,3 +398,16 @@ def test_device_empty_allocates_through_the_hook_or_the_host_copy():
     assert isinstance(arr, DevArray) and made == [((2, 3), "float32", "emptydev(0)")]
     plain = device.empty((4,), np.int32, mx.Context("testdev", 0))
     assert isinstance(plain, DevArray) and plain.shape == (4,) and plain.dtype == np.int32
+
+
+def test_wait_to_read_and_waitall_synchronize_an_asynchronous_device():
+    synced = []
+    register_device("asyncdev", 104, None, to_host, from_host, runs_default_kernels=False,
+                    synchronize=lambda ctx: synced.append(str(ctx)))
+    x = mx.nd.array([1.0, 2.0], ctx=mx.Context("asyncdev", 1))
+    x.wait_to_read()
+    assert synced == ["asyncdev(1)"]
+    mx.nd.waitall()
+    assert synced == ["asyncdev(1)", "asyncdev(1)"]
+    mx.nd.ones((2,)).wait_to_read()  # the cpu has nothing to synchronize
+    assert len(synced) == 2

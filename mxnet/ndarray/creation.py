@@ -114,7 +114,10 @@ def from_dlpack(dlpack):
 
 
 def waitall():
-    """Wait for all pending work; raises the first unseen error as MXNetError."""
+    """Wait for all pending work (on GPUs too); raises the first unseen error
+    as MXNetError."""
     from .. import engine
+    from ..device import synchronize_all
     engine.waitall()
+    synchronize_all()
 

@@ -72,12 +72,16 @@ class NDArray:
         return self._data
 
     def wait_to_read(self):
-        """Block until every pending write of this array has finished.
+        """Block until every pending write of this array has finished (on a GPU:
+        until the device has computed it).
 
         Raises the error of a failed operation that wrote it, as MXNetError."""
         var = self._var
         if var.pending or var.exc is not None:
             _engine._engine.wait_to_read(var)
+        if self._ctx.device_typeid != 1:
+            from ..device import synchronize
+            synchronize(self._ctx)
 
     def _wait_to_write(self):
         if self._var.pending or self._var.exc is not None:

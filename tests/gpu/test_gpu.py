@@ -196,3 +196,15 @@ def test_sparse_arrays_on_the_gpu_are_refused_clearly():
         mx.nd.sparse.zeros("row_sparse", (3, 2), ctx=GPU)
     with pytest.raises(MXNetError, match="sparse storage on gpu"):
         mx.nd.ones((3, 3), ctx=GPU).tostype("csr")
+
+
+def test_wait_to_read_returns_once_the_gpu_has_computed():
+    import cupy
+    x = mx.nd.ones((4096, 4096), ctx=GPU)
+    y = mx.nd.dot(x, x)
+    y.wait_to_read()
+    assert cupy.cuda.get_current_stream().done
+    z = mx.nd.dot(y, x)
+    mx.nd.waitall()
+    assert cupy.cuda.get_current_stream().done
+    assert float(z[0, 0].asscalar()) == 4096.0 ** 3
