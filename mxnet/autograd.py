@@ -162,6 +162,11 @@ def _record(op, attrs, inputs, outputs):
             sources.append(None)
     if linked:
         node = Node(op.name, op, attrs, None, list(inputs), sources, list(outputs))
+        if len(outputs) == 1:
+            y = outputs[0]
+            y._ag_node = node
+            y._ag_index = 0
+            return
         for i, y in enumerate(outputs):
             y._ag_node = node
             y._ag_index = i
@@ -259,7 +264,9 @@ def _head_grad(nd, h):
     """The default head gradient, ones shaped like ``h``: made directly for a
     dense host array (its shape and dtype are known even while it is pending)."""
     if type(h) is nd.NDArray and h._ctx.device_typeid == 1:
-        return nd.ndarray._new(np.ones(h._data.shape, h._data.dtype), h._ctx)
+        ones = np.empty(h._data.shape, h._data.dtype)
+        ones.fill(1)  # np.ones does this, plus ~0.5 us of Python
+        return nd.ndarray._new(ones, h._ctx)
     return nd.ones_like(h)
 
 

@@ -106,7 +106,7 @@ class NDArray:
     @property
     def ndim(self):
         """Number of dimensions."""
-        return len(self._data.shape)
+        return self._data.ndim
 
     @property
     def context(self):
