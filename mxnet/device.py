@@ -89,7 +89,7 @@ def _cupy(ctx):
     except ImportError:
         raise MXNetError(f"{ctx}: GPU arrays need CuPy (pip install cupy-cuda12x); "
                          f"it is not installed") from None
-    if ctx not in _in_use:
+    if ctx not in _in_use:  # checked once per GPU
         if ctx.device_id >= cupy.cuda.runtime.getDeviceCount():
             raise MXNetError(f"{ctx}: no such GPU (found {cupy.cuda.runtime.getDeviceCount()})")
         _in_use.add(ctx)
@@ -135,21 +135,22 @@ def array_module(ctx):
     return device_type(ctx).array_module(ctx)
 
 
-def _placing_on(ctx):
-    device = device_type(ctx)
+def _placed(device, ctx, array):
     if device.synchronize is not None:
         _in_use.add(ctx)
-    return device
+    return array
 
 
 def from_numpy(data, ctx):
     """Device array on ``ctx`` with the values of host array ``data`` (no copy on cpu)."""
-    return _placing_on(ctx).from_host(data, ctx)
+    device = device_type(ctx)
+    return _placed(device, ctx, device.from_host(data, ctx))
 
 
 def empty(shape, dtype, ctx):
     """An uninitialised device array on ``ctx``."""
-    return _placing_on(ctx).empty(shape, dtype, ctx)
+    device = device_type(ctx)
+    return _placed(device, ctx, device.empty(shape, dtype, ctx))
 
 
 def synchronize(ctx):
