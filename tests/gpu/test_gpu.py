@@ -208,3 +208,10 @@ def test_wait_to_read_returns_once_the_gpu_has_computed():
     mx.nd.waitall()
     assert cupy.cuda.get_current_stream().done
     assert float(z[0, 0].asscalar()) == 4096.0 ** 3
+
+
+def test_a_missing_gpu_is_an_error_and_waitall_still_works():
+    for _ in range(2):
+        with pytest.raises(MXNetError, match="no such GPU"):
+            mx.nd.array([1.0], ctx=mx.gpu(mx.context.num_gpus()))
+    mx.nd.waitall()
