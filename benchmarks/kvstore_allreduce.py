@@ -6,16 +6,17 @@
 The gradient set is every parameter array of ResNet-50 v1 (299 arrays,
 BatchNorm's running statistics included: 25.6M float32 values, 102 MB).
 Each timed round reduces every array once, in order, then waits. Cases:
-``mpi4py Allreduce`` back to back from the main thread (the issue's raw
-reference), ``mpi4py, thread`` one call at a time on a helper thread (how
-the kvstore calls MPI), ``kvstore per key`` (one ``pushpull`` per array, as
-Trainer calls it) and ``kvstore key list`` (one ``pushpull`` of all keys:
-small arrays fused, see ``mxnet/kvstore/fusion.py``). The cases run round
-robin, ``--repeat`` rounds each; rank 0 prints the median seconds per
-round, the algorithm bandwidth (bytes reduced per second) and the
-kvstore's overhead over both raw references (the issue's goal: under 10%).
-A kvstore round also copies the 102 MB of sums into the outputs (the
-store keeps its own copy, as MXNet's does): 12-17 ms of it on this machine.
+``mpi4py Allreduce`` back to back from the main thread, separate send and
+receive buffers (the issue's raw reference), ``mpi4py, thread`` the same one
+call at a time on a helper thread (how the kvstore calls MPI), ``mpi4py in
+place`` that with ``MPI.IN_PLACE`` (the same work as ``pushpull(k, g,
+out=g)``: the sum lands in the pushed array; a separate send buffer costs
+MPI a copy), ``kvstore per key`` (one ``pushpull`` per array) and ``kvstore
+key list`` (one ``pushpull`` of all keys, as Trainer calls it: small arrays
+fused, see ``mxnet/kvstore/fusion.py``). The cases run round robin,
+``--repeat`` rounds each; rank 0 prints the median seconds per round, the
+algorithm bandwidth (bytes reduced per second) and the kvstore's overhead
+over the raw references (the issue's goal: under 10%).
 
 Numbers measured on the shared 2-core machine are in docs/distributed.md
 (section "Speed").
@@ -78,7 +79,13 @@ def main():
             calls.put(lambda r=r, s=s: comm.Allreduce(r, s))
             done.get()
 
+    def raw_in_place_round():
+        for r in raw:
+            calls.put(lambda r=r: comm.Allreduce(MPI.IN_PLACE, r))
+            done.get()
+
     rounds = {"mpi4py Allreduce": raw_round, "mpi4py, thread": raw_thread_round,
+              "mpi4py in place": raw_in_place_round,
               "kvstore per key": kvstore_round, "kvstore key list": kvstore_list_round}
     for run in rounds.values():
         run()  # warm-up: buffers, MPI connections
@@ -96,8 +103,8 @@ def main():
         print(f"{len(shapes)} arrays, {values / 1e6:.1f}M float32 values, "
               f"{comm.Get_size()} ranks, median of {args.repeat} rounds")
         for name, t in timings.items():
-            print(f"  {name:18s} {t * 1e3:8.1f} ms   {values * 4 / t / 1e9:6.2f} GB/s")
-        for raw_name in ("mpi4py Allreduce", "mpi4py, thread"):
+            print(f"  {name:17s} {t * 1e3:8.1f} ms   {values * 4 / t / 1e9:6.2f} GB/s")
+        for raw_name in ("mpi4py Allreduce", "mpi4py, thread", "mpi4py in place"):
             raw_t = timings[raw_name]
             for name in ("kvstore per key", "kvstore key list"):
                 print(f"  {name} over {raw_name}: {100 * (timings[name] - raw_t) / raw_t:+.1f}%")

@@ -6,8 +6,11 @@ takes worker 0's value; ``push`` sums the worker's devices, then all workers
 by an MPI allreduce, and every replica applies the same update (or stores
 the sum), so the replicas stay equal without a parameter server and equal
 what MXNet's servers hold. Pushes are collective: every worker pushes the
-same keys in the same order, as data-parallel training does. With gradient
-compression each worker sends 2 (or 1) bits per value, gathered from all.
+same keys in the same order, as data-parallel training does. Every rank
+sums in place (``MPI.IN_PLACE``: a separate send buffer costs MPI a copy),
+and a ``pushpull`` into the pushed arrays keeps no copy of the sums (see
+``DistSyncKVStore.pushpull``). With gradient compression each worker sends
+2 (or 1) bits per value, gathered from all.
 
 ``dist_async``: the first rank(s) run a server that keeps the values and
 applies each worker's push the moment it arrives (the optimizer is required,
@@ -91,8 +94,9 @@ class _DistBase(KVStore):
     barrier = _barrier
 
     def _local_sum(self, key, vals, like):
-        """The sum over this worker's devices, as NumPy (no compression here:
-        it applies to what goes over the network)."""
+        """The sum over this worker's devices as NumPy (no compression here:
+        it applies to what goes over the network), and whether that array is
+        the store's to write (not the buffer of one of ``vals``)."""
         for v in vals:
             if v.shape != like.shape:
                 raise MXNetError(f"kvstore.push: key {key!r} holds shape {like.shape}, "
@@ -102,7 +106,10 @@ class _DistBase(KVStore):
             merged = self._reduce(key, vals, like)
         finally:
             self._compression = compression
-        return _host(merged)
+        data = _host(merged)
+        private = not any(isinstance(v._data, np.ndarray) and np.may_share_memory(data, v._data)
+                          for v in vals)
+        return data, private
 
     def _wrap(self, values, like):
         arr = _nd._from_host(values, like.context)
@@ -118,6 +125,8 @@ class DistSyncKVStore(_DistBase):
         self._flat = {}
         self._fusion_bytes = fusion_bytes()
         self._collectives = 0  # issued by pushes so far (tests check the fusion with it)
+        self._in_place = 0  # pushpulls summed in the pushed array (tests check it)
+        self._borrowed = set()  # keys whose stored array is a pushed array (see pushpull)
 
     def init(self, key, value):
         """Initialize keys with worker 0's values (collective)."""
@@ -137,18 +146,40 @@ class DistSyncKVStore(_DistBase):
     def push(self, key, value, priority=0):
         """Sum ``value`` over this worker's devices and all workers (collective:
         every worker pushes the same keys in the same order)."""
-        self._push_all(self._pairs(key, value, "value"))
+        pairs = self._pairs(key, value, "value")
+        self._sum_all(pairs, [self._plan(k, vals) for k, vals in pairs])
 
-    def _push_all(self, pairs):
-        """Sum every key of ``pairs`` over all workers: the small arrays fused
-        into few allreduces (see ``fusion``), compressed ones gathered after
-        them, one trip to the communication thread per collective."""
-        plans = [self._plan(key, vals) for key, vals in pairs]
+    def pushpull(self, key, value, out=None, priority=0):
+        """``push`` then ``pull`` (into ``value`` when ``out`` is None).
+
+        Where the store keeps the plain sum and an output is the pushed
+        array itself (``out=None``, or ``out`` is ``value``: how Trainer
+        reduces gradients), the allreduce sums in place in that array and
+        the store then refers to it instead of keeping a copy, as MXNet's
+        own local store refers to a pushed array: later writes to the array
+        show in pulls of the key (until the next push of the key)."""
+        pairs = self._pairs(key, value, "value")
+        outs = pairs if out is None else self._pairs(key, out, "out")
+        for k, targets in outs:
+            stored = self._stored(k)
+            for o in targets:
+                if o.shape != stored.shape:
+                    raise MXNetError(f"kvstore.pull: key {k!r} holds shape {stored.shape}, "
+                                     f"got an output of shape {o.shape}")
+        self._sum_all(pairs, [self._plan(k, vals, targets)
+                              for (k, vals), (_, targets) in zip(pairs, outs)])
+
+    def _sum_all(self, pairs, plans):
+        """Run the collectives of ``plans`` (one per key of ``pairs``): the
+        small arrays fused into few allreduces (see ``fusion``), compressed
+        ones gathered after them, one trip to the communication thread per
+        collective. Each plan finishes as soon as its message is done, so
+        the copies it leaves to the engine overlap the later messages."""
         if len(self._flat) > _MAX_FLAT_BUFFERS:  # pushes of ever new key lists
             self._flat.clear()
-        fused = FusedAllreduce(self._comm, [(p.send, p.recv) for p in plans if p.send is not None],
-                               *self._fusion_bytes, self._flat)
-        messages = fused.messages() + [p.gather for p in plans if p.gather is not None]
+        summed = [p for p in plans if p.buf is not None]
+        fused = FusedAllreduce(self._comm, [p.buf for p in summed], *self._fusion_bytes,
+                               self._flat, self._mpi.MPI.IN_PLACE)
         if len(pairs) == 1:
             what = f"push of key {pairs[0][0]!r}"
         else:
@@ -157,71 +188,162 @@ class DistSyncKVStore(_DistBase):
         # machine back-to-back collectives measured 10-30x slower (2 ranks,
         # ResNet-50's arrays: 0.4-1.5 s against 45 ms), and fusion already
         # makes the trips few.
-        for send in messages:
+        for send, unpack, group in fused.messages():
             self._mpi.call(send, what)
-        self._collectives += len(messages)
-        fused.finish()
+            self._collectives += 1
+            unpack()
+            for i in group:
+                summed[i].finish()
         for p in plans:
-            p.finish()
+            if p.gather is not None:
+                self._mpi.call(p.gather, what)
+                self._collectives += 1
+                p.finish()
 
-    def _plan(self, key, vals):
-        """What one key's push needs: an allreduce (``send`` into ``recv``) or
-        a ``gather`` call, and ``finish`` to run once it is done."""
-        mine = self._local_sum(key, vals, self._stored(key))
+    def _plan(self, key, vals, targets=None):
+        """What one key's push (and, given ``targets``, pull) needs: the
+        array to sum in place over the workers (``buf``) or a ``gather``
+        call, and ``finish`` to run once the collectives are done."""
+        stored = self._stored(key)
+        plain = self._updater is None and self._compression is None and _dense_host(stored)
+        if plain and targets is not None and len(vals) == 1:
+            home = _in_place_output(vals[0], targets, stored)
+            if home is not None:
+                return self._in_place_plan(key, home, targets)
+        mine, private = self._local_sum(key, vals, stored)
         stored = self._store[key]  # 'dist_device_sync' may have moved it to its merge device
         if self._compression is not None:
-            comp = self._compression
-            packed = comp.pack(comp.compress(key, 0, mine))
-            everyone = np.empty((self.num_workers, packed.size), np.uint8)
+            plan = self._compressed_plan(key, mine)
+        elif plain and stored.dtype == mine.dtype:
+            plan = self._replace_plan(key, mine, private, stored)
+        else:
+            total = mine if private and mine.flags.c_contiguous else np.array(mine, order="C")
 
-            def finish_compressed():
-                total = np.zeros_like(mine)
-                for codes in everyone:  # rank order: the same sum on every worker
-                    total += comp.unpack(codes, mine.shape, mine.dtype)
+            def update():
+                stored = self._owned(key)
                 self._apply(key, self._wrap(total, stored), stored)
 
-            return _Plan(gather=lambda: self._comm.Allgather(packed, everyone),
-                         finish=finish_compressed)
-        if self._updater is not None or stored.stype != "default" \
-                or not isinstance(stored._data, np.ndarray) or stored.dtype != mine.dtype:
-            total = np.empty(mine.shape, mine.dtype)
-            return _Plan(send=mine, recv=total,
-                         finish=lambda: self._apply(key, self._wrap(total, stored), stored))
-        # The sum simply becomes the stored value: receive it into the buffer
-        # the previous push left over (fresh pages cost as much as a copy).
-        spare = self._spare.pop(key, None)
-        if spare is None:
-            spare = _nd._new(np.empty(mine.shape, mine.dtype), stored.context)
+            plan = _Plan(buf=total, finish=update)
+        if targets is not None:
+            plan.finish = _then(plan.finish, lambda: self._copy_out(key, targets))
+        return plan
+
+    def _compressed_plan(self, key, mine):
+        comp = self._compression
+        packed = comp.pack(comp.compress(key, 0, mine))
+        everyone = np.empty((self.num_workers, packed.size), np.uint8)
+
+        def finish():
+            total = np.zeros_like(mine)
+            for codes in everyone:  # rank order: the same sum on every worker
+                total += comp.unpack(codes, mine.shape, mine.dtype)
+            stored = self._owned(key)
+            self._apply(key, self._wrap(total, stored), stored)
+
+        return _Plan(gather=lambda: self._comm.Allgather(packed, everyone), finish=finish)
+
+    def _replace_plan(self, key, mine, private, stored):
+        """The sum simply becomes the stored value: summed in the local sum
+        when that is the store's own array, else in the buffer the previous
+        push left over (fresh pages cost as much as a copy)."""
+        if private and mine.flags.c_contiguous:
+            buf = _nd._new(mine, stored.context)
         else:
-            spare._wait_to_write()
+            buf = self._spare.pop(key, None)
+            if buf is None:
+                buf = _nd._new(np.empty(mine.shape, mine.dtype), stored.context)
+            else:
+                buf._wait_to_write()
+            np.copyto(buf._data, mine)
 
-        def finish_swap():
-            self._store[key] = spare
-            self._spare[key] = stored
+        def finish():
+            if key in self._borrowed:  # the user's array: never to be written here
+                self._borrowed.discard(key)
+            else:
+                self._spare[key] = stored
+            self._store[key] = buf
 
-        return _Plan(send=mine, recv=spare._data, finish=finish_swap)
+        return _Plan(buf=buf._data, finish=finish)
 
-    def pushpull(self, key, value, out=None, priority=0):
-        """``push`` then ``pull``; the copies to the outputs are left to the
-        engine, so they overlap other work."""
-        pairs = self._pairs(key, value, "value")
-        outs = self._pairs(key, value if out is None else out, "out")
-        self._push_all(pairs)
-        for k, targets in outs:
-            stored = self._store[k]
+    def _in_place_plan(self, key, home, targets):
+        """Sum in place in ``home``, the pushed array and one of the outputs;
+        the store then refers to it (see ``pushpull``) and the other outputs
+        copy it on the engine."""
+        home._wait_to_write()
+        self._in_place += 1
+
+        def finish():
+            home._var.version += 1  # written by MPI, outside the engine
+            self._store[key] = home
+            self._borrowed.add(key)
+            self._spare.pop(key, None)  # pushpulls like this one need no buffer
             for o in targets:
-                if o.shape != stored.shape:
-                    raise MXNetError(f"kvstore.pull: key {k!r} holds shape {stored.shape}, "
-                                     f"got an output of shape {o.shape}")
-                copy_on_source(stored, o, defer=True)
+                if not (_dense_host(o) and _same_buffer(o._data, home._data)):
+                    copy_on_source(home, o, defer=True)
+
+        return _Plan(buf=home._data, finish=finish)
+
+    def _owned(self, key):
+        """The key's stored array for an update to write: a copy if the store
+        refers to a pushed array (which is the user's, not the store's)."""
+        stored = self._store[key]
+        if key in self._borrowed:
+            self._borrowed.discard(key)
+            stored = self._store[key] = stored.copy()
+        return stored
+
+    def _copy_out(self, key, targets):
+        """Copy the key's stored value to ``targets`` on the engine."""
+        stored = self._store[key]
+        for o in targets:
+            copy_on_source(stored, o, defer=True)
+
+
+def _dense_host(arr):
+    return arr._stype == "default" and type(arr._data) is np.ndarray
+
+
+def _in_place_output(value, targets, stored):
+    """The output that is the pushed array ``value`` itself, when the sum can
+    be made in place there: ``value`` is a dense host array like ``stored``
+    (same shape, dtype and device: no local sum to compute), contiguous (for
+    MPI), and no other output overlaps it only in part. None otherwise."""
+    if not _dense_host(value) or value._ctx != stored._ctx:
+        return None
+    mine = value._data
+    if mine.shape != stored._data.shape or mine.dtype != stored._data.dtype \
+            or not mine.flags.c_contiguous:
+        return None
+    home = None
+    for o in targets:
+        if o is value:
+            home = o
+        elif _dense_host(o) and np.may_share_memory(o._data, mine):
+            if not _same_buffer(o._data, mine):
+                return None
+            if home is None:
+                home = o
+    return home
+
+
+def _same_buffer(a, b):
+    return a is b or (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+                      and a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype)
+
+
+def _then(first, second):
+    def both():
+        first()
+        second()
+    return both
 
 
 class _Plan:
     """One key's part of a synchronous push (see ``DistSyncKVStore._plan``)."""
-    __slots__ = ("send", "recv", "gather", "finish")
+    __slots__ = ("buf", "gather", "finish")
 
-    def __init__(self, finish, send=None, recv=None, gather=None):
-        self.send, self.recv, self.gather, self.finish = send, recv, gather, finish
+    def __init__(self, finish, buf=None, gather=None):
+        self.buf, self.gather, self.finish = buf, gather, finish
 
 
 class DistAsyncKVStore(_DistBase):
@@ -260,7 +382,7 @@ class DistAsyncKVStore(_DistBase):
 
     def _push_one(self, key, vals):
         like = self._stored(key)
-        data = self._local_sum(key, vals, like)
+        data, _ = self._local_sum(key, vals, like)
         self._request(self._server_of(key), ("push", self._sid, key, data.shape, data.dtype.str),
                       data, what=f"push of key {key!r}")
 

@@ -70,49 +70,53 @@ def plan_buckets(arrays, bound, alone=None):
 
 
 class FusedAllreduce:
-    """The sums over ``comm`` of ``pairs`` ``(send, recv)`` of NumPy arrays,
-    grouped by ``plan_buckets(sends, bound, alone)``.
+    """The sums over ``comm`` of the NumPy arrays ``bufs``, each summed in
+    place (every rank passes ``in_place``, mpi4py's ``MPI.IN_PLACE``, as its
+    send buffer), grouped by ``plan_buckets(bufs, bound, alone)``.
+
+    In place because MPI copies a separate send buffer into the receive
+    buffer before reducing: 102 MB of ResNet-50 gradients between 2 ranks
+    took 43 ms with separate buffers and 25 ms in place on this machine.
 
     Construction packs the small arrays into flat buffers (taken from, and
     kept in, the dict ``buffers`` so later pushes of the same layout reuse
-    their pages); ``messages()`` are the MPI calls, one collective each, to
-    run in order; ``finish()`` copies the fused sums out into their ``recv``."""
+    their pages); ``messages()`` lists the collectives in order."""
 
-    def __init__(self, comm, pairs, bound, alone, buffers):
+    def __init__(self, comm, bufs, bound, alone, buffers, in_place):
         self._comm = comm
-        self._calls = []
-        self._unpack = []
-        for group in plan_buckets([send for send, _ in pairs], bound, alone):
+        self._in_place = in_place
+        self._messages = []
+        for group in plan_buckets(bufs, bound, alone):
             if len(group) == 1:
-                send, recv = pairs[group[0]]
-                self._calls.append((np.ascontiguousarray(send), recv))
+                self._messages.append((bufs[group[0]], (), group))
                 continue
-            self._fuse([pairs[i] for i in group], len(self._calls), buffers)
+            self._fuse(bufs, group, buffers)
 
-    def _fuse(self, pairs, position, buffers):
-        sends = [send for send, _ in pairs]
-        sizes = [s.size for s in sends]
+    def _fuse(self, bufs, group, buffers):
+        members = [bufs[i] for i in group]
+        sizes = [b.size for b in members]
         total = sum(sizes)
-        dtype = sends[0].dtype
-        slot = (position, dtype.str, total)
+        dtype = members[0].dtype
+        slot = (len(self._messages), dtype.str, total)
         flat = buffers.get(slot)
         if flat is None:
-            flat = buffers[slot] = (np.empty(total, dtype), np.empty(total, dtype))
-        flat_send, flat_recv = flat
-        np.concatenate([s.reshape(-1) for s in sends], out=flat_send)
+            flat = buffers[slot] = np.empty(total, dtype)
+        np.concatenate([b.reshape(-1) for b in members], out=flat)
         offsets = np.cumsum([0] + sizes)
-        self._calls.append((flat_send, flat_recv))
-        self._unpack.append((flat_recv, [(recv, offsets[i], offsets[i + 1])
-                                         for i, (_, recv) in enumerate(pairs)]))
+        parts = [(b, offsets[i], offsets[i + 1]) for i, b in enumerate(members)]
+        self._messages.append((flat, parts, group))
 
     def messages(self):
-        """One function per ``Allreduce``, in the same order on every rank."""
-        comm = self._comm
-        return [lambda send=send, recv=recv: comm.Allreduce(send, recv)
-                for send, recv in self._calls]
+        """``(send, unpack, group)`` per ``Allreduce``, in the same order on
+        every rank: ``send()`` is the MPI call, ``unpack()`` then copies a
+        fused sum back into its arrays, ``group`` indexes them in ``bufs``
+        (so each array can be used as soon as its own message is done)."""
+        comm, in_place = self._comm, self._in_place
+        return [(lambda buf=buf: comm.Allreduce(in_place, buf),
+                 lambda buf=buf, parts=parts: _unpack(buf, parts), group)
+                for buf, parts, group in self._messages]
 
-    def finish(self):
-        """Copy the fused sums into the receiving arrays."""
-        for flat, parts in self._unpack:
-            for recv, start, stop in parts:
-                recv[...] = flat[start:stop].reshape(recv.shape)
+
+def _unpack(flat, parts):
+    for buf, start, stop in parts:
+        buf[...] = flat[start:stop].reshape(buf.shape)

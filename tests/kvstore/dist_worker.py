@@ -64,6 +64,48 @@ def check_sync():
     fused_kv.pull(3, out=pulled)
     np.testing.assert_allclose(pulled.asnumpy(), expected[3], rtol=1e-5, atol=1e-6)
 
+    # pushpull into the pushed array sums in place there and the store refers
+    # to it, as MXNet's local store refers to a pushed array (checked with
+    # MXNet 1.9.1's 'local' store: later writes to the array show in pulls)
+    ip_kv = kvs.create("dist_sync")
+    ip_kv.init(["p", "q"], [mx.nd.zeros(5), mx.nd.zeros(5)])
+    total = sum(range(1, n + 1))
+    g = mx.nd.full(5, rank + 1.0)
+    ip_kv.pushpull("p", g)
+    assert (g.asnumpy() == total).all() and ip_kv._in_place == 1
+    pulled = mx.nd.zeros(5)
+    ip_kv.pull("p", out=pulled)
+    assert (pulled.asnumpy() == total).all()
+    g[:] = -1.0
+    ip_kv.pull("p", out=pulled)
+    assert (pulled.asnumpy() == -1).all(), "the store refers to the pushed array"
+    # another output: the pushed array keeps its value, the store its own copy
+    v, o = mx.nd.full(5, rank + 1.0), mx.nd.zeros(5)
+    ip_kv.pushpull("q", v, out=o)
+    assert (o.asnumpy() == total).all() and (v.asnumpy() == rank + 1).all()
+    assert ip_kv._in_place == 1
+    o[:] = 7.0
+    ip_kv.pull("q", out=pulled)
+    assert (pulled.asnumpy() == total).all()
+    # the pushed array and another output: in place, then copied
+    v2, o2 = mx.nd.full(5, rank + 1.0), mx.nd.zeros(5)
+    ip_kv.pushpull("q", v2, out=[v2, o2])
+    assert (v2.asnumpy() == total).all() and (o2.asnumpy() == total).all()
+    assert ip_kv._in_place == 2
+    # plain pushes after it store the sums elsewhere (the second one in the
+    # buffer the first left over, never in the user's array)
+    ip_kv.push("p", mx.nd.full(5, 2.0))
+    ip_kv.push("p", mx.nd.full(5, 3.0))
+    ip_kv.pull("p", out=pulled)
+    assert (pulled.asnumpy() == 3 * n).all() and (g.asnumpy() == -1).all()
+    # an optimizer never updates the user's array in place either
+    ip_kv.pushpull("p", g)
+    assert (g.asnumpy() == -n).all() and ip_kv._in_place == 3
+    ip_kv.set_optimizer(mx.optimizer.SGD(learning_rate=1.0))
+    ip_kv.push("p", mx.nd.ones(5))
+    ip_kv.pull("p", out=pulled)
+    assert (pulled.asnumpy() == -2 * n).all() and (g.asnumpy() == -n).all()
+
     # the optimizer runs on every replica with the summed gradient
     opt_kv = kvs.create("dist_device_sync")
     opt_kv.init(0, mx.nd.ones(3))

@@ -8,17 +8,20 @@ from mxnet.base import MXNetError
 from mxnet.kvstore import fusion
 
 
+IN_PLACE = object()  # stands for mpi4py's MPI.IN_PLACE
+
+
 class TwoRanks:
-    """A communicator whose other rank sent the same values: the sum is twice
-    the input. Records the sizes of the messages it was given."""
+    """A communicator whose other rank holds the same values: the in-place
+    sum doubles the buffer. Records the sizes of the messages it was given."""
 
     def __init__(self):
         self.messages = []
 
     def Allreduce(self, send, recv):  # noqa: N802 (mpi4py's name)
-        assert send.flags.c_contiguous and recv.flags.c_contiguous
-        self.messages.append(send.size)
-        recv[...] = send.reshape(recv.shape) * 2
+        assert send is IN_PLACE and recv.flags.c_contiguous
+        self.messages.append(recv.size)
+        recv *= 2
 
 
 def arrays(*specs):
@@ -36,24 +39,24 @@ def test_small_arrays_share_buckets_up_to_the_bound_and_large_ones_go_alone():
     assert fusion.plan_buckets(a, 200, alone=60) == [[0], [1], [2], [3], [4], [5, 6]]
 
 
-def test_fused_sums_land_in_every_receiving_array_with_reused_buffers():
-    sends = arrays((3, "f4"), (12, "f4"), (4, "f4"), (50_000, "f4"), (2, "f8"))
-    sends[1] = sends[1].reshape(3, 4)
-    sends[2] = np.asfortranarray(np.arange(4, dtype="f4").reshape(2, 2))  # any layout is sent
-    recvs = [np.empty(s.shape, s.dtype) for s in sends]
+def test_fused_sums_land_in_every_array_in_place_with_reused_buffers():
+    bufs = arrays((3, "f4"), (12, "f4"), (4, "f4"), (50_000, "f4"), (2, "f8"))
+    bufs[1] = bufs[1].reshape(3, 4)
+    bufs[2] = np.asfortranarray(np.arange(4, dtype="f4").reshape(2, 2))  # fused: any layout
+    before = [b.copy() for b in bufs]
     comm, buffers = TwoRanks(), {}
-    job = fusion.FusedAllreduce(comm, list(zip(sends, recvs)), 4096, 4096, buffers)
+    job = fusion.FusedAllreduce(comm, bufs, 4096, 4096, buffers, IN_PLACE)
     messages = job.messages()
-    assert len(messages) == 3
-    for send in messages:
+    assert [group for _, _, group in messages] == [[0, 1, 2], [3], [4]]
+    for send, unpack, _ in messages:
         send()
-    job.finish()
+        unpack()
     assert comm.messages == [19, 50_000, 2]
-    for s, r in zip(sends, recvs):
-        np.testing.assert_array_equal(r, s * 2)
-    kept = {k: v[0] for k, v in buffers.items()}
-    fusion.FusedAllreduce(comm, list(zip(sends, recvs)), 4096, 4096, buffers)
-    assert all(buffers[k][0] is v for k, v in kept.items()), "same layout, same buffers"
+    for b, old in zip(bufs, before):
+        np.testing.assert_array_equal(b, old * 2)
+    kept = dict(buffers)
+    fusion.FusedAllreduce(comm, bufs, 4096, 4096, buffers, IN_PLACE)
+    assert all(buffers[k] is v for k, v in kept.items()), "same layout, same buffers"
 
 
 def test_fusion_bound_comes_from_the_environment(monkeypatch):
