@@ -39,6 +39,9 @@ class CachedOp:
         self._sym = sym
         self._input_names = sym.list_inputs()
         self._aux = set(sym.list_auxiliary_states())
+        # Input names, None for aux states (which get no gradient).
+        self._differentiable = [None if n in self._aux else n for n in self._input_names]
+        self._position = {n: i for i, n in enumerate(self._input_names)}
         self.flags = dict(flags)
         self._programs = {}
         self._op_hook = None
@@ -69,12 +72,14 @@ class CachedOp:
             if not isinstance(x, NDArray):
                 raise MXNetError(f"CachedOp: input {name!r} must be an NDArray, "
                                  f"got {type(x).__name__}")
-        ctx = args[0].context if args else default_ctx
-        recording = _ag.is_recording()
-        sources = [_ag._source(x) for x in args] if recording else None
-        wrt = tuple(n for n, s in zip(names, sources) if s is not None and n not in self._aux) \
-            if recording else ()
-        key = (tuple((x.shape, x._data.dtype) for x in args), wrt)
+        ctx = args[0]._ctx if args else default_ctx
+        if _ag._state.recording:
+            sources = [_ag._source(x) for x in args]
+            wrt = tuple([n for n, s in zip(self._differentiable, sources)
+                         if s is not None and n is not None])
+        else:
+            sources, wrt = None, ()
+        key = (tuple([(x._data.shape, x._data.dtype) for x in args]), wrt)
         program = self._programs.get(key)
         if program is None:
             program = Program(self._sym, {n: x.shape for n, x in zip(names, args)},
@@ -95,7 +100,7 @@ class CachedOp:
             outs, saved = self._push_forward(eng, program, args, ctx, rng, training, bool(wrt),
                                              monitor)
         if wrt:
-            positions = [names.index(n) for n in wrt]
+            positions = [self._position[n] for n in wrt]
 
             def backward(inputs, outputs, out_grads):
                 # Without retain_graph this is the only backward of the forward

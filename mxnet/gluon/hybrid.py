@@ -176,7 +176,11 @@ class HybridBlock(Block):
             raise ValueError("The argument structure of HybridBlock does not match the cached "
                              f"version. Stored format = {self._in_format}, input format = {fmt}")
         flat = [a for a in flat if a is not None]
-        ctx = flat[0].context
+        return self._run_cached_op(flat, flat[0].context, args)
+
+    def _run_cached_op(self, flat, ctx, args):
+        """Run the built CachedOp on the flat inputs ``flat`` (of the nested
+        ``args``) and the parameters' data on ``ctx``."""
         try:
             cargs = [flat[i] if is_arg else i.data(ctx) for is_arg, i in self._cached_op_args]
         except DeferredInitializationError:
@@ -310,17 +314,25 @@ class HybridBlock(Block):
     def forward(self, x, *args):
         """Run imperatively on NDArrays, through the compiled graph when
         hybridized, or build the graph when called on Symbols."""
-        if not self._active and type(x) is _NDArray and \
-                all(type(a) is _NDArray for a in args):
-            # The common imperative call, without the general walk over nested inputs.
+        if type(x) is _NDArray and all(type(a) is _NDArray for a in args):
+            # The common calls, without the general walk over nested inputs.
             ctx = x._ctx
-            with ctx:
-                try:
-                    params = {k: p.data(ctx) for k, p in self._reg_params.items()}
-                except DeferredInitializationError:
-                    params = None
-                if params is not None:
-                    return self.hybrid_forward(ndarray, x, *args, **params)
+            if not self._active:
+                with ctx:
+                    try:
+                        params = {k: p.data(ctx) for k, p in self._reg_params.items()}
+                    except DeferredInitializationError:
+                        params = None
+                    if params is not None:
+                        return self.hybrid_forward(ndarray, x, *args, **params)
+            elif self._cached_op is not None and self._callback is None \
+                    and self._in_format == [0] * (len(args) + 1) \
+                    and all(a._ctx == ctx for a in args):
+                # Built already for plain array inputs on one device: what
+                # _call_cached_op would check and flatten is known.
+                flat = (x,) + args
+                with ctx:
+                    return self._run_cached_op(flat, ctx, flat)
         has_sym, has_nd, ctxs, ctx = _input_kinds([x, *args])
         if has_sym and has_nd:
             raise ValueError("In HybridBlock, we do not support mixed NDArrays and Symbols "
