@@ -14,7 +14,7 @@ from ..base import MXNetError
 from ..ops import registry
 from ..ops.control_flow import SUBGRAPH_PARAMS as SUBGRAPH_OPS
 from ..ops.control_flow import attach_subgraphs, split_subgraphs
-from . import fused_json, naming, row_counts
+from . import fused_json, naming, mxnet_nodes
 from .symbol import Node, Symbol, input_versions, topo_order
 
 MXNET_VERSION = 10901
@@ -111,8 +111,9 @@ def _graph_json(sym, base, count_writes=True):
     lines = []
     pad = " " * base
     for node in nodes:
-        attrs, subgraphs = _attrs_and_subgraphs(node)
-        fields = [f'"op": {_string("null" if node.op is None else node.op.name)}',
+        attrs, subgraphs = written_attrs(node)
+        op_name = "null" if node.op is None else mxnet_nodes.mxnet_op_name(node.op)
+        fields = [f'"op": {_string(op_name)}',
                   f'"name": {_string(node.name)}']
         if attrs:
             fields.append(f'"attrs": {_attrs_block(attrs, base + 6)}')
@@ -130,7 +131,7 @@ def _graph_json(sym, base, count_writes=True):
     arg_nodes = [str(i) for i, n in enumerate(nodes) if n.op is None]
     row_ptr = [0]
     for node in nodes:
-        row_ptr.append(row_ptr[-1] + row_counts.mxnet_outputs(node))
+        row_ptr.append(row_ptr[-1] + mxnet_nodes.mxnet_outputs(node))
     heads = [f"[{index[id(n)]}, {i}, 0]" for n, i in sym._outputs]
     text = ("{\n" + pad + "  \"nodes\": [\n" + ", \n".join(lines) + "\n" + pad + "  ], \n"
             f"{pad}  \"arg_nodes\": {_array(arg_nodes, base + 2)}, \n"
@@ -141,7 +142,9 @@ def _graph_json(sym, base, count_writes=True):
     return text
 
 
-def _attrs_and_subgraphs(node):
+def written_attrs(node):
+    """(the attributes MXNet writes for ``node``, its subgraph Symbols): a
+    fused or control-flow node's subgraphs are not attributes there."""
     if node.op is None:
         return node.attrs, []
     if node.op.name in fused_json.FUSED_OPS:

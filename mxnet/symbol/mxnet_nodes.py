@@ -1,5 +1,6 @@
-"""How many outputs MXNet 1.9.1 gives an operator node, for the
-``node_row_ptr`` of a symbol file, and the output names that count implies.
+"""How MXNet 1.9.1's graph shows a node where our op declarations differ:
+its op name, its number of outputs (the ``node_row_ptr`` of a symbol file)
+and the output names that number implies.
 
 Several MXNet operators keep outputs they never show, for their backward
 pass: LRN its normalizer, ROIPooling the argmax, sort the indices. Its
@@ -8,8 +9,20 @@ Kernels here recompute or keep such values inside, so our ops declare fewer
 outputs; RNN here always declares its states, where MXNet has them only with
 ``state_outputs``. Only the count written to the file and, for ops whose
 MXNet outputs are named by index, the names differ: inference and execution
-follow the op declarations.
+follow the op declarations. Some of MXNet's op aliases are copies of the op
+here (``_sparse_dot``, ``uniform``); MXNet writes the op's own name.
 """
+from ..ops.sparse_ops import BASE_NAME as _SPARSE_BASE_NAME
+
+# The MXNet aliases misc_ops registers as copies: {copy: MXNet's op name}.
+_COPIED_OPS = {"uniform": "_random_uniform", "normal": "_random_normal"}
+
+
+def mxnet_op_name(op):
+    """The name MXNet gives operator ``op`` in files and debug text."""
+    name = op.name
+    return _SPARSE_BASE_NAME.get(name) or _COPIED_OPS.get(name, name)
+
 
 # Layouts of the pooling that MXNet's oneDNN build runs (channels first).
 _ONEDNN_POOL_LAYOUTS = (None, "NCW", "NCHW", "NCDHW")

@@ -18,6 +18,9 @@ _BN_STATS = {"moving_mean": '["zero", {}]', "moving_var": '["one", {}]'}
 INPUT_INIT = {"BatchNorm": _BN_STATS, "BatchNorm_v1": _BN_STATS,
               "_contrib_SyncBatchNorm": _BN_STATS, "_contrib_BatchNormWithReLU": _BN_STATS,
               "LeakyReLU": {"gamma": '["Constant", {"value": 0.25}]'}}
+# ... and by input position, for the inputs of a variadic op: UpSampling's
+# second input, in either mode.
+_POSITION_INIT = {"UpSampling": {1: '["bilinear", {}]'}}
 
 _local = threading.local()
 
@@ -111,22 +114,33 @@ def current_attr_scope():
     return scope
 
 
-def input_init(op_name, input_name):
-    """The initializer op ``op_name`` fixes for its input ``input_name`` (None
-    for most). MXNet sets it as ``__init__`` on the variable bound to that
-    input, given or created, unless the variable already has one."""
-    return INPUT_INIT.get(op_name, {}).get(input_name)
+def input_init(op_name, input_name, position=None):
+    """The initializer op ``op_name`` fixes for its input ``input_name`` at
+    ``position`` (None for most). MXNet sets it as ``__init__`` on the
+    variable bound to that input, given or created, unless the variable
+    already has one."""
+    init = INPUT_INIT.get(op_name, {}).get(input_name)
+    return init if init is not None else _POSITION_INIT.get(op_name, {}).get(position)
 
 
-def input_variable_attrs(op_name, input_name, node_attrs):
+def input_variable_attrs(op_name, input_name, node_attrs, position=None):
     """Attributes of the variable MXNet creates for an input of an op node that
     was not given (``fc1_weight``, ``bn_moving_mean``): all of the node's own
     attributes, plus the initializer the op fixes for that input, if any."""
     attrs = dict(node_attrs)
-    init = input_init(op_name, input_name)
+    init = input_init(op_name, input_name, position)
     if init is not None:
         attrs["__init__"] = init
     return attrs
+
+
+def fixed_inputs(op_name, attrs):
+    """The input names MXNet gives a call of variadic op ``op_name`` whatever
+    its count of inputs says, or None: bilinear UpSampling takes data and
+    weight (created when not given) even with num_args=1."""
+    if op_name == "UpSampling" and attrs.sample_type == "bilinear":
+        return ("data", "weight")
+    return None
 
 
 def hide_keys(attrs):

@@ -39,8 +39,8 @@ def create(fname, args, kwargs, name=None, attr=None, hint=None):
     for key, value in kwargs.items():
         if isinstance(value, Symbol):
             sym_kwargs[key] = value
-        elif value is not None and value is not _Null:
-            params[key] = value
+        elif value is not _Null and (value is not None or key in op.params):
+            params[key] = value  # a parameter given as None is kept, as "None"
     args = [a for a in args if a is not None]  # MXNet skips None inputs
     for a in args:
         if not isinstance(a, Symbol):
@@ -63,12 +63,20 @@ def create(fname, args, kwargs, name=None, attr=None, hint=None):
 
 
 def _collect_inputs(op, fname, parsed, args, sym_kwargs, node_name, node_attrs):
-    if op.variadic is not None:
-        if sym_kwargs:
-            raise MXNetError(f"{fname}: inputs of a variadic operator are positional, "
-                             f"got keyword inputs {sorted(sym_kwargs)}")
-        return [_entry(s, fname) for s in args]
-    names = op.input_names(parsed)
+    names = naming.fixed_inputs(op.name, parsed) if op.variadic is not None else \
+        op.input_names(parsed)
+    if names is not None:
+        return _named_inputs(op, fname, names, args, sym_kwargs, node_name, node_attrs)
+    if sym_kwargs:
+        raise MXNetError(f"{fname}: inputs of a variadic operator are positional, "
+                         f"got keyword inputs {sorted(sym_kwargs)}")
+    entries = [_entry(s, fname) for s in args]
+    for i, entry in enumerate(entries):
+        _set_input_init(op, "", i, entry)
+    return entries
+
+
+def _named_inputs(op, fname, names, args, sym_kwargs, node_name, node_attrs):
     if len(args) > len(names):
         raise MXNetError(f"{fname}: takes {len(names)} inputs ({', '.join(names)}), "
                          f"got {len(args)}")
@@ -79,15 +87,19 @@ def _collect_inputs(op, fname, parsed, args, sym_kwargs, node_name, node_attrs):
     for i, input_name in enumerate(names):
         if i < len(args) or input_name in sym_kwargs:
             entry = _entry(args[i] if i < len(args) else sym_kwargs[input_name], fname)
-            init = naming.input_init(op.name, input_name)
-            if init is not None and entry[0].op is None:
-                entry[0].attrs.setdefault("__init__", init)  # as MXNet, for given variables too
+            _set_input_init(op, input_name, i, entry)
             entries.append(entry)
         else:
             # MXNet gives a created variable all of the node's attributes.
-            attrs = naming.input_variable_attrs(op.name, input_name, node_attrs)
+            attrs = naming.input_variable_attrs(op.name, input_name, node_attrs, i)
             entries.append((Node(None, f"{node_name}_{input_name}", attrs), 0))
     return entries
+
+
+def _set_input_init(op, input_name, position, entry):
+    init = naming.input_init(op.name, input_name, position)
+    if init is not None and entry[0].op is None:
+        entry[0].attrs.setdefault("__init__", init)  # as MXNet, for given variables too
 
 
 def _entry(sym, fname):
@@ -130,7 +142,8 @@ def populate(namespace, module):
     """Add a function for every registered op of ``module`` to ``namespace``
     and keep adding ops registered later (named after the full op name)."""
     # MXNet names the nodes of these namespaces' functions after the short name
-    # (mx.sym.contrib.box_nms -> box_nms0); the others after the op (_random_uniform0).
-    short_hint = module in ("contrib", "linalg", "sparse", "image")
+    # (mx.sym.contrib.box_nms -> box_nms0, mx.sym.random.uniform_like -> uniform_like0);
+    # the others after the op.
+    short_hint = module in ("contrib", "linalg", "sparse", "image", "random")
     return nd_register.populate(namespace, module, lambda op, short, full: make_function(
         op, full, short if short_hint else None))

@@ -9,7 +9,7 @@ passes (shape/type inference, gradient, memory planning) live in
 """
 from .. import filesystem
 from ..base import MXNetError, NotImplementedForSymbol, numeric_types
-from . import naming, row_counts
+from . import naming, mxnet_nodes
 
 __all__ = ["Symbol", "Node", "var", "Variable", "Group"]
 
@@ -54,7 +54,7 @@ class Node:
     def output_names(self):
         if self.op is None:
             return [self.name]
-        names = row_counts.mxnet_output_names(self, self.op.output_names(self.params()))
+        names = mxnet_nodes.mxnet_output_names(self, self.op.output_names(self.params()))
         return [f"{self.name}_{n}" for n in names]
 
     def aux_positions(self):
@@ -303,7 +303,13 @@ class Symbol:
         """A text dump of the graph in MXNet's layout: the outputs, then each
         node in order (a variable as one line; an operator with its inputs as
         ``node(output index)``, a variable input with its write count
-        ``version``, and its attributes)."""
+        ``version``, and its attributes). A single node without inputs is one
+        line: ``Variable:x``, or ``AtomicFunctor  Op:_zeros``."""
+        if len(self._outputs) == 1 and not self._outputs[0][0].inputs:
+            node = self._outputs[0][0]
+            return f"Variable:{node.name}\n" if node.op is None else \
+                f"AtomicFunctor  Op:{mxnet_nodes.mxnet_op_name(node.op)}\n"
+        from .json_io import written_attrs
         lines = ["Symbol Outputs:"]
         lines += [f"\toutput[{i}]={node.name}({idx})" for i, (node, idx) in enumerate(self._outputs)]
         nodes = self._nodes()
@@ -312,15 +318,17 @@ class Symbol:
             if node.op is None:
                 lines.append(f"Variable:{node.name}")
                 continue
-            lines += ["-" * 20, f"Op:{node.op.name}, Name={node.name}", "Inputs:"]
+            lines += ["-" * 20, f"Op:{mxnet_nodes.mxnet_op_name(node.op)}, Name={node.name}",
+                      "Inputs:"]
             for i, (src, idx) in enumerate(node.inputs):
                 line = f"\targ[{i}]={src.name}({idx})"
                 if src.op is None:
                     line += f" version={versions[id(node)][i]}"
                 lines.append(line)
-            if node.attrs:
+            attrs, _ = written_attrs(node)
+            if attrs:
                 lines.append("Attrs:")
-                lines += [f"\t{key}={value}" for key, value in sorted(node.attrs.items())]
+                lines += [f"\t{key}={value}" for key, value in sorted(attrs.items())]
         return "\n".join(lines) + "\n"
 
     def infer_shape(self, *args, **kwargs):

@@ -223,7 +223,33 @@ FUSED_CASES = {
     "fused_network": _fused_network,
 }
 
-CASES = {**ROW_CASES, **VERSION_CASES, **AMP_CASES, **FUSED_CASES}
+def _x(mx):
+    return mx.sym.var("x")
+
+
+# What the front end writes: names, op names, parameters given as None,
+# inputs and initializers MXNet fixes.
+FRONT_END_CASES = {
+    "random_uniform": lambda mx: mx.sym.random.uniform(shape=(2,)),
+    "random_uniform_of_symbols": lambda mx: mx.sym.random.uniform(_x(mx), mx.sym.var("y")),
+    "random_exponential_of_symbol": lambda mx: mx.sym.random.exponential(_x(mx)),
+    "random_randn": lambda mx: mx.sym.random.randn(2, 3, loc=1),
+    "random_multinomial": lambda mx: mx.sym.random.multinomial(_x(mx)),
+    "random_shuffle": lambda mx: mx.sym.random.shuffle(_x(mx)),
+    "random_uniform_like": lambda mx: mx.sym.random.uniform_like(_x(mx)),
+    "uniform_alias": lambda mx: mx.sym.uniform(shape=(2,)),
+    "sparse_dot": lambda mx: mx.sym.sparse.dot(_x(mx), mx.sym.var("y")),
+    "none_parameters": lambda mx: mx.sym.Group([
+        mx.sym.slice_axis(_x(mx), axis=-1, begin=1, end=None), mx.sym.sort(_x(mx), axis=None)]),
+    "zeros_alone": lambda mx: mx.sym.zeros((2, 3)),
+    "variable_alone": _x,
+    "upsampling_bilinear_weight_created": lambda mx: mx.sym.UpSampling(
+        _x(mx), scale=2, sample_type="bilinear", num_filter=2),
+    "upsampling_nearest_second_input": lambda mx: mx.sym.UpSampling(
+        _x(mx), mx.sym.var("y"), scale=2, sample_type="nearest", num_args=2),
+}
+
+CASES = {**ROW_CASES, **VERSION_CASES, **AMP_CASES, **FUSED_CASES, **FRONT_END_CASES}
 
 
 def build(mx, name):
