@@ -94,6 +94,7 @@ _SIGNATURES = {
     "dnnl_memory_desc_equal": (_i, [_p, _p]),
     "dnnl_memory_create": (None, [_pp, _p, _p, _p]),
     "dnnl_memory_destroy": (None, [_p]),
+    "dnnl_memory_set_data_handle": (None, [_p, _p]),
     "dnnl_primitive_desc_query_md": (_p, [_p, _i, _i]),
     "dnnl_primitive_desc_query": (None, [_p, _i, _i, _p]),
     "dnnl_primitive_desc_destroy": (None, [_p]),

@@ -416,6 +416,7 @@ class Primitive:
 
     def __init__(self, pd, user, outputs=(), internal=(), updated=(), blocked=()):
         self.pd = pd
+        self._mems = {}  # (thread, arg id, role) -> memory object, see ``_bound``
         self.prim = ctypes.c_void_p()
         L.call(_lib.primitive_create, ctypes.byref(self.prim), pd)
         self.user = user
@@ -442,6 +443,8 @@ class Primitive:
 
     def __del__(self):
         if _lib is not None:
+            for mem in self._mems.values():
+                _lib.memory_destroy(mem)
             _lib.primitive_destroy(self.prim)
             _lib.primitive_desc_destroy(self.pd)
 
@@ -468,6 +471,18 @@ class Primitive:
         caller's plain layout, else None."""
         return self.layouts.get(arg)
 
+    def _bound(self, key, md, address):
+        """This thread's memory object ``key`` (created once per primitive,
+        thread and role) pointed at ``address``: creating and destroying
+        memory objects at every call cost more than the call's other work."""
+        key = (threading.get_ident(),) + key
+        mem = self._mems.get(key)
+        if mem is None:
+            mem = self._mems[key] = _memory(md, address)
+        else:
+            L.call(_lib.memory_set_data_handle, mem, address)
+        return mem
+
     def __call__(self, arrays, internal=None, packed=(), keep=()):
         """Run on ``arrays`` ({arg id: NumPy array in the layout given at creation,
         or a ``Blocked`` tensor}).
@@ -482,64 +497,53 @@ class Primitive:
         ``{arg id: Blocked}`` (their NumPy arrays are then not written; an
         updated one is read from its given array or ``Blocked`` tensor)."""
         stream = _stream()
-        mems = []
         bindings = []
         after = []
         kept = {}
-        try:
-            for arg, a in arrays.items():
-                if type(a) is Blocked:
-                    want = self.layouts.get(arg)
-                    if want is not None:
-                        a = a.to(want)
-                        mem = _memory(want.md.handle, a.buf.ctypes.data)
-                        mems.append(mem)
-                        bindings.append((arg, mem))
-                        if arg in keep:
-                            kept[arg] = a
-                        continue
-                    a = a.plain()
-                if arg in packed:
-                    mem = _memory(self.reorders[arg][1], a.ctypes.data)
-                    mems.append(mem)
-                    bindings.append((arg, mem))
-                    continue
-                mem = _memory(self.user[arg].handle, a.ctypes.data)
-                mems.append(mem)
-                reorder = self.reorders.get(arg)
-                if reorder is not None:
-                    rp, want, nbytes = reorder
+        for arg, a in arrays.items():
+            if type(a) is Blocked:
+                want = self.layouts.get(arg)
+                if want is not None:
+                    a = a.to(want)
+                    bindings.append((arg, self._bound((arg, "blocked"), want.md.handle,
+                                                      a.buf.ctypes.data)))
                     if arg in keep:
-                        buf = _aligned(nbytes)
-                        kept[arg] = Blocked(buf, self.layouts[arg], a.shape)
-                        address = buf.ctypes.data
-                    else:
-                        address = _buffer(arg, nbytes)
-                    inner = _memory(want, address)
-                    mems.append(inner)
-                    if arg in self.outputs:
-                        if arg not in keep:
-                            after.append((rp, inner, mem))
-                        if arg in self.reorders_in:
-                            _execute(self.reorders_in[arg].prim, stream,
-                                     [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
-                    else:
-                        _execute(rp.prim, stream, [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
-                    mem = inner
-                bindings.append((arg, mem))
-            for arg, (md, nbytes) in self.internal.items():
-                given = None if internal is None else internal.get(arg)
-                address = given.ctypes.data if given is not None else _buffer(arg, nbytes)
-                mem = _memory(md, address)
-                mems.append(mem)
-                bindings.append((arg, mem))
-            _execute(self.prim, stream, bindings)
-            for rp, inner, mem in after:
-                _execute(rp.prim, stream, [(L.ARG_SRC, inner), (L.ARG_DST, mem)])
-            L.call(_lib.stream_wait, stream)
-        finally:
-            for mem in mems:
-                _lib.memory_destroy(mem)
+                        kept[arg] = a
+                    continue
+                a = a.plain()
+            if arg in packed:
+                bindings.append((arg, self._bound((arg, "packed"), self.reorders[arg][1],
+                                                  a.ctypes.data)))
+                continue
+            mem = self._bound((arg, "user"), self.user[arg].handle, a.ctypes.data)
+            reorder = self.reorders.get(arg)
+            if reorder is not None:
+                rp, want, nbytes = reorder
+                if arg in keep:
+                    buf = _aligned(nbytes)
+                    kept[arg] = Blocked(buf, self.layouts[arg], a.shape)
+                    address = buf.ctypes.data
+                else:
+                    address = _buffer(arg, nbytes)
+                inner = self._bound((arg, "inner"), want, address)
+                if arg in self.outputs:
+                    if arg not in keep:
+                        after.append((rp, inner, mem))
+                    if arg in self.reorders_in:
+                        _execute(self.reorders_in[arg].prim, stream,
+                                 [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
+                else:
+                    _execute(rp.prim, stream, [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
+                mem = inner
+            bindings.append((arg, mem))
+        for arg, (md, nbytes) in self.internal.items():
+            given = None if internal is None else internal.get(arg)
+            address = given.ctypes.data if given is not None else _buffer(arg, nbytes)
+            bindings.append((arg, self._bound((arg, "internal"), md, address)))
+        _execute(self.prim, stream, bindings)
+        for rp, inner, mem in after:
+            _execute(rp.prim, stream, [(L.ARG_SRC, inner), (L.ARG_DST, mem)])
+        L.call(_lib.stream_wait, stream)
         return kept
 
     def internal_size(self, arg):
