@@ -19,8 +19,9 @@ def test_run_parts_runs_every_part_once_across_threads():
         with lock:
             seen.append((i, threading.current_thread().name))
 
-    split.run_parts([lambda i=i: part(i) for i in range(5)])
+    split.run_parts([lambda i=i: part(i) for i in range(5)], 3)
     assert sorted(i for i, _ in seen) == [0, 1, 2, 3, 4]
+    assert len({name for _, name in seen}) <= 3
 
 
 def test_run_parts_reraises_a_failed_part_after_the_others_ran():
@@ -30,7 +31,7 @@ def test_run_parts_reraises_a_failed_part_after_the_others_ran():
         raise ValueError("part failed")
 
     with pytest.raises(ValueError, match="part failed"):
-        split.run_parts([lambda: ran.append(0), bad, lambda: ran.append(2)])
+        split.run_parts([lambda: ran.append(0), bad, lambda: ran.append(2)], 2)
     assert sorted(ran) == [0, 2]
 
 
@@ -43,7 +44,7 @@ def test_run_parts_caller_takes_parts_no_helper_started():
         split._jobs.put(blocker)
     try:
         names = []
-        split.run_parts([lambda: names.append(threading.current_thread().name)] * 3)
+        split.run_parts([lambda: names.append(threading.current_thread().name)] * 3, 3)
         assert names == [threading.current_thread().name] * 3
     finally:
         release.set()
@@ -57,6 +58,7 @@ def test_split_bounds_are_aligned_and_cover_all_channels():
     assert _split_bounds(1000, 2) == [0, 512, 1000]
     assert _split_bounds(1000, 3) == [0, 336, 672, 1000]
     assert _split_bounds(20, 4) == [0, 16, 20]
+    assert _split_bounds(4096, 4) == [0, 1024, 2048, 3072, 4096]
 
 
 @needs_onednn
@@ -101,3 +103,17 @@ def test_fused_fully_connected_at_batch_1_is_split_with_its_activation(monkeypat
     assert "2 parts on 2 threads" in caplog.text
     assert got.min() >= 0
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_starts_its_own_helpers():
+    import os
+    split._ensure_helpers(1)
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's helper threads are gone
+        ok = not split._helpers
+        ran = []
+        split.run_parts([lambda: ran.append(1)] * 4, 2)
+        os._exit(0 if ok and ran == [1] * 4 and len(split._helpers) == 1 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0

@@ -52,14 +52,13 @@ def _split_bounds(out_channels, parts):
     return list(range(0, out_channels, step)) + [out_channels]
 
 
-def _split_parts(x, w, b, y, post):
+def _split_parts(x, w, b, y, post, workers):
     """(callables running the inner product by blocks of output channels,
     copies to make into ``y`` afterwards), or None when it is not worth
-    splitting (or a block has no fast primitive)."""
-    n = threads()
-    if n < 2 or x.shape[0] > SPLIT_MAX_ROWS or w.size < SPLIT_MIN_WEIGHTS:
+    splitting over ``workers`` threads (or a block has no fast primitive)."""
+    if workers < 2 or x.shape[0] > SPLIT_MAX_ROWS or w.size < SPLIT_MIN_WEIGHTS:
         return None
-    bounds = _split_bounds(w.shape[0], n)
+    bounds = _split_bounds(w.shape[0], workers)
     parts, copies = [], []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         # A block of a single row's output is contiguous and written in place;
@@ -84,9 +83,10 @@ def run_inner_product(x, w, b, y, post=()):
     """Compute ``y = post(x @ w.T + b)`` (plain C-contiguous 2-D arrays, ``b``
     1-D or None) into ``y``, split over threads when that pays. Returns
     False when oneDNN has no implementation for it (nothing is written)."""
-    split = _split_parts(x, w, b, y, post)
+    workers = threads()
+    split = _split_parts(x, w, b, y, post, workers)
     if split is not None:
-        run_parts(split[0])
+        run_parts(split[0], workers)
         for dst, src in split[1]:
             dst[...] = src
         return True

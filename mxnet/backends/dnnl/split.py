@@ -19,6 +19,7 @@ parts one after another.
 import ctypes
 import itertools
 import logging
+import os
 import queue
 import threading
 
@@ -100,16 +101,29 @@ def _ensure_helpers(count):
             _helpers.append(t)
 
 
-def run_parts(parts):
-    """Run the callables ``parts`` (independent of each other), spread over
-    this thread and ``len(parts) - 1`` helper threads; returns when all are
-    done and re-raises the error of one that failed."""
+def _forget_helpers():
+    # A forked child has none of the parent's threads (and a lock one of them
+    # held would stay locked): it starts its own.
+    global _jobs, _helpers_lock
+    _helpers.clear()
+    _jobs, _helpers_lock = queue.SimpleQueue(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_helpers)
+
+
+def run_parts(parts, workers):
+    """Run the callables ``parts`` (independent of each other) on this thread
+    and up to ``workers - 1`` helper threads; returns when all are done and
+    re-raises the error of one that failed."""
     job = _Job(parts)
-    if len(parts) > 1:
-        _ensure_helpers(len(parts) - 1)
-        for _ in range(len(parts) - 1):
+    helpers = min(workers, len(parts)) - 1
+    if helpers > 0:
+        _ensure_helpers(helpers)
+        for _ in range(helpers):
             _jobs.put(job)
-        _log.debug("oneDNN: %d parts on %d threads", len(parts), len(parts))
+        _log.debug("oneDNN: %d parts on %d threads", len(parts), helpers + 1)
     job.work()
     job.done.wait()
     if job.error is not None:
