@@ -195,14 +195,33 @@ def _mismatch(name, lhs, rhs):
                      f"and {rhs.shape}")
 
 
+def _scalar_cache():
+    """``scalar_as`` behind a cache: a program repeats its scalars, and making
+    a NumPy scalar costs more than the arithmetic on a small array. Zeros
+    (+0.0 and -0.0 are equal keys) and nan (never equal) are not cached."""
+    cache = {}
+
+    def converted(dtype, scalar):
+        value = cache.get((dtype, scalar))
+        if value is None:
+            value = scalar_as(dtype, scalar)
+            if scalar and scalar == scalar:
+                if len(cache) >= 1024:
+                    cache.clear()
+                cache[(dtype, scalar)] = value
+        return value
+    return converted
+
+
 def _register_scalar(fn, name, aliases, grad, reverse=False):
     """Declare ``fn(xp, array, scalar)`` as ``name``; ``reverse`` puts the scalar on the left."""
+    converted = _scalar_cache()
     if reverse:
         def kernel(xp, attrs, data):
-            return fn(xp, scalar_as(data.dtype, attrs.scalar), data)
+            return fn(xp, converted(data.dtype, attrs.scalar), data)
     else:
         def kernel(xp, attrs, data):
-            return fn(xp, data, scalar_as(data.dtype, attrs.scalar))
+            return fn(xp, data, converted(data.dtype, attrs.scalar))
     register(name, aliases=aliases, params=_SCALAR_PARAMS, inputs=("data",),
              infer_shape=same_shape(name), infer_type=same_type(name),
              gradient=grad)(kernel)

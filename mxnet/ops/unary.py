@@ -48,7 +48,15 @@ def _rounding(fn):
 
 
 def _ufunc(name):
-    return _float_compute(lambda xp, x: getattr(xp, name)(x))
+    """``_float_compute`` of the float ufunc ``name``, flattened: a float32 or
+    float64 input needs no cast either way (the ufunc keeps its dtype)."""
+    @quiet
+    def kernel(xp, x):
+        dtype = x.dtype
+        if dtype.kind == "f" and dtype.itemsize >= 4:
+            return getattr(xp, name)(x)
+        return getattr(xp, name)(x.astype("float32")).astype(dtype)
+    return kernel
 
 
 def _sigmoid(xp, x):

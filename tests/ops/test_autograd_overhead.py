@@ -208,3 +208,31 @@ def test_quiet_kernels_keep_the_error_state_per_thread():
         assert np.geterr()["over"] == "warn"
     assert seen.count("ignore") == 2
     assert seen.count(("after", np.geterr()["over"])) == 2
+
+
+# -- scalar operators reuse their converted scalar --------------------------------------
+
+def test_scalar_cache_keeps_the_sign_of_zero_and_nan():
+    from mxnet.ops.binary import _scalar_cache
+    converted = _scalar_cache()
+    f32 = np.dtype("float32")
+    for _ in range(2):  # the second round would read cached conversions
+        assert not np.signbit(converted(f32, 0.0))
+        assert np.signbit(converted(f32, -0.0))
+        assert np.isnan(converted(f32, np.nan))
+        assert converted(f32, 0.1) == np.float32(0.1) and type(converted(f32, 0.1)) is np.float32
+        assert converted(np.dtype("int8"), 300.0) == 44  # wraps like a C cast
+
+
+@pytest.mark.parametrize("dtype, scalar, expect", [("int32", 1.7, [2, 3]), ("uint8", -1.0, [0, 1]),
+                                                   ("float16", 1e10, [np.inf, np.inf]),
+                                                   ("float32", 0.1, [1.1, 2.1])])
+def test_scalar_conversion_is_per_dtype_when_repeated(dtype, scalar, expect):
+    # One scalar, arrays of several dtypes in turn: each converts it its own way
+    # (integers truncate and wrap as a C cast does).
+    for _ in range(2):
+        for other in ("float64", dtype):
+            got = mx.nd.array([1, 2], dtype=other) + scalar
+            want = np.array([1, 2], dtype=other) + (
+                np.float64(scalar) if other == "float64" else np.array(expect, dtype) - [1, 2])
+            np.testing.assert_array_equal(got.asnumpy(), want.astype(other))
