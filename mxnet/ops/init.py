@@ -265,4 +265,9 @@ def _cast_type(attrs, types):
           gradient=lambda F, attrs, ins, outs, g: [F.Cast(g[0], dtype=ins[0].dtype)])
 def _cast(xp, attrs, data):
     """Cast the elements to `dtype`."""
-    return data.astype(_dtype(attrs.dtype))
+    dtype = _dtype(attrs.dtype)
+    if xp is not np and data.dtype.kind == "f" and np.dtype(dtype).kind == "u":
+        # Floats out of an unsigned type's range wrap around as they do on the cpu
+        # (through a signed integer); CUDA's own conversion would saturate.
+        data = data.astype(np.int64)
+    return data.astype(dtype)

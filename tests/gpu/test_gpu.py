@@ -215,3 +215,9 @@ def test_a_missing_gpu_is_an_error_and_waitall_still_works():
         with pytest.raises(MXNetError, match="no such GPU"):
             mx.nd.array([1.0], ctx=mx.gpu(mx.context.num_gpus()))
     mx.nd.waitall()
+
+
+def test_float_to_unsigned_casts_wrap_as_on_the_cpu():
+    values = np.array([1.5, -2.0, 300.0, 3.0], np.float32)
+    on_gpu = mx.nd.array(values, ctx=GPU).astype("uint8").asnumpy()
+    np.testing.assert_array_equal(on_gpu, mx.nd.array(values).astype("uint8").asnumpy())
