@@ -20,10 +20,12 @@ import os
 
 import numpy as np
 
+from ..backends import dnnl
 from ..base import MXNetError
 from ..device import from_numpy
 from ..symbol.symbol import topo_order
 from . import infer, plan, softmax_ce
+from .dense_act import fuse_dense_activation
 from .fold import fold_graph
 from .fuse import fuse_steps
 from .gradient import build_backward, mirror_policy
@@ -164,13 +166,16 @@ class Program:
             plan.assign_frees(self.backward_steps, pinned)
 
     def _fused(self, steps, info, keep, slot_of):
-        """``steps`` (numbered by ``slot_of``) with cross-entropy chains and
-        elementwise groups fused, unless fusion is off."""
+        """``steps`` (numbered by ``slot_of``) with cross-entropy chains,
+        dense + activation pairs and elementwise groups fused, unless fusion
+        is off."""
         if not self._fuse:
             return steps
-        steps = softmax_ce.fuse_chains(steps, self._ce_chains, slot_of, set(keep),
-                                       plan.Step.make)
-        return fuse_steps(steps, info, set(keep), plan.Step.make)
+        keep = set(keep)
+        steps = softmax_ce.fuse_chains(steps, self._ce_chains, slot_of, keep, plan.Step.make)
+        if dnnl.available:  # (the fused op's NumPy kernel is no faster than two steps)
+            steps = fuse_dense_activation(steps, keep, plan.Step.make)
+        return fuse_steps(steps, info, keep, plan.Step.make)
 
     def _inference_plan(self):
         """The folded inference plan (compiled at first use), or None when
