@@ -22,11 +22,9 @@ FLUENT_METHODS = (
 
 
 def _method(name):
-    def method(self, *args, **kwargs):
-        return getattr(_op, name)(self, *args, **kwargs)
-    method.__name__ = name
-    method.__doc__ = f"Fluent form of ``mx.nd.{name}(self, ...)``."
-    return method
+    """The operator function itself: as a method, the array is its first
+    input (no forwarding wrapper: ``x.sum()`` is on the hot path of a loss)."""
+    return getattr(_op, name)
 
 
 def _broadcast_to(self, shape):

@@ -6,6 +6,8 @@ wraps around like C arithmetic, an integer mean is that wrapped sum divided
 and truncated toward zero, and a boolean sum is a logical "any". Reducing
 every axis gives shape ``(1,)``, never a 0-d array.
 """
+import math
+
 import numpy as np
 
 from ..base import MXNetError
@@ -136,7 +138,7 @@ def _reduce_broadcast(xp, attrs, grad):
     shape = tuple(attrs.shape)
     axes = reduce_axes("_backward_reduce_broadcast", attrs, len(shape))
     kept = reduced_shape(shape, axes, True)
-    if grad.size != _count(kept, range(len(kept))):
+    if grad.size != math.prod(kept):
         raise MXNetError(f"_backward_reduce_broadcast: 'grad' of shape {grad.shape} does not "
                          f"match the reduced shape {kept} of {shape}")
     g = grad.reshape(kept)

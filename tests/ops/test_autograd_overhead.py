@@ -236,3 +236,18 @@ def test_scalar_conversion_is_per_dtype_when_repeated(dtype, scalar, expect):
             want = np.array([1, 2], dtype=other) + (
                 np.float64(scalar) if other == "float64" else np.array(expect, dtype) - [1, 2])
             np.testing.assert_array_equal(got.asnumpy(), want.astype(other))
+
+
+def test_fluent_methods_are_the_operator_functions():
+    x = mx.nd.array([[1.0, 2.0], [3.0, 4.0]])
+    assert mx.nd.NDArray.sum is mx.nd.op.sum
+    np.testing.assert_array_equal(x.sum(axis=1).asnumpy(), [3, 7])
+    np.testing.assert_array_equal(x.sum(1, True).asnumpy(), [[3], [7]])  # positional params
+    out = mx.nd.zeros((2,))
+    assert x.sum(axis=0, out=out) is out
+    np.testing.assert_array_equal(out.asnumpy(), [4, 6])
+
+
+def test_reduce_broadcast_rejects_a_gradient_of_the_wrong_size():
+    with pytest.raises(MXNetError, match="'grad' of shape \\(3,\\) does not match"):
+        mx.nd._internal._backward_reduce_broadcast(mx.nd.ones((3,)), shape=(2, 2)).wait_to_read()
