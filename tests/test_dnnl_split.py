@@ -117,3 +117,34 @@ def test_a_forked_child_starts_its_own_helpers():
         os._exit(0 if ok and ran == [1] * 4 and len(split._helpers) == 1 else 1)
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0
+
+
+@needs_onednn
+@pytest.mark.parametrize("rows,transpose_a,transpose_b,as_inner_product", [
+    (1, False, True, True),    # a row against the (n, k) weights layout
+    (1, True, True, True),
+    (3, False, False, True),   # a few rows: the transposed matrix as weights
+    (1, False, False, False),  # a row against a row-major matrix: NumPy's GEMV
+    (8, False, False, False),  # many rows: oneDNN's matmul
+])
+def test_dot_of_few_rows_runs_as_an_inner_product(monkeypatch, rows, transpose_a, transpose_b,
+                                                   as_inner_product):
+    from mxnet import backends
+    from mxnet.backends.dnnl import matmul
+    calls = []
+    real = matmul.run_inner_product
+    monkeypatch.setattr(matmul, "run_inner_product",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    rng = np.random.default_rng(2)
+    # 2M multiply-adds for one row: above matmul.MIN_FLOPS
+    a = rng.standard_normal((rows, 2048), dtype=np.float32)
+    b = rng.standard_normal((2048, 1024), dtype=np.float32)
+    lhs = a.T.copy() if transpose_a else a
+    rhs = b.T.copy() if transpose_b else b
+    with backends.count_kernels() as counts:
+        got = mx.nd.dot(mx.nd.array(lhs), mx.nd.array(rhs), transpose_a=transpose_a,
+                        transpose_b=transpose_b).asnumpy()
+        ran = dict(counts)
+    np.testing.assert_allclose(got, a @ b, rtol=1e-4, atol=1e-3)
+    assert bool(calls) == as_inner_product
+    assert ran.get(("dot", "onednn"), 0) == (0 if (rows, transpose_b) == (1, False) else 1)
