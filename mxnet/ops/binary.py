@@ -178,10 +178,19 @@ def _register_binary(fn, grad, elemwise, broadcast, extra_elemwise=(), extra_bro
                  infer_shape=same_shape(elemwise), infer_type=same_type(elemwise),
                  gradient=grad(_same), doc=fn.__doc__ or "")(elemwise_kernel)
     if broadcast:
-        def broadcast_kernel(xp, attrs, lhs, rhs):
-            if lhs.dtype != rhs.dtype:
-                _mismatch(broadcast, lhs, rhs)
-            return fn(xp, lhs, rhs)
+        ufunc = getattr(fn, "ufunc", None)
+        # ``a + b`` lands here: the dtype test tries identity first (NumPy's
+        # builtin dtypes are singletons), and a plain ufunc is called directly.
+        if ufunc is None:
+            def broadcast_kernel(xp, attrs, lhs, rhs):
+                if lhs.dtype is not rhs.dtype and lhs.dtype != rhs.dtype:
+                    _mismatch(broadcast, lhs, rhs)
+                return fn(xp, lhs, rhs)
+        else:
+            def broadcast_kernel(xp, attrs, lhs, rhs):
+                if lhs.dtype is not rhs.dtype and lhs.dtype != rhs.dtype:
+                    _mismatch(broadcast, lhs, rhs)
+                return getattr(xp, ufunc)(lhs, rhs)
         register(broadcast, aliases=extra_broadcast, inputs=("lhs", "rhs"),
                  infer_shape=broadcast_shape(broadcast), infer_type=same_type(broadcast),
                  gradient=grad(_to_shape), doc=fn.__doc__ or "")(broadcast_kernel)
@@ -227,14 +236,18 @@ def _register_scalar(fn, name, aliases, grad, reverse=False):
              gradient=grad)(kernel)
 
 
-def _add(xp, a, b):
-    """Add arguments elementwise."""
-    return xp.add(a, b)
+def _plain_ufunc(name, doc):
+    """``fn(xp, a, b)`` that is the ufunc ``name`` and nothing else; marked so
+    that kernels may call the ufunc directly."""
+    def fn(xp, a, b):
+        return getattr(xp, name)(a, b)
+    fn.__doc__ = doc
+    fn.ufunc = name
+    return fn
 
 
-def _sub(xp, a, b):
-    """Subtract arguments elementwise."""
-    return xp.subtract(a, b)
+_add = _plain_ufunc("add", "Add arguments elementwise.")
+_sub = _plain_ufunc("subtract", "Subtract arguments elementwise.")
 
 
 @quiet  # 0 * inf is nan, as in MXNet
@@ -243,14 +256,8 @@ def _mul(xp, a, b):
     return xp.multiply(a, b)
 
 
-def _maximum(xp, a, b):
-    """Elementwise maximum."""
-    return xp.maximum(a, b)
-
-
-def _minimum(xp, a, b):
-    """Elementwise minimum."""
-    return xp.minimum(a, b)
+_maximum = _plain_ufunc("maximum", "Elementwise maximum.")
+_minimum = _plain_ufunc("minimum", "Elementwise minimum.")
 
 
 def _hypot(xp, a, b):
