@@ -148,3 +148,19 @@ def test_dot_of_few_rows_runs_as_an_inner_product(monkeypatch, rows, transpose_a
     np.testing.assert_allclose(got, a @ b, rtol=1e-4, atol=1e-3)
     assert bool(calls) == as_inner_product
     assert ran.get(("dot", "onednn"), 0) == (0 if (rows, transpose_b) == (1, False) else 1)
+
+
+@needs_onednn
+@pytest.mark.parametrize("rows,on_onednn", [(1, False), (2, True)])
+def test_batch_dot_of_single_rows_stays_on_numpy(monkeypatch, rows, on_onednn):
+    from mxnet import backends
+    from mxnet.backends.dnnl import overrides
+    monkeypatch.setattr(overrides, "MIN_ELEMENTS", 0)
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, rows, 512), dtype=np.float32)
+    b = rng.standard_normal((4, 512, 1024), dtype=np.float32)
+    with backends.count_kernels() as counts:
+        got = mx.nd.batch_dot(mx.nd.array(a), mx.nd.array(b)).asnumpy()
+        ran = dict(counts)
+    np.testing.assert_allclose(got, a @ b, rtol=1e-4, atol=1e-3)
+    assert ran.get(("batch_dot", "onednn"), 0) == int(on_onednn)
