@@ -9,8 +9,11 @@ mxnet`` finds real MXNet):
 versions, AMP casts, fused subgraphs) to
 {"json": tojson(), "json_with_casts": tojson(remove_amp_cast=False),
 "outputs": list_outputs(), "internals": get_internals().list_outputs(),
-"debug_str": debug_str()}.
+"debug_str": debug_str()}. ``tests/fixtures/symbol/zoo_optimized.json.gz`` maps
+each model of ``entry_cases.ZOO_MODELS`` to the JSON of its symbol (the model
+called on ``mx.sym.var("data")``) after ``optimize_for('MKLDNN')``.
 """
+import gzip
 import importlib.util
 import json
 import os
@@ -19,6 +22,7 @@ import mxnet as mx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "tests", "fixtures", "symbol", "entries.json")
+ZOO_OUT = os.path.join(HERE, "..", "tests", "fixtures", "symbol", "zoo_optimized.json.gz")
 
 
 def _load_cases():
@@ -41,6 +45,9 @@ def main():
                      "debug_str": sym.debug_str()}
     with open(OUT, "w") as f:
         json.dump(out, f, indent=1, sort_keys=True)
+    zoo = {name: cases.optimized_model(mx, name).tojson() for name in cases.ZOO_MODELS}
+    with gzip.open(ZOO_OUT, "wt") as f:
+        json.dump(zoo, f, sort_keys=True)
 
 
 if __name__ == "__main__":

@@ -21,14 +21,17 @@ moving statistics in the fused op, so the rewritten graph is for inference
 inputs (``conv_weight``, ``bn_gamma``, ``bn_moving_mean``...), so the same
 arrays bind to the folded graph and parameter updates show in its results.
 
-For a compiled program's inference plan (not for ``optimize_for``, whose
-graph is a model file MXNet must read) ``Dropout`` in its default
-``mode='training'`` is removed too: at inference it is the identity, yet
-each call copied its input and drew random state (about 0.15 ms per call
-in AlexNet and VGG at batch 1).
+``Dropout`` in its default ``mode='training'`` is removed too: at inference
+it is the identity, yet each call copied its input and drew random state
+(about 0.15 ms per call in AlexNet and VGG at batch 1). For a compiled
+program's inference plan, when its mask is unused and it is not a graph
+output; for ``optimize_for`` (``export``), where MXNet's partitioner does
+it, when its input is an operator's output (not a variable), graph outputs
+included.
 """
 from ..ops import registry
-from ..symbol.symbol import Node, topo_order
+from ..symbol.fused_json import subgraph_input_names
+from ..symbol.symbol import FusedFrom, Node, topo_order
 
 _CHANNELS_LAST = ("NWC", "NHWC", "NDHWC")
 # Activation types MXNet's partitioner folds (the fused kernels also know
@@ -127,82 +130,116 @@ def _match(node, users, taken):
     return chain
 
 
-def _fused_node(chain, counters):
+def _fused_node(chain, name, input_names):
     base = chain.base
     is_conv = base.op.name == "Convolution"
     op = registry.get("_sg_mkldnn_conv" if is_conv else "_sg_mkldnn_fully_connected")
     attrs = {k: v for k, v in base.attrs.items() if k in base.op.params}
-    inputs = list(base.inputs)
-    parts = []
     if chain.bn is not None:
         attrs["with_bn"] = "true"
         for key in ("eps", "fix_gamma"):
             if key in chain.bn.attrs:
                 attrs[key] = chain.bn.attrs[key]
-        inputs += chain.bn.inputs[1:5]
-        parts.append("bn")
     if chain.act is not None:
         attrs["with_act" if is_conv else "with_eltwise"] = "true" if is_conv else "True"
         attrs["act_type"] = _activation_kind(chain.act)
-        parts.append("act" if is_conv else "eltwise")
     if chain.add is not None:
         attrs["with_sum"] = "true"
-        inputs.append(chain.sum_entry)
-        parts.append("add")
     if chain.postsum_act is not None:
         attrs["with_postsum_act"] = "true"
         attrs["postsum_act_type"] = _activation_kind(chain.postsum_act)
-        parts.append("act")
-    kind = "conv" if is_conv else "fully_connected"
-    index = counters.get(kind, 0)
-    counters[kind] = index + 1
-    name = "_".join(["sg_mkldnn", kind] + parts + [str(index)])
-    fused = Node(op, name, attrs, inputs)
-    fused.fused_from = tuple((n.name, n.attrs) for n in chain.nodes)  # for its JSON subgraph
+    fused = Node(op, name, attrs, _chain_inputs(chain))
+    fused.fused_from = FusedFrom(tuple((n.name, n.attrs) for n in chain.nodes), input_names)
     return fused
 
 
-def _inference_identity(node, users):
+def _chain_inputs(chain):
+    """The fused node's inputs: the product's, the batch norm's parameters and
+    statistics, the sum's other operand."""
+    inputs = list(chain.base.inputs)
+    if chain.bn is not None:
+        inputs += chain.bn.inputs[1:5]
+    if chain.add is not None:
+        inputs.append(chain.sum_entry)
+    return inputs
+
+
+def _names(chains, skipped):
+    """MXNet's names for ``chains`` (in the order of their first node, which
+    is MXNet's order of partitioning): the fused node's, ``sg_mkldnn_<kind>
+    _<parts>_<index among its kind>``, and its subgraph's variables', after
+    each input's producer at that point (past the ``skipped`` Dropouts, which
+    MXNet removes first): a fused node made before, else the original node."""
+    counters, made, names = {}, {}, []
+    for chain in chains:
+        is_conv = chain.base.op.name == "Convolution"
+        kind = "conv" if is_conv else "fully_connected"
+        parts = [part for part, node in (("bn", chain.bn),
+                                         ("act" if is_conv else "eltwise", chain.act),
+                                         ("add", chain.add), ("act", chain.postsum_act))
+                 if node is not None]
+        index = counters.get(kind, 0)
+        counters[kind] = index + 1
+        name = "_".join(["sg_mkldnn", kind] + parts + [str(index)])
+        sources = [_past(entry, skipped)[0] for entry in _chain_inputs(chain)]
+        bases = [src.name if src.op is None else f"{made.get(id(src), src.name)}_output"
+                 for src in sources]
+        made[id(chain.last)] = name
+        names.append((name, tuple(subgraph_input_names(bases))))
+    return names
+
+
+def _past(entry, skipped):
+    """``entry``, or the entry a chain of ``skipped`` Dropouts passes on."""
+    while id(entry[0]) in skipped:
+        entry = skipped[id(entry[0])]
+    return entry
+
+
+def _inference_identity(node, users, export):
     """Whether ``node`` is a Dropout that does nothing at inference and whose
-    output can be read straight from its input (its mask is unused and its
-    output is not a graph output)."""
-    if node.op.name != "Dropout" or node.params().mode != "training":
+    output can be read straight from its input (its mask is unused; and, for
+    an inference plan, its output is not a graph output; for ``export``, as
+    MXNet, its input is an operator's output)."""
+    if node.op.name != "Dropout" or node.params().mode != "training" or \
+            users.get((id(node), 1)):
         return False
-    return not users.get((id(node), 1)) and None not in users.get((id(node), 0), ())
+    if export:
+        return node.inputs[0][0].op is not None
+    return None not in users.get((id(node), 0), ())
 
 
-def fold_graph(outputs, keep_dropout=False):
+def fold_graph(outputs, export=False):
     """A copy of the graph of ``outputs`` (entries) with the patterns above
-    replaced by fused nodes, and, unless ``keep_dropout``, training-mode
-    Dropout removed; returns ``(new_outputs, number of rewrites)``.
-    Variables are shared with the original graph; op nodes are new."""
+    replaced by fused nodes and training-mode Dropout removed, for an
+    inference plan or, with ``export``, as MXNet's ``optimize_for`` does;
+    returns ``(new_outputs, number of rewrites)``. Variables are shared with
+    the original graph; op nodes are new."""
     nodes = topo_order(outputs)
     users = consumers(nodes, outputs)
-    chains, absorbed = {}, set()
+    matched, absorbed = [], set()
     for node in nodes:
         if node.op is None or id(node) in absorbed:
             continue
         chain = _match(node, users, absorbed)
         if chain is not None:
-            chains[id(chain.last)] = chain
+            matched.append(chain)
             absorbed.update(id(n) for n in chain.nodes)
-    skipped = {} if keep_dropout else {
-        id(n): n.inputs[0] for n in nodes
-        if n.op is not None and id(n) not in absorbed and _inference_identity(n, users)}
+    skipped = {id(n): n.inputs[0] for n in nodes if n.op is not None and id(n) not in absorbed
+               and _inference_identity(n, users, export)}
+    chains = {id(chain.last): (chain, names)
+              for chain, names in zip(matched, _names(matched, skipped))}
     copies = {}
 
     def mapped(entry):
-        src, i = entry
-        if id(src) in skipped:
-            return mapped(skipped[id(src)])
-        return entry if src.op is None else (copies[id(src)], i)
-    counters = {}
+        src, i = _past(entry, skipped)
+        return (src, i) if src.op is None else (copies[id(src)], i)
     for node in nodes:
         if node.op is None or id(node) in skipped:
             continue
         chain = chains.get(id(node))
         if chain is not None:
-            fused = _fused_node(chain, counters)
+            fused = _fused_node(chain[0], *chain[1])
             fused.inputs = [mapped(e) for e in fused.inputs]
             copies[id(node)] = fused
         elif id(node) not in absorbed:

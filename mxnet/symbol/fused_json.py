@@ -17,7 +17,7 @@ MXNet loads and to load MXNet's files:
 """
 from ..base import MXNetError
 from ..ops import registry
-from .symbol import Node, Symbol, topo_order
+from .symbol import FusedFrom, Node, Symbol, topo_order
 
 FUSED_OPS = ("_sg_mkldnn_conv", "_sg_mkldnn_fully_connected")
 
@@ -43,7 +43,7 @@ def _plain_nodes(node, inputs):
     take the names and attributes of the nodes the fused node replaced
     (``Node.fused_from``), as in MXNet's files, else names after ``node``."""
     attrs = node.params()
-    origins = iter(node.fused_from or ())
+    origins = iter(node.fused_from.nodes if node.fused_from else ())
 
     def plain(op_name, role, default_attrs, node_inputs):
         name, op_attrs = next(origins, (f"{node.name}_{role}", default_attrs))
@@ -83,14 +83,23 @@ def split(node):
     flags = _CONV_FLAGS if node.op.name == "_sg_mkldnn_conv" else _FC_FLAGS
     attrs = {k: _FLAG_TEXT[node.op.name] for k in flags if _flag(node, k)}
     attrs.update((k, v) for k, v in node.attrs.items() if k.startswith("__"))
+    names = node.fused_from.inputs if node.fused_from else subgraph_input_names(
+        [src.name if src.op is None else f"{src.name}_output" for src, _ in node.inputs])
+    variables = [(Node(None, name), 0) for name in names]
+    return attrs, [Symbol([_plain_nodes(node, variables)])]
+
+
+def subgraph_input_names(bases):
+    """MXNet's names for the variables of a subgraph whose inputs are values
+    named ``bases`` (a variable's name, or ``<node>_output``): each base
+    followed by how many times it came before (``data0``, ``conv_output0``)."""
     seen = {}
-    variables = []
-    for src, i in node.inputs:
-        base = src.name if src.op is None else f"{src.name}_output"
+    names = []
+    for base in bases:
         count = seen.get(base, 0)
         seen[base] = count + 1
-        variables.append((Node(None, f"{base}{count}"), 0))
-    return attrs, [Symbol([_plain_nodes(node, variables)])]
+        names.append(f"{base}{count}")
+    return names
 
 
 def representable(sym):
@@ -137,7 +146,9 @@ def join(op, name, attrs, subgraphs, inputs, versions):
     if ours is not None:
         op.parse({k: v for k, v in ours.items() if k in op.params})  # fails naming the field
         node = Node(op, name, ours, inputs, versions=versions)
-        node.fused_from = tuple((n.name, n.attrs) for n in ops)  # written back alike
+        variables = [n.name for n in topo_order(sub._outputs) if n.op is None]
+        node.fused_from = FusedFrom(tuple((n.name, n.attrs) for n in ops),
+                                    tuple(variables))  # written back alike
         return node
     return _inline(name, sub, inputs)
 

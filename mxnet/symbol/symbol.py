@@ -7,11 +7,20 @@ JSON round-trips exactly. A ``Symbol`` is a list of output entries. Graph
 passes (shape/type inference, gradient, memory planning) live in
 ``mxnet.graph``; execution in ``mxnet.executor``.
 """
+import collections
+
 from .. import filesystem
 from ..base import MXNetError, NotImplementedForSymbol, numeric_types
 from . import naming, mxnet_nodes
 
 __all__ = ["Symbol", "Node", "var", "Variable", "Group"]
+
+
+# What a fused node replaced, as MXNet writes it in the node's subgraph:
+# ``nodes``, the (name, attrs) of the replaced nodes in chain order, and
+# ``inputs``, the names of the subgraph's variables (one per input of the
+# fused node), after the values' producers when the graph was partitioned.
+FusedFrom = collections.namedtuple("FusedFrom", "nodes inputs")
 
 
 class Node:
@@ -22,8 +31,8 @@ class Node:
     (``stamp_versions``) or read from a file; nodes that graph passes build
     leave it None and get counted versions (``input_versions``). ``writes``
     counts the composed ops that update a variable (its aux-state users).
-    ``fused_from`` holds, for a fused node, the (name, attrs) of the nodes
-    it replaced, in chain order: MXNet writes them as the node's subgraph."""
+    ``fused_from`` holds, for a fused node, what MXNet writes as its
+    subgraph (a ``FusedFrom``)."""
     __slots__ = ("op", "name", "attrs", "inputs", "_parsed", "versions", "writes",
                  "fused_from")
 
@@ -385,7 +394,8 @@ class Symbol:
         """This graph rewritten for ``backend``. 'MKLDNN' (also 'ONEDNN') folds
         Convolution/FullyConnected + BatchNorm + activation (+ residual sum)
         chains into the fused inference ops ``_sg_mkldnn_conv`` and
-        ``_sg_mkldnn_fully_connected``; the result takes the same arguments and
+        ``_sg_mkldnn_fully_connected`` and drops training-mode Dropout after
+        an operator, as MXNet does; the result takes the same arguments and
         aux states and is meant for inference. ``args``/``aux`` (arrays by
         name) are accepted as in MXNet and left unchanged: the fused ops read
         the original parameters."""
@@ -393,7 +403,7 @@ class Symbol:
         if not isinstance(backend, str) or backend.upper() not in ("MKLDNN", "ONEDNN"):
             raise MXNetError(f"optimize_for: unknown backend {backend!r}; supported backends "
                              "are 'MKLDNN' and 'ONEDNN'")
-        outputs, _ = fold_graph(self._outputs, keep_dropout=True)
+        outputs, _ = fold_graph(self._outputs, export=True)
         return Symbol(outputs)
 
     def get_backend_symbol(self, backend):

@@ -214,7 +214,19 @@ def _fused_network(mx):
     return y.optimize_for("MKLDNN")
 
 
+def _fused_with_dropouts(mx):
+    """Dropouts MXNet's optimize_for removes (after an operator, the output
+    one too) or keeps (on a variable); subgraph inputs are named past them."""
+    data = mx.sym.var("data")
+    y = mx.sym.FullyConnected(mx.sym.Dropout(data, p=0.5, name="d0"), num_hidden=4,
+                              name="fc1")
+    y = mx.sym.Dropout(mx.sym.Activation(y, act_type="relu", name="r1"), p=0.5, name="d1")
+    y = mx.sym.FullyConnected(y, num_hidden=3, name="fc2")
+    return mx.sym.Dropout(y, p=0.2, name="d2").optimize_for("MKLDNN")
+
+
 FUSED_CASES = {
+    "fused_with_dropouts": _fused_with_dropouts,
     "fused_conv_bn_relu": _fused("bn", "relu"),
     "fused_conv_bn_add_relu": _fused("bn", "add", "relu"),
     "fused_conv_add_sigmoid": _fused("add", "sigmoid"),
@@ -255,3 +267,15 @@ CASES = {**ROW_CASES, **VERSION_CASES, **AMP_CASES, **FUSED_CASES, **FRONT_END_C
 def build(mx, name):
     with mx.name.NameManager():
         return CASES[name](mx)
+
+
+# Model-zoo networks whose optimize_for('MKLDNN') graph is MXNet's text (see
+# the report of issue 7 for mobilenetv2, whose relu6 MXNet folds too).
+ZOO_MODELS = ("resnet18_v1", "resnet18_v2", "squeezenet1.1", "vgg11_bn", "inceptionv3")
+
+
+def optimized_model(mx, name):
+    """Model ``name`` (fixed prefix) called on a variable, optimized for MKLDNN."""
+    from mxnet.gluon.model_zoo import vision
+    net = vision.get_model(name, prefix="net_")
+    return net(mx.sym.var("data")).optimize_for("MKLDNN")

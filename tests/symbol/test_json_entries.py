@@ -2,6 +2,7 @@
 with versions, drops AMP casts and writes fused subgraphs, against MXNet
 1.9.1's text for the graphs of entry_cases.py; and that counting hidden
 outputs in the file changes nothing that counts outputs here."""
+import gzip
 import json
 import os
 
@@ -11,10 +12,12 @@ import pytest
 import mxnet as mx
 
 from . import FIXTURES
-from .entry_cases import CASES, build
+from .entry_cases import CASES, ZOO_MODELS, build, optimized_model
 
 with open(os.path.join(FIXTURES, "entries.json")) as _f:
     EXPECTED = json.load(_f)
+with gzip.open(os.path.join(FIXTURES, "zoo_optimized.json.gz"), "rt") as _f:
+    ZOO_OPTIMIZED = json.load(_f)
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -105,3 +108,7 @@ def test_invalid_entry_version_raises():
     with pytest.raises(mx.base.MXNetError, match="bn2.*version"):
         mx.sym.load_json(json.dumps(doc))
 
+
+@pytest.mark.parametrize("name", ZOO_MODELS)
+def test_model_zoo_graph_optimized_for_mkldnn_is_mxnets_text(name):
+    assert optimized_model(mx, name).tojson() == ZOO_OPTIMIZED[name]
