@@ -7,7 +7,9 @@ class Var:
 
     ``pending`` counts pushed, unfinished operations that use the var; when it
     is zero nothing is in flight and the caller may touch the data directly.
-    ``last_write`` and ``reads`` are the engine's bookkeeping for ordering;
+    ``last_write`` and ``reads`` are the engine's bookkeeping for ordering
+    (``reads`` starts as an empty tuple: nearly every array is made by an op
+    that ran inline and is never pushed, so it needs no list of its own);
     ``exc`` holds the error of the last write, surfaced at the next wait.
     ``version`` counts finished writes: every path that writes the data adds
     one after the write, so data derived from it (folded, reordered weights)
@@ -18,7 +20,7 @@ class Var:
     def __init__(self):
         self.pending = 0
         self.last_write = None
-        self.reads = []
+        self.reads = ()
         self.exc = None
         self.version = 0
 

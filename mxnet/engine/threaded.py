@@ -73,11 +73,14 @@ class ThreadedEngine(Engine):
                     last.children.append(op)
                     deps += 1
                 readers = v.reads
-                # Readers mostly finish in push order: while the oldest is
-                # still running, pruning would drop little, so wait for it.
-                if len(readers) >= _PRUNE_READS and readers[0].done:
-                    readers = v.reads = [r for r in readers if not r.done]
-                readers.append(op)
+                if not readers:
+                    v.reads = [op]
+                else:
+                    # Readers mostly finish in push order: while the oldest is
+                    # still running, pruning would drop little, so wait for it.
+                    if len(readers) >= _PRUNE_READS and readers[0].done:
+                        readers = v.reads = [r for r in readers if not r.done]
+                    readers.append(op)
                 v.pending += 1
             for v in writes:
                 last = v.last_write
@@ -88,7 +91,7 @@ class ThreadedEngine(Engine):
                     if not r.done:
                         r.children.append(op)
                         deps += 1
-                v.reads = []
+                v.reads = ()
                 v.last_write = op
                 v.pending += 1
             op.deps_left = deps
