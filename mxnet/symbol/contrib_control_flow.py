@@ -181,7 +181,8 @@ def foreach(body, data, init_states, name="foreach"):
 
 class _Inputs:
     """The union of several subgraphs' inputs, as node inputs: loop variables
-    by position, other symbols by identity."""
+    by position, other inputs by name (as MXNet: two variables named alike in
+    two branches are one input)."""
 
     def __init__(self, loop_vars=()):
         self.entries, self._index = [], {}
@@ -198,7 +199,7 @@ class _Inputs:
                 var_locs[k] = pos
             else:
                 entry = sources[name]
-                ident = (id(entry[0]), entry[1])
+                ident = ("name", name)
             if ident not in self._index:
                 self._index[ident] = len(self.entries)
                 self.entries.append(entry)

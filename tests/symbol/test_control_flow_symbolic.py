@@ -166,6 +166,18 @@ def test_cond_runs_only_the_chosen_branch():
     assert _Counted.calls == before + 1
 
 
+def test_branches_reading_variables_named_alike_share_one_input():
+    # as in MXNet 1.9.1: variables are matched by name across the subgraphs
+    out = mx.sym.contrib.cond(mx.sym.var("p") > 0, lambda: mx.sym.var("a") * 2,
+                              lambda: mx.sym.var("a") + 1)
+    node = json.loads(out.tojson())["nodes"][-1]
+    assert out.list_inputs() == ["p", "a"] and len(node["inputs"]) == 2
+    assert [node["attrs"][k] for k in ("num_args", "then_input_locs", "else_input_locs")] == \
+        ["5", "[1]", "[1]"]
+    got = out.eval(p=mx.nd.array([-1.0]), a=mx.nd.array([2.0]))[0]
+    assert got.asnumpy().tolist() == [3.0]
+
+
 class _Collatz(mx.gluon.HybridBlock):
     """Halves or scales x while its sum exceeds 1, at most 5 times."""
 
