@@ -61,12 +61,12 @@ class Horovod(KVStoreBase):
         """Sum ``value`` over local arrays and all ranks into ``out`` (or ``value``)."""
         outs_pairs = key_value_pairs(key, value if out is None else out, "out")
         for (k, vals), (_, outs) in zip(key_value_pairs(key, value), outs_pairs):
-            mine = vals[0].asnumpy()
+            mine = vals[0].asnumpy()  # a copy: summed in place (MPI would copy a send buffer)
             for v in vals[1:]:
                 mine += v.asnumpy()
-            total = np.empty_like(mine)
-            self._mpi.call(lambda: self._comm.Allreduce(mine, total), f"pushpull of {k!r}")
-            result = _nd._from_host(total, vals[0].context)
+            self._mpi.call(lambda: self._comm.Allreduce(self._mpi.MPI.IN_PLACE, mine),
+                           f"pushpull of {k!r}")
+            result = _nd._from_host(mine, vals[0].context)
             for o in outs:
                 result.copyto(o)
 
