@@ -31,7 +31,7 @@ included.
 """
 from ..ops import registry
 from ..symbol.fused_json import subgraph_input_names
-from ..symbol.symbol import FusedFrom, Node, topo_order
+from ..symbol.symbol import FusedFrom, Node, input_versions, topo_order
 
 _CHANNELS_LAST = ("NWC", "NHWC", "NDHWC")
 # Activation types MXNet's partitioner folds (the fused kernels also know
@@ -130,7 +130,7 @@ def _match(node, users, taken):
     return chain
 
 
-def _fused_node(chain, name, input_names):
+def _fused_node(chain, name, input_names, versions):
     base = chain.base
     is_conv = base.op.name == "Convolution"
     op = registry.get("_sg_mkldnn_conv" if is_conv else "_sg_mkldnn_fully_connected")
@@ -148,19 +148,24 @@ def _fused_node(chain, name, input_names):
     if chain.postsum_act is not None:
         attrs["with_postsum_act"] = "true"
         attrs["postsum_act_type"] = _activation_kind(chain.postsum_act)
-    fused = Node(op, name, attrs, _chain_inputs(chain))
+    fused = Node(op, name, attrs, _chain_inputs(chain),
+                 versions=_chain_inputs(chain, versions))
     fused.fused_from = FusedFrom(tuple((n.name, n.attrs) for n in chain.nodes), input_names)
     return fused
 
 
-def _chain_inputs(chain):
+def _chain_inputs(chain, versions=None):
     """The fused node's inputs: the product's, the batch norm's parameters and
-    statistics, the sum's other operand."""
-    inputs = list(chain.base.inputs)
+    statistics, the sum's other operand; or, given ``versions`` (of the
+    original nodes' input entries), those entries' versions, which MXNet's
+    partitioner keeps."""
+    def of(node):
+        return node.inputs if versions is None else versions[id(node)]
+    inputs = list(of(chain.base))
     if chain.bn is not None:
-        inputs += chain.bn.inputs[1:5]
+        inputs += of(chain.bn)[1:5]
     if chain.add is not None:
-        inputs.append(chain.sum_entry)
+        inputs.append(of(chain.add)[chain.add.inputs.index(chain.sum_entry)])
     return inputs
 
 
@@ -216,6 +221,7 @@ def fold_graph(outputs, export=False):
     returns ``(new_outputs, number of rewrites)``. Variables are shared with
     the original graph; op nodes are new."""
     nodes = topo_order(outputs)
+    versions = input_versions(nodes)
     users = consumers(nodes, outputs)
     matched, absorbed = [], set()
     for node in nodes:
@@ -239,10 +245,12 @@ def fold_graph(outputs, export=False):
             continue
         chain = chains.get(id(node))
         if chain is not None:
-            fused = _fused_node(chain[0], *chain[1])
+            fused = _fused_node(chain[0], *chain[1], versions)
             fused.inputs = [mapped(e) for e in fused.inputs]
             copies[id(node)] = fused
         elif id(node) not in absorbed:
-            copies[id(node)] = Node(node.op, node.name, node.attrs,
-                                    [mapped(e) for e in node.inputs])
+            copy = Node(node.op, node.name, node.attrs, [mapped(e) for e in node.inputs],
+                        versions[id(node)])
+            copy.fused_from = node.fused_from  # (a graph folded before)
+            copies[id(node)] = copy
     return [mapped(e) for e in outputs], len(chains) + len(skipped)
