@@ -166,7 +166,8 @@ class DistSyncKVStore(_DistBase):
                 if o.shape != stored.shape:
                     raise MXNetError(f"kvstore.pull: key {k!r} holds shape {stored.shape}, "
                                      f"got an output of shape {o.shape}")
-        self._sum_all(pairs, [self._plan(k, vals, targets)
+        homes = set()  # addresses of the arrays summed in place (see _plan)
+        self._sum_all(pairs, [self._plan(k, vals, targets, homes)
                               for (k, vals), (_, targets) in zip(pairs, outs)])
 
     def _sum_all(self, pairs, plans):
@@ -200,15 +201,19 @@ class DistSyncKVStore(_DistBase):
                 self._collectives += 1
                 p.finish()
 
-    def _plan(self, key, vals, targets=None):
+    def _plan(self, key, vals, targets=None, homes=None):
         """What one key's push (and, given ``targets``, pull) needs: the
         array to sum in place over the workers (``buf``) or a ``gather``
-        call, and ``finish`` to run once the collectives are done."""
+        call, and ``finish`` to run once the collectives are done. ``homes``
+        holds the addresses of the arrays earlier keys of the call sum in
+        place (one array pushed for two keys is summed once in place)."""
         stored = self._stored(key)
         plain = self._updater is None and self._compression is None and _dense_host(stored)
         if plain and targets is not None and len(vals) == 1:
             home = _in_place_output(vals[0], targets, stored)
-            if home is not None:
+            address = home is not None and home._data.__array_interface__["data"][0]
+            if home is not None and address not in homes:
+                homes.add(address)
                 return self._in_place_plan(key, home, targets)
         mine, private = self._local_sum(key, vals, stored)
         stored = self._store[key]  # 'dist_device_sync' may have moved it to its merge device
@@ -217,13 +222,7 @@ class DistSyncKVStore(_DistBase):
         elif plain and stored.dtype == mine.dtype:
             plan = self._replace_plan(key, mine, private, stored)
         else:
-            total = mine if private and mine.flags.c_contiguous else np.array(mine, order="C")
-
-            def update():
-                stored = self._owned(key)
-                self._apply(key, self._wrap(total, stored), stored)
-
-            plan = _Plan(buf=total, finish=update)
+            plan = self._update_plan(key, mine, private)
         if targets is not None:
             plan.finish = _then(plan.finish, lambda: self._copy_out(key, targets))
         return plan
@@ -241,6 +240,17 @@ class DistSyncKVStore(_DistBase):
             self._apply(key, self._wrap(total, stored), stored)
 
         return _Plan(gather=lambda: self._comm.Allgather(packed, everyone), finish=finish)
+
+    def _update_plan(self, key, mine, private):
+        """Sum in the local sum when it is the store's own array, else in a
+        copy, then apply the update (or store the sum)."""
+        total = mine if private and mine.flags.c_contiguous else np.array(mine, order="C")
+
+        def finish():
+            stored = self._owned(key)
+            self._apply(key, self._wrap(total, stored), stored)
+
+        return _Plan(buf=total, finish=finish)
 
     def _replace_plan(self, key, mine, private, stored):
         """The sum simply becomes the stored value: summed in the local sum

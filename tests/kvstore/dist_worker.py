@@ -92,6 +92,15 @@ def check_sync():
     ip_kv.pushpull("q", v2, out=[v2, o2])
     assert (v2.asnumpy() == total).all() and (o2.asnumpy() == total).all()
     assert ip_kv._in_place == 2
+    # one array pushed for two keys (large: not fused) is summed once in place
+    ip_kv.init(["r", "s"], [mx.nd.zeros(20000), mx.nd.zeros(20000)])
+    g3 = mx.nd.full(20000, rank + 1.0)
+    ip_kv.pushpull(["r", "s"], [g3, g3])
+    assert (g3.asnumpy() == total).all() and ip_kv._in_place == 3
+    for k in ("r", "s"):
+        big = mx.nd.zeros(20000)
+        ip_kv.pull(k, out=big)
+        assert (big.asnumpy() == total).all(), k
     # plain pushes after it store the sums elsewhere (the second one in the
     # buffer the first left over, never in the user's array)
     ip_kv.push("p", mx.nd.full(5, 2.0))
@@ -100,7 +109,7 @@ def check_sync():
     assert (pulled.asnumpy() == 3 * n).all() and (g.asnumpy() == -1).all()
     # an optimizer never updates the user's array in place either
     ip_kv.pushpull("p", g)
-    assert (g.asnumpy() == -n).all() and ip_kv._in_place == 3
+    assert (g.asnumpy() == -n).all() and ip_kv._in_place == 4
     ip_kv.set_optimizer(mx.optimizer.SGD(learning_rate=1.0))
     ip_kv.push("p", mx.nd.ones(5))
     ip_kv.pull("p", out=pulled)
