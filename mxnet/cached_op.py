@@ -7,6 +7,11 @@ it. Under ``autograd.record()`` the whole call is one node on the tape whose
 backward runs the program's compiled backward plan. ``HybridBlock.hybridize``
 runs through this.
 
+Under a threaded engine a run is pushed to the engine as one operation, as
+MXNet pushes a CachedOp, unless it is small, its inputs are idle and the op
+is used on one device: it then runs in the caller, as small imperative
+operators do (``CachedOp._runs_inline``).
+
 An op hook (``_register_op_hook``, behind ``HybridBlock.register_op_hook``)
 sees every operator's outputs (and, with ``monitor_all``, its inputs) as
 the forward pass computes them: the run then takes the plain, unfused plan.
@@ -133,8 +138,8 @@ class CachedOp:
         hand-off to a worker costs more than it overlaps for such programs
         (an MLP training step: ~15% more CPU time when pushed). Runs of an op
         used on several devices are always pushed, so that data-parallel
-        devices overlap; the first run on each device is pushed too, as
-        until a second run on the same device it is unknown which use this is."""
+        devices overlap; so is the first run on each device, as a
+        data-parallel loop runs once on every device before it sees one twice."""
         devices = self._devices
         if ctx not in devices:
             devices.add(ctx)
