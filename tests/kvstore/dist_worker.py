@@ -170,9 +170,9 @@ def make_net(seed, ctxs):
     return net
 
 
-def fit(net, ctxs, batches, kvstore):
+def fit(net, ctxs, batches, kvstore, update_on_kvstore=None):
     trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": 0.05},
-                            kvstore=kvstore)
+                            kvstore=kvstore, update_on_kvstore=update_on_kvstore)
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     for x, y, global_batch in batches:
         xs = gluon.utils.split_and_load(x, ctxs)
@@ -201,6 +201,14 @@ def check_trainer():
     whole = [(mx.nd.array(x), mx.nd.array(y), per_worker * n) for x, y in data]
     reference = fit(make_net(1, [mx.cpu(0)]), [mx.cpu(0)], whole, "device")
     for a, b in zip(mine, reference):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    # one device per worker, updates on the workers: the gradients are summed
+    # in place (no copy in the store), with the same result
+    kv_grads = kvs.create("dist_sync")
+    one = [mx.cpu(0)]
+    on_workers = fit(make_net(1, one), one, shard, kv_grads, update_on_kvstore=False)
+    assert kv_grads._in_place > 0, kv_grads._in_place
+    for a, b in zip(on_workers, reference):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     print(f"OK {rank}", flush=True)
 
