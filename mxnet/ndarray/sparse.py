@@ -294,11 +294,15 @@ _CLASSES = {"row_sparse": RowSparseNDArray, "csr": CSRNDArray}
 _HOST_TYPES = (1, 3, 5)  # cpu, cpu_pinned, cpu_shared
 
 
-def _make(cls, data, aux, shape, ctx):
+def _on_host_only(what, ctx):
     if ctx.device_typeid not in _HOST_TYPES:
         # Sparse storage keeps its parts in host NumPy arrays.
-        raise MXNetError(f"{cls.__name__}: sparse storage on {ctx} is not supported; keep "
+        raise MXNetError(f"{what}: sparse storage on {ctx} is not supported; keep "
                          f"row_sparse and csr arrays on the cpu (e.g. .as_in_context(mx.cpu()))")
+
+
+def _make(cls, data, aux, shape, ctx):
+    _on_host_only(cls.__name__, ctx)
     arr = cls.__new__(cls)
     arr._data = data
     arr._aux = tuple(aux)
@@ -570,6 +574,7 @@ def dispatch(op, attrs, inputs, out=None):
     name = _k.BASE_NAME.get(op.name, op.name)
     stypes = tuple(x._stype for x in inputs)
     ctx = inputs[0]._ctx if inputs else current_context()
+    _on_host_only(op.name, ctx)
     mutated = op.mutate_inputs(attrs, len(inputs))
     outs = [] if out is None else list(out) if isinstance(out, (list, tuple)) else [out]
     # Arrays written here must first be free of pending reads (engine order).
