@@ -209,6 +209,8 @@ class NDArray:
         return self.copyto(context)
 
     def as_nd_ndarray(self):
+        """This array: it already is a classic NDArray (MXNet returns ``self``
+        here too; the conversion matters for ``mx.np`` arrays)."""
         return self
 
     def tostype(self, stype):
