@@ -178,8 +178,9 @@ def _extreme_grad(F, attrs, ins, outs, g):
 
 
 def _sum(xp, x, axes):
-    # The method, not xp.sum: NumPy's function adds ~2 us of Python dispatch.
-    return x.sum(axis=axes, dtype=_accumulator(x.dtype))
+    # The method, not xp.sum: NumPy's function adds ~2 us of Python dispatch;
+    # keepdims gives an array even for a full reduction (no scalar to convert).
+    return x.sum(axis=axes, dtype=_accumulator(x.dtype), keepdims=True)
 
 
 def _mean(xp, x, axes):
