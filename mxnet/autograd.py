@@ -327,7 +327,14 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
                 raise MXNetError(f"{op.name}: operator has no gradient rule, so nothing "
                                  "recorded through it can be differentiated")
             else:
-                needed = [src is not None for src in sources]
+                # Which inputs lead to a variable; tuples for the usual one or
+                # two inputs (a comprehension costs a function call in 3.11).
+                if len(sources) == 1:
+                    needed = (sources[0] is not None,)
+                elif len(sources) == 2:
+                    needed = (sources[0] is not None, sources[1] is not None)
+                else:
+                    needed = [src is not None for src in sources]
                 in_grads = call_gradient(op, needed, nd, node.attrs, inputs, outputs, out_grads)
             if len(in_grads) != len(sources):
                 raise MXNetError(f"{node.name}: gradient rule returned {len(in_grads)} "
