@@ -24,6 +24,7 @@ def small_calls_use_onednn(monkeypatch):
         from mxnet.backends.dnnl import overrides
         monkeypatch.setattr(overrides, "MIN_ELEMENTS", 0)
         monkeypatch.setattr(overrides, "MIN_WORK", 0)
+        monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")  # the test of "0" sets it itself
 
 
 class _Residual(nn.HybridBlock):

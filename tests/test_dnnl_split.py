@@ -12,6 +12,12 @@ from mxnet.backends.dnnl import split
 needs_onednn = pytest.mark.skipif(not dnnl.available, reason="oneDNN library not installed")
 
 
+@pytest.fixture(autouse=True)
+def onednn_switched_on(monkeypatch):
+    """Whatever the environment says: these tests are about the oneDNN kernels."""
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+
+
 def test_run_parts_runs_every_part_once_across_threads():
     seen, lock = [], threading.Lock()
 

