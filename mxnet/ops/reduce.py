@@ -106,11 +106,11 @@ def _reducer(name, fn, aliases=(), gradient=None, doc="", empty_ok=True):
 def _expand(F, attrs, g, x, name="reduce", divisor=1):
     """Broadcast a reduced gradient ``g`` back to the shape of ``x`` (one op),
     divided by ``divisor``."""
-    reduce_axes(name, attrs, x.ndim)  # bad axes are reported under the forward op's name
     # Only the arguments that differ from the defaults: each one given costs
     # the front end and the parse cache's key a little on every backward.
     kwargs = {"shape": x.shape}
     if attrs.axis:
+        reduce_axes(name, attrs, x.ndim)  # bad axes are reported under the forward op's name
         kwargs["axis"] = attrs.axis
     if attrs.get("keepdims"):
         kwargs["keepdims"] = True
