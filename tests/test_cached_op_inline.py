@@ -10,7 +10,9 @@ from mxnet.ndarray import invoke
 
 @pytest.fixture
 def pushes(monkeypatch):
-    """Names of the CachedOp runs pushed to a fresh ThreadedEnginePerDevice."""
+    """Names of the CachedOp runs pushed to a fresh ThreadedEnginePerDevice
+    (with the default inline size, whatever MXNET_ENGINE_ASYNC_MIN_SIZE says)."""
+    monkeypatch.setattr(invoke, "ASYNC_MIN_SIZE", 1 << 20)
     old = mx.engine.set_engine("ThreadedEnginePerDevice")
     eng = mx.engine.get()
     names = []
