@@ -159,7 +159,7 @@ class DistSyncKVStore(_DistBase):
         own local store refers to a pushed array: later writes to the array
         show in pulls of the key (until the next push of the key)."""
         pairs = self._pairs(key, value, "value")
-        outs = pairs if out is None else self._pairs(key, out, "out")
+        outs = pairs if out is None or out is value else self._pairs(key, out, "out")
         for k, targets in outs:
             stored = self._stored(k)
             for o in targets:
@@ -318,7 +318,7 @@ def _in_place_output(value, targets, stored):
     be made in place there: ``value`` is a dense host array like ``stored``
     (same shape, dtype and device: no local sum to compute), contiguous (for
     MPI), and no other output overlaps it only in part. None otherwise."""
-    if not _dense_host(value) or value._ctx != stored._ctx:
+    if not _dense_host(value) or (value._ctx is not stored._ctx and value._ctx != stored._ctx):
         return None
     mine = value._data
     if mine.shape != stored._data.shape or mine.dtype != stored._data.dtype \
