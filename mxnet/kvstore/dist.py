@@ -166,8 +166,8 @@ class DistSyncKVStore(_DistBase):
                 if o.shape != stored.shape:
                     raise MXNetError(f"kvstore.pull: key {k!r} holds shape {stored.shape}, "
                                      f"got an output of shape {o.shape}")
-        homes = set()  # addresses of the arrays summed in place (see _plan)
-        self._sum_all(pairs, [self._plan(k, vals, targets, homes)
+        shared = _shared_outputs(outs)
+        self._sum_all(pairs, [self._plan(k, vals, targets, shared)
                               for (k, vals), (_, targets) in zip(pairs, outs)])
 
     def _sum_all(self, pairs, plans):
@@ -201,19 +201,18 @@ class DistSyncKVStore(_DistBase):
                 self._collectives += 1
                 p.finish()
 
-    def _plan(self, key, vals, targets=None, homes=None):
+    def _plan(self, key, vals, targets=None, shared=()):
         """What one key's push (and, given ``targets``, pull) needs: the
         array to sum in place over the workers (``buf``) or a ``gather``
-        call, and ``finish`` to run once the collectives are done. ``homes``
-        holds the addresses of the arrays earlier keys of the call sum in
-        place (one array pushed for two keys is summed once in place)."""
+        call, and ``finish`` to run once the collectives are done. Arrays
+        in ``shared`` (ids of buffers) are outputs of several keys: none
+        is summed in place, so that no key's sum is written over another's
+        while MPI writes it."""
         stored = self._stored(key)
         plain = self._updater is None and self._compression is None and _dense_host(stored)
         if plain and targets is not None and len(vals) == 1:
             home = _in_place_output(vals[0], targets, stored)
-            address = home is not None and home._data.__array_interface__["data"][0]
-            if home is not None and address not in homes:
-                homes.add(address)
+            if home is not None and id(home._data) not in shared:
                 return self._in_place_plan(key, home, targets)
         mine, private = self._local_sum(key, vals, stored)
         stored = self._store[key]  # 'dist_device_sync' may have moved it to its merge device
@@ -307,6 +306,20 @@ class DistSyncKVStore(_DistBase):
         stored = self._store[key]
         for o in targets:
             copy_on_source(stored, o, defer=True)
+
+
+def _shared_outputs(outs):
+    """Ids of the output buffers that several keys of ``outs`` write."""
+    if len(outs) < 2:
+        return ()
+    seen, shared = set(), set()
+    for _, targets in outs:
+        for o in targets:
+            i = id(o._data)
+            if i in seen:
+                shared.add(i)
+            seen.add(i)
+    return shared
 
 
 def _dense_host(arr):

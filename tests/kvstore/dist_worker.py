@@ -92,15 +92,19 @@ def check_sync():
     ip_kv.pushpull("q", v2, out=[v2, o2])
     assert (v2.asnumpy() == total).all() and (o2.asnumpy() == total).all()
     assert ip_kv._in_place == 2
-    # one array pushed for two keys (large: not fused) is summed once in place
+    # an array that is the output of two keys (large: not fused) is summed in
+    # place for neither: each key's sum stays right, the last one lands in it
     ip_kv.init(["r", "s"], [mx.nd.zeros(20000), mx.nd.zeros(20000)])
     g3 = mx.nd.full(20000, rank + 1.0)
     ip_kv.pushpull(["r", "s"], [g3, g3])
-    assert (g3.asnumpy() == total).all() and ip_kv._in_place == 3
-    for k in ("r", "s"):
+    assert (g3.asnumpy() == total).all() and ip_kv._in_place == 2
+    a, b = mx.nd.full(20000, rank + 1.0), mx.nd.full(20000, 10.0 * (rank + 1))
+    ip_kv.pushpull(["r", "s"], [a, b], out=[a, a])
+    assert (a.asnumpy() == 10 * total).all() and ip_kv._in_place == 2
+    for k, expected in (("r", total), ("s", 10 * total)):
         big = mx.nd.zeros(20000)
         ip_kv.pull(k, out=big)
-        assert (big.asnumpy() == total).all(), k
+        assert (big.asnumpy() == expected).all(), k
     # plain pushes after it store the sums elsewhere (the second one in the
     # buffer the first left over, never in the user's array)
     ip_kv.push("p", mx.nd.full(5, 2.0))
@@ -109,7 +113,7 @@ def check_sync():
     assert (pulled.asnumpy() == 3 * n).all() and (g.asnumpy() == -1).all()
     # an optimizer never updates the user's array in place either
     ip_kv.pushpull("p", g)
-    assert (g.asnumpy() == -n).all() and ip_kv._in_place == 4
+    assert (g.asnumpy() == -n).all() and ip_kv._in_place == 3
     ip_kv.set_optimizer(mx.optimizer.SGD(learning_rate=1.0))
     ip_kv.push("p", mx.nd.ones(5))
     ip_kv.pull("p", out=pulled)
