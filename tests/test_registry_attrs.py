@@ -3,8 +3,10 @@ to copy; values are held as instance attributes once parsing is done."""
 import copy
 import pickle
 
+import numpy as np
 import pytest
 
+import mxnet as mx
 from mxnet.base import MXNetError
 from mxnet.ops import registry
 from mxnet.ops.registry import Attrs
@@ -59,3 +61,11 @@ def test_default_attrs_are_parsed_once_and_shared():
     assert registry.get("broadcast_add").default_attrs() is first
     with pytest.raises(MXNetError, match="Activation: required argument 'act_type'"):
         op.default_attrs()
+
+
+def test_zero_and_negative_zero_arguments_are_different_calls():
+    x = mx.nd.array([-0.0])
+    assert not np.signbit((x + 0.0).asnumpy()[0])   # -0 + 0 is +0
+    assert np.signbit((x + -0.0).asnumpy()[0])      # -0 + -0 is -0 (not the cached +0 call)
+    assert np.signbit((x - 0.0).asnumpy()[0])
+    assert not np.signbit((x - -0.0).asnumpy()[0])

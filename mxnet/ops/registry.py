@@ -32,6 +32,7 @@ gradient will be used (autograd and the gradient pass know which inputs lead
 to a variable); a rule may return ``None`` for the others and skip their work,
 as Convolution does for the data gradient of a network's first layer.
 """
+import math
 import threading
 
 from ..base import MXNetError
@@ -152,8 +153,12 @@ class OpDef:
         """Check and convert call arguments into ``Attrs`` (cached per kwargs)."""
         try:
             key = tuple(kwargs.items())
+            if 0 in kwargs.values():
+                # 0.0 and -0.0 are equal keys but different arguments (x + -0.0 keeps
+                # the sign of a zero x): the signs of float values join the key.
+                key += tuple(math.copysign(1.0, v) for v in kwargs.values() if type(v) is float)
             attrs = self._cache.get(key)
-        except TypeError:  # an unhashable value (a list): parse without caching
+        except (TypeError, ValueError):  # an unhashable value (a list, an array): no caching
             return self._parse(kwargs)
         if attrs is None:
             attrs = self._parse(kwargs)
