@@ -49,3 +49,16 @@ def test_activation_gradient_of_a_kept_value_keeps_its_kernel():
     _, state = program.forward([data], True, True, mx.cpu(), lambda: None)
     [grad] = program.backward(state, [head.copy()], mx.cpu(), lambda: None)
     np.testing.assert_allclose(grad, head * (1 - np.tanh(data) ** 2), rtol=1e-6)
+
+
+def test_relu_operator_gradient_fuses_like_the_activation():
+    x, w1, w2 = (mx.sym.var(n) for n in SHAPES)
+    h = mx.sym.relu(mx.sym.FullyConnected(x, w1, num_hidden=8, no_bias=True))
+    sym = mx.sym.sum(mx.sym.FullyConnected(h, w2, num_hidden=3, no_bias=True))
+    arrays = [RNG.standard_normal(s).astype("float32") for s in SHAPES.values()]
+    _, expected = _gradients(sym, False, arrays)
+    program, got = _gradients(sym, True, arrays)
+    fused = [s.attrs.names for s in program.backward_steps if isinstance(s.attrs, FusedPlan)]
+    assert ["_backward_relu"] in fused
+    for e, g in zip(expected, got):
+        np.testing.assert_array_equal(g, e)

@@ -149,6 +149,8 @@ def emitter(op_name, attrs, dtype):
         return _activation_emitter(attrs.act_type)
     if op_name == "_backward_Activation":
         return _ACTIVATION_GRADIENTS.get(attrs.act_type)
+    if op_name == "_backward_relu":  # relu's gradient rule: (g, y)
+        return _relu_gradient
     if op_name == "rsqrt":
         return _rsqrt
     if op_name in ("_copy", "identity"):
@@ -268,7 +270,7 @@ def fuse_steps(steps, info, keep, make_step):
 
 # Ops whose kernels build temporaries the size of their output (the
 # activation gradients: three for tanh) that their fused form does without.
-_TEMPORARY_MAKERS = frozenset(("_backward_Activation",))
+_TEMPORARY_MAKERS = frozenset(("_backward_Activation", "_backward_relu"))
 
 
 def _better_alone_fused(steps, i, producer, readers, emit, info, keep):
