@@ -72,7 +72,8 @@ def plan_buckets(arrays, bound, alone=None):
 class FusedAllreduce:
     """The sums over ``comm`` of the NumPy arrays ``bufs``, each summed in
     place (every rank passes ``in_place``, mpi4py's ``MPI.IN_PLACE``, as its
-    send buffer), grouped by ``plan_buckets(bufs, bound, alone)``.
+    send buffer), grouped by ``plan_buckets(bufs, bound, alone)``. An array
+    sent alone must be C-contiguous (MPI reads it as one block).
 
     In place because MPI copies a separate send buffer into the receive
     buffer before reducing: 102 MB of ResNet-50 gradients between 2 ranks
