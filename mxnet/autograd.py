@@ -378,19 +378,22 @@ def _take_buffer(target, g):
     """Make the fresh gradient ``g``'s buffer the data of ``target`` (a ``.grad``
     array) instead of copying it, when nothing else can see either buffer: both
     arrays idle, ``g`` referenced only by the caller and its buffer only by ``g``
-    (a plain contiguous host array it owns), ``target``'s old buffer viewed by
-    nothing. Returns whether it did."""
+    (a plain contiguous array it owns, in host or CuPy memory), ``target``'s old
+    buffer viewed by nothing. Returns whether it did."""
     NDArray = (_ND or _load_nd()).NDArray
     data = g._data
     old = target._data
-    if type(g) is not NDArray or type(target) is not NDArray or type(data) is not _ndarray \
-            or type(old) is not _ndarray or g._var.pending or target._var.pending \
+    kind = type(data)
+    if type(g) is not NDArray or type(target) is not NDArray or type(old) is not kind \
+            or (kind is not _ndarray and not kind.__module__.startswith("cupy")) \
+            or g._var.pending or target._var.pending \
             or g._var.exc is not None or target._var.exc is not None:
         return False
     # References: the caller's name, this frame's argument, getrefcount's argument.
     if _getrefcount(g) > 3 or _getrefcount(data) > 3 or _getrefcount(old) > 3:
         return False
-    if data.base is not None or not data.flags.c_contiguous or not data.flags.writeable \
+    if data.base is not None or not data.flags.c_contiguous \
+            or not getattr(data.flags, "writeable", True) \
             or data.shape != old.shape or data.dtype != old.dtype \
             or (g._ctx is not target._ctx and g._ctx != target._ctx):
         return False
