@@ -6,12 +6,17 @@ The patterns are MXNet's oneDNN subgraph patterns:
 * a 2-D/3-D ``Convolution -> [BatchNorm] -> ([act] | [elemwise_add(other) -> [act]])``
   becomes ``_sg_mkldnn_conv`` (with_bn, with_act, with_sum, with_postsum_act;
   MXNet adds no sum after an activation and leaves 1-D convolutions alone);
+  the sum may add the value to itself (``y + y``, ``self_sum``);
 * ``FullyConnected -> [BatchNorm] -> [act]`` becomes
   ``_sg_mkldnn_fully_connected`` (with_bn, with_eltwise).
 
-An activation is an ``Activation`` node of a type MXNet folds (relu, sigmoid,
-tanh, softrelu). As in MXNet, an inner product or a convolution with nothing
-to fuse becomes a fused node too.
+An act is what MXNet 1.9's partitioner folds there: an ``Activation`` of
+type relu, sigmoid, tanh or softrelu; a ``clip`` from 0 (relu6); after a
+convolution or a sum also ``LeakyReLU`` leaky or gelu; after an inner
+product also ``LeakyReLU`` leaky, elu or gelu and ``square``, ``sqrt``,
+``abs``, ``exp`` (the standalone ``relu``/``sigmoid`` operators nowhere). As
+in MXNet, an inner product or a convolution with nothing to fuse becomes a
+fused node too.
 
 A node joins the chain only when its input is read by nothing else (and is
 not a graph output); a BatchNorm only when its mean/var outputs are unused
@@ -30,21 +35,10 @@ it, when its input is an operator's output (not a variable), graph outputs
 included.
 """
 from ..ops import registry
-from ..symbol.fused_json import subgraph_input_names
+from ..symbol.fused_json import post_op, post_op_attrs, subgraph_input_names
 from ..symbol.symbol import FusedFrom, Node, input_versions, topo_order
 
 _CHANNELS_LAST = ("NWC", "NHWC", "NDHWC")
-# Activation types MXNet's partitioner folds (the fused kernels also know
-# softsign, which MXNet leaves as a node of its own).
-_FOLDED_ACTIVATIONS = ("relu", "sigmoid", "tanh", "softrelu")
-
-
-def _activation_kind(node):
-    """The act_type of an Activation node, or None. (As in MXNet, the
-    standalone ``relu``/``sigmoid`` operators are not folded.)"""
-    if node.op.name == "Activation" and node.params().act_type in _FOLDED_ACTIVATIONS:
-        return node.params().act_type
-    return None
 
 
 class _Chain:
@@ -76,10 +70,12 @@ def consumers(nodes, outputs):
 
 
 def _only_user(users, node, taken):
-    """The single consumer of ``node``'s first output, unless it is a graph
-    output or already part of another chain (``taken``)."""
+    """The single consumer of ``node``'s first output (which may read it more
+    than once, as ``y + y``), unless it is a graph output or already part of
+    another chain (``taken``)."""
     found = users.get((id(node), 0), [])
-    if len(found) != 1 or found[0] is None or id(found[0]) in taken:
+    if not found or found[0] is None or id(found[0]) in taken or \
+            any(user is not found[0] for user in found):
         return None
     return found[0]
 
@@ -108,23 +104,24 @@ def _match(node, users, taken):
         return None
     chain = _Chain(node)
     nxt = _only_user(users, node, taken)
-    if nxt is not None and nxt.inputs[0] == (node, 0) and _bn_channel_ok(node, nxt) and \
-            not users.get((id(nxt), 1)) and not users.get((id(nxt), 2)):
+    if nxt is not None and nxt.inputs[0] == (node, 0) and nxt.inputs.count((node, 0)) == 1 \
+            and _bn_channel_ok(node, nxt) and not users.get((id(nxt), 1)) \
+            and not users.get((id(nxt), 2)):
         chain.bn = nxt
         chain.nodes.append(nxt)
         nxt = _only_user(users, nxt, taken)
-    if nxt is not None and _activation_kind(nxt) is not None:
+    if nxt is not None and post_op(nxt, is_conv) is not None:
         chain.act = nxt
         chain.nodes.append(nxt)
         nxt = _only_user(users, nxt, taken)
     if is_conv and chain.act is None and nxt is not None and nxt.op.name == "elemwise_add":
         mine = (chain.last, 0)
         others = [e for e in nxt.inputs if e != mine]
-        if len(others) == 1:
-            chain.add, chain.sum_entry = nxt, others[0]
+        if len(others) <= 1:  # none: the value added to itself
+            chain.add, chain.sum_entry = nxt, (others[0] if others else None)
             chain.nodes.append(nxt)
             nxt = _only_user(users, nxt, taken)
-            if nxt is not None and _activation_kind(nxt) is not None:
+            if nxt is not None and post_op(nxt, True) is not None:
                 chain.postsum_act = nxt
                 chain.nodes.append(nxt)
     return chain
@@ -142,12 +139,14 @@ def _fused_node(chain, name, input_names, versions):
                 attrs[key] = chain.bn.attrs[key]
     if chain.act is not None:
         attrs["with_act" if is_conv else "with_eltwise"] = "true" if is_conv else "True"
-        attrs["act_type"] = _activation_kind(chain.act)
+        attrs.update(post_op_attrs("act", post_op(chain.act, is_conv)))
     if chain.add is not None:
         attrs["with_sum"] = "true"
+        if chain.sum_entry is None:
+            attrs["self_sum"] = "true"
     if chain.postsum_act is not None:
         attrs["with_postsum_act"] = "true"
-        attrs["postsum_act_type"] = _activation_kind(chain.postsum_act)
+        attrs.update(post_op_attrs("postsum_act", post_op(chain.postsum_act, True)))
     fused = Node(op, name, attrs, _chain_inputs(chain),
                  versions=_chain_inputs(chain, versions))
     fused.fused_from = FusedFrom(tuple((n.name, n.attrs) for n in chain.nodes), input_names)
@@ -164,7 +163,7 @@ def _chain_inputs(chain, versions=None):
     inputs = list(of(chain.base))
     if chain.bn is not None:
         inputs += of(chain.bn)[1:5]
-    if chain.add is not None:
+    if chain.sum_entry is not None:
         inputs.append(of(chain.add)[chain.add.inputs.index(chain.sum_entry)])
     return inputs
 

@@ -10,15 +10,19 @@ oneDNN subgraph backend.
     stride, dilate, pad, num_filter, num_group, no_bias, layout, ...), the
     flags with_bn, with_act, with_sum, with_postsum_act (MXNet's names), the
     BatchNorm ``eps`` and ``fix_gamma``, and ``act_type`` /
-    ``postsum_act_type`` (relu, sigmoid, tanh, softrelu, softsign).
-    Kernel: ``compute(xp, attrs, data, weight, *rest)``; ``rest`` holds the
-    optional inputs in the order above (``fused_inputs`` splits it).
+    ``postsum_act_type`` (one of ``POST_OPS``) with their ``*_alpha`` /
+    ``*_beta`` (clip's bounds, the slope of leaky and elu). ``self_sum``
+    marks MXNet's ``y + y``: the sum adds the result to itself and there is
+    no ``sum`` input. Kernel: ``compute(xp, attrs, data, weight, *rest)``;
+    ``rest`` holds the optional inputs in the order above (``fused_inputs``
+    splits it).
 
 ``_sg_mkldnn_fully_connected(data, weight[, bias][, gamma, beta, moving_mean, moving_var])``
     FullyConnected, then (``with_bn``, an extension: MXNet fuses only the
     activation) BatchNorm over the last axis, then (``with_eltwise``, MXNet's
-    name) the activation ``act_type``. Attributes: every FullyConnected
-    parameter plus with_bn, eps, fix_gamma, with_eltwise, act_type.
+    name) the post-op ``act_type``. Attributes: every FullyConnected
+    parameter plus with_bn, eps, fix_gamma, with_eltwise, act_type,
+    act_alpha, act_beta.
 
 MXNet stores the fused structure as a nested subgraph; here it is plain
 attributes, so the nodes serialise with ``tojson`` like any other. The
@@ -46,7 +50,38 @@ from .params import Param
 from .registry import get, register, run_host_op
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "softrelu", "softsign")
+# What a fused node can apply after its product or sum: the Activation types,
+# clip (alpha, beta = a_min, a_max), LeakyReLU's leaky / elu (alpha = slope)
+# and gelu, and the unary operators MXNet folds into an inner product.
+POST_OPS = ACTIVATIONS + ("clip", "leaky", "elu", "gelu", "square", "sqrt", "abs", "exp")
+_UNARY = {"square": "square", "sqrt": "sqrt", "abs": "absolute", "exp": "exp"}
 _BN_NAMES = ("gamma", "beta", "moving_mean", "moving_var")
+
+
+def apply_post_op(xp, out, kind, alpha=0.0, beta=0.0):
+    """Apply post-op ``kind`` (one of ``POST_OPS``) with its ``alpha`` and
+    ``beta`` to the float array ``out`` in place, with the arithmetic of the
+    operator it stands for."""
+    if kind in ACTIVATIONS:
+        return apply_activation(xp, kind, out)
+    if kind in _UNARY:
+        with np.errstate(invalid="ignore", over="ignore"):
+            getattr(xp, _UNARY[kind])(out, out=out)
+    elif kind == "clip":
+        out[...] = run_host_op("clip", xp, {"a_min": alpha, "a_max": beta}, out)
+    else:  # LeakyReLU: slope is only read by leaky and elu
+        out[...] = run_host_op("LeakyReLU", xp, {"act_type": kind, "slope": alpha}, out)
+    return out
+
+
+def post_op_params(attrs, prefix):
+    """(kind, alpha, beta) of the post-op ``prefix`` ('act' or 'postsum_act')."""
+    return attrs[prefix + "_type"], attrs[prefix + "_alpha"], attrs[prefix + "_beta"]
+
+
+def has_sum_input(attrs):
+    """Whether the fused call takes a ``sum`` input (a sum that is not ``y + y``)."""
+    return bool(attrs.get("with_sum")) and not attrs.get("self_sum")
 
 
 def apply_activation(xp, kind, out):
@@ -73,7 +108,7 @@ def fused_inputs(attrs, n_extra):
     names = [] if attrs.no_bias else ["bias"]
     if attrs.with_bn:
         names += list(_BN_NAMES)
-    if attrs.get("with_sum"):
+    if has_sum_input(attrs):
         names.append("sum")
     if n_extra is not None and n_extra != len(names):
         raise MXNetError(f"fused operator: expects inputs (data, weight, {', '.join(names)}) for "
@@ -255,10 +290,18 @@ def _fused_type_rule(base_name):
     return infer
 
 
+def _post_op_params(prefix, where):
+    return {
+        prefix + "_type": Param("str", "relu", choices=POST_OPS, doc=f"Post-op {where}."),
+        prefix + "_alpha": Param("float", 0.0, doc="Its first parameter (clip's a_min, "
+                                                   "the slope of leaky and elu)."),
+        prefix + "_beta": Param("float", 0.0, doc="Its second parameter (clip's a_max)."),
+    }
+
+
 def _act_params():
     return {
-        "act_type": Param("str", "relu", choices=ACTIVATIONS, doc="Activation after the "
-                                                                  "product (and batch norm)."),
+        **_post_op_params("act", "after the product (and batch norm)"),
         "with_bn": Param("bool", False, doc="Fold a BatchNorm (moving statistics) in."),
         "eps": Param("float", float(np.float32(1e-3)), doc="The folded BatchNorm's eps."),
         "fix_gamma": Param("bool", True, doc="The folded BatchNorm ignores gamma (uses 1)."),
@@ -271,10 +314,10 @@ def _conv_fused_params():
     params.update({
         "with_act": Param("bool", False, doc="Apply act_type after the batch norm."),
         "with_sum": Param("bool", False, doc="Add the last input to the result."),
+        "self_sum": Param("bool", False, doc="The sum adds the result to itself (y + y)."),
         "with_postsum_act": Param("bool", False, doc="Apply postsum_act_type after the sum."),
-        "postsum_act_type": Param("str", "relu", choices=ACTIVATIONS,
-                                  doc="Activation after the sum."),
     })
+    params.update(_post_op_params("postsum_act", "after the sum"))
     return params
 
 
@@ -293,11 +336,11 @@ def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None):
     out = _product_then_post_ops(xp, attrs, "Convolution", data, weight, rest,
                                  _conv_channel_axis(attrs), const_vars)
     if attrs.with_act:
-        apply_activation(xp, attrs.act_type, out)
+        apply_post_op(xp, out, *post_op_params(attrs, "act"))
     if attrs.with_sum:
-        out += rest[-1]
+        out += out if attrs.self_sum else rest[-1]
         if attrs.with_postsum_act:
-            apply_activation(xp, attrs.postsum_act_type, out)
+            apply_post_op(xp, out, *post_op_params(attrs, "postsum_act"))
     return out
 
 
@@ -320,5 +363,5 @@ def _sg_fully_connected(xp, attrs, data, weight, *rest, const_vars=None):
     out = _product_then_post_ops(xp, attrs, "FullyConnected", data, weight, rest, -1,
                                  const_vars)
     if attrs.with_eltwise:
-        apply_activation(xp, attrs.act_type, out)
+        apply_post_op(xp, out, *post_op_params(attrs, "act"))
     return out

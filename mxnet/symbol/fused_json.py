@@ -13,7 +13,8 @@ MXNet loads and to load MXNet's files:
 * ``join`` turns a loaded fused node with a subgraph back into ours (or,
   for subgraphs of another shape, into the plain operators they hold);
 * ``representable`` expands the fused nodes MXNet has no form for (dense
-  with a folded batch norm) into their plain operators before writing.
+  with a folded batch norm, a convolution added to itself) into their
+  plain operators before writing.
 """
 from ..base import MXNetError
 from ..ops import registry
@@ -27,6 +28,44 @@ _FC_FLAGS = ("with_eltwise",)
 _FLAG_TEXT = {"_sg_mkldnn_conv": "true", "_sg_mkldnn_fully_connected": "True"}
 _BN_KEYS = ("eps", "fix_gamma")
 _CHANNELS_LAST = ("NWC", "NHWC", "NDHWC")
+# Activation types MXNet's partitioner folds (the fused kernels also know
+# softsign, which MXNet leaves as a node of its own).
+_FOLDED_ACTIVATIONS = ("relu", "sigmoid", "tanh", "softrelu")
+# LeakyReLU modes folded after a convolution (or sum) and after an inner product.
+_CONV_LEAKY = ("leaky", "gelu")
+_FC_LEAKY = ("leaky", "elu", "gelu")
+_FC_UNARY = ("square", "sqrt", "abs", "exp")
+
+
+def post_op(node, is_conv):
+    """``(kind, alpha, beta)`` of the post-op (``nn_fused.POST_OPS``) that
+    ``node`` stands for when MXNet 1.9's partitioner folds it after a
+    convolution or a sum (``is_conv``) or after an inner product, else None."""
+    name = node.op.name
+    params = node.params()
+    if name == "Activation":
+        return (params.act_type, 0.0, 0.0) if params.act_type in _FOLDED_ACTIVATIONS else None
+    if name == "clip" and params.a_min == 0:  # a bounded relu (relu6), after either
+        return ("clip", params.a_min, params.a_max)
+    if name == "LeakyReLU" and params.act_type in (_CONV_LEAKY if is_conv else _FC_LEAKY):
+        return (params.act_type, params.slope, 0.0)
+    if name in _FC_UNARY and not is_conv:
+        return (name, 0.0, 0.0)
+    return None
+
+
+def _post_op_node(attrs, prefix):
+    """(operator, attributes) of the node the fused post-op ``prefix`` stands for."""
+    kind, alpha, beta = attrs[prefix + "_type"], attrs[prefix + "_alpha"], attrs[prefix + "_beta"]
+    if kind == "clip":
+        return "clip", {"a_min": repr(alpha), "a_max": repr(beta)}
+    if kind in ("leaky", "elu"):
+        return "LeakyReLU", {"act_type": kind, "slope": repr(alpha)}
+    if kind == "gelu":
+        return "LeakyReLU", {"act_type": kind}
+    if kind in _FC_UNARY:
+        return kind, {}
+    return "Activation", {"act_type": kind}
 
 
 def _base_op(op_name):
@@ -62,18 +101,24 @@ def _plain_nodes(node, inputs):
         entry = plain("BatchNorm", "batchnorm", bn_attrs, [entry] + rest[:4])
         rest = rest[4:]
     if _flag(node, "with_act") or _flag(node, "with_eltwise"):
-        entry = plain("Activation", "act", {"act_type": attrs.act_type}, [entry])
+        op_name, op_attrs = _post_op_node(attrs, "act")
+        entry = plain(op_name, "act", op_attrs, [entry])
     if _flag(node, "with_sum"):
-        entry = plain("elemwise_add", "add", {}, [entry, rest[0]])
+        entry = plain("elemwise_add", "add", {}, [entry, entry if attrs.self_sum else rest[0]])
         if attrs.with_postsum_act:
-            entry = plain("Activation", "postsum_act", {"act_type": attrs.postsum_act_type},
-                          [entry])
+            op_name, op_attrs = _post_op_node(attrs, "postsum_act")
+            entry = plain(op_name, "postsum_act", op_attrs, [entry])
     return entry
 
 
 def _mxnet_can_load(node):
-    """MXNet 1.9 folds no batch norm into a dense layer."""
-    return node.op.name != "_sg_mkldnn_fully_connected" or not node.params().with_bn
+    """MXNet 1.9 folds no batch norm into a dense layer; and it runs no
+    convolution whose sum adds the result to itself: its own partitioner
+    makes one of ``y + y``, but writes its inputs out of order, and neither
+    that file nor one in order binds (a shape error, a crash)."""
+    if node.op.name == "_sg_mkldnn_fully_connected":
+        return not node.params().with_bn
+    return not node.params().self_sum
 
 
 def split(node):
@@ -167,18 +212,39 @@ def _fused_attrs(op_name, ops, attrs):
         out["with_bn"] = "true"
         out.update((k, rest[0].attrs[k]) for k in _BN_KEYS if k in rest[0].attrs)
         rest = rest[1:]
-    if rest and rest[0].op.name == "Activation":
+    if rest and _loaded_post_op(rest[0], is_conv):
         out["with_act" if is_conv else "with_eltwise"] = _FLAG_TEXT[op_name]
-        out["act_type"] = rest[0].attrs.get("act_type", "relu")
+        out.update(_loaded_post_op(rest[0], is_conv))
         rest = rest[1:]
     if is_conv and rest and rest[0].op.name == "elemwise_add":
         out["with_sum"] = "true"
+        if rest[0].inputs[0] == rest[0].inputs[1]:
+            out["self_sum"] = "true"
         rest = rest[1:]
-        if rest and rest[0].op.name == "Activation":
+        if rest and _loaded_post_op(rest[0], True, "postsum_act"):
             out["with_postsum_act"] = "true"
-            out["postsum_act_type"] = rest[0].attrs.get("act_type", "relu")
+            out.update(_loaded_post_op(rest[0], True, "postsum_act"))
             rest = rest[1:]
     return None if rest else out
+
+
+def _loaded_post_op(node, is_conv, prefix="act"):
+    """Our attributes for the post-op ``node`` of a loaded subgraph (any
+    Activation type counts), or an empty dict when it is none."""
+    if node.op.name == "Activation":
+        found = (node.attrs.get("act_type", "relu"), 0.0, 0.0)
+    else:
+        found = post_op(node, is_conv)
+    if found is None:
+        return {}
+    return post_op_attrs(prefix, found)
+
+
+def post_op_attrs(prefix, entry):
+    """A fused node's attributes for post-op ``prefix`` ('act' or
+    'postsum_act') given ``(kind, alpha, beta)``."""
+    kind, alpha, beta = entry
+    return {prefix + "_type": kind, prefix + "_alpha": repr(alpha), prefix + "_beta": repr(beta)}
 
 
 def _inline(name, sub, inputs):

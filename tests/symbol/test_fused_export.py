@@ -175,16 +175,28 @@ def test_dense_with_folded_batch_norm_is_written_as_plain_operators():
 
 
 def test_a_subgraph_of_another_shape_loads_as_its_plain_operators():
-    # An elementwise op other than Activation after the product (MXNet folds
-    # square, sqrt, abs... too): the node is expanded into the subgraph's ops.
+    # An elementwise op no fused kernel applies after the product: the node is
+    # expanded into the subgraph's ops.
+    doc = json.loads(open(MXNET_PREFIX + "-symbol.json").read())
+    [node] = [n for n in doc["nodes"] if n["name"] == "sg_mkldnn_fully_connected_eltwise_0"]
+    sub = node["subgraphs"][0]["nodes"]
+    sub[-1] = {"op": "negative", "name": "res_dense0_negative", "inputs": sub[-1]["inputs"]}
+    sym = mx.sym.load_json(json.dumps(doc))
+    ops = [n.op.name for n in sym._nodes() if n.op is not None]
+    assert "negative" in ops and "FullyConnected" in ops
+    assert "res_dense0_negative_output" in sym.get_internals().list_outputs()
+
+
+def test_a_subgraph_ending_in_a_folded_unary_op_loads_as_a_fused_node():
     doc = json.loads(open(MXNET_PREFIX + "-symbol.json").read())
     [node] = [n for n in doc["nodes"] if n["name"] == "sg_mkldnn_fully_connected_eltwise_0"]
     sub = node["subgraphs"][0]["nodes"]
     sub[-1] = {"op": "square", "name": "res_dense0_square", "inputs": sub[-1]["inputs"]}
     sym = mx.sym.load_json(json.dumps(doc))
-    ops = [n.op.name for n in sym._nodes() if n.op is not None]
-    assert "square" in ops and "FullyConnected" in ops
-    assert "res_dense0_square_output" in sym.get_internals().list_outputs()
+    [fused] = [n for n in sym._nodes() if n.name == "sg_mkldnn_fully_connected_eltwise_0"]
+    assert fused.op.name == "_sg_mkldnn_fully_connected"
+    assert fused.params().act_type == "square"
+    assert json.loads(sym.tojson()) == doc  # written back as read
 
 
 def test_a_fused_node_without_its_subgraph_or_with_bad_parameters_fails():

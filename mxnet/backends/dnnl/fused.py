@@ -7,7 +7,7 @@ parameters' vars (``nn_fused.derived``); the activation, the
 residual ``sum`` and the post-sum activation run as post-ops while the
 output is still in cache, instead of as passes over it afterwards.
 ``_sg_mkldnn_fully_connected`` is one inner product with its activation as
-a post-op. Activations oneDNN lacks (softsign) use the NumPy kernel.
+a post-op. Post-ops oneDNN lacks (softsign) use the NumPy kernel.
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -20,10 +20,13 @@ from .dense import inner_product_primitive, run_inner_product
 from .overrides import all_float32, big_enough_product, contiguous, fallback, override
 from .primitive import Blocked, empty, plain
 
-# Activation -> (algorithm, alpha, beta) of oneDNN's eltwise post-op.
-_ELTWISE = {"relu": (L.ELTWISE_RELU, 0.0, 0.0), "tanh": (L.ELTWISE_TANH, 0.0, 0.0),
-            "sigmoid": (L.ELTWISE_LOGISTIC, 0.0, 0.0),
-            "softrelu": (L.ELTWISE_SOFT_RELU, 1.0, 0.0)}
+# Post-op kind -> oneDNN eltwise algorithm; ``alpha``/``beta`` come from the
+# node (clip's bounds, leaky and elu's slope), soft_relu takes alpha 1.
+# Exact gelu, as LeakyReLU(act_type='gelu') and MXNet's own oneDNN build use.
+_ELTWISE = {"relu": L.ELTWISE_RELU, "tanh": L.ELTWISE_TANH, "sigmoid": L.ELTWISE_LOGISTIC,
+            "softrelu": L.ELTWISE_SOFT_RELU, "clip": L.ELTWISE_CLIP, "leaky": L.ELTWISE_RELU,
+            "elu": L.ELTWISE_ELU, "gelu": L.ELTWISE_GELU_ERF, "square": L.ELTWISE_SQUARE,
+            "sqrt": L.ELTWISE_SQRT, "abs": L.ELTWISE_ABS, "exp": L.ELTWISE_EXP}
 
 
 def _folded(attrs, param, weight, rest, const_vars):
@@ -59,20 +62,33 @@ def _run(prim, x, w, b, y, weight, attrs, rest, const_vars, keep_out=False):
     return kept.get(L.ARG_DST)
 
 
+def _eltwise(attrs, prefix):
+    kind, alpha, beta = nn_fused.post_op_params(attrs, prefix)
+    return ("eltwise", _ELTWISE[kind], 1.0 if kind == "softrelu" else alpha, beta)
+
+
 def _chain(attrs, activation_flag):
     post = []
     if attrs.get(activation_flag):
-        post.append(("eltwise",) + _ELTWISE[attrs.act_type])
+        post.append(_eltwise(attrs, "act"))
     if attrs.get("with_sum"):
-        post.append(("sum",))
+        # y + y is 2 * y, exactly: a linear post-op instead of a second input.
+        post.append(("eltwise", L.ELTWISE_LINEAR, 2.0, 0.0) if attrs.self_sum else ("sum",))
         if attrs.with_postsum_act:
-            post.append(("eltwise",) + _ELTWISE[attrs.postsum_act_type])
+            post.append(_eltwise(attrs, "postsum_act"))
     return tuple(post)
 
 
+def _post_op_supported(attrs, prefix):
+    """oneDNN has the post-op (a clip whose a_min exceeds a_max keeps MXNet's
+    rule, a_max for what is above it and a_min for the rest, on NumPy)."""
+    kind, alpha, beta = nn_fused.post_op_params(attrs, prefix)
+    return kind in _ELTWISE and (kind != "clip" or alpha <= beta)
+
+
 def _acts_supported(attrs, activation_flag):
-    return (not attrs.get(activation_flag) or attrs.act_type in _ELTWISE) and \
-        (not attrs.get("with_postsum_act") or attrs.postsum_act_type in _ELTWISE)
+    return (not attrs.get(activation_flag) or _post_op_supported(attrs, "act")) and \
+        (not attrs.get("with_postsum_act") or _post_op_supported(attrs, "postsum_act"))
 
 
 def _conv_supports(attrs, args):
@@ -84,12 +100,12 @@ def _conv_blocked_inputs(attrs, n_inputs):
     """The data and the residual ``sum`` may come blocked (channels-first layouts)."""
     if attrs.layout not in (None, "NCW", "NCHW", "NCDHW"):
         return ()
-    return (0, n_inputs - 1) if attrs.with_sum else (0,)
+    return (0, n_inputs - 1) if nn_fused.has_sum_input(attrs) else (0,)
 
 
 def _conv_reusable_inputs(attrs, n_inputs):
     """The ``sum`` input: the convolution adds into it, so it can be the output."""
-    return (n_inputs - 1,) if attrs.with_sum else ()
+    return (n_inputs - 1,) if nn_fused.has_sum_input(attrs) else ()
 
 
 # (id(attrs), data shape, weight shape) -> (attrs, Geometry, output shape,
@@ -140,7 +156,7 @@ def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False, do
         return fallback("_sg_mkldnn_conv", xp, attrs, (data, weight) + rest,
                         {"const_vars": const_vars}, "has no convolution with these post-ops")
     blocked_out = keep_out and prim.blocks(L.ARG_DST) is not None
-    summand = rest[-1] if attrs.get("with_sum") else None
+    summand = rest[-1] if nn_fused.has_sum_input(attrs) else None
     if blocked_out and (summand is None or type(summand) is Blocked):
         out, dst = None, standin  # the result goes to a Blocked tensor
     else:
