@@ -24,6 +24,7 @@ from . import autograd as _ag
 from . import engine as _engine
 from . import random as _random
 from .base import MXNetError
+from .device import asynchronous
 from .graph.program import Program
 from .ndarray import invoke as _invoke
 from .ndarray.invoke import _adopt_outputs
@@ -134,7 +135,8 @@ class CachedOp:
     def _runs_inline(self, ctx, args):
         """Whether a run under a threaded engine goes inline in the caller, as
         small imperative operators do (``invoke.ASYNC_MIN_SIZE``): when every
-        input is idle and together they hold fewer elements than that. The
+        input is idle and together they hold fewer elements than that (any
+        size on a GPU, whose kernels are launched asynchronously). The
         hand-off to a worker costs more than it overlaps for such programs
         (an MLP training step: ~15% more CPU time when pushed). Runs of an op
         used on several devices are always pushed, so that data-parallel
@@ -151,7 +153,7 @@ class CachedOp:
             if x._var.pending:
                 return False
             size += x._data.size
-        return size < _invoke.ASYNC_MIN_SIZE
+        return size < _invoke.ASYNC_MIN_SIZE or asynchronous(ctx)
 
     def _run_forward(self, program, args, ctx, rng, training, keep, monitor):
         """Run ``program`` in the caller; returns the outputs and a list

@@ -15,7 +15,7 @@ from .base import MXNetError
 from .context import Context
 
 __all__ = ["DeviceType", "register_device", "device_type", "array_module", "from_numpy",
-           "to_numpy", "empty", "synchronize", "synchronize_all"]
+           "to_numpy", "empty", "asynchronous", "synchronize", "synchronize_all"]
 
 
 class DeviceType:
@@ -151,6 +151,12 @@ def empty(shape, dtype, ctx):
     """An uninitialised device array on ``ctx``."""
     device = device_type(ctx)
     return _placed(device, ctx, device.empty(shape, dtype, ctx))
+
+
+def asynchronous(ctx):
+    """Whether kernels on ``ctx`` return before computing (GPU launches): there,
+    running them in the caller already overlaps with the device's work."""
+    return device_type(ctx).synchronize is not None
 
 
 def synchronize(ctx):

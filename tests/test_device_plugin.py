@@ -12,6 +12,7 @@ import logging
 import pickle
 import re
 import runpy
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ import mxnet as mx
 from mxnet import autograd, backends, device_testing
 from mxnet.base import MXNetError
 from mxnet.device import register_device
+from mxnet.ops import registry
 
 
 class DevArray:
@@ -400,14 +402,42 @@ def test_device_empty_allocates_through_the_hook_or_the_host_copy():
     assert isinstance(plain, DevArray) and plain.shape == (4,) and plain.dtype == np.int32
 
 
+_SYNCED = []
+
+
+def _asyncdev():
+    """A device whose kernels 'return before computing': it has a synchronize hook."""
+    if "asyncdev" not in mx.Context.devstr2type:
+        register_device("asyncdev", 104, None, to_host, from_host, runs_default_kernels=False,
+                        synchronize=lambda ctx: _SYNCED.append(str(ctx)))
+    return mx.Context("asyncdev", 1)
+
+
 def test_wait_to_read_and_waitall_synchronize_an_asynchronous_device():
-    synced = []
-    register_device("asyncdev", 104, None, to_host, from_host, runs_default_kernels=False,
-                    synchronize=lambda ctx: synced.append(str(ctx)))
-    x = mx.nd.array([1.0, 2.0], ctx=mx.Context("asyncdev", 1))
+    x = mx.nd.array([1.0, 2.0], ctx=_asyncdev())
+    _SYNCED.clear()
     x.wait_to_read()
-    assert synced == ["asyncdev(1)"]
+    assert _SYNCED == ["asyncdev(1)"]
     mx.nd.waitall()
-    assert synced == ["asyncdev(1)", "asyncdev(1)"]
+    assert _SYNCED == ["asyncdev(1)", "asyncdev(1)"]
     mx.nd.ones((2,)).wait_to_read()  # the cpu has nothing to synchronize
-    assert len(synced) == 2
+    assert len(_SYNCED) == 2
+
+
+def test_ops_on_an_asynchronous_device_run_inline_whatever_their_size(monkeypatch):
+    from mxnet.ndarray import invoke
+    monkeypatch.setattr(invoke, "ASYNC_MIN_SIZE", 0)  # every host op would be pushed
+    ran_in = []
+
+    def relu(xp, attrs, x):
+        ran_in.append(threading.current_thread())
+        return DevArray(np.maximum(x.host, 0))
+    op = registry.get("relu")
+    override = backends.register_kernel("relu", "asyncdev", relu, backend="asynctest")
+    try:
+        x = mx.nd.array([-1.0, 2.0], ctx=_asyncdev())
+        mx.nd.relu(x).wait_to_read()
+    finally:
+        op.overrides["asyncdev"].remove(override)
+    assert ran_in == [threading.main_thread()]
+    assert mx.device.asynchronous(x.context) and not mx.device.asynchronous(mx.cpu())

@@ -17,7 +17,7 @@ from .. import backends as _backends
 from .. import engine as _engine
 from ..base import MXNetError
 from ..context import current_context
-from ..device import array_module
+from ..device import array_module, asynchronous
 from . import ndarray as _nd
 
 # Ops whose inputs together hold fewer elements than this run inline in the
@@ -26,7 +26,8 @@ from . import ndarray as _nd
 # At 1 << 16 an MLP's layers (784 x 256 weights) went to the worker and every
 # op after them followed as pending: the hand-offs cost more than the overlap
 # gained (W2 imperative training 35-40k -> 47-51k samples/s at 1 << 20, LeNet
-# and two-device training level or faster, on an idle 2-core machine).
+# and two-device training level or faster, on an idle 2-core machine). On a
+# GPU every idle op runs inline: its kernels are launched asynchronously anyway.
 ASYNC_MIN_SIZE = int(os.environ.get("MXNET_ENGINE_ASYNC_MIN_SIZE", 1 << 20))
 
 _NDArray = _nd.NDArray
@@ -104,7 +105,8 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     eng = _engine._engine
     if _profiler_hook is not None:
         results = _profiler_hook(op, attrs, inputs, ctx, outs, eng, idle, size)
-    elif idle and (size < ASYNC_MIN_SIZE or not eng.threaded):
+    elif idle and (size < ASYNC_MIN_SIZE or not eng.threaded
+                   or (ctx.device_typeid != 1 and asynchronous(ctx))):
         if outs is None and ctx.device_typeid == 1 and not op.resources \
                 and not op._mutate_inputs:
             # The most common call of all: host arrays in, one array out.
