@@ -6,7 +6,7 @@ mxnet`` finds real MXNet):
     cd /tmp && /work/main/.venv-ref/bin/python /work/main/tools/make_fixtures_symbol_entries.py
 
 ``tests/fixtures/symbol/entries.json`` maps each case (row counts, entry
-versions, AMP casts, fused subgraphs) to
+versions, AMP casts, fused subgraphs, op declarations) to
 {"json": tojson(), "json_with_casts": tojson(remove_amp_cast=False),
 "outputs": list_outputs(), "internals": get_internals().list_outputs(),
 "debug_str": debug_str()}. ``tests/fixtures/symbol/zoo_optimized.json.gz`` maps

@@ -497,7 +497,12 @@ def _seq_inputs(attrs, ins):
     return list(ins[1:2]) if attrs.use_sequence_length else []
 
 
-@register("SequenceMask", inputs=("data", "sequence_length"),
+def _seq_input_names(attrs):
+    # As in MXNet, the lengths are an input (and a symbol argument) only when used.
+    return ("data", "sequence_length") if attrs.use_sequence_length else ("data",)
+
+
+@register("SequenceMask", inputs=("data", "sequence_length"), active_inputs=_seq_input_names,
           params={**_SEQ_PARAMS, "value": Param("float", 0.0, "The fill value.")},
           infer_shape=_seq_shape("SequenceMask", lambda attrs, s: s), infer_type=first_type,
           gradient=lambda F, attrs, ins, outs, g: [
@@ -532,6 +537,7 @@ def _grad_sequence_last(F, attrs, ins, outs, g):
 
 
 @register("SequenceLast", inputs=("data", "sequence_length"), params=_SEQ_PARAMS,
+          active_inputs=_seq_input_names,
           infer_shape=_seq_shape("SequenceLast", _seq_last_shape), infer_type=first_type,
           gradient=_grad_sequence_last)
 def _sequence_last(xp, attrs, data, sequence_length=None):
@@ -544,6 +550,7 @@ def _sequence_last(xp, attrs, data, sequence_length=None):
 
 
 @register("SequenceReverse", inputs=("data", "sequence_length"), params=_SEQ_PARAMS,
+          active_inputs=_seq_input_names,
           infer_shape=_seq_shape("SequenceReverse", lambda attrs, s: s), infer_type=first_type,
           gradient=lambda F, attrs, ins, outs, g: [
               F.SequenceReverse(g[0], *_seq_inputs(attrs, ins),

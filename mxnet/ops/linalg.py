@@ -331,8 +331,7 @@ def _linalg_error(op, err):
     return MXNetError(f"{op}: {err}")
 
 
-def _square_op(name, infer_shape, outputs=1, gradient=None, params=None, aliases=True,
-               output_names=None):
+def _square_op(name, infer_shape, outputs=1, gradient=None, params=None, aliases=True):
     """Register ``name`` (and ``name[1:]`` as alias) on one batch of square matrices A."""
     def infer(attrs, s):
         if s[0] is None:
@@ -347,7 +346,7 @@ def _square_op(name, infer_shape, outputs=1, gradient=None, params=None, aliases
             return compute(xp, attrs, A)
         checked.__doc__ = compute.__doc__
         return register(name, aliases=(name[1:],) if aliases else (), inputs=("A",),
-                        params=params or {}, num_outputs=outputs, output_names=output_names,
+                        params=params or {}, num_outputs=outputs,
                         infer_shape=infer, infer_type=_float_type(name, _LA_TYPES, outputs),
                         gradient=gradient)(checked)
     return wrap
@@ -599,7 +598,7 @@ def _gelqf_grad(F, attrs, ins, outs, g):
 
 
 @register("_linalg_gelqf", aliases=("linalg_gelqf",), inputs=("A",), num_outputs=2,
-          output_names=("Q", "L"), infer_shape=_gelqf_shape,
+          infer_shape=_gelqf_shape,
           infer_type=_float_type("_linalg_gelqf", _LA_TYPES, 2), gradient=_gelqf_grad)
 def _gelqf(xp, attrs, A):
     """LQ factorization A = L Q of each matrix with rows <= columns: Q has orthonormal
@@ -627,7 +626,7 @@ def _syevd_grad(F, attrs, ins, outs, g):
 
 
 @_square_op("_linalg_syevd", lambda attrs, s: [s, s[:-1]], outputs=2, gradient=_syevd_grad,
-            aliases=False, output_names=("U", "L"))
+            aliases=False)
 def _syevd(xp, attrs, A):
     """Eigen-decomposition A = U^T diag(L) U of each symmetric matrix (lower triangle
     read): eigenvalues ascending, eigenvectors as the rows of U, each signed so that

@@ -43,7 +43,7 @@ def _hist_type(attrs, types):
           params={"bin_cnt": Param("int", None, "Number of equal bins over `range`; when "
                                                 "None, the `bins` input gives the edges."),
                   "range": Param("floats", None, "(low, high) of the equal bins.")},
-          num_outputs=2, output_names=("output", "bin_edges"),
+          num_outputs=2,
           infer_shape=_hist_shape, infer_type=_hist_type)
 def _histogram(xp, attrs, data, bins=None):
     """Counts of ``data`` per bin (int64) and the bin edges. Bins are

@@ -140,7 +140,6 @@ def _quantize_type(attrs, types):
 @register("_contrib_quantize", inputs=("data", "min_range", "max_range"), num_outputs=3,
           params={"out_type": Param("str", "uint8", choices=_QUANTIZE_TYPES,
                                     doc="Integer type of the output.")},
-          output_names=("output", "min_output", "max_output"),
           infer_shape=data_range_shape("_contrib_quantize"), infer_type=_quantize_type)
 def _quantize(xp, attrs, data, min_range, max_range):
     """Quantize float32 data over the given range [min_range, max_range]: int8 maps
@@ -181,7 +180,6 @@ def data_min_max(xp, data):
                                     doc="Integer type of the output; auto picks uint8 "
                                         "for a calibrated range that is not negative."),
                   **calib_params()},
-          output_names=("output", "min_output", "max_output"),
           infer_shape=_quantize_v2_shape, infer_type=_quantize_v2_type)
 def _quantize_v2(xp, attrs, data):
     """Quantize float32 data over the calibrated range, or the data's own range when
@@ -300,7 +298,6 @@ def requantize_values(xp, data, in_range, out_range, out_type):
                                     doc="Integer type of the output; auto picks uint8 "
                                         "for a calibrated range that is not negative."),
                   **calib_params()},
-          output_names=("output", "min_output", "max_output"),
           infer_shape=data_range_shape("_contrib_requantize"), infer_type=_requantize_type)
 def _requantize(xp, attrs, data, min_range, max_range):
     """Narrow int32 data (whose int32 full scale is max(|min_range|, |max_range|)) to

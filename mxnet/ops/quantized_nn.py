@@ -566,12 +566,11 @@ def _qbn_params():
     return params
 
 
-# The kernel takes MXNet's input order, data, gamma, beta, moving_mean, moving_var,
-# min_data, max_data. The registry only knows aux states that come last, so the two
-# ranges are declared after the moving statistics as well (they are always outputs of
-# another node in a quantized graph).
-@register(_QBN, inputs=("data", "gamma", "beta"),
-          aux=("moving_mean", "moving_var", "min_data", "max_data"),
+# MXNet's input order, with the moving statistics in the middle: they are its only aux
+# states, and the data range that follows them is two arguments.
+@register(_QBN, inputs=("data", "gamma", "beta", "moving_mean", "moving_var", "min_data",
+                        "max_data"),
+          aux=lambda attrs: ("moving_mean", "moving_var"),
           params=_qbn_params(), num_outputs=3,
           output_names=("output", "min_output", "max_output"),
           infer_shape=_qbn_shape, infer_type=_qbn_type)

@@ -340,7 +340,6 @@ def _zipfian_shape(attrs, shapes):
 
 
 @register("_sample_unique_zipfian", inputs=(), resources=("rng",), num_outputs=2,
-          output_names=("samples", "num_tries"),
           params={"range_max": Param("int"), "shape": Param("shape", None)},
           infer_shape=_zipfian_shape, infer_type=lambda attrs, t: (t, ["int64", "int64"]))
 def _unique_zipfian(xp, attrs, rng):

@@ -568,6 +568,8 @@ _SPLIT_COMMON = {"axis": Param("int", 1), "squeeze_axis": Param("bool", False)}
 register("SliceChannel", aliases=("split",), params={
     "num_outputs": Param("int", doc="Number of equal parts."), **_SPLIT_COMMON},
     num_outputs=lambda attrs: _split_count("SliceChannel", attrs),
+    # MXNet names the parts by index even when there is one (output0); _split_v2 does not
+    output_names=lambda attrs: [f"output{i}" for i in range(attrs.num_outputs)],
     infer_shape=_split_shapes("SliceChannel"),
     infer_type=lambda attrs, t: (t, t * attrs.num_outputs),
     gradient=_split_grad("SliceChannel"),

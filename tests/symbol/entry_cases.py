@@ -1,5 +1,6 @@
 """Graphs whose JSON shows how MXNet 1.9.1 counts a node's outputs
-(``node_row_ptr``), stamps input entries with versions, and drops AMP casts.
+(``node_row_ptr``), stamps input entries with versions, drops AMP casts and
+names an op's inputs, aux states and outputs.
 Built the same way by tools/make_fixtures_symbol_entries.py (under MXNet) and
 by tests/symbol/test_json_entries.py (here); each builder runs in a fresh
 ``NameManager`` and uses only ``mx.sym`` and ``mx.name``.
@@ -261,7 +262,34 @@ FRONT_END_CASES = {
         _x(mx), mx.sym.var("y"), scale=2, sample_type="nearest", num_args=2),
 }
 
-CASES = {**ROW_CASES, **VERSION_CASES, **AMP_CASES, **FUSED_CASES, **FRONT_END_CASES}
+# Op declarations: output names (by index unless MXNet names them), inputs an op
+# takes only under some parameters, which inputs are aux states.
+DECLARATION_CASES = {
+    "gelqf": _op("linalg.gelqf"),
+    "syevd": _op("linalg.syevd"),
+    "histogram_bin_count": _op("_internal._histogram", bin_cnt=3, range=(0, 1)),
+    "histogram_edges": _op("_internal._histogram", 2),
+    "quantize": _op("contrib.quantize", 3),
+    "quantize_v2": _op("contrib.quantize_v2"),
+    "requantize": _op("contrib.requantize", 3),
+    "quantize_asym": _op("contrib.quantize_asym"),
+    "split_one": _op("split", num_outputs=1),
+    "slice_channel_one_squeezed": _op("SliceChannel", num_outputs=1, squeeze_axis=True),
+    "split_v2_one": _op("_internal._split_v2", indices=(0,)),
+    "sequence_mask": _op("SequenceMask"),
+    "sequence_mask_lengths_created": _op("SequenceMask", use_sequence_length=True),
+    "sequence_last": _op("SequenceLast"),
+    "sequence_last_lengths": _op("SequenceLast", 2, use_sequence_length=True),
+    "sequence_reverse": _op("SequenceReverse"),
+    "sequence_reverse_lengths_created": _op("SequenceReverse", use_sequence_length=True),
+    "quantized_batch_norm": _op("contrib.quantized_batch_norm"),
+    "sample_multinomial": _op("_internal._sample_multinomial"),
+    "sample_multinomial_prob": _op("_internal._sample_multinomial", get_prob=True),
+    "unique_zipfian": _op("_internal._sample_unique_zipfian", 0, range_max=5, shape=(2, 3)),
+}
+
+CASES = {**ROW_CASES, **VERSION_CASES, **AMP_CASES, **FUSED_CASES, **FRONT_END_CASES,
+         **DECLARATION_CASES}
 
 
 def build(mx, name):
