@@ -190,12 +190,28 @@ def join(op, name, attrs, subgraphs, inputs, versions):
     ours = None if unknown else _fused_attrs(op.name, ops, attrs)
     if ours is not None:
         op.parse({k: v for k, v in ours.items() if k in op.params})  # fails naming the field
-        node = Node(op, name, ours, inputs, versions=versions)
         variables = [n.name for n in topo_order(sub._outputs) if n.op is None]
+        if ours.get("self_sum"):
+            inputs, versions = _in_subgraph_order(variables, inputs, versions)
+        node = Node(op, name, ours, inputs, versions=versions)
         node.fused_from = FusedFrom(tuple((n.name, n.attrs) for n in ops),
                                     tuple(variables))  # written back alike
         return node
     return _inline(name, sub, inputs)
+
+
+def _in_subgraph_order(variables, inputs, versions):
+    """``(inputs, versions)`` in the order of the subgraph's ``variables``.
+    MXNet 1.9.1 writes a fused ``y + y`` with its inputs out of that order
+    (weight, bias, data); the variables' names (``subgraph_input_names``)
+    tell each input's place. Inputs the names do not match stay as given."""
+    names = subgraph_input_names([src.name if src.op is None else f"{src.name}_output"
+                                  for src, _ in inputs])
+    if sorted(names) != sorted(variables):
+        return inputs, versions
+    place = {name: i for i, name in enumerate(names)}
+    order = [place[v] for v in variables]
+    return [inputs[i] for i in order], None if versions is None else [versions[i] for i in order]
 
 
 def _fused_attrs(op_name, ops, attrs):

@@ -131,3 +131,17 @@ def test_inference_plan_folds_the_same_patterns(monkeypatch, name):
     got, counts = _forward(sym, arrays)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
     assert any(op in _FUSED_OPS for op, _ in counts), counts
+
+
+@pytest.mark.parametrize("name", SELF_SUM)
+def test_mxnets_file_of_a_convolution_added_to_itself_loads_in_order(monkeypatch, name):
+    # MXNet lists that node's inputs as (weight, bias, data); its subgraph's
+    # variable names give each one's place.
+    sym = _symbol(name)
+    arrays = _arrays(sym)
+    monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "0")
+    expected = build(mx.nd, lambda n: mx.nd.array(arrays[n]), name).asnumpy()
+    loaded = mx.sym.load_json(EXPECTED["cases"][name])
+    assert "_sg_mkldnn_conv" in _ops(loaded)
+    got, _ = _forward(loaded, arrays)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
