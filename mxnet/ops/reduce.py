@@ -311,7 +311,7 @@ def _moments_grad(F, attrs, ins, outs, g):
 
 @register("moments", params={"axes": Param("shape", None, "Axes to compute the moments over."),
                              "keepdims": Param("bool", False, "Keep reduced axes with size 1.")},
-          num_outputs=2, output_names=("mean", "var"), infer_shape=_moments_shape,
+          num_outputs=2, infer_shape=_moments_shape,
           infer_type=lambda attrs, t: (t, [t[0], t[0]]), gradient=_moments_grad)
 def _moments(xp, attrs, data):
     """Mean and (biased) variance of the elements over ``axes``."""

@@ -283,6 +283,7 @@ DECLARATION_CASES = {
     "sequence_reverse": _op("SequenceReverse"),
     "sequence_reverse_lengths_created": _op("SequenceReverse", use_sequence_length=True),
     "quantized_batch_norm": _op("contrib.quantized_batch_norm"),
+    "moments": _op("moments", axes=(1,)),
     "sample_multinomial": _op("_internal._sample_multinomial"),
     "sample_multinomial_prob": _op("_internal._sample_multinomial", get_prob=True),
     "unique_zipfian": _op("_internal._sample_unique_zipfian", 0, range_max=5, shape=(2, 3)),
