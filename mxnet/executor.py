@@ -60,6 +60,7 @@ class Executor:
                 raise MXNetError(f"bind: grad_req must be write, add or null, got {r!r}")
         self._grad_req = [r if g is not None else "null" for r, g in zip(reqs, self.grad_arrays)]
         self._monitor = None
+        self._backward_monitor = None
         self._compile()
 
     # -- compilation ---------------------------------------------------------------
@@ -128,7 +129,8 @@ class Executor:
         heads = [None if g is None else
                  (g if g.context == self._ctx else g.as_in_context(self._ctx))._arr()
                  for g in out_grads]
-        grads = self._program.backward(self._state, heads, self._ctx, self._rng, is_train)
+        grads = self._program.backward(self._state, heads, self._ctx, self._rng, is_train,
+                                       monitor=self._backward_monitor)
         for name, g in zip(self._wrt, grads):
             index = self._arg_names.index(name)
             target = self.grad_arrays[index]
@@ -165,8 +167,14 @@ class Executor:
         ``bn_mean``). With ``monitor_all``, first each of the node's inputs:
         a graph variable under its own name, then every input as
         ``<node>_<input name>`` (``fc1_weight``), or ``<node>_input<i>`` for
-        operators MXNet names inputs of by position. (Backward nodes, which
-        MXNet reports too after a training forward, are not reported.)"""
+        operators MXNet names inputs of by position. ``backward`` then reports,
+        for each forward node it differentiates, the gradients it gives the
+        node's inputs as ``<node>_backward_output<i>`` (``<node>_backward_output``
+        for one input), as MXNet names its backward nodes' outputs; gradients
+        nothing needs (grad_req null, labels) are not computed and show as
+        zeros. Unlike MXNet, the sums of gradients reaching one value twice
+        are not reported, nor, with ``monitor_all``, the backward nodes'
+        inputs."""
         ctx = self._ctx
         program = self._program
         variables = dict(zip(program.input_slots, program.input_names))
@@ -184,6 +192,7 @@ class Executor:
             for name, s in zip(step.out_names, step.outs):
                 report(name, slots[s])
         self._monitor = monitor
+        self._backward_monitor = report
 
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
         """Copy arrays from dicts into the bound arguments and aux states."""

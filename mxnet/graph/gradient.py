@@ -84,6 +84,8 @@ def build_backward(outputs, shapes, dtypes, wrt, mirror=None, ce_chains=None):
         if len(in_grads) != len(ins):
             raise MXNetError(f"{node.op.name}: gradient rule returned {len(in_grads)} "
                              f"gradients for {len(ins)} inputs")
+        front.node_grads.append((node, [g if id(e[0]) in needed else None
+                                         for e, g in zip(node.inputs, in_grads)]))
         for entry, g in zip(node.inputs, in_grads):
             if g is not None and id(entry[0]) in needed:
                 _accumulate(grads, (id(entry[0]), entry[1]), g)

@@ -88,6 +88,53 @@ def _ones(ctx, shape, dtype):
     return ones if ctx.device_typeid == 1 else from_numpy(ones, ctx)
 
 
+def _zeros(ctx, shape, dtype):
+    zeros = np.zeros(shape, dtype)
+    return zeros if ctx.device_typeid == 1 else from_numpy(zeros, ctx)
+
+
+def _backward_reports(node_grads, steps, slot_of, shapes, dtypes):
+    """{step index: [(name, slot or (shape, dtype))]}: the gradients each
+    differentiated forward node gives its inputs (aux states aside), under the
+    names of MXNet's backward node outputs (``<node>_backward_output<i>``, no
+    index when there is one), due after the step of ``steps`` that completes
+    them (-1: before the first). A gradient nothing needs is not computed:
+    it is reported as zeros of the input's (shape, dtype), where MXNet shows
+    an output buffer it did not write. Reports keep the order the nodes were
+    differentiated in."""
+    produced = {s: i for i, st in enumerate(steps) for s in st.outs}
+    reports, at = {}, -1
+    for node, in_grads in node_grads:
+        aux = set(node.op.aux_positions(node.params(), len(node.inputs)))
+        values = [(e, g) for i, (e, g) in enumerate(zip(node.inputs, in_grads)) if i not in aux]
+        for i, (entry, g) in enumerate(values):
+            slot = None if g is None else slot_of.get((id(g.entry[0]), g.entry[1]))
+            if slot is None:
+                key = (id(entry[0]), entry[1])
+                slot = (tuple(shapes[key]), np.dtype(dtypes[key]))
+            else:
+                at = max(at, produced.get(slot, -1))
+            suffix = "" if len(values) == 1 else str(i)
+            reports.setdefault(at, []).append((f"{node.name}_backward_output{suffix}", slot))
+    return reports
+
+
+def _reporter(reports, slots, report, ctx):
+    """A ``run_steps`` monitor calling ``report(name, array)`` for ``reports``
+    (see ``_backward_reports``) as their steps complete; those due before
+    the first step are reported at once."""
+    def send(due, values):
+        for name, s in reports.get(due, ()):
+            report(name, values[s] if type(s) is int else _zeros(ctx, *s))
+    send(-1, slots)
+    done = [0]
+
+    def monitor(step, values):
+        send(done[0], values)
+        done[0] += 1
+    return monitor
+
+
 class Program:
     """``sym`` compiled for the given input shapes/dtypes (dicts by input name),
     with gradients for the inputs named in ``wrt``."""
@@ -143,6 +190,11 @@ class Program:
                                           if (id(e[0]), e[1]) in inferred_shapes]
             plain_train = plan.compile_steps(nodes, slot_of, fwd_needed, self._specialize)
             plain_backward = plan.compile_steps(bwd_nodes, slot_of, wanted)
+            # Monitored backward runs free nothing, so every reported value lives.
+            self._plain_backward = [st.copy() for st in plain_backward]
+            self._backward_reports = _backward_reports(
+                front.node_grads, self._plain_backward, slot_of, inferred_shapes,
+                inferred_types)
             self.grad_slots = [None if g is None else slot_of[(id(g.entry[0]), g.entry[1])]
                                for g in grads]
             pinned = pinned + self.head_slots + [s for s in self.grad_slots if s is not None]
@@ -250,12 +302,16 @@ class Program:
         outputs = [slots[s] for s in out_slots]
         return outputs, (slots if train else None)
 
-    def backward(self, state, head_grads, ctx, rng, is_train=True, consume=False):
+    def backward(self, state, head_grads, ctx, rng, is_train=True, consume=False,
+                 monitor=None):
         """Gradients for the ``wrt`` inputs (None where an input gets none),
         given one head gradient array (or None for ones) per output. With
         ``consume`` (no further backward on this ``state``, as without
         ``retain_graph``) each saved forward value is dropped after its last
-        reader, so backward's peak does not hold the whole forward pass."""
+        reader, so backward's peak does not hold the whole forward pass.
+        ``monitor(name, array)`` sees, per differentiated forward node, the
+        gradients of its inputs as MXNet names its backward node's outputs
+        (``fc_backward_output0``...; the run then takes the plain steps)."""
         if state is None:
             raise MXNetError("backward: the forward pass did not keep its values; run "
                              "forward with is_train=True (or under autograd.record)")
@@ -267,7 +323,11 @@ class Program:
         for s, g, shape, dtype in zip(self.head_slots, head_grads, self.output_shapes,
                                       self.output_dtypes):
             slots[s] = _ones(ctx, shape, dtype) if g is None else g
-        plan.run_steps(self.backward_steps, slots, ctx, is_train, rng)
+        if monitor is None:
+            plan.run_steps(self.backward_steps, slots, ctx, is_train, rng)
+        else:
+            plan.run_steps(self._plain_backward, slots, ctx, is_train, rng,
+                           _reporter(self._backward_reports, slots, monitor, ctx))
         grads = [None if s is None else slots[s] for s in self.grad_slots]
         if consume:
             state.clear()

@@ -144,6 +144,9 @@ class TraceFrontEnd:
         if root is None:
             self.nodes = []
             self.shapes = {}  # (id(node), index) -> (shape, dtype name) of traced outputs
+            # Filled by the gradient pass: (forward node, its inputs' gradient
+            # values, None where an input gets none), in the order differentiated.
+            self.node_grads = []
             self._count = 0
             self._prefix = name_prefix
             self._names = {}
