@@ -166,7 +166,7 @@ def emitter(op_name, attrs, dtype):
 _FRESH_OUTPUTS = frozenset((
     "FullyConnected", "Convolution", "Deconvolution", "Pooling", "BatchNorm", "dot",
     "batch_dot", "_sg_mkldnn_conv", "_sg_mkldnn_fully_connected", "_FusedElemwise",
-    "_backward_FullyConnected", "_backward_Pooling"))
+    "_backward_FullyConnected", "_backward_Pooling", "_FusedDenseActivation"))
 
 
 # -- the fused step -------------------------------------------------------------------------
