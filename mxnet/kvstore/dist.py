@@ -174,13 +174,14 @@ class DistSyncKVStore(_DistBase):
         """Run the collectives of ``plans`` (one per key of ``pairs``): the
         small arrays fused into few allreduces (see ``fusion``), compressed
         ones gathered after them, one trip to the communication thread per
-        collective. Each plan finishes as soon as its message is done, so
-        the copies it leaves to the engine overlap the later messages."""
+        collective; then each plan's ``finish`` (an optimizer's update run
+        between the collectives would make the ranks wait for each other
+        at every message)."""
         if len(self._flat) > _MAX_FLAT_BUFFERS:  # pushes of ever new key lists
             self._flat.clear()
-        summed = [p for p in plans if p.buf is not None]
-        fused = FusedAllreduce(self._comm, [p.buf for p in summed], *self._fusion_bytes,
-                               self._flat, self._mpi.MPI.IN_PLACE)
+        fused = FusedAllreduce(self._comm, [(p.send, p.recv) for p in plans if p.recv is not None],
+                               *self._fusion_bytes, self._flat, self._mpi.MPI.IN_PLACE)
+        messages = fused.messages() + [p.gather for p in plans if p.gather is not None]
         if len(pairs) == 1:
             what = f"push of key {pairs[0][0]!r}"
         else:
@@ -189,22 +190,18 @@ class DistSyncKVStore(_DistBase):
         # machine back-to-back collectives measured 10-30x slower (2 ranks,
         # ResNet-50's arrays: 0.4-1.5 s against 45 ms), and fusion already
         # makes the trips few.
-        for send, unpack, group in fused.messages():
+        for send in messages:
             self._mpi.call(send, what)
-            self._collectives += 1
-            unpack()
-            for i in group:
-                summed[i].finish()
+        self._collectives += len(messages)
+        fused.finish()
         for p in plans:
-            if p.gather is not None:
-                self._mpi.call(p.gather, what)
-                self._collectives += 1
-                p.finish()
+            p.finish()
 
     def _plan(self, key, vals, targets=None, shared=()):
         """What one key's push (and, given ``targets``, pull) needs: the
-        array to sum in place over the workers (``buf``) or a ``gather``
-        call, and ``finish`` to run once the collectives are done. Arrays
+        local sum to send and the array to receive the total in (the same
+        array where the sum is made in place) or a ``gather`` call, and
+        ``finish`` to run once the collectives are done. Arrays
         in ``shared`` (ids of buffers) are outputs of several keys: none
         is summed in place, so that no key's sum is written over another's
         while MPI writes it."""
@@ -241,15 +238,15 @@ class DistSyncKVStore(_DistBase):
         return _Plan(gather=lambda: self._comm.Allgather(packed, everyone), finish=finish)
 
     def _update_plan(self, key, mine, private):
-        """Sum in the local sum when it is the store's own array, else in a
-        copy, then apply the update (or store the sum)."""
-        total = mine if private and mine.flags.c_contiguous else np.array(mine, order="C")
+        """Sum in the local sum when it is the store's own array, else into a
+        new array, then apply the update (or store the sum)."""
+        total = mine if private and mine.flags.c_contiguous else np.empty(mine.shape, mine.dtype)
 
         def finish():
             stored = self._owned(key)
             self._apply(key, self._wrap(total, stored), stored)
 
-        return _Plan(buf=total, finish=finish)
+        return _Plan(finish, mine, total)
 
     def _replace_plan(self, key, mine, private, stored):
         """The sum simply becomes the stored value: summed in the local sum
@@ -263,7 +260,6 @@ class DistSyncKVStore(_DistBase):
                 buf = _nd._new(np.empty(mine.shape, mine.dtype), stored.context)
             else:
                 buf._wait_to_write()
-            np.copyto(buf._data, mine)
 
         def finish():
             if key in self._borrowed:  # the user's array: never to be written here
@@ -272,7 +268,7 @@ class DistSyncKVStore(_DistBase):
                 self._spare[key] = stored
             self._store[key] = buf
 
-        return _Plan(buf=buf._data, finish=finish)
+        return _Plan(finish, mine, buf._data)
 
     def _in_place_plan(self, key, home, targets):
         """Sum in place in ``home``, the pushed array and one of the outputs;
@@ -290,7 +286,7 @@ class DistSyncKVStore(_DistBase):
                 if not (_dense_host(o) and _same_buffer(o._data, home._data)):
                     copy_on_source(home, o, defer=True)
 
-        return _Plan(buf=home._data, finish=finish)
+        return _Plan(finish, home._data, home._data)
 
     def _owned(self, key):
         """The key's stored array for an update to write: a copy if the store
@@ -363,10 +359,10 @@ def _then(first, second):
 
 class _Plan:
     """One key's part of a synchronous push (see ``DistSyncKVStore._plan``)."""
-    __slots__ = ("buf", "gather", "finish")
+    __slots__ = ("send", "recv", "gather", "finish")
 
-    def __init__(self, finish, buf=None, gather=None):
-        self.buf, self.gather, self.finish = buf, gather, finish
+    def __init__(self, finish, send=None, recv=None, gather=None):
+        self.send, self.recv, self.gather, self.finish = send, recv, gather, finish
 
 
 class DistAsyncKVStore(_DistBase):

@@ -70,54 +70,63 @@ def plan_buckets(arrays, bound, alone=None):
 
 
 class FusedAllreduce:
-    """The sums over ``comm`` of the NumPy arrays ``bufs``, each summed in
-    place (every rank passes ``in_place``, mpi4py's ``MPI.IN_PLACE``, as its
-    send buffer), grouped by ``plan_buckets(bufs, bound, alone)``. An array
-    sent alone must be C-contiguous (MPI reads it as one block).
+    """The sums over ``comm`` of ``pairs`` ``(send, recv)`` of NumPy arrays:
+    each ``recv`` receives the sum of the ``send`` of every rank (``send``
+    may be ``recv`` itself). Grouped by ``plan_buckets(sends, bound, alone)``.
 
-    In place because MPI copies a separate send buffer into the receive
-    buffer before reducing: 102 MB of ResNet-50 gradients between 2 ranks
-    took 43 ms with separate buffers and 25 ms in place on this machine.
+    Every rank passes ``in_place`` (mpi4py's ``MPI.IN_PLACE``) as its send
+    buffer, so the option is the same on all ranks whatever each one sums
+    in place: a separate ``send`` is first copied into its ``recv`` by the
+    message itself, right before the reduction (as MPI would do it), and
+    a ``recv`` that is the ``send`` costs no copy at all (102 MB of
+    ResNet-50 gradients between 2 ranks: 43 ms with separate buffers, 25
+    ms in place). An array sent alone must have a C-contiguous ``recv``.
 
     Construction packs the small arrays into flat buffers (taken from, and
     kept in, the dict ``buffers`` so later pushes of the same layout reuse
-    their pages); ``messages()`` lists the collectives in order."""
+    their pages); ``messages()`` are the MPI calls, one collective each, to
+    run in order; ``finish()`` copies the fused sums out into their ``recv``."""
 
-    def __init__(self, comm, bufs, bound, alone, buffers, in_place):
+    def __init__(self, comm, pairs, bound, alone, buffers, in_place):
         self._comm = comm
         self._in_place = in_place
-        self._messages = []
-        for group in plan_buckets(bufs, bound, alone):
+        self._calls = []
+        self._unpack = []
+        for group in plan_buckets([send for send, _ in pairs], bound, alone):
             if len(group) == 1:
-                self._messages.append((bufs[group[0]], (), group))
+                self._calls.append(pairs[group[0]])
                 continue
-            self._fuse(bufs, group, buffers)
+            self._fuse([pairs[i] for i in group], len(self._calls), buffers)
 
-    def _fuse(self, bufs, group, buffers):
-        members = [bufs[i] for i in group]
-        sizes = [b.size for b in members]
+    def _fuse(self, pairs, position, buffers):
+        sends = [send for send, _ in pairs]
+        sizes = [s.size for s in sends]
         total = sum(sizes)
-        dtype = members[0].dtype
-        slot = (len(self._messages), dtype.str, total)
+        dtype = sends[0].dtype
+        slot = (position, dtype.str, total)
         flat = buffers.get(slot)
         if flat is None:
             flat = buffers[slot] = np.empty(total, dtype)
-        np.concatenate([b.reshape(-1) for b in members], out=flat)
+        np.concatenate([s.reshape(-1) for s in sends], out=flat)
         offsets = np.cumsum([0] + sizes)
-        parts = [(b, offsets[i], offsets[i + 1]) for i, b in enumerate(members)]
-        self._messages.append((flat, parts, group))
+        self._calls.append((flat, flat))
+        self._unpack.append((flat, [(recv, offsets[i], offsets[i + 1])
+                                    for i, (_, recv) in enumerate(pairs)]))
 
     def messages(self):
-        """``(send, unpack, group)`` per ``Allreduce``, in the same order on
-        every rank: ``send()`` is the MPI call, ``unpack()`` then copies a
-        fused sum back into its arrays, ``group`` indexes them in ``bufs``
-        (so each array can be used as soon as its own message is done)."""
+        """One function per ``Allreduce``, in the same order on every rank."""
         comm, in_place = self._comm, self._in_place
-        return [(lambda buf=buf: comm.Allreduce(in_place, buf),
-                 lambda buf=buf, parts=parts: _unpack(buf, parts), group)
-                for buf, parts, group in self._messages]
+        return [lambda send=send, recv=recv: _sum_in_place(comm, in_place, send, recv)
+                for send, recv in self._calls]
+
+    def finish(self):
+        """Copy the fused sums into the receiving arrays."""
+        for flat, parts in self._unpack:
+            for recv, start, stop in parts:
+                recv[...] = flat[start:stop].reshape(recv.shape)
 
 
-def _unpack(flat, parts):
-    for buf, start, stop in parts:
-        buf[...] = flat[start:stop].reshape(buf.shape)
+def _sum_in_place(comm, in_place, send, recv):
+    if send is not recv:
+        np.copyto(recv, send.reshape(recv.shape))
+    comm.Allreduce(in_place, recv)

@@ -39,23 +39,27 @@ def test_small_arrays_share_buckets_up_to_the_bound_and_large_ones_go_alone():
     assert fusion.plan_buckets(a, 200, alone=60) == [[0], [1], [2], [3], [4], [5, 6]]
 
 
-def test_fused_sums_land_in_every_array_in_place_with_reused_buffers():
-    bufs = arrays((3, "f4"), (12, "f4"), (4, "f4"), (50_000, "f4"), (2, "f8"))
-    bufs[1] = bufs[1].reshape(3, 4)
-    bufs[2] = np.asfortranarray(np.arange(4, dtype="f4").reshape(2, 2))  # fused: any layout
-    before = [b.copy() for b in bufs]
+def test_fused_sums_land_in_every_receiving_array_with_reused_buffers():
+    sends = arrays((3, "f4"), (12, "f4"), (4, "f4"), (50_000, "f4"), (2, "f8"))
+    sends[1] = sends[1].reshape(3, 4)
+    sends[2] = np.asfortranarray(np.arange(4, dtype="f4").reshape(2, 2))  # any layout is sent
+    sends[4] = sends[4][::-1]  # copied into its receiving array by its message
+    recvs = [np.empty(s.shape, s.dtype) for s in sends]
+    own = np.arange(5000, dtype="f4")  # summed in place: its own receiving array
+    pairs = list(zip(sends, recvs)) + [(own, own)]
     comm, buffers = TwoRanks(), {}
-    job = fusion.FusedAllreduce(comm, bufs, 4096, 4096, buffers, IN_PLACE)
+    job = fusion.FusedAllreduce(comm, pairs, 4096, 4096, buffers, IN_PLACE)
     messages = job.messages()
-    assert [group for _, _, group in messages] == [[0, 1, 2], [3], [4]]
-    for send, unpack, _ in messages:
+    assert len(messages) == 4
+    for send in messages:
         send()
-        unpack()
-    assert comm.messages == [19, 50_000, 2]
-    for b, old in zip(bufs, before):
-        np.testing.assert_array_equal(b, old * 2)
+    job.finish()
+    assert comm.messages == [19, 50_000, 2, 5000]
+    for s, r in zip(sends, recvs):
+        np.testing.assert_array_equal(r, s * 2)
+    np.testing.assert_array_equal(own, np.arange(5000) * 2)
     kept = dict(buffers)
-    fusion.FusedAllreduce(comm, bufs, 4096, 4096, buffers, IN_PLACE)
+    fusion.FusedAllreduce(comm, pairs, 4096, 4096, buffers, IN_PLACE)
     assert all(buffers[k] is v for k, v in kept.items()), "same layout, same buffers"
 
 
