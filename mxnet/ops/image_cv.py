@@ -249,18 +249,20 @@ def _imdecode_bytes(value):
                      f"got {type(value).__name__}")
 
 
+# The arguments default to None because MXNet checks them only when the op runs: a
+# symbol may be made without them.
 @register("_imdecode", inputs=("mean",),
-          params={"index": Param("int", doc="Slice of a 4-D out= buffer to fill (the "
-                                            "mx.nd.imdecode wrapper writes it)."),
-                  "x0": Param("int", doc="Left column of the clip rectangle."),
-                  "y0": Param("int", doc="Top row of the clip rectangle."),
-                  "x1": Param("int", doc="Right column (exclusive) of the clip rectangle."),
-                  "y1": Param("int", doc="Bottom row (exclusive); y1 == y0 keeps the whole "
-                                         "image."),
-                  "c": Param("int", doc="Channels: 1 decodes to grayscale, else the first c "
-                                        "of OpenCV's BGR channels."),
-                  "size": Param("int", doc="Number of bytes of str_img to decode."),
-                  "str_img": Param("any", doc="The encoded image (bytes).")},
+          params={"index": Param("int", None, "Slice of a 4-D out= buffer to fill (the "
+                                              "mx.nd.imdecode wrapper writes it)."),
+                  "x0": Param("int", None, "Left column of the clip rectangle."),
+                  "y0": Param("int", None, "Top row of the clip rectangle."),
+                  "x1": Param("int", None, "Right column (exclusive) of the clip rectangle."),
+                  "y1": Param("int", None, "Bottom row (exclusive); y1 == y0 keeps the whole "
+                                           "image."),
+                  "c": Param("int", None, "Channels: 1 decodes to grayscale, else the first "
+                                          "c of OpenCV's BGR channels."),
+                  "size": Param("int", None, "Number of bytes of str_img to decode."),
+                  "str_img": Param("any", None, "The encoded image (bytes).")},
           infer_shape=_decode_shape,
           infer_type=lambda attrs, t: (t, [t[0] if t and t[0] else "float32"]))
 def _imdecode(xp, attrs, mean=None):
@@ -269,6 +271,10 @@ def _imdecode(xp, attrs, mean=None):
     in BGR channel order, subtract ``mean`` (c, h, w) when given; the result has
     mean's dtype, else float32. (MXNet 1.9.1's own op cannot decode: its string
     argument is cut at the first zero byte, which every PNG or JPEG holds.)"""
+    missing = [k for k in ("index", "x0", "y0", "x1", "y1", "c", "size", "str_img")
+               if attrs[k] is None]
+    if missing:
+        raise MXNetError(f"_imdecode: arguments {missing} are required to run, got none")
     raw = _imdecode_bytes(attrs.str_img)
     if not 0 <= attrs.size <= len(raw):
         raise MXNetError(f"_imdecode: argument 'size' must be within the {len(raw)} bytes "

@@ -220,12 +220,18 @@ def _eye(xp, attrs):
     return xp.eye(attrs.N, attrs.M or attrs.N, attrs.k, dtype=_dtype(attrs.dtype))
 
 
-@register("_set_value", inputs=(), params={"src": Param("float", doc="The value to write.")},
+# ``src`` defaults to None because MXNet checks it only when the op runs: a symbol
+# may be made without it.
+@register("_set_value", inputs=(),
+          params={"src": Param("float", None, "The value to write (required to run).")},
           infer_shape=lambda attrs, s: (s, [None]), infer_type=lambda attrs, t: (t, [None]))
 def _set_value(xp, attrs):
     """Fill the array given as ``out=`` with the scalar ``src`` (converted to its
     dtype like a C cast: integers truncate toward zero). The kernel gives the
     0-d value; the output's shape and dtype are those of ``out``."""
+    if attrs.src is None:
+        raise MXNetError("_set_value: argument 'src' (a number) is required to run, "
+                         "got none")
     return xp.asarray(attrs.src, dtype=xp.float64)
 
 

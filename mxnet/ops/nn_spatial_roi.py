@@ -556,6 +556,9 @@ def _deform_regions(xp, attrs, data, rois, trans):
 
 
 @register("_contrib_DeformablePSROIPooling", inputs=("data", "rois", "trans"),
+          # as in MXNet, the offsets are an input (and a symbol argument) only when used
+          active_inputs=lambda attrs: ("data", "rois") if attrs.no_trans else (
+              "data", "rois", "trans"),
           params=_DEFORM_PARAMS, infer_shape=_deform_shape,
           infer_type=_roi_types("_contrib_DeformablePSROIPooling"),
           gradient=lambda F, attrs, ins, outs, g: _deform_gradient(F, attrs, ins, g))

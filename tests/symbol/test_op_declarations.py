@@ -132,3 +132,30 @@ def test_multinomial_counts_its_probability_output_only_when_asked():
     np.testing.assert_array_equal(log_p.asnumpy(), [0.0, 0.0])
     assert len(mx.sym._internal._sample_multinomial(mx.sym.var("p"))) == 1
     assert len(mx.sym._internal._sample_multinomial(mx.sym.var("p"), get_prob=True)) == 2
+
+
+def test_deformable_psroi_pooling_without_offsets_has_no_trans_argument():
+    kwargs = dict(spatial_scale=1.0, output_dim=2, group_size=2, pooled_size=2)
+    data = RNG.normal(size=(1, 8, 4, 4)).astype(np.float32)
+    rois = np.array([[0, 0, 0, 3, 3]], dtype=np.float32)
+    sym = mx.sym.contrib.DeformablePSROIPooling(mx.sym.var("data"), mx.sym.var("rois"),
+                                                no_trans=True, **kwargs)
+    assert sym.list_arguments() == ["data", "rois"]
+    outs, grads = _run(sym, data=data, rois=rois)
+    nd_outs, nd_grads = _nd_run(lambda data, rois: mx.nd.contrib.DeformablePSROIPooling(
+        data, rois, no_trans=True, **kwargs), data=data, rois=rois)
+    np.testing.assert_allclose(outs[0], nd_outs[0], rtol=1e-6)
+    np.testing.assert_allclose(grads["data"], nd_grads["data"], rtol=1e-6)
+
+
+def test_legacy_ops_check_their_arguments_only_when_run():
+    # MXNet makes these symbols without the arguments and refuses to run without them
+    assert mx.sym._internal._imdecode().list_outputs() == ["_imdecode0_output"]
+    assert mx.sym._internal._set_value().list_outputs() == ["_set_value0_output"]
+    with pytest.raises(mx.base.MXNetError, match="_imdecode.*index"):
+        mx.nd._internal._imdecode(x0=0).wait_to_read()
+    with pytest.raises(mx.base.MXNetError, match="_set_value.*src"):
+        mx.nd._internal._set_value(out=mx.nd.zeros((2,))).wait_to_read()
+    out = mx.nd.zeros((2,), dtype="int32")
+    mx.nd._internal._set_value(src=2.7, out=out)
+    np.testing.assert_array_equal(out.asnumpy(), [2, 2])
