@@ -128,5 +128,5 @@ class FusedAllreduce:
 
 def _sum_in_place(comm, in_place, send, recv):
     if send is not recv:
-        np.copyto(recv, send.reshape(recv.shape))
+        np.copyto(recv, send)
     comm.Allreduce(in_place, recv)
