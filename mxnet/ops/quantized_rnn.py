@@ -22,6 +22,10 @@ from .registry import register
 
 _OP = "_contrib_quantized_rnn"
 _INPUTS = ("data", "parameters", "state", "state_cell", "data_scale", "data_shift")
+# MXNet 1.9.1 documents (and takes as mx.nd keywords) the inputs above, but its
+# graph lists the last two as min_data and max_data: symbols create, list, write
+# and compose them by those names.
+_GRAPH_INPUTS = _INPUTS[:4] + ("min_data", "max_data")
 
 
 def _check(attrs):
@@ -95,7 +99,8 @@ def _direction(xp, attrs, x, h, c, w, reverse, grid):
     return out, h, c
 
 
-@register(_OP, inputs=_INPUTS, params=_PARAMS, num_outputs=3,
+@register(_OP, inputs=_INPUTS, active_inputs=lambda attrs: _GRAPH_INPUTS,
+          params=_PARAMS, num_outputs=3,
           visible_outputs=lambda attrs: 3 if attrs.state_outputs else 1,
           output_names=("output", "state_output", "statecell_output"),
           infer_shape=_infer_shape, infer_type=_infer_type)

@@ -11,6 +11,7 @@ executor uses the symbol's output names). The two sets below were measured
 on MXNet 1.9.1 (tools/make_fixtures_monitor.py); every other operator here
 keeps the names of its registry entry.
 """
+from . import variadic_inputs
 
 # Operators MXNet 1.9.1 reports inputs of as ``input<i>``.
 POSITIONAL_INPUTS = frozenset({
@@ -61,25 +62,15 @@ NAMED_OUTPUTS = frozenset({
 })
 
 
-def _quantized_concat_labels(count):
-    n = count // 3
-    return [f"arg{i}" for i in range(n)] + \
-        [f"arg{i}_{end}" for i in range(n) for end in ("min", "max")]
-
-
-# Operators taking a list of inputs that MXNet names other than arg0, arg1...
-_LIST_LABELS = {"amp_multicast": lambda count: [f"data_{i}" for i in range(count)],
-                "_contrib_quantized_concat": _quantized_concat_labels}
-
-
 def input_labels(op, attrs, count):
     """The suffixes naming the ``count`` inputs of a call of ``op``."""
     if op.name in POSITIONAL_INPUTS:
         return [f"input{i}" for i in range(count)]
-    if op.name in _LIST_LABELS:
-        return _LIST_LABELS[op.name](count)
     if op.variadic is not None:
-        return [f"arg{i}" for i in range(count)]
+        names = variadic_inputs.input_names(op, attrs)
+        # the names MXNet creates inputs under (arg0, arg1... when it creates none)
+        return names if names is not None and len(names) == count else \
+            [f"arg{i}" for i in range(count)]
     names = op.input_names(attrs)[:count]
     return names + [f"input{i}" for i in range(len(names), count)]
 

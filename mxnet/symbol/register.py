@@ -13,7 +13,7 @@ import numpy as np
 from ..base import MXNetError, _Null
 from ..ndarray import register as nd_register
 from ..ops import registry
-from . import naming
+from . import naming, variadic_inputs
 from .symbol import Node, Symbol, stamp_versions
 
 _P = inspect.Parameter
@@ -63,8 +63,11 @@ def create(fname, args, kwargs, name=None, attr=None, hint=None):
 
 
 def _collect_inputs(op, fname, parsed, args, sym_kwargs, node_name, node_attrs):
-    names = naming.fixed_inputs(op.name, parsed) if op.variadic is not None else \
-        op.input_names(parsed)
+    if op.variadic is not None:
+        variadic_inputs.check_count(op, parsed)
+        names = naming.fixed_inputs(op.name, parsed) or variadic_inputs.input_names(op, parsed)
+    else:
+        names = op.input_names(parsed)
     if names is not None:
         return _named_inputs(op, fname, names, args, sym_kwargs, node_name, node_attrs)
     if sym_kwargs:

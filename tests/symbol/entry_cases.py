@@ -293,8 +293,30 @@ DECLARATION_CASES = {
     "unique_zipfian": _op("_internal._sample_unique_zipfian", 0, range_max=5, shape=(2, 3)),
 }
 
+# Inputs MXNet creates for list operators given fewer inputs than their count
+# says. (The mixed-precision updates are left out: MXNet makes their mom and
+# weight32 inputs aux states, which their declarations here do not yet.)
+CREATED_INPUT_CASES = {
+    "concat_created": _op("Concat", 0, num_args=2, dim=0),
+    "concat_one_given": _op("Concat", 1, num_args=3),
+    "stack_created": _op("stack", 0, num_args=2),
+    "khatri_rao_created": _op("khatri_rao", 0, num_args=2),
+    "add_n_created": _op("add_n", 0, num_args=3),
+    "crop_created": _op("Crop", 0, num_args=2),
+    "quantized_concat_created": _op("contrib.quantized_concat", 0, num_args=2),
+    "quantized_concat_ranges_created": _op("contrib.quantized_concat", 2),
+    "amp_multicast_created": _op("amp_multicast", 0, num_outputs=2),
+    "multi_all_finite_default": _op("multi_all_finite", 0),
+    "multi_all_finite_created": _op("multi_all_finite", 1, num_arrays=3),
+    "multi_sum_sq_created": _op("multi_sum_sq", 0, num_arrays=2),
+    "multi_sgd_created": _op("multi_sgd_update", 1, num_weights=2, lrs=(0.1, 0.1),
+                             wds=(0.0, 0.0)),
+    "preloaded_multi_sgd_created": _op("preloaded_multi_sgd_update", 0, num_weights=2),
+    "preloaded_multi_sgd_default": _op("preloaded_multi_sgd_update", 3),
+}
+
 CASES = {**ROW_CASES, **VERSION_CASES, **AMP_CASES, **FUSED_CASES, **FRONT_END_CASES,
-         **DECLARATION_CASES}
+         **DECLARATION_CASES, **CREATED_INPUT_CASES}
 
 
 def build(mx, name):
