@@ -92,6 +92,18 @@ def _uniform_float_type(op):
     return infer
 
 
+_FLOAT_DTYPES = frozenset(np.dtype(t) for t in _FLOATS)
+_fc_type = _uniform_float_type("FullyConnected")
+
+
+def _fc_check_types(attrs, dtypes):
+    """FullyConnected's type rule on the kernel's input dtypes. The common case
+    (one float dtype) is decided on the dtypes themselves: numpy's ``dtype.name``
+    costs microseconds, so names are only made for the rule's error."""
+    if dtypes[0] not in _FLOAT_DTYPES or any(t != dtypes[0] for t in dtypes):
+        _fc_type(attrs, [t.name for t in dtypes])
+
+
 def _fc_grad(F, attrs, ins, outs, g):
     if input_grad_needed(0):
         return list(F._internal._backward_FullyConnected(g[0], *ins, **attrs))
@@ -167,14 +179,13 @@ for _with_data, _name in ((True, "_backward_FullyConnected"),
 
 
 @register("FullyConnected", inputs=("data", "weight", "bias"), params=_FC_PARAMS,
-          infer_shape=_fc_shape, infer_type=_uniform_float_type("FullyConnected"),
+          infer_shape=_fc_shape, infer_type=_fc_type,
           gradient=_fc_grad)
 def _fully_connected(xp, attrs, data, weight, bias=None):
     """Affine layer: ``data @ weight.T + bias``, on the flattened data (``flatten``)
     or on its last axis."""
     _fc_shape(attrs, [data.shape, weight.shape] + ([] if bias is None else [bias.shape]))
-    _uniform_float_type("FullyConnected")(
-        attrs, [data.dtype.name, weight.dtype.name] + ([] if bias is None else [bias.dtype.name]))
+    _fc_check_types(attrs, [data.dtype, weight.dtype] + ([] if bias is None else [bias.dtype]))
     out_shape, features = _fc_layout(attrs, data.shape)
     dtype = data.dtype
     if dtype == "float16":  # accumulate half precision in float32, like a GPU would

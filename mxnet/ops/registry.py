@@ -280,14 +280,23 @@ def input_grad_needed(i):
     return needed is None or needed[i]
 
 
+_compute_host = None  # backends.compute_host, imported on first use: backends imports this module
+
+
+def _bind_compute_host():
+    global _compute_host
+    from ..backends import compute_host
+    _compute_host = compute_host
+
+
 def run_host_op(op_name, xp, params, *arrays):
     """Run operator ``op_name`` on host arrays from inside another kernel: through
     its backend overrides (oneDNN) when they take the call, else its default
     kernel."""
     op = get(op_name)
-    attrs = op.parse(params)
+    attrs = op.parse(params) if params else op.default_attrs()
     if op.overrides and xp.__name__ == "numpy":
-        from .. import backends
-        from ..context import cpu
-        return backends.compute(op, attrs, list(arrays), cpu(), {})
+        if _compute_host is None:
+            _bind_compute_host()
+        return _compute_host(op, attrs, list(arrays))
     return op.compute(xp, attrs, *arrays)
