@@ -12,6 +12,10 @@ MXNet 1.9.1 supports LSTM only and its CPU build fails to run this op on the
 machines we checked (a oneDNN weight reorder is refused), so the numerics
 here are the documented scheme above, not values compared with MXNet's.
 There is no gradient (inference only; dropout ``p`` is ignored).
+
+As in MXNet, the node has the final states as outputs only with
+``state_outputs``, and its graph names the data range inputs ``min_data``
+and ``max_data`` while ``mx.nd`` takes them as ``data_scale``/``data_shift``.
 """
 import numpy as np
 
@@ -50,21 +54,32 @@ def _infer_shape(attrs, shapes):
             raise MXNetError(f"{_OP}: input '{_INPUTS[i]}' must have shape (1,), got "
                              f"{tuple(shapes[i])}")
     if shapes[0] is None:
-        return shapes[:4] + [(1,), (1,)], [None] * 3
+        return shapes[:4] + [(1,), (1,)], [None] * _num_outputs(attrs)
     params, state, cell, outs = _shapes(attrs, shapes[0])
     expected = [tuple(shapes[0]), params, state, cell]
     for name, given, want in zip(_INPUTS[1:4], shapes[1:4], expected[1:]):
         if given is not None and tuple(given) != want:
             raise MXNetError(f"{_OP}: input '{name}' must have shape {want} for data of "
                              f"shape {tuple(shapes[0])}, got {tuple(given)}")
-    return expected + [(1,), (1,)], outs
+    return expected + [(1,), (1,)], list(outs)[:_num_outputs(attrs)]
 
 
 def _infer_type(attrs, types):
     check_dtype(_OP, "data", types[0], ("uint8",))
     for name, t in zip(_INPUTS[1:], types[1:]):
         check_dtype(_OP, name, t, ("float32",))
-    return ["uint8"] + ["float32"] * 5, ["float32"] * 3
+    return ["uint8"] + ["float32"] * 5, ["float32"] * _num_outputs(attrs)
+
+
+def _num_outputs(attrs):
+    # MXNet's node has the final states only with state_outputs (unlike RNN's,
+    # which always has them, hidden)
+    return 3 if attrs.state_outputs else 1
+
+
+def _output_names(attrs):
+    # "ouput" is MXNet 1.9.1's spelling (its list_outputs and executor keys)
+    return ["output", "state_output", "statecell_ouput"][:_num_outputs(attrs)]
 
 
 def _fake_quantized_rows(xp, w):
@@ -100,9 +115,7 @@ def _direction(xp, attrs, x, h, c, w, reverse, grid):
 
 
 @register(_OP, inputs=_INPUTS, active_inputs=lambda attrs: _GRAPH_INPUTS,
-          params=_PARAMS, num_outputs=3,
-          visible_outputs=lambda attrs: 3 if attrs.state_outputs else 1,
-          output_names=("output", "state_output", "statecell_output"),
+          params=_PARAMS, num_outputs=_num_outputs, output_names=_output_names,
           infer_shape=_infer_shape, infer_type=_infer_type)
 def _quantized_rnn(xp, attrs, data, parameters, state, state_cell, data_scale, data_shift):
     """LSTM over uint8 data quantized by ``quantize_asym`` (see the module docstring for
@@ -131,5 +144,5 @@ def _quantized_rnn(xp, attrs, data, parameters, state, state_cell, data_scale, d
             hy.append(h)
             cy.append(c)
         inp = outs[0] if D == 1 else xp.concatenate(outs, axis=2)
-    return inp, xp.stack(hy), xp.stack(cy)
+    return (inp, xp.stack(hy), xp.stack(cy))[:_num_outputs(attrs)]
 

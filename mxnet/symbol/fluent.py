@@ -47,15 +47,17 @@ def _broadcast_to(self, shape):
 def _split_v2(self, indices_or_sections, axis=0, squeeze_axis=False):
     """Split like ``numpy.split``: an int gives equal parts, a tuple the split points.
 
-    Anything else (a list, a NumPy integer) raises ValueError, as in MXNet."""
+    Anything else (a list, a NumPy integer) raises ValueError, as in MXNet,
+    whose node attributes (indices as a list, sections 0 when unused) these are."""
     if isinstance(indices_or_sections, int):
-        return _internal._split_v2(self, indices=(), sections=indices_or_sections, axis=axis,
-                                   squeeze_axis=squeeze_axis)
-    if not isinstance(indices_or_sections, tuple):
+        indices, sections = [], indices_or_sections
+    elif isinstance(indices_or_sections, tuple):
+        indices, sections = [0] + list(indices_or_sections), 0
+    else:
         raise ValueError(f"split_v2: indices_or_sections must be an int or a tuple of ints, "
                          f"got {type(indices_or_sections).__name__} {indices_or_sections!r}")
-    return _internal._split_v2(self, indices=(0,) + indices_or_sections, axis=axis,
-                               squeeze_axis=squeeze_axis)
+    return _internal._split_v2(self, indices=indices, axis=axis, squeeze_axis=squeeze_axis,
+                               sections=sections)
 
 
 def attach():

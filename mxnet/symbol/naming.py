@@ -22,6 +22,10 @@ INPUT_INIT = {"BatchNorm": _BN_STATS, "BatchNorm_v1": _BN_STATS,
 # second input, in either mode.
 _POSITION_INIT = {"UpSampling": {1: '["bilinear", {}]'}}
 
+# Attributes MXNet's parameter parser adds to every node of an op (created
+# input variables copy them with the node's other attributes).
+_NODE_ATTRS = {"_contrib_quantized_rnn": {"quantized": "true"}}
+
 _local = threading.local()
 
 
@@ -151,3 +155,8 @@ def hide_keys(attrs):
             key = f"__{key}__"
         out[key] = str(value)
     return out
+
+
+def node_attrs(op_name):
+    """The attributes MXNet adds to a new node of op ``op_name`` (most: none)."""
+    return _NODE_ATTRS.get(op_name, {})

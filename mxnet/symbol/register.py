@@ -25,9 +25,7 @@ def attr_string(value):
         return value
     if isinstance(value, type) or isinstance(value, np.dtype):
         return np.dtype(value).name
-    if isinstance(value, list):
-        value = tuple(value)
-    return str(value)
+    return str(value)  # a list keeps its brackets, as in MXNet: "[2, 3]"
 
 
 def create(fname, args, kwargs, name=None, attr=None, hint=None):
@@ -46,13 +44,16 @@ def create(fname, args, kwargs, name=None, attr=None, hint=None):
         if not isinstance(a, Symbol):
             raise MXNetError(f"{fname}: positional arguments must be Symbols, got "
                              f"{type(a).__name__} (pass parameters by keyword)")
-    if op.variadic is not None and op.params[op.variadic].required:
+    if op.variadic == "num_args" and op.params[op.variadic].required:
+        # MXNet counts the inputs given for num_args only; other counts
+        # (amp_multicast's num_outputs, multi_sum_sq's num_arrays) must be given.
         params.setdefault(op.variadic, len(args))
     str_params = {k: attr_string(v) for k, v in params.items()}
     parsed = op.parse(str_params)
     node_name = naming.current().get(name, (hint or fname).lower())
     attrs = naming.hide_keys(naming.current_attr_scope().get(attr))
     attrs.update(str_params)
+    attrs.update(naming.node_attrs(op.name))
     inputs = _collect_inputs(op, fname, parsed, list(args), sym_kwargs, node_name, attrs)
     node = Node(op, node_name, attrs, inputs)
     stamp_versions(node)

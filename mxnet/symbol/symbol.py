@@ -145,10 +145,8 @@ class Symbol:
     @property
     def name(self):
         """Name of the node all outputs come from (None for a group of several nodes)."""
-        nodes = {id(n) for n, _ in self._outputs}
-        if len(nodes) != 1:
-            return None
-        return self._outputs[0][0].name
+        node = self._node()
+        return None if node is None else node.name
 
     @property
     def handle(self):
@@ -214,8 +212,11 @@ class Symbol:
 
     # -- attributes --------------------------------------------------------------
     def attr(self, key):
-        """The string value of attribute ``key`` of this (single-output) symbol."""
-        node = self._single("attr")
+        """The string value of attribute ``key`` of the node all outputs come
+        from (None for a group of several nodes)."""
+        node = self._node()
+        if node is None:
+            return None
         if key == "name":
             return node.name
         if key in node.attrs:
@@ -223,26 +224,33 @@ class Symbol:
         return node.attrs.get(f"__{key}__")
 
     def list_attr(self, recursive=False):
-        """Attributes of this symbol's node (of every node with ``recursive``)."""
+        """Attributes of the node all outputs come from ({} for a group of
+        several nodes); ``recursive`` is refused, as in MXNet."""
         if recursive:
             raise MXNetError("list_attr: recursive=True was removed in MXNet; use attr_dict()")
-        return _shown_attrs(self._single("list_attr").attrs)
+        node = self._node()
+        return {} if node is None else _shown_attrs(node.attrs)
 
     def attr_dict(self):
         """{node name: its attributes} for every node with attributes."""
         return {n.name: _shown_attrs(n.attrs) for n in self._nodes() if n.attrs}
 
     def _set_attr(self, **kwargs):
-        node = self._single("_set_attr")
+        node = self._node()
+        if node is None:
+            raise MXNetError(f"_set_attr: needs a symbol whose outputs come from one node, "
+                             f"got a group of {len(self._outputs)} outputs "
+                             f"({self.list_outputs()})")
         for key, value in naming.hide_keys(kwargs).items():
             node.attrs[key] = value
         node._parsed = None
 
-    def _single(self, what):
-        if len(self._outputs) != 1:
-            raise MXNetError(f"{what}: needs a single-output symbol, this one has "
-                             f"{len(self._outputs)} outputs")
-        return self._outputs[0][0]
+    def _node(self):
+        """The node all outputs come from, or None for a group of several nodes
+        (MXNet reads and sets a multi-output node's attributes through any
+        symbol of its outputs)."""
+        nodes = {id(n) for n, _ in self._outputs}
+        return self._outputs[0][0] if len(nodes) == 1 else None
 
     # -- composition ---------------------------------------------------------------
     def __call__(self, *args, **kwargs):

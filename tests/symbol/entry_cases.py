@@ -293,8 +293,15 @@ DECLARATION_CASES = {
     "unique_zipfian": _op("_internal._sample_unique_zipfian", 0, range_max=5, shape=(2, 3)),
 }
 
+def _quantized_rnn(mx, **kwargs):
+    inputs = {k: mx.sym.var(v) for k, v in kwargs.items() if isinstance(v, str)}
+    params = {k: v for k, v in kwargs.items() if k not in inputs}
+    return mx.sym.contrib.quantized_rnn(name="node", state_size=3, num_layers=1, mode="lstm",
+                                        **inputs, **params)
+
+
 # Inputs MXNet creates for list operators given fewer inputs than their count
-# says. (The mixed-precision updates are left out: MXNet makes their mom and
+# says, and quantized_rnn's node. (The mixed-precision updates are left out: MXNet makes their mom and
 # weight32 inputs aux states, which their declarations here do not yet.)
 CREATED_INPUT_CASES = {
     "concat_created": _op("Concat", 0, num_args=2, dim=0),
@@ -313,6 +320,11 @@ CREATED_INPUT_CASES = {
                              wds=(0.0, 0.0)),
     "preloaded_multi_sgd_created": _op("preloaded_multi_sgd_update", 0, num_weights=2),
     "preloaded_multi_sgd_default": _op("preloaded_multi_sgd_update", 3),
+    # quantized_rnn: graph inputs min_data/max_data, a "quantized" attribute, and
+    # the final states only with state_outputs
+    "quantized_rnn_created": _quantized_rnn,
+    "quantized_rnn_min_data_given": lambda mx: _quantized_rnn(mx, min_data="lo", data="x"),
+    "quantized_rnn_states": lambda mx: _quantized_rnn(mx, state_outputs=True),
 }
 
 CASES = {**ROW_CASES, **VERSION_CASES, **AMP_CASES, **FUSED_CASES, **FRONT_END_CASES,

@@ -47,6 +47,15 @@ def test_more_inputs_than_the_count_raise():
         mx.sym.multi_all_finite(a, b)  # num_arrays defaults to 1
 
 
+def test_only_num_args_is_counted_from_the_inputs():
+    a, b = mx.sym.var("a"), mx.sym.var("b")
+    assert mx.sym.Concat(a, b).list_attr()["num_args"] == "2"
+    with pytest.raises(MXNetError, match="num_outputs"):
+        mx.sym.amp_multicast(a, b)
+    with pytest.raises(MXNetError, match="num_arrays"):
+        mx.sym.multi_sum_sq(a, b)
+
+
 def test_monitor_labels_follow_the_created_names():
     op = mx.sym.multi_sgd_update.op
     attrs = op.parse({"num_weights": "2", "lrs": "(0.1, 0.1)", "wds": "(0, 0)"})
@@ -65,6 +74,32 @@ def test_split_v2_takes_an_int_or_a_tuple_only(split):
             split(x, bad)
     assert len(split(x, (1, 2)).list_outputs()) == 3
     assert len(split(x, 2).list_outputs()) == 2
+
+
+def test_split_v2_node_attributes_are_mxnets():
+    x = mx.sym.var("x")
+    assert x.split_v2((1, 3)).list_attr() == {
+        "indices": "[0, 1, 3]", "sections": "0", "axis": "0", "squeeze_axis": "False"}
+    parts = x.split_v2(2)
+    assert parts.list_attr()["indices"] == "[]" and parts.list_attr()["sections"] == "2"
+    outs = x.split_v2((1, 3)).bind(mx.cpu(), {"x": mx.nd.arange(4)}).forward()
+    assert [o.asnumpy().tolist() for o in outs] == [[0], [1, 2], [3]]
+
+
+def test_list_parameters_keep_their_brackets():
+    sym = mx.sym.Reshape(mx.sym.var("x"), shape=[2, 3])
+    assert sym.list_attr() == {"shape": "[2, 3]"}
+    assert sym.infer_shape(x=(3, 2))[1] == [(2, 3)]
+
+
+def test_attributes_of_a_multi_output_node_read_and_set_through_its_outputs():
+    parts = mx.sym.split(mx.sym.var("x"), num_outputs=2, name="sp")
+    parts._set_attr(k="v")
+    assert parts.list_attr() == {"num_outputs": "2", "k": "v"} and parts.attr("k") == "v"
+    group = mx.sym.Group([mx.sym.var("x"), mx.sym.var("y")])
+    assert group.list_attr() == {} and group.attr("k") is None and group.name is None
+    with pytest.raises(MXNetError, match="one node"):
+        group._set_attr(k="v")
 
 
 def _lstm(seed=0):
@@ -99,5 +134,14 @@ def test_quantized_rnn_runs_the_same_through_a_symbol_and_nd_keywords():
     sym = mx.sym.contrib.quantized_rnn(*[mx.sym.var(n) for n in "dpsc"], name="q", **kw)
     args = dict(zip(sym.list_arguments(), [q] + params + [scale, shift]))
     assert list(args)[4:] == ["q_min_data", "q_max_data"]
-    out = sym.bind(mx.cpu(), args).forward()[0]
-    np.testing.assert_array_equal(out.asnumpy(), expected.asnumpy())
+    outs = sym.bind(mx.cpu(), args).forward()
+    assert len(outs) == 1  # the node has no state outputs without state_outputs
+    np.testing.assert_array_equal(outs[0].asnumpy(), expected.asnumpy())
+    with_states = mx.sym.contrib.quantized_rnn(*[mx.sym.var(n) for n in "dpsc"], name="q",
+                                               state_outputs=True, **kw)
+    ex = with_states.bind(mx.cpu(), args)
+    ex.forward()
+    assert list(ex.output_dict) == ["q_output", "q_state_output", "q_statecell_ouput"]
+    expected = mx.nd.contrib.quantized_rnn(q, *params, scale, shift, state_outputs=True, **kw)
+    for out, want in zip(ex.outputs, expected):
+        np.testing.assert_array_equal(out.asnumpy(), want.asnumpy())
