@@ -162,9 +162,10 @@ def update_op(name, inputs, layout, params, mutate, doc, out_kind="w"):
 def sgd_step(xp, attrs, w, grad, out=None):
     """``(1 - lr*wd)*w - lr*clip(rescale_grad*grad)``, written into ``out`` (which
     may be ``w`` itself: a float32 master weight) or a fresh array."""
+    lr = attrs.lr  # read once: per-tensor attrs of the multi ops are read through __getattr__
     step = rescaled(xp, attrs, grad)
-    step *= attrs.lr
-    decay = 1 - attrs.lr * attrs.wd
+    step *= lr
+    decay = 1 - lr * attrs.wd
     if decay == 1:  # w * 1 is exactly w: one pass fewer
         return xp.subtract(w, step, out=step if out is None else out)
     out = xp.multiply(w, decay, out=out)
