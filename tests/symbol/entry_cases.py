@@ -240,6 +240,11 @@ def _x(mx):
     return mx.sym.var("x")
 
 
+def _set(sym, **attrs):
+    sym._set_attr(**attrs)
+    return sym
+
+
 # What the front end writes: names, op names, parameters given as None,
 # inputs and initializers MXNet fixes.
 FRONT_END_CASES = {
@@ -258,6 +263,10 @@ FRONT_END_CASES = {
     "variable_alone": _x,
     "upsampling_bilinear_weight_created": lambda mx: mx.sym.UpSampling(
         _x(mx), scale=2, sample_type="bilinear", num_filter=2),
+    "split_v2_points": lambda mx: _x(mx).split_v2((1, 3), axis=0),
+    "split_v2_sections": lambda mx: mx.sym.split_v2(_x(mx), 2, squeeze_axis=True),
+    "list_parameter": lambda mx: mx.sym.Reshape(_x(mx), shape=[2, -1]),
+    "split_attribute_set": lambda mx: _set(mx.sym.split(_x(mx), num_outputs=2), k="v"),
     "upsampling_nearest_second_input": lambda mx: mx.sym.UpSampling(
         _x(mx), mx.sym.var("y"), scale=2, sample_type="nearest", num_args=2),
 }
