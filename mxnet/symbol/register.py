@@ -48,9 +48,11 @@ def create(fname, args, kwargs, name=None, attr=None, hint=None):
         # MXNet counts the inputs given for num_args only; other counts
         # (amp_multicast's num_outputs, multi_sum_sq's num_arrays) must be given.
         params.setdefault(op.variadic, len(args))
+    # MXNet takes the node's automatic name before checking anything else, so a
+    # call that fails still uses up its name (the next one is concat1, not concat0).
+    node_name = naming.current().get(name, (hint or fname).lower())
     str_params = {k: attr_string(v) for k, v in params.items()}
     parsed = op.parse(str_params)
-    node_name = naming.current().get(name, (hint or fname).lower())
     attrs = naming.hide_keys(naming.current_attr_scope().get(attr))
     attrs.update(str_params)
     attrs.update(naming.node_attrs(op.name))

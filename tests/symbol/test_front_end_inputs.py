@@ -145,3 +145,14 @@ def test_quantized_rnn_runs_the_same_through_a_symbol_and_nd_keywords():
     expected = mx.nd.contrib.quantized_rnn(q, *params, scale, shift, state_outputs=True, **kw)
     for out, want in zip(ex.outputs, expected):
         np.testing.assert_array_equal(out.asnumpy(), want.asnumpy())
+
+
+def test_a_failed_call_uses_up_its_automatic_name():
+    a = mx.sym.var("a")
+    with mx.name.NameManager():
+        for bad in (dict(foo=1), dict(dim="x")):
+            with pytest.raises(MXNetError):
+                mx.sym.Concat(a, **bad)
+        with pytest.raises(MXNetError):
+            mx.sym.Concat()
+        assert mx.sym.Concat(a).name == "concat3"
