@@ -14,8 +14,10 @@ needs_onednn = pytest.mark.skipif(not dnnl.available, reason="oneDNN library not
 
 @pytest.fixture(autouse=True)
 def onednn_switched_on(monkeypatch):
-    """Whatever the environment says: these tests are about the oneDNN kernels."""
+    """Whatever the environment says: these tests are about the oneDNN kernels,
+    splitting switched on."""
     monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+    monkeypatch.setenv("MXNET_ONEDNN_SPLIT_GEMV", "1")
 
 
 def test_run_parts_runs_every_part_once_across_threads():
@@ -170,3 +172,16 @@ def test_batch_dot_of_single_rows_stays_on_numpy(monkeypatch, rows, on_onednn):
         ran = dict(counts)
     np.testing.assert_allclose(got, a @ b, rtol=1e-4, atol=1e-3)
     assert ran.get(("batch_dot", "onednn"), 0) == int(on_onednn)
+
+
+@needs_onednn
+def test_splitting_is_off_unless_switched_on(monkeypatch, caplog):
+    from mxnet.backends.dnnl import dense
+    monkeypatch.delenv("MXNET_ONEDNN_SPLIT_GEMV")
+    monkeypatch.setattr(dense, "threads", lambda: 3)
+    x = mx.nd.ones((1, 1024))
+    w = mx.nd.ones((1040, 1024))
+    with caplog.at_level(logging.DEBUG, logger="mxnet.backends.dnnl"):
+        out = mx.nd.FullyConnected(x, w, num_hidden=1040, no_bias=True).asnumpy()
+    assert "parts on" not in caplog.text
+    assert (out == 1024).all()

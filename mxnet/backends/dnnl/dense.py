@@ -2,10 +2,15 @@
 
 The data is viewed as a matrix (batch, features): all axes after the first
 folded when ``flatten``, all but the last otherwise. Data, weight and output
-keep their plain row-major layouts, where oneDNN runs its GEMM directly. A
-product of a few rows with large weights (a layer at batch 1) is split by
-blocks of output channels over the cores (``split.py``).
+keep their plain row-major layouts, where oneDNN runs its GEMM directly. With
+``MXNET_ONEDNN_SPLIT_GEMV=1`` a product of a few rows with large weights (a
+layer at batch 1) is split by blocks of output channels over the cores
+(``split.py``). It is off by default: alone such a layer ran 5.9 -> 4.6 ms,
+but whole networks ran slower on an idle 2-core machine (AlexNet batch 1,
+2 threads: 55-58 against 62-67 images/s unsplit, three alternating runs).
 """
+import os
+
 import numpy as np
 
 from ...ops import registry
@@ -56,7 +61,8 @@ def _split_parts(x, w, b, y, post, workers):
     """(callables running the inner product by blocks of output channels,
     copies to make into ``y`` afterwards), or None when it is not worth
     splitting over ``workers`` threads (or a block has no fast primitive)."""
-    if workers < 2 or x.shape[0] > SPLIT_MAX_ROWS or w.size < SPLIT_MIN_WEIGHTS:
+    if workers < 2 or x.shape[0] > SPLIT_MAX_ROWS or w.size < SPLIT_MIN_WEIGHTS \
+            or os.environ.get("MXNET_ONEDNN_SPLIT_GEMV") != "1":
         return None
     bounds = _split_bounds(w.shape[0], workers)
     parts, copies = [], []
