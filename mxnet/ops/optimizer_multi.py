@@ -27,7 +27,7 @@ def _per_tensor(attrs, **values):
     """Attributes of the single-tensor step for one weight."""
     sub = Attrs(attrs)
     sub.update(values)
-    return sub
+    return sub._freeze()  # attribute reads in the step then skip __getattr__
 
 
 def _rules(op, group, shared, count):
@@ -104,12 +104,22 @@ def multi_op(name, group, shared, params, lists, doc, count="num_weights"):
         which the kernel updates in place."""
         return tuple(k * stride + j for k in range(attrs[count]) for j in range(2, stride))
 
+    # Calls already checked, by (attrs, shapes, dtypes): a training loop makes
+    # the same call every step, and the checks cost a third of a small update.
+    # The entry holds the attrs object itself, so a recycled id never matches.
+    checked = {}
+
     def wrap(kernel):
         def compute(xp, attrs, *arrays):
-            infer_shape(attrs, [a.shape for a in arrays])
-            infer_type(attrs, dtype_names(arrays))
+            key = (id(attrs), tuple(a.shape for a in arrays), tuple(a.dtype for a in arrays))
+            if checked.get(key) is not attrs:
+                infer_shape(attrs, [a.shape for a in arrays])
+                infer_type(attrs, dtype_names(arrays))
+                _lengths(name, attrs, attrs[count], lists)
+                if len(checked) >= 64:
+                    checked.clear()
+                checked[key] = attrs
             n = attrs[count]
-            _lengths(name, attrs, n, lists)
             groups = [arrays[k * stride:(k + 1) * stride] for k in range(n)]
             return tuple(kernel(xp, attrs, groups, *arrays[n * stride:]))
         compute.__doc__ = doc
