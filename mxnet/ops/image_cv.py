@@ -165,7 +165,12 @@ def _check_flag(op, flag):
         raise MXNetError(f"{op}: argument 'flag' expects 0 (grayscale) or 1 (colour), got {flag}")
 
 
-@register("_cvimdecode", inputs=("buf",),
+# MXNet names the encoded buffer 'data' in graphs (list_arguments) while its
+# mx.nd keyword is 'buf' (and 'mean' for _imdecode).
+_GRAPH_DATA = ("data",)
+
+
+@register("_cvimdecode", inputs=("buf",), active_inputs=lambda attrs: _GRAPH_DATA,
           params={"flag": Param("int", 1, "1: colour (3 channels), 0: grayscale (1 channel)."),
                   "to_rgb": Param("bool", True, "Channels in RGB order (else OpenCV's BGR).")},
           infer_shape=_decode_shape, infer_type=lambda attrs, t: (t, ["uint8"]))
@@ -251,7 +256,7 @@ def _imdecode_bytes(value):
 
 # The arguments default to None because MXNet checks them only when the op runs: a
 # symbol may be made without them.
-@register("_imdecode", inputs=("mean",),
+@register("_imdecode", inputs=("mean",), active_inputs=lambda attrs: _GRAPH_DATA,
           params={"index": Param("int", None, "Slice of a 4-D out= buffer to fill (the "
                                               "mx.nd.imdecode wrapper writes it)."),
                   "x0": Param("int", None, "Left column of the clip rectangle."),

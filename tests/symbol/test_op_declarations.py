@@ -159,3 +159,8 @@ def test_legacy_ops_check_their_arguments_only_when_run():
     out = mx.nd.zeros((2,), dtype="int32")
     mx.nd._internal._set_value(src=2.7, out=out)
     np.testing.assert_array_equal(out.asnumpy(), [2, 2])
+
+
+def test_image_decoders_name_their_graph_input_data_as_mxnet():
+    assert mx.sym._internal._imdecode(name="dec").list_arguments() == ["dec_data"]
+    assert mx.sym._internal._cvimdecode(name="cv").list_arguments() == ["cv_data"]
