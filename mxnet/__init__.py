@@ -9,6 +9,7 @@ from .context import Context, cpu, gpu, cpu_pinned, current_context
 from . import base, context, engine, ops
 from . import ndarray
 from . import ndarray as nd
+from . import numpy, numpy as np
 from . import autograd, random, runtime, test_utils
 from . import symbol
 from . import symbol as sym

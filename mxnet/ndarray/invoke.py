@@ -80,7 +80,7 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     if inputs:
         ctx = inputs[0]._ctx if type(inputs[0]) is _NDArray else _check_inputs(op, inputs, attrs)
         for x in inputs:
-            if type(x) is not _NDArray:
+            if type(x) is not _NDArray and getattr(x, "_stype", None) != "default":  # mx.np is dense
                 return _invoke_other_storage(op, attrs, inputs, out)
             if x._var.pending:
                 idle = False
@@ -98,7 +98,7 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     else:
         outs = list(out) if isinstance(out, (list, tuple)) else [out]
         for o in outs:
-            if type(o) is not _NDArray:
+            if type(o) is not _NDArray and getattr(o, "_stype", None) != "default":
                 return _invoke_other_storage(op, attrs, inputs, out)
             if o._var.pending:
                 idle = False

@@ -168,6 +168,16 @@ class NDArray:
         from . import op
         return op.Cast(self, dtype=np.dtype(dtype).name)
 
+    def as_np_ndarray(self):
+        """This array as an ``mx.np.ndarray`` (NumPy semantics); shares data,
+        engine var and gradient with ``self``, no copy."""
+        from ..numpy.multiarray import as_np
+        return as_np(self)
+
+    def as_nd_ndarray(self):
+        """This array as a legacy ``NDArray`` (it already is one)."""
+        return self
+
     def copy(self):
         """A deep copy on the same device."""
         return self.copyto(self._ctx)
