@@ -10,6 +10,7 @@ from . import base, context, engine, ops
 from . import ndarray
 from . import ndarray as nd
 from . import numpy, numpy as np
+from . import numpy_extension, numpy_extension as npx
 from . import autograd, random, runtime, test_utils
 from . import symbol
 from . import symbol as sym

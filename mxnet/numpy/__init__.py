@@ -3,6 +3,14 @@
 ``mx.np.ndarray`` is an NDArray with NumPy semantics (dtypes, zero-d
 arrays, indexing, broadcasting); the functions here follow NumPy's
 signatures and run MXNet operators, so they are asynchronous, recorded by
-autograd and work on every device.
+autograd and work on every device. Each family lives in its own module.
 """
-from .multiarray import ndarray  # noqa: F401
+from ._dtypes import *  # noqa: F401,F403
+from .multiarray import *  # noqa: F401,F403
+from ._creation import *  # noqa: F401,F403
+from ._math import *  # noqa: F401,F403
+from ._reduce import *  # noqa: F401,F403
+from ._shape import *  # noqa: F401,F403
+from ._dot import *  # noqa: F401,F403
+from ._sort import *  # noqa: F401,F403
+from . import linalg, random  # noqa: F401

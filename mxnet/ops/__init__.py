@@ -14,6 +14,8 @@ FAMILIES = (
     "control_flow", "control_flow_loops", "misc_ops", "misc_attention", "python_ops",
     "quantization", "quantized_nn", "quantized_rnn",
     "nn_deformable", "spectral", "dgl", "hawkes", "nn_fused",
+    "np_elemwise", "np_reduce", "np_init", "np_shape", "np_dot", "np_linalg", "np_random",
+    "np_sort", "npx",
     "sparse_ops",
 )
 

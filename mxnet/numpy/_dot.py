@@ -1,0 +1,2 @@
+"""``mx.np`` products (dot, matmul, tensordot, einsum, inner, outer, vdot)."""
+__all__ = []

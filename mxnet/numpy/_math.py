@@ -1,0 +1,2 @@
+"""``mx.np`` elementwise functions (add, exp, maximum, where...)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""``mx.np`` shape manipulation and indexing functions (reshape, concatenate, split, take...)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""``mx.np.random``: NumPy-style samplers producing ``mx.np.ndarray``."""
+__all__ = []

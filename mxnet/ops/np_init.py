@@ -1,0 +1,1 @@
+"""``_npi_*`` creation operators of the ``mx.np`` front end (zeros, arange, eye, linspace...)."""

@@ -1,0 +1,1 @@
+"""``_npi_*`` linear-algebra operators behind ``mx.np.linalg``."""

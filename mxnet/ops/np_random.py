@@ -1,0 +1,1 @@
+"""``_npi_*`` samplers behind ``mx.np.random``."""

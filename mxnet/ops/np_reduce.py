@@ -1,0 +1,1 @@
+"""``_np_*``/``_npi_*`` reductions of the ``mx.np`` front end (sum, mean, std, argmax, cumsum...)."""

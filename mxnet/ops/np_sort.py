@@ -1,0 +1,1 @@
+"""``_npi_*`` sorting, searching and set operators of the ``mx.np`` front end."""
