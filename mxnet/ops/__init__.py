@@ -15,7 +15,7 @@ FAMILIES = (
     "quantization", "quantized_nn", "quantized_rnn",
     "nn_deformable", "spectral", "dgl", "hawkes", "nn_fused",
     "np_elemwise", "np_reduce", "np_init", "np_shape", "np_dot", "np_linalg", "np_random",
-    "np_sort", "npx",
+    "np_sort", "np_index", "npx",
     "sparse_ops",
 )
 
