@@ -1,2 +1,17 @@
-"""``mx.npx``: MXNet-specific operators and switches for ``mx.np`` code
-(neural-network layers, ``set_np``, ``save``/``load``...)."""
+"""``mx.npx``: MXNet-specific operators and switches for ``mx.np`` code.
+
+``set_np()`` turns on NumPy shape and array semantics (Gluon blocks then
+take and give ``mx.np.ndarray``); the neural-network operators
+(``npx.convolution``, ``npx.batch_norm``, ``npx.softmax``...) and utilities
+(``npx.reshape`` with MXNet's shape codes, ``npx.nonzero``...) work on
+``mx.np.ndarray``s; the device helpers are those of ``mx.context``.
+"""
+from ..context import Context, cpu, cpu_pinned, current_context, gpu, gpu_memory_info, num_gpus
+from ..ndarray.creation import waitall
+from ..util import is_np_array, is_np_shape, reset_np, set_np
+from ._ops import *  # noqa: F401,F403
+from ._ops import __all__ as _op_names
+
+__all__ = ["Context", "cpu", "cpu_pinned", "gpu", "gpu_memory_info", "num_gpus",
+           "current_context", "waitall", "set_np", "reset_np", "is_np_array",
+           "is_np_shape"] + _op_names

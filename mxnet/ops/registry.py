@@ -38,7 +38,7 @@ import threading
 from ..base import MXNetError
 from .params import REQUIRED, Param
 
-__all__ = ["OpDef", "Attrs", "register", "get", "find", "all_ops", "Param",
+__all__ = ["OpDef", "Attrs", "register", "add_alias", "get", "find", "all_ops", "Param",
            "input_grad_needed", "call_gradient", "run_host_op"]
 
 _OPS = {}
@@ -232,6 +232,20 @@ def add(op):
             raise MXNetError(f"operator '{n}' is already registered")
     for n in (op.name,) + op.aliases:
         _OPS[n] = op
+    for listener in _LISTENERS:
+        listener(op)
+    return op
+
+
+def add_alias(name, target):
+    """Declare ``name`` as one more alias of the registered op ``target``, for
+    a front end that names an existing operator differently (MXNet's
+    ``_npx_fully_connected`` is ``FullyConnected``)."""
+    op = get(target)
+    if name in _OPS:
+        raise MXNetError(f"operator '{name}' is already registered")
+    op.aliases += (name,)
+    _OPS[name] = op
     for listener in _LISTENERS:
         listener(op)
     return op
