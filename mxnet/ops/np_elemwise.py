@@ -1,1 +1,453 @@
-"""``_npi_*`` elementwise operators of the ``mx.np`` front end (unary, binary, scalar variants, comparisons)."""
+"""``_npi_*`` elementwise operators of the ``mx.np`` front end: binary
+arithmetic and comparisons (array-array with broadcasting, array-scalar and
+scalar-array forms) and the gradient helper they share.
+
+Type rules, as MXNet 1.9.1's ``mx.np`` has them:
+
+* two arrays: equal dtypes keep it; bool gives way to the other operand; an
+  integer meets a float -> the float (``int32 + float16`` is float16, not
+  NumPy's float64); two floats -> the wider; two integers -> NumPy's
+  result, widened to int32 where NumPy would pick int16 (int8 + uint8);
+  ``true_divide`` of two integer/bool arrays is float32; comparisons give bool;
+* array and Python scalar: the array's dtype, the scalar converted to it as a
+  C cast would (``int32 + 1.5`` adds 1, ``uint8 - 1`` wraps, comparisons too),
+  except that arithmetic on a bool array is done in float32 and
+  ``true_divide`` of an integer array is float32.
+
+MXNet itself rejects mixed dtypes in comparisons and maximum/minimum; here
+they are promoted like arithmetic (NumPy's behaviour), a strict superset.
+Subtracting or taking the modulo of two bool arrays is an error, as in MXNet.
+"""
+import math
+
+import numpy as np
+
+from ..base import MXNetError
+from .binary import _mod, _power, scalar_as
+from .infer import broadcast_shape, same_shape
+from .params import Param
+from .quiet import quiet
+from .registry import register
+
+_BOOL = np.dtype("bool")
+_FLOAT32 = np.dtype("float32")
+_INT32 = np.dtype("int32")
+
+_SCALAR_PARAMS = {"scalar": Param("float", 1.0, "The scalar operand."),
+                  "is_int": Param("bool", True, "Whether the scalar is an integer.")}
+
+
+# -- type promotion --------------------------------------------------------------
+
+def _promote_uncached(a, b):
+    if a == b:
+        return a
+    if a.kind == "b":
+        return b
+    if b.kind == "b":
+        return a
+    a_float, b_float = a.kind == "f", b.kind == "f"
+    if a_float and b_float:
+        return a if a.itemsize >= b.itemsize else b
+    if a_float:
+        return a
+    if b_float:
+        return b
+    out = np.result_type(a, b)
+    if out.kind in "iu" and out.itemsize < 4 and out not in (a, b):
+        return _INT32  # MXNet has no int16: int8 + uint8 is int32
+    return out
+
+
+_PROMOTED = {}
+
+
+def promote(a, b):
+    """The dtype ``mx.np`` arithmetic on arrays of dtypes ``a`` and ``b`` gives."""
+    if a is b:
+        return a
+    key = (a, b)
+    out = _PROMOTED.get(key)
+    if out is None:
+        out = _PROMOTED[key] = _promote_uncached(np.dtype(a), np.dtype(b))
+    return out
+
+
+def true_divide_dtype(dtype):
+    """Division results are floating point: float32 unless already float."""
+    return dtype if dtype.kind == "f" else _FLOAT32
+
+
+# -- the gradient helper ---------------------------------------------------------
+
+def _sum_to_shape(xp, data, shape):
+    """``data`` summed over the axes along which ``shape`` was broadcast to it."""
+    extra = data.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, d in enumerate(shape) if d == 1 and data.shape[i + extra] != 1)
+    if axes:
+        data = data.sum(axis=axes, keepdims=True)
+    return data.reshape(data.shape[extra:]) if extra else data
+
+
+def _sum_to_like_shape(attrs, shapes):
+    return shapes, [shapes[1]]
+
+
+@register("_npi_sum_to_like", inputs=("data", "like"), infer_shape=_sum_to_like_shape,
+          infer_type=lambda attrs, types: (types, [types[1]]),
+          gradient=lambda F, attrs, ins, outs, g: [F._internal._npi_sum_to_like(g[0], ins[0]),
+                                                    None])
+def _sum_to_like(xp, attrs, data, like):
+    """``data`` brought to the shape and dtype of ``like``: summed over the axes
+    where ``like`` has size 1 (or none), broadcast where ``data`` has size 1.
+    The gradient of a broadcasting binary op with respect to an input is its
+    output gradient brought to that input this way (and the gradient of this
+    op is the same op the other way round). Non-float ``like`` gets zeros."""
+    if like.dtype.kind != "f":  # integer and bool inputs get no gradient, as in MXNet
+        return xp.zeros(like.shape, like.dtype)
+    shape = like.shape
+    if data.shape != shape:
+        if data.ndim < len(shape):
+            data = data.reshape((1,) * (len(shape) - data.ndim) + data.shape)
+        data = xp.broadcast_to(_sum_to_shape(xp, data, shape), shape)
+    return data.astype(like.dtype)
+
+
+def to_input(F, g, x):
+    """The gradient ``g`` of a broadcast output brought to input ``x``.
+    Imperatively the shapes and dtypes are known and usually equal: then
+    there is nothing to do (Symbols have no data and always get the op)."""
+    data = getattr(x, "_data", None)
+    if data is not None and data.shape == g._data.shape and data.dtype is g._data.dtype \
+            and data.dtype.kind == "f":
+        return g
+    return F._internal._npi_sum_to_like(g, x)
+
+
+# -- array-array forms -------------------------------------------------------------
+
+def _no_bool(name):
+    def check(dtype):
+        if dtype.kind == "b":
+            raise MXNetError(f"{name}: boolean operands are not supported (got two bool "
+                             "arrays); cast one to a number type first")
+    return check
+
+
+def _binary_type(name, result):
+    """infer_type of a binary op whose output dtype is ``result(promoted dtype)``."""
+    def infer(attrs, types):
+        a, b = types
+        if a is None or b is None:
+            return types, [None]
+        return types, [result(promote(np.dtype(a), np.dtype(b))).name]
+    return infer
+
+
+def _same(dtype):
+    return dtype
+
+
+def _to_bool(dtype):
+    return _BOOL
+
+
+def _register_binary(name, fn, result=_same, gradient=None, check=None, inputs=("lhs", "rhs")):
+    """Declare ``fn(xp, a, b)`` (operands of one dtype, already in the type the
+    result is computed in) as the broadcasting op ``name``."""
+    compute_in = true_divide_dtype if result is true_divide_dtype else _same
+
+    def kernel(xp, attrs, lhs, rhs):
+        dtype = lhs.dtype
+        if dtype is not rhs.dtype:
+            dtype = compute_in(promote(dtype, rhs.dtype))
+            lhs = lhs.astype(dtype, copy=False)
+            rhs = rhs.astype(dtype, copy=False)
+        elif compute_in is not _same and dtype.kind != "f":
+            dtype = compute_in(dtype)
+            lhs = lhs.astype(dtype)
+            rhs = rhs.astype(dtype)
+        if check is not None:
+            check(dtype)
+        return fn(xp, lhs, rhs)
+    kernel.__doc__ = fn.__doc__
+    register(name, inputs=inputs, infer_shape=broadcast_shape(name),
+             infer_type=_binary_type(name, result), gradient=gradient)(kernel)
+
+
+# Gradient rules: operands reach ``to_input`` so broadcast gradients are summed
+# back, and the ops used are the _npi_ ones, so mixed dtypes promote.
+
+def _grad_add(F, attrs, ins, outs, g):
+    return [to_input(F, g[0], ins[0]), to_input(F, g[0], ins[1])]
+
+
+def _grad_subtract(F, attrs, ins, outs, g):
+    return [to_input(F, g[0], ins[0]), to_input(F, F._internal._npi_negative(g[0]), ins[1])]
+
+
+def _grad_multiply(F, attrs, ins, outs, g):
+    mul = F._internal._npi_multiply
+    return [to_input(F, mul(g[0], ins[1]), ins[0]), to_input(F, mul(g[0], ins[0]), ins[1])]
+
+
+def _grad_true_divide(F, attrs, ins, outs, g):
+    # d(a/b)/da = 1/b, d(a/b)/db = -(a/b)/b.
+    i = F._internal
+    d_lhs = i._npi_true_divide(g[0], ins[1])
+    d_rhs = i._npi_negative(i._npi_multiply(d_lhs, outs[0]))
+    return [to_input(F, d_lhs, ins[0]), to_input(F, d_rhs, ins[1])]
+
+
+def _grad_mod(F, attrs, ins, outs, g):
+    # a mod b = a - floor(a/b) * b.
+    i = F._internal
+    quotient = i._npi_floor(i._npi_true_divide(ins[0], ins[1]))
+    return [to_input(F, g[0], ins[0]),
+            to_input(F, i._npi_negative(i._npi_multiply(g[0], quotient)), ins[1])]
+
+
+def _grad_power(F, attrs, ins, outs, g):
+    # d(a**b)/da = b * a**(b-1), d(a**b)/db = a**b * log(a).
+    i = F._internal
+    lhs, rhs = ins
+    d_lhs = i._npi_multiply(g[0], i._npi_multiply(
+        rhs, i._npi_power(lhs, i._npi_subtract_scalar(rhs, scalar=1.0))))
+    d_rhs = i._npi_multiply(g[0], i._npi_multiply(outs[0], i._npi_log(lhs)))
+    return [to_input(F, d_lhs, lhs), to_input(F, d_rhs, rhs)]
+
+
+def _grad_select(lhs_wins):
+    """maximum/minimum: the gradient goes to the operand that was picked (the
+    left one on ties)."""
+    def rule(F, attrs, ins, outs, g):
+        i = F._internal
+        mask = lhs_wins(i, ins[0], ins[1])
+        return [to_input(F, i._npi_multiply(g[0], mask), ins[0]),
+                to_input(F, i._npi_multiply(g[0], i._npi_logical_not(mask)), ins[1])]
+    return rule
+
+
+def _grad_zero(F, attrs, ins, outs, g):
+    return [F.zeros_like(x) for x in ins]
+
+
+@quiet  # 0 * inf is nan, as in MXNet
+def _multiply(xp, a, b):
+    """Multiply arguments elementwise (with broadcasting)."""
+    return xp.multiply(a, b)
+
+
+@quiet
+def _true_divide(xp, a, b):
+    """Divide arguments elementwise in floating point (with broadcasting)."""
+    return xp.true_divide(a, b)
+
+
+def _add(xp, a, b):
+    """Add arguments elementwise (with broadcasting)."""
+    return xp.add(a, b)
+
+
+def _subtract(xp, a, b):
+    """Subtract arguments elementwise (with broadcasting)."""
+    return xp.subtract(a, b)
+
+
+def _bool_power(xp, a, b):
+    """``a ** b`` elementwise; for bool operands (a or not b)."""
+    if a.dtype.kind == "b":
+        return xp.logical_or(a, xp.logical_not(b))
+    return _power(xp, a, b)
+
+
+def _select(ufunc):
+    def fn(xp, a, b):
+        if a.dtype.kind == "b":  # max/min of booleans: or/and
+            return (xp.logical_or if ufunc == "maximum" else xp.logical_and)(a, b)
+        return getattr(xp, ufunc)(a, b)
+    fn.__doc__ = f"Elementwise {ufunc} (with broadcasting); NaN propagates."
+    return fn
+
+
+def _compare(ufunc):
+    def fn(xp, a, b):
+        return getattr(xp, ufunc)(a, b)
+    fn.__doc__ = f"Elementwise {ufunc} (with broadcasting), as a bool array."
+    return fn
+
+
+_register_binary("_npi_add", _add, gradient=_grad_add)
+_register_binary("_npi_subtract", _subtract, gradient=_grad_subtract,
+                 check=_no_bool("_npi_subtract"))
+_register_binary("_npi_multiply", _multiply, gradient=_grad_multiply)
+_register_binary("_npi_true_divide", _true_divide, result=true_divide_dtype,
+                 gradient=_grad_true_divide)
+_register_binary("_npi_mod", _mod, gradient=_grad_mod, check=_no_bool("_npi_mod"))
+_register_binary("_npi_power", _bool_power, gradient=_grad_power)
+_register_binary("_npi_maximum", _select("maximum"),
+                 gradient=_grad_select(lambda i, a, b: i._npi_greater_equal(a, b)))
+_register_binary("_npi_minimum", _select("minimum"),
+                 gradient=_grad_select(lambda i, a, b: i._npi_less_equal(a, b)))
+for _name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal"):
+    _register_binary(f"_npi_{_name}", _compare(_name), result=_to_bool, gradient=_grad_zero)
+
+
+# -- array-scalar forms ----------------------------------------------------------
+
+def _scalar_cache():
+    """``scalar_as`` behind a cache: programs repeat their scalars, and making a
+    NumPy scalar costs more than arithmetic on a small array. Zeros (+0.0 and
+    -0.0 are equal keys) and nan (never equal) are not cached."""
+    cache = {}
+
+    def converted(dtype, scalar):
+        value = cache.get((dtype, scalar))
+        if value is None:
+            value = scalar_as(dtype, scalar)
+            if scalar and scalar == scalar:
+                if len(cache) >= 1024:
+                    cache.clear()
+                cache[(dtype, scalar)] = value
+        return value
+    return converted
+
+
+def _arith_dtype(dtype):
+    """Arithmetic between a bool array and a scalar is done in float32."""
+    return _FLOAT32 if dtype.kind == "b" else dtype
+
+
+_SCALAR_RESULT = {"arith": _arith_dtype, "divide": true_divide_dtype, "compare": _to_bool}
+
+
+def _register_scalar(name, fn, kind, gradient, reverse=False):
+    """Declare ``fn(xp, a, b)`` as ``name(data, scalar)``; ``reverse`` puts the
+    scalar on the left. ``kind`` (arith, divide, compare) gives the dtype rule."""
+    converted = _scalar_cache()
+    compute_in = _SCALAR_RESULT[kind] if kind != "compare" else _same
+    result = _SCALAR_RESULT[kind]
+
+    def kernel(xp, attrs, data):
+        dtype = compute_in(data.dtype)
+        if dtype is not data.dtype:
+            data = data.astype(dtype)
+        scalar = converted(dtype, attrs.scalar)
+        return fn(xp, scalar, data) if reverse else fn(xp, data, scalar)
+    kernel.__doc__ = (fn.__doc__ or "").replace("arguments", "an array and a scalar")
+    register(name, params=_SCALAR_PARAMS, inputs=("data",), infer_shape=same_shape(name),
+             infer_type=lambda attrs, t: (t, [None if t[0] is None else
+                                              result(np.dtype(t[0])).name]),
+             gradient=gradient)(kernel)
+
+
+def _scalar_grad(fn):
+    """A scalar-op gradient rule from ``fn(F._internal, x, y, scalar, g) -> grad``."""
+    return lambda F, attrs, ins, outs, g: [fn(F._internal, ins[0], outs[0], attrs.scalar, g[0])]
+
+
+def _rpower_grad(i, x, y, s, g):
+    # d(s**x)/dx = s**x * log(s); nan for s <= 0, as the real log is.
+    return i._npi_multiply(g, i._npi_multiply_scalar(y, scalar=math.log(s) if s > 0 else math.nan))
+
+
+_register_scalar("_npi_add_scalar", _add, "arith", _scalar_grad(lambda i, x, y, s, g: g))
+_register_scalar("_npi_subtract_scalar", _subtract, "arith",
+                 _scalar_grad(lambda i, x, y, s, g: g))
+_register_scalar("_npi_rsubtract_scalar", _subtract, "arith",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_negative(g)), reverse=True)
+_register_scalar("_npi_multiply_scalar", _multiply, "arith",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_multiply_scalar(g, scalar=s)))
+_register_scalar("_npi_true_divide_scalar", _true_divide, "divide",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_true_divide_scalar(g, scalar=s)))
+_register_scalar("_npi_rtrue_divide_scalar", _true_divide, "divide",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_negative(
+                     i._npi_multiply(g, i._npi_true_divide(y, x)))), reverse=True)
+_register_scalar("_npi_mod_scalar", _mod, "arith", _scalar_grad(lambda i, x, y, s, g: g))
+_register_scalar("_npi_rmod_scalar", _mod, "arith",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_negative(i._npi_multiply(
+                     g, i._npi_floor(i._npi_rtrue_divide_scalar(x, scalar=s))))), reverse=True)
+_register_scalar("_npi_power_scalar", _power, "arith",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_multiply(g, i._npi_multiply_scalar(
+                     i._npi_power_scalar(x, scalar=s - 1), scalar=s))))
+_register_scalar("_npi_rpower_scalar", _power, "arith", _scalar_grad(_rpower_grad), reverse=True)
+_register_scalar("_npi_maximum_scalar", _select("maximum"), "arith",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_multiply(
+                     g, i._npi_greater_equal_scalar(x, scalar=s))))
+_register_scalar("_npi_minimum_scalar", _select("minimum"), "arith",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_multiply(
+                     g, i._npi_less_equal_scalar(x, scalar=s))))
+for _name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal"):
+    _register_scalar(f"_npi_{_name}_scalar", _compare(_name), "compare", _grad_zero)
+
+
+# -- unary math --------------------------------------------------------------------
+# The same computations as the legacy ops of unary.py (integer inputs are
+# evaluated in float32 and cast back, so ``exp`` of int32 is int32, as in
+# MXNet), under MXNet's _npi_ names with the input called ``x``; bool input
+# is refused as MXNet does.
+
+_UNARY_FROM_LEGACY = {
+    "abs": "abs", "absolute": "abs", "negative": "negative", "sign": "sign",
+    "square": "square", "sqrt": "sqrt", "cbrt": "cbrt", "reciprocal": "reciprocal",
+    "exp": "exp", "expm1": "expm1", "log": "log", "log10": "log10", "log2": "log2",
+    "log1p": "log1p", "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "arcsin",
+    "arccos": "arccos", "arctan": "arctan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
+    "arcsinh": "arcsinh", "arccosh": "arccosh", "arctanh": "arctanh", "degrees": "degrees",
+    "radians": "radians", "floor": "floor", "ceil": "ceil", "trunc": "trunc", "fix": "fix",
+    "rint": "rint",
+}
+
+
+def _register_unary_from_legacy(name, legacy_name):
+    from .registry import get
+    legacy = get(legacy_name)
+    kernel = legacy.compute
+    op_name = f"_npi_{name}"
+
+    def compute(xp, attrs, x):
+        if x.dtype.kind == "b":
+            raise MXNetError(f"{op_name}: boolean input is not supported; cast it to a "
+                             "number type first")
+        return kernel(xp, attrs, x)
+    compute.__doc__ = legacy.doc
+    register(op_name, inputs=("x",), infer_shape=same_shape(op_name),
+             infer_type=lambda attrs, t: (t, [t[0]]), gradient=legacy.gradient,
+             inplace=((0, 0),))(compute)
+
+
+for _name, _legacy in _UNARY_FROM_LEGACY.items():
+    _register_unary_from_legacy(_name, _legacy)
+
+
+def _register_predicate(name, fn, doc):
+    """A unary op answering a bool array (no gradient flows through it)."""
+    def compute(xp, attrs, x):
+        return fn(xp, x)
+    compute.__doc__ = doc
+    register(name, inputs=("x",), infer_shape=same_shape(name),
+             infer_type=lambda attrs, t: (t, ["bool"]), gradient=_grad_zero)(compute)
+
+
+def _float_test(ufunc, fill):
+    """``ufunc`` for float input; integers and bools are answered with ``fill``."""
+    def fn(xp, x):
+        if x.dtype.kind == "f":
+            return ufunc(xp, x)
+        return xp.full(x.shape, fill)
+    return fn
+
+
+_register_predicate("_npi_logical_not", lambda xp, x: xp.logical_not(x),
+                    "True where x is zero (logical not), elementwise.")
+_register_predicate("_npi_isnan", _float_test(lambda xp, x: xp.isnan(x), False),
+                    "True where x is NaN, elementwise.")
+_register_predicate("_npi_isinf", _float_test(lambda xp, x: xp.isinf(x), False),
+                    "True where x is positive or negative infinity, elementwise.")
+_register_predicate("_npi_isposinf", _float_test(lambda xp, x: xp.isposinf(x), False),
+                    "True where x is positive infinity, elementwise.")
+_register_predicate("_npi_isneginf", _float_test(lambda xp, x: xp.isneginf(x), False),
+                    "True where x is negative infinity, elementwise.")
+_register_predicate("_npi_isfinite", _float_test(lambda xp, x: xp.isfinite(x), True),
+                    "True where x is neither infinite nor NaN, elementwise.")
