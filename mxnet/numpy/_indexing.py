@@ -1,0 +1,263 @@
+"""``mx.np`` diagonals and indexing functions: diag, diagflat, diagonal, trace,
+take, take_along_axis, compress, extract, choose, delete, insert, resize,
+unravel_index.
+
+The data flows through operators (``_np_diag``..., ``_npi_take``,
+``gather_nd``), so gradients reach it; index arguments (positions, masks,
+choices) are not differentiable and are turned into positions on the host
+first, as NumPy would. ``_shape`` re-exports these names.
+"""
+import numpy as onp
+
+from ..base import MXNetError
+from ..ndarray.ndarray import NDArray, _from_host
+from ._op import call
+from .multiarray import ndarray
+
+__all__ = ["diag", "diagflat", "diagonal", "trace", "take", "take_along_axis", "compress",
+           "extract", "choose", "delete", "insert", "resize", "unravel_index"]
+
+
+def _arr(a, fname, name="a"):
+    if isinstance(a, NDArray):
+        return a
+    from ..symbol.symbol import Symbol
+    if isinstance(a, Symbol):
+        return a
+    raise MXNetError(f"{fname}: argument '{name}' expects an mx.np.ndarray, got "
+                     f"{type(a).__name__}")
+
+
+def _host(values, ctx, dtype=None):
+    """An ``mx.np.ndarray`` on ``ctx`` holding a copy of host data ``values``."""
+    res = _from_host(onp.array(values, dtype=dtype), ctx)
+    res.__class__ = ndarray
+    return res
+
+
+def _host_ints(x, fname, name):
+    """Integer positions from an array, list or int (floats truncate, as MXNet's take)."""
+    data = x.asnumpy() if isinstance(x, NDArray) else onp.asarray(x)
+    if data.dtype.kind not in "iub" and data.dtype.kind != "f":
+        raise MXNetError(f"{fname}: argument '{name}' expects integers, got {data.dtype}")
+    return data.astype(onp.int64)
+
+
+# -- diagonals --------------------------------------------------------------------------------
+def diag(array, k=0):
+    """The ``k``-th diagonal of a 2-d array, or a square 2-d array with a 1-d input on
+    its ``k``-th diagonal."""
+    return call("_np_diag", [_arr(array, "diag", "array")], {"k": k})
+
+
+def diagflat(array, k=0):
+    """A square 2-d array with the flattened input on its ``k``-th diagonal."""
+    return call("_np_diagflat", [_arr(array, "diagflat", "array")], {"k": k})
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """Diagonal ``offset`` of the 2-d planes (axis1, axis2) of ``a``; it becomes the
+    last axis of the result."""
+    return call("_np_diagonal", [_arr(a, "diagonal")],
+                {"offset": offset, "axis1": axis1, "axis2": axis2})
+
+
+def trace(a, offset=0, axis1=0, axis2=1, out=None):
+    """Sum along diagonal ``offset`` of the planes (axis1, axis2) of ``a``."""
+    return call("_np_trace", [_arr(a, "trace")],
+                {"offset": offset, "axis1": axis1, "axis2": axis2}, out=out)
+
+
+# -- take and friends -------------------------------------------------------------------------
+def take(a, indices, axis=None, mode="raise", out=None):
+    """Elements of ``a`` at ``indices`` along ``axis`` (of the flattened array when
+    None). ``mode``: 'raise' (indices in [-n, n)), 'wrap' or 'clip'."""
+    a = _arr(a, "take")
+    if not isinstance(indices, NDArray):
+        indices = _host(_host_ints(indices, "take", "indices"), a.ctx)
+    if axis is None:
+        from ._shape import ravel
+        a, axis = ravel(a), 0
+    return call("_npi_take", [a, indices], {"axis": axis, "mode": mode}, out=out)
+
+
+def _full_index(fname, shape, idx, axis):
+    """(ndim, ...) positions selecting ``idx`` along ``axis`` of an array of ``shape``,
+    every other axis broadcast as NumPy's take_along_axis does."""
+    n = shape[axis]
+    if idx.size and (n == 0 or idx.min() < -n or idx.max() >= n):
+        raise MXNetError(f"{fname}: an index is out of bounds for axis {axis} of size {n}")
+    lifted = shape[:axis] + (1,) + shape[axis + 1:]
+    try:
+        out = onp.broadcast_shapes(lifted, idx.shape)
+    except ValueError:
+        raise MXNetError(f"{fname}: indices of shape {idx.shape} do not broadcast against "
+                         f"an array of shape {shape} off axis {axis}") from None
+    grids = onp.indices(out, sparse=True)
+    rows = [idx % max(n, 1) if d == axis else grids[d] if shape[d] != 1 else 0
+            for d in range(len(shape))]
+    return onp.stack([onp.broadcast_to(r, out) for r in rows]).astype(onp.int64)
+
+
+def take_along_axis(arr, indices, axis):
+    """``arr``'s elements at ``indices`` along ``axis`` (indices have arr's number of
+    dimensions and broadcast against it off that axis)."""
+    arr = _arr(arr, "take_along_axis", "arr")
+    idx = _host_ints(indices, "take_along_axis", "indices")
+    if axis is None:
+        from ._shape import ravel
+        arr, axis = ravel(arr), 0
+    if idx.ndim != arr.ndim:
+        raise MXNetError(f"take_along_axis: indices must have {arr.ndim} dimensions like "
+                         f"arr, got {idx.ndim}")
+    if not -arr.ndim <= axis < arr.ndim:
+        raise MXNetError(f"take_along_axis: axis {axis} is out of range for {arr.ndim}-d arr")
+    where = _full_index("take_along_axis", arr.shape, idx, axis % arr.ndim)
+    return call("gather_nd", [arr, _host(where, arr.ctx)])
+
+
+def compress(condition, a, axis=None, out=None):
+    """The slices of ``a`` along ``axis`` (of the flattened array when None) where
+    ``condition`` is true; ``condition`` may be shorter than the axis."""
+    cond = (condition.asnumpy() if isinstance(condition, NDArray)
+            else onp.asarray(condition)).astype(bool)
+    if cond.ndim != 1:
+        raise MXNetError(f"compress: condition must be 1-d, got shape {cond.shape}")
+    a = _arr(a, "compress")
+    size = a.size if axis is None else a.shape[axis]
+    if cond.size > size:
+        raise MXNetError(f"compress: condition of length {cond.size} is longer than the "
+                         f"axis (size {size})")
+    return take(a, onp.nonzero(cond)[0], axis=axis, out=out)
+
+
+def extract(condition, arr):
+    """The elements of ``arr`` where ``condition`` (same size) is true, as a 1-d array."""
+    cond = condition.asnumpy() if isinstance(condition, NDArray) else onp.asarray(condition)
+    return compress(cond.reshape(-1), arr)
+
+
+def choose(a, choices, out=None, mode="raise"):
+    """Elementwise pick: ``out[i] = choices[a[i]][i]`` with ``a`` and every choice
+    broadcast together; ``mode`` handles out-of-range choice numbers like ``take``."""
+    from ._shape import broadcast_arrays, broadcast_to, stack
+    idx = _host_ints(a, "choose", "a")
+    n = len(choices)
+    if mode == "raise" and idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise MXNetError(f"choose: choice numbers must lie in [0, {n - 1}]")
+    idx = onp.clip(idx, 0, n - 1) if mode == "clip" else idx % n
+    arrays = broadcast_arrays(*choices)
+    shape = onp.broadcast_shapes(idx.shape, arrays[0].shape)
+    stacked = stack([a_ if a_.shape == shape else broadcast_to(a_, shape) for a_ in arrays])
+    res = take_along_axis(stacked, onp.broadcast_to(idx, shape)[None], 0)
+    from ._shape import reshape
+    return reshape(res, shape, out=out)
+
+
+# -- delete / insert / resize -----------------------------------------------------------------
+def _positions(obj, n, fname, end_ok=False):
+    """Positions along an axis of size ``n`` named by an int, slice or ints (negative
+    ones from the end; ``end_ok`` admits ``n`` itself, for insertion)."""
+    if isinstance(obj, slice):
+        return onp.arange(n)[obj]
+    idx = _host_ints(obj, fname, "obj").reshape(-1)
+    top = n + 1 if end_ok else n
+    if idx.size and (idx.min() < -n or idx.max() >= top):
+        raise MXNetError(f"{fname}: index out of bounds for an axis of size {n}")
+    return onp.where(idx < 0, idx + n, idx)
+
+
+def _flat_axis(arr, axis, fname):
+    from ._shape import ravel
+    if axis is None:
+        return ravel(arr), 0
+    if not -arr.ndim <= axis < arr.ndim:
+        raise MXNetError(f"{fname}: axis {axis} is out of range for a {arr.ndim}-d array")
+    return arr, axis % arr.ndim
+
+
+def delete(arr, obj, axis=None):
+    """``arr`` without the entries ``obj`` (an int, slice or ints) along ``axis`` (of
+    the flattened array when None)."""
+    arr, axis = _flat_axis(_arr(arr, "delete", "arr"), axis, "delete")
+    n = arr.shape[axis]
+    keep = onp.setdiff1d(onp.arange(n), _positions(obj, n, "delete"))
+    return take(arr, keep, axis=axis)
+
+
+def _insert_block(arr, obj, values, axis):
+    """(positions before which each inserted slice goes, the slices as one block
+    shaped like ``arr`` but for ``axis``)."""
+    from ._shape import broadcast_to, moveaxis, reshape
+    n = arr.shape[axis]
+    if isinstance(obj, (int, onp.integer)):
+        # NumPy: values gain leading axes up to arr's rank, then their first axis
+        # runs along ``axis``; all of them go before the one position.
+        if values.ndim < arr.ndim:
+            values = reshape(values, (1,) * (arr.ndim - values.ndim) + values.shape)
+        values = moveaxis(values, 0, axis)
+        where = onp.repeat(_positions(obj, n, "insert", True), values.shape[axis])
+    else:
+        where = _positions(obj, n, "insert", True)
+    shape = arr.shape[:axis] + (where.size,) + arr.shape[axis + 1:]
+    try:
+        block = values if values.shape == shape else broadcast_to(values, shape)
+    except MXNetError:
+        raise MXNetError(f"insert: values of shape {values.shape} do not fit the inserted "
+                         f"block {shape}") from None
+    return where, block
+
+
+def insert(arr, obj, values, axis=None):
+    """``arr`` with ``values`` inserted before position(s) ``obj`` (an int, slice or
+    ints) along ``axis`` (of the flattened array when None). ``values`` take arr's
+    dtype; gradients reach both."""
+    from ._creation import array
+    from ._shape import concatenate
+    arr, axis = _flat_axis(_arr(arr, "insert", "arr"), axis, "insert")
+    if not isinstance(values, NDArray):
+        values = array(onp.asarray(values), dtype=arr.dtype, ctx=arr.ctx)
+    elif values.dtype != arr.dtype:
+        values = call("Cast", [values], {"dtype": arr.dtype.name})
+    where, block = _insert_block(arr, obj, values, axis)
+    n, count = arr.shape[axis], where.size
+    # Result position of each slice: new ones land at (sorted position + how many new
+    # ones precede them); the old ones fill the rest in order.
+    order = onp.argsort(where, kind="stable")
+    new_at = where[order] + onp.arange(count)
+    source = onp.empty(n + count, dtype=onp.int64)
+    is_new = onp.zeros(n + count, dtype=bool)
+    is_new[new_at] = True
+    source[new_at] = n + order
+    source[~is_new] = onp.arange(n)
+    return take(concatenate([arr, block], axis=axis), source, axis=axis)
+
+
+def resize(a, new_shape):
+    """An array of ``new_shape`` filled with ``a``'s flattened elements, repeated
+    cyclically as needed (zeros when ``a`` is empty)."""
+    from ._creation import zeros
+    from ._shape import ravel, reshape, tile
+    a = _arr(a, "resize")
+    shape = (new_shape,) if isinstance(new_shape, (int, onp.integer)) else tuple(new_shape)
+    if any(d < 0 for d in shape):
+        raise MXNetError(f"resize: new_shape {shape} must not hold negative sizes")
+    size = int(onp.prod(shape))
+    if a.size == 0 or size == 0:
+        return zeros(shape, a.dtype, ctx=a.ctx)
+    flat = tile(ravel(a), (-(-size // a.size),))
+    if flat.size != size:
+        flat = take(flat, onp.arange(size))
+    return reshape(flat, shape)
+
+
+def unravel_index(indices, shape, order="C"):
+    """The coordinates, one int64 array per axis of ``shape``, of flat ``indices``."""
+    idx = _host_ints(indices, "unravel_index", "indices")
+    try:
+        coords = onp.unravel_index(idx, shape, order=order)
+    except ValueError as e:
+        raise MXNetError(f"unravel_index: {e}") from None
+    ctx = indices.ctx if isinstance(indices, NDArray) else None
+    from ._creation import _context
+    return tuple(_host(c, _context(ctx), onp.int64) for c in coords)
