@@ -3,12 +3,10 @@
 MXNet 1.x has two per-thread switches that move the legacy ``mx.nd`` front
 end towards NumPy behaviour: *np-shape* (``()`` is a scalar shape, ``0`` a
 real zero-size dimension and ``-1`` the unknown marker) and *np-array*
-(Gluon blocks produce ``mx.np.ndarray``). Both are stored here per thread and
-read back faithfully, but the NumPy-semantics front end ``mx.np`` is a
-separate feature that is not built yet. Turning np-shape on would change the
-meaning of shapes everywhere without anything honouring it, so it raises an
-``MXNetError`` that says so; np-shape off, the np-array flag and the
-decorators themselves work.
+(Gluon blocks and ``npx.save``/``npx.load`` produce ``mx.np.ndarray``). Both
+are stored here per thread. The ``mx.np`` functions have NumPy semantics
+whatever the switches say; the switches change what the legacy front end and
+Gluon do (files saved under np-shape use MXNet's NumPy-shape record format).
 """
 import functools
 import inspect
@@ -25,11 +23,6 @@ __all__ = ["is_np_shape", "is_np_array", "set_np_shape", "set_np", "reset_np",
 
 _flags = threading.local()  # .shape / .array; a new thread starts with both off
 
-_NP_SHAPE_UNAVAILABLE = (
-    "NumPy shape semantics (np_shape/set_np_shape(True), use_np, use_np_shape) "
-    "need the mx.np front end, which MXNext does not provide yet; the legacy "
-    "mx.nd shape semantics stay active")
-
 
 def set_module(module):
     """Decorator that sets ``__module__`` of a function or class to
@@ -42,26 +35,20 @@ def set_module(module):
 
 
 def is_np_shape():
-    """Whether NumPy shape semantics are active in this thread (always False
-    until ``mx.np`` exists, see the module docstring)."""
+    """Whether NumPy shape semantics are active in this thread."""
     return getattr(_flags, "shape", False)
 
 
 def is_np_array():
-    """Whether NumPy-array semantics are flagged active in this thread.
-
-    The flag is stored and returned faithfully; ``mx.np`` itself is not
-    built yet, so nothing in MXNext changes behaviour on it."""
+    """Whether NumPy-array semantics are active in this thread."""
     return getattr(_flags, "array", False)
 
 
 def set_np_shape(active):
     """Turn NumPy shape semantics on or off for this thread; returns the
-    previous state. Turning it on raises ``MXNetError`` (``mx.np`` is not
-    available yet); turning it off always works."""
+    previous state. Under them ``()`` is a scalar's shape and ``0`` a real
+    zero-size dimension."""
     active = bool(active)
-    if active:
-        raise MXNetError(f"set_np_shape(True): {_NP_SHAPE_UNAVAILABLE}")
     prev = is_np_shape()
     _flags.shape = active
     return prev
@@ -75,8 +62,7 @@ def _set_np_array(active):
 
 def set_np(shape=True, array=True):
     """Set both switches at once. NumPy-array semantics need NumPy shape
-    semantics, so ``shape=False, array=True`` is a ``ValueError`` as in MXNet;
-    ``shape=True`` raises ``MXNetError`` here (``mx.np`` is not built yet)."""
+    semantics, so ``shape=False, array=True`` is a ``ValueError`` as in MXNet."""
     if not shape and array:
         raise ValueError("set_np: NumPy array semantics (array=True) need NumPy shape "
                          "semantics (shape=True)")
@@ -106,14 +92,14 @@ class _SwitchScope:
 
 
 def np_shape(active=True):
-    """Scope in which NumPy shape semantics are ``active`` (``with np_shape(False):``
-    works; entering with ``True`` raises ``MXNetError`` until ``mx.np`` exists)."""
+    """Scope in which NumPy shape semantics are ``active``; the previous state
+    comes back on exit."""
     return _SwitchScope(set_np_shape, active)
 
 
 def np_array(active=True):
-    """Scope in which the NumPy-array flag is ``active`` (stored only: ``mx.np``
-    is not built yet)."""
+    """Scope in which NumPy-array semantics are ``active``; the previous state
+    comes back on exit."""
     return _SwitchScope(_set_np_array, active)
 
 
@@ -153,21 +139,19 @@ def _decorator(scope, kind):
 
 def use_np_shape(func):
     """Decorator: run ``func`` (or every method of a class) with NumPy shape
-    semantics on. Decorating always works; calling raises ``MXNetError``
-    until ``mx.np`` exists."""
+    semantics on."""
     return _decorator(lambda: np_shape(True), "use_np_shape")(func)
 
 
 def use_np_array(func):
-    """Decorator: run ``func`` (or every method of a class) with the
-    NumPy-array flag on."""
+    """Decorator: run ``func`` (or every method of a class) with NumPy-array
+    semantics on."""
     return _decorator(lambda: np_array(True), "use_np_array")(func)
 
 
 def use_np(func):
     """Decorator combining ``use_np_shape`` and ``use_np_array`` (MXNet's way
-    of marking NumPy-semantics code); calls raise ``MXNetError`` until
-    ``mx.np`` exists."""
+    of marking NumPy-semantics code, e.g. a Gluon block class)."""
     return use_np_shape(use_np_array(func))
 
 

@@ -33,6 +33,7 @@ import struct
 import numpy as np
 
 from ..base import MXNetError
+from ..util import is_np_shape
 
 __all__ = ["dumps", "loads", "BFLOAT16", "DTYPE_FLAGS"]
 
@@ -125,17 +126,20 @@ def _pack_record(item, ctx, np_shape, where):
     return b"".join(out)
 
 
-def dumps(arrays, names=None, *, np_shape=False, contexts=None):
+def dumps(arrays, names=None, *, np_shape=None, contexts=None):
     """Serialize arrays exactly as MXNet 1.9's ``mx.nd.save`` would.
 
     ``arrays`` holds numpy arrays or sparse tuples ``("row_sparse", data,
     indices, shape)`` / ``("csr", data, indptr, indices, shape)``.  With
     ``names`` (one str per array) the file is a dict save, else a list save.
     ``np_shape=True`` writes V3 records, as MXNet does under NumPy shape
-    semantics (``npx.save``).  ``contexts`` gives each array's
+    semantics (``npx.save``); None, the default, follows the thread's
+    np-shape switch (``mx.nd.save`` under ``np_shape()`` writes V3 too).  ``contexts`` gives each array's
     ``(device_typeid, device_id)`` as recorded in the file; default cpu(0).
     """
     arrays = list(arrays)
+    if np_shape is None:
+        np_shape = is_np_shape()
     if names is not None and len(names) != len(arrays):
         raise MXNetError(f"save: got {len(arrays)} arrays but {len(names)} names")
     if contexts is not None and len(contexts) != len(arrays):
