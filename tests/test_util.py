@@ -19,15 +19,15 @@ def test_switches_start_off():
     assert util.is_np_shape() is False and util.is_np_array() is False
 
 
-def test_np_shape_on_is_refused_until_mx_np_exists():
-    with pytest.raises(MXNetError, match="mx.np"):
-        util.set_np_shape(True)
-    with pytest.raises(MXNetError, match="mx.np"):
-        with util.np_shape(True):
-            pass
-    with pytest.raises(MXNetError, match="mx.np"):
-        util.set_np()
+def test_np_shape_on_sets_the_switch_and_returns_the_previous_state():
+    assert util.set_np_shape(True) is False
+    assert util.is_np_shape() is True
+    assert util.set_np_shape(False) is True
+    with util.np_shape(True):
+        assert util.is_np_shape() is True
     assert util.is_np_shape() is False
+    util.set_np()
+    assert util.is_np_shape() is True and util.is_np_array() is True
 
 
 def test_np_shape_off_works_and_returns_the_previous_state():
@@ -89,20 +89,19 @@ def test_use_np_array_wraps_functions_and_every_kind_of_class_member():
     assert util.is_np_array() is False
 
 
-def test_use_np_decorates_but_calls_need_mx_np():
+def test_use_np_runs_calls_with_both_switches_on():
     @util.use_np
     def func():
-        return 1
+        return util.is_np_shape(), util.is_np_array()
 
     @util.use_np_shape
     class Block:
         def forward(self):
-            return 1
+            return util.is_np_shape(), util.is_np_array()
 
-    with pytest.raises(MXNetError, match="mx.np"):
-        func()
-    with pytest.raises(MXNetError, match="mx.np"):
-        Block().forward()
+    assert func() == (True, True)
+    assert Block().forward() == (True, False)
+    assert util.is_np_shape() is False and util.is_np_array() is False
 
 
 def test_decorating_a_non_callable_is_a_type_error():
