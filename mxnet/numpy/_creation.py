@@ -133,7 +133,7 @@ def full(shape, fill_value, dtype=None, order="C", ctx=None, out=None):
             return call("_copyto", [res], out=out)
         return res
     default = "bool" if isinstance(fill_value, (bool, onp.bool_)) else "float32"
-    return _create("_npi_full", ctx, out, shape=_shape(shape), value=fill_value,
+    return _create("_npi_full", ctx, out, shape=_shape(shape), value=_number(fill_value, "fill_value"),
                    dtype=_dtype_name(dtype, default))
 
 
@@ -141,7 +141,7 @@ def full_like(a, fill_value, dtype=None, order="C", ctx=None, out=None):
     """An array shaped like ``a`` filled with ``fill_value`` (a's dtype unless ``dtype``)."""
     _check_order(order)
     res = call("_npi_full_like", [_as_array(a, "full_like")],
-               {"fill_value": fill_value, "dtype": None if dtype is None else _dtype_name(dtype)},
+               {"fill_value": _number(fill_value, "fill_value"), "dtype": None if dtype is None else _dtype_name(dtype)},
                out=out)
     return res if ctx is None or res.ctx == _context(ctx) else as_np(res.copyto(_context(ctx)))
 
