@@ -11,7 +11,14 @@ here, as in MXNet 1.9.
 
 Also here: ``multi_lars`` (LARS learning rates from precomputed norms) and
 ``reset_arrays`` (zero a list of arrays in place).
+
+The SGD ops also have kernels that write each new weight into its weight
+input (``IN_PLACE``): optimizers pass ``out=`` the weights themselves, and
+computing there saves a fresh array and a copy per weight
+(``mxnet/optimizer/in_place.py`` calls them).
 """
+from functools import partial
+
 import numpy as np
 
 from ..base import MXNetError
@@ -21,6 +28,10 @@ from .optimizer_ops import (CLIP, RESCALE, P, adamw_step, check_float, dtype_nam
 from .registry import Attrs, register
 
 _FLOAT_LIST = "floats"
+
+# op name -> kernel(xp, attrs, *arrays) writing the new weights into the
+# weight inputs (and returning nothing), checked like the op's own kernel.
+IN_PLACE = {}
 
 
 def _per_tensor(attrs, **values):
@@ -92,8 +103,10 @@ def _lengths(op, attrs, n, names):
                              f"got {len(attrs[name])}: {attrs[name]}")
 
 
-def multi_op(name, group, shared, params, lists, doc, count="num_weights"):
-    """Register a multi-tensor update; the kernel gets checked attrs and the groups."""
+def multi_op(name, group, shared, params, lists, doc, count="num_weights", in_place=None):
+    """Register a multi-tensor update; the kernel gets checked attrs and the groups.
+    ``in_place``: the same kernel's variant that writes the new weights into
+    the weights, registered in ``IN_PLACE``."""
     infer_shape, infer_type = _rules(name, group, shared, count)
     params = {**params, count: P("int", 1, "Number of weights updated.")}
 
@@ -109,19 +122,29 @@ def multi_op(name, group, shared, params, lists, doc, count="num_weights"):
     # The entry holds the attrs object itself, so a recycled id never matches.
     checked = {}
 
+    def split(attrs, arrays):
+        """The weight groups and the shared arrays of a checked call."""
+        key = (id(attrs), tuple(a.shape for a in arrays), tuple(a.dtype for a in arrays))
+        if checked.get(key) is not attrs:
+            infer_shape(attrs, [a.shape for a in arrays])
+            infer_type(attrs, dtype_names(arrays))
+            _lengths(name, attrs, attrs[count], lists)
+            if len(checked) >= 64:
+                checked.clear()
+            checked[key] = attrs
+        n = attrs[count]
+        return [arrays[k * stride:(k + 1) * stride] for k in range(n)], arrays[n * stride:]
+
+    if in_place is not None:
+        def compute_in_place(xp, attrs, *arrays):
+            groups, rest = split(attrs, arrays)
+            in_place(xp, attrs, groups, *rest)
+        IN_PLACE[name] = compute_in_place
+
     def wrap(kernel):
         def compute(xp, attrs, *arrays):
-            key = (id(attrs), tuple(a.shape for a in arrays), tuple(a.dtype for a in arrays))
-            if checked.get(key) is not attrs:
-                infer_shape(attrs, [a.shape for a in arrays])
-                infer_type(attrs, dtype_names(arrays))
-                _lengths(name, attrs, attrs[count], lists)
-                if len(checked) >= 64:
-                    checked.clear()
-                checked[key] = attrs
-            n = attrs[count]
-            groups = [arrays[k * stride:(k + 1) * stride] for k in range(n)]
-            return tuple(kernel(xp, attrs, groups, *arrays[n * stride:]))
+            groups, rest = split(attrs, arrays)
+            return tuple(kernel(xp, attrs, groups, *rest))
         compute.__doc__ = doc
         return register(name, inputs=("data",), variadic=count, params=params,
                         num_outputs=lambda attrs: attrs[count], infer_shape=infer_shape,
@@ -136,38 +159,60 @@ _COMMON = {**RESCALE, **CLIP}
 _MOM = {"momentum": P("float", 0.0, "Momentum factor.")}
 
 
-def _sgd(xp, attrs, groups, lrs, wds):
+def _sgd(xp, attrs, groups, lrs, wds, in_place=False):
+    """The new weights (a list); with ``in_place`` each is written into its
+    weight instead (nothing returned). Both compute the same operations."""
     out = []
     for (w, g), lr, wd in zip(groups, lrs, wds):
+        sub = _per_tensor(attrs, lr=lr, wd=wd)
+        if in_place and w.dtype != np.float16:
+            sgd_step(xp, sub, w, g, out=w)
+            continue
         # sgd_step's result is a fresh array: no second copy when the dtype matches.
-        step = sgd_step(xp, _per_tensor(attrs, lr=lr, wd=wd), up(xp, w), g)
-        out.append(step.astype(w.dtype, copy=False))
+        new = sgd_step(xp, sub, up(xp, w), g).astype(w.dtype, copy=False)
+        if in_place:
+            store(w, new)
+        else:
+            out.append(new)
     return out
 
 
-def _sgd_mom(xp, attrs, groups, lrs, wds):
+def _sgd_mom(xp, attrs, groups, lrs, wds, in_place=False):
     out = []
     for (w, g, mom), lr, wd in zip(groups, lrs, wds):
         wc = up(xp, w)
         m, scratch = momentum_update(xp, _per_tensor(attrs, lr=lr, wd=wd), wc, g, mom)
-        out.append(xp.add(wc, m, out=scratch).astype(w.dtype, copy=False))
+        if in_place and wc is w:
+            xp.add(w, m, out=w)
+            continue
+        new = xp.add(wc, m, out=scratch).astype(w.dtype, copy=False)
+        if in_place:
+            store(w, new)
+        else:
+            out.append(new)
     return out
 
 
-def _mp_sgd(xp, attrs, groups, lrs, wds):
+def _mp_sgd(xp, attrs, groups, lrs, wds, in_place=False):
     out = []
     for (w, g, w32), lr, wd in zip(groups, lrs, wds):
         sgd_step(xp, _per_tensor(attrs, lr=lr, wd=wd), w32, g, out=w32)
-        out.append(new_weight(w32, w.dtype))
+        if in_place:
+            store(w, w32)  # rounds as new_weight does
+        else:
+            out.append(new_weight(w32, w.dtype))
     return out
 
 
-def _mp_sgd_mom(xp, attrs, groups, lrs, wds):
+def _mp_sgd_mom(xp, attrs, groups, lrs, wds, in_place=False):
     out = []
     for (w, g, mom, w32), lr, wd in zip(groups, lrs, wds):
         m, _ = momentum_update(xp, _per_tensor(attrs, lr=lr, wd=wd), w32, g, mom)
         w32 += m
-        out.append(new_weight(w32, w.dtype))
+        if in_place:
+            store(w, w32)
+        else:
+            out.append(new_weight(w32, w.dtype))
     return out
 
 
@@ -184,18 +229,20 @@ for _name, _group, _step, _extra, _layout, _states in (
     _what = ("SGD with momentum" if "mom" in _name else "SGD") + \
         (" on float32 master copies" if _name.startswith("mp_") else "")
 
-    def _listed(xp, attrs, groups, _step=_step):
-        return _step(xp, attrs, groups, attrs.lrs, attrs.wds)
+    def _listed(xp, attrs, groups, _step=_step, in_place=False):
+        return _step(xp, attrs, groups, attrs.lrs, attrs.wds, in_place)
 
-    def _preloaded(xp, attrs, groups, lrs, wds, _step=_step):
-        return _step(xp, attrs, groups, [float(x) for x in lrs], [float(x) for x in wds])
+    def _preloaded(xp, attrs, groups, lrs, wds, _step=_step, in_place=False):
+        return _step(xp, attrs, groups, [float(x) for x in lrs], [float(x) for x in wds],
+                     in_place)
 
     multi_op("multi_" + _name, _group, "", {**_LISTS, **_extra, **_COMMON}, ("lrs", "wds"),
-             _SGD_DOC.format(what=_what, layout=_layout, tail="", states=_states))(_listed)
+             _SGD_DOC.format(what=_what, layout=_layout, tail="", states=_states),
+             in_place=partial(_listed, in_place=True))(_listed)
     multi_op("preloaded_multi_" + _name, _group, "LL", {**_extra, **_COMMON}, (),
              _SGD_DOC.format(what=_what, layout=_layout, states=_states,
-                             tail=", then the float32 arrays lrs and wds (one entry per weight)"))(
-        _preloaded)
+                             tail=", then the float32 arrays lrs and wds (one entry per weight)"),
+             in_place=partial(_preloaded, in_place=True))(_preloaded)
 
 
 _ADAMW = {"lrs": _LISTS["lrs"], "beta1": P("float", 0.9, "Decay rate of the first moment."),

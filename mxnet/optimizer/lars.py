@@ -6,7 +6,9 @@ import numpy
 
 from .. import ndarray as nd
 from .optimizer import Optimizer, builtin
-from .sgd import MomentumMixin, aggregation_size, as_lists, multi_sgd_inputs, multi_sgd_op, sgd_step
+from .in_place import multi_update
+from .sgd import (MomentumMixin, aggregation_size, as_lists, multi_sgd_inputs, multi_sgd_name,
+                  sgd_step)
 
 __all__ = ["LARS", "LBSGD"]
 
@@ -103,13 +105,13 @@ class LARS(MomentumMixin, Optimizer):
             nd.multi_lars(new_lrs[:n_lars], w_sum_sq, g_sum_sq, new_wds[:n_lars], eta=self.eta,
                           eps=self.eps, rescale_grad=self.rescale_grad, out=new_lrs[:n_lars])
         has_momentum = self.momentum > 0
-        op = multi_sgd_op(multi_precision, has_momentum, preloaded=True)
+        name = multi_sgd_name(multi_precision, has_momentum, preloaded=True)
         for start in range(0, len(weights), self.aggregate_num):
             end = min(start + self.aggregate_num, len(weights))
             inputs = multi_sgd_inputs(weights[start:end], grads[start:end], states[start:end],
                                       multi_precision, has_momentum)
-            op(*inputs, new_lrs[start:end], new_wds[start:end], out=weights[start:end],
-               num_weights=end - start, **kwargs)
+            multi_update(name, inputs + [new_lrs[start:end], new_wds[start:end]],
+                         weights[start:end], dict(num_weights=end - start, **kwargs))
 
 
 @builtin

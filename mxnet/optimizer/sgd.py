@@ -7,6 +7,7 @@ import numpy
 
 from .. import ndarray as nd
 from ..ndarray import random as nd_random
+from .in_place import multi_update
 from .optimizer import Optimizer, builtin, flatten, _warn_float16
 
 __all__ = ["SGD", "ccSGD", "NAG", "Signum", "SGLD", "DCASGD", "Test"]
@@ -75,10 +76,10 @@ def multi_sgd_inputs(weights, grads, states, multi_precision, momentum):
     return flatten(groups)
 
 
-def multi_sgd_op(multi_precision, momentum, preloaded=False):
-    name = ("preloaded_" if preloaded else "") + "multi_" + ("mp_" if multi_precision else "") \
+def multi_sgd_name(multi_precision, momentum, preloaded=False):
+    """Name of the multi-tensor SGD op for these options."""
+    return ("preloaded_" if preloaded else "") + "multi_" + ("mp_" if multi_precision else "") \
         + ("sgd_mom_update" if momentum else "sgd_update")
-    return getattr(nd, name)
 
 
 def as_lists(indices, weights, grads, states):
@@ -114,9 +115,10 @@ class SGD(MomentumMixin, Optimizer):
         if dense:
             momentum = self.momentum > 0
             # Tuples, not lists: hashable arguments let the op reuse its parsed attributes.
-            multi_sgd_op(multi_precision, momentum)(
-                *multi_sgd_inputs(weights, grads, states, multi_precision, momentum),
-                out=weights, num_weights=len(weights), lrs=tuple(lrs), wds=tuple(wds), **kwargs)
+            multi_update(multi_sgd_name(multi_precision, momentum),
+                         multi_sgd_inputs(weights, grads, states, multi_precision, momentum),
+                         weights, dict(num_weights=len(weights), lrs=tuple(lrs), wds=tuple(wds),
+                                       **kwargs))
             return
         for weight, grad, state, lr, wd in zip(weights, grads, states, lrs, wds):
             sgd_step(weight, grad, state, lr, wd, kwargs, multi_precision,
