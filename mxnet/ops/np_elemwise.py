@@ -319,17 +319,21 @@ def _arith_dtype(dtype):
     return _FLOAT32 if dtype.kind == "b" else dtype
 
 
-_SCALAR_RESULT = {"arith": _arith_dtype, "divide": true_divide_dtype, "compare": _to_bool}
+_SCALAR_RESULT = {"arith": _arith_dtype, "divide": true_divide_dtype, "compare": _to_bool,
+                  "keep": _same}
 
 
-def _register_scalar(name, fn, kind, gradient, reverse=False):
+def _register_scalar(name, fn, kind, gradient, reverse=False, check=None):
     """Declare ``fn(xp, a, b)`` as ``name(data, scalar)``; ``reverse`` puts the
-    scalar on the left. ``kind`` (arith, divide, compare) gives the dtype rule."""
+    scalar on the left. ``kind`` (arith, divide, compare, keep) gives the dtype
+    rule; ``check(dtype)`` may refuse the array's dtype."""
     converted = _scalar_cache()
     compute_in = _SCALAR_RESULT[kind] if kind != "compare" else _same
     result = _SCALAR_RESULT[kind]
 
     def kernel(xp, attrs, data):
+        if check is not None:
+            check(data.dtype)
         dtype = compute_in(data.dtype)
         if dtype is not data.dtype:
             data = data.astype(dtype)
@@ -382,72 +386,203 @@ for _name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_eq
     _register_scalar(f"_npi_{_name}_scalar", _compare(_name), "compare", _grad_zero)
 
 
-# -- unary math --------------------------------------------------------------------
-# The same computations as the legacy ops of unary.py (integer inputs are
-# evaluated in float32 and cast back, so ``exp`` of int32 is int32, as in
-# MXNet), under MXNet's _npi_ names with the input called ``x``; bool input
-# is refused as MXNet does.
 
-_UNARY_FROM_LEGACY = {
-    "abs": "abs", "absolute": "abs", "negative": "negative", "sign": "sign",
-    "square": "square", "sqrt": "sqrt", "cbrt": "cbrt", "reciprocal": "reciprocal",
-    "exp": "exp", "expm1": "expm1", "log": "log", "log10": "log10", "log2": "log2",
-    "log1p": "log1p", "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "arcsin",
-    "arccos": "arccos", "arctan": "arctan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
-    "arcsinh": "arcsinh", "arccosh": "arccosh", "arctanh": "arctanh", "degrees": "degrees",
-    "radians": "radians", "floor": "floor", "ceil": "ceil", "trunc": "trunc", "fix": "fix",
-    "rint": "rint",
-}
+# -- more binary functions ------------------------------------------------------------
+
+def _only(name, kinds, what):
+    def check(dtype):
+        if dtype.kind not in kinds:
+            raise MXNetError(f"{name}: {what} operands expected, got {dtype}")
+    return check
 
 
-def _register_unary_from_legacy(name, legacy_name):
-    from .registry import get
-    legacy = get(legacy_name)
-    kernel = legacy.compute
-    op_name = f"_npi_{name}"
-
-    def compute(xp, attrs, x):
-        if x.dtype.kind == "b":
-            raise MXNetError(f"{op_name}: boolean input is not supported; cast it to a "
-                             "number type first")
-        return kernel(xp, attrs, x)
-    compute.__doc__ = legacy.doc
-    register(op_name, inputs=("x",), infer_shape=same_shape(op_name),
-             infer_type=lambda attrs, t: (t, [t[0]]), gradient=legacy.gradient,
-             inplace=((0, 0),))(compute)
+@quiet
+def _arctan2(xp, a, b):
+    """Elementwise arctan(x1 / x2) in the quadrant of the point (x2, x1)."""
+    return xp.arctan2(a, b)
 
 
-for _name, _legacy in _UNARY_FROM_LEGACY.items():
-    _register_unary_from_legacy(_name, _legacy)
+@quiet
+def _hypot(xp, a, b):
+    """Elementwise sqrt(x1**2 + x2**2)."""
+    return xp.hypot(a, b)
 
 
-def _register_predicate(name, fn, doc):
-    """A unary op answering a bool array (no gradient flows through it)."""
-    def compute(xp, attrs, x):
-        return fn(xp, x)
-    compute.__doc__ = doc
-    register(name, inputs=("x",), infer_shape=same_shape(name),
-             infer_type=lambda attrs, t: (t, ["bool"]), gradient=_grad_zero)(compute)
+def _copysign(xp, a, b):
+    """x1 with the sign of x2, elementwise (integers stay integers)."""
+    if a.dtype.kind == "f":
+        return xp.copysign(a, b)
+    return xp.copysign(a, b, dtype="float64").astype(a.dtype)
 
 
-def _float_test(ufunc, fill):
-    """``ufunc`` for float input; integers and bools are answered with ``fill``."""
-    def fn(xp, x):
-        if x.dtype.kind == "f":
-            return ufunc(xp, x)
-        return xp.full(x.shape, fill)
+@quiet
+def _ldexp(xp, a, b):
+    """x1 * 2**x2 elementwise (integer results truncated toward zero)."""
+    dtype = a.dtype
+    if dtype.kind == "f":
+        return a * xp.exp2(b)
+    return (a.astype("float64") * xp.exp2(xp.asarray(b, dtype="float64"))).astype(dtype)
+
+
+def _lcm(xp, a, b):
+    """Least common multiple of integers, elementwise."""
+    return xp.lcm(a, b)
+
+
+def _bitwise(ufunc):
+    def fn(xp, a, b):
+        return getattr(xp, ufunc)(a, b)
+    fn.__doc__ = f"Elementwise {ufunc} of integers (logical for bools)."
     return fn
 
 
-_register_predicate("_npi_logical_not", lambda xp, x: xp.logical_not(x),
-                    "True where x is zero (logical not), elementwise.")
-_register_predicate("_npi_isnan", _float_test(lambda xp, x: xp.isnan(x), False),
-                    "True where x is NaN, elementwise.")
-_register_predicate("_npi_isinf", _float_test(lambda xp, x: xp.isinf(x), False),
-                    "True where x is positive or negative infinity, elementwise.")
-_register_predicate("_npi_isposinf", _float_test(lambda xp, x: xp.isposinf(x), False),
-                    "True where x is positive infinity, elementwise.")
-_register_predicate("_npi_isneginf", _float_test(lambda xp, x: xp.isneginf(x), False),
-                    "True where x is negative infinity, elementwise.")
-_register_predicate("_npi_isfinite", _float_test(lambda xp, x: xp.isfinite(x), True),
-                    "True where x is neither infinite nor NaN, elementwise.")
+def _grad_arctan2(F, attrs, ins, outs, g):
+    # d/dx1 = x2 / (x1**2 + x2**2), d/dx2 = -x1 / (x1**2 + x2**2).
+    i = F._internal
+    a, b = ins
+    scale = i._npi_true_divide(g[0], i._npi_add(i._npi_multiply(a, a), i._npi_multiply(b, b)))
+    return [to_input(F, i._npi_multiply(scale, b), a),
+            to_input(F, i._npi_negative(i._npi_multiply(scale, a)), b)]
+
+
+def _grad_hypot(F, attrs, ins, outs, g):
+    i = F._internal
+    scale = i._npi_true_divide(g[0], outs[0])
+    return [to_input(F, i._npi_multiply(scale, ins[0]), ins[0]),
+            to_input(F, i._npi_multiply(scale, ins[1]), ins[1])]
+
+
+def _sign_of(i, x):
+    """+1 or -1 with the sign bit of x (so -0.0 gives -1)."""
+    return i._npi_rcopysign_scalar(x, scalar=1.0)
+
+
+def _grad_copysign(F, attrs, ins, outs, g):
+    # d/dx1 is +1 where x1 and x2 have one sign, -1 elsewhere; x2 gets none.
+    i = F._internal
+    flip = i._npi_multiply(_sign_of(i, ins[0]), _sign_of(i, ins[1]))
+    return [to_input(F, i._npi_multiply(g[0], flip), ins[0]), F.zeros_like(ins[1])]
+
+
+def _grad_ldexp(F, attrs, ins, outs, g):
+    # d/dx1 = 2**x2, d/dx2 = x1 * 2**x2 * log(2).
+    i = F._internal
+    return [to_input(F, i._npi_multiply(g[0], i._npi_rpower_scalar(ins[1], scalar=2.0)), ins[0]),
+            to_input(F, i._npi_multiply(g[0], i._npi_multiply_scalar(
+                outs[0], scalar=math.log(2))), ins[1])]
+
+
+_FLOATS = "f"
+_INTEGERS = "iub"
+_register_binary("_npi_arctan2", _arctan2, gradient=_grad_arctan2, inputs=("x1", "x2"),
+                 check=_only("_npi_arctan2", _FLOATS, "floating point"))
+_register_binary("_npi_hypot", _hypot, gradient=_grad_hypot, inputs=("x1", "x2"),
+                 check=_only("_npi_hypot", _FLOATS, "floating point"))
+_register_binary("_npi_copysign", _copysign, gradient=_grad_copysign,
+                 check=_no_bool("_npi_copysign"))
+_register_binary("_npi_ldexp", _ldexp, gradient=_grad_ldexp, check=_no_bool("_npi_ldexp"))
+_register_binary("_npi_lcm", _lcm, gradient=_grad_zero,
+                 check=_only("_npi_lcm", _INTEGERS, "integer"))
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
+    _register_binary(f"_npi_{_name}", _bitwise(_name), gradient=_grad_zero,
+                     check=_only(f"_npi_{_name}", _INTEGERS, "integer or bool"))
+
+
+def _arctan2_scalar_grad(sign):
+    # d/dx arctan2(x, s) = s / (x**2 + s**2); arctan2(s, x) gives -s / (...).
+    def fn(i, x, y, s, g):
+        denom = i._npi_add_scalar(i._npi_multiply(x, x), scalar=s * s)
+        return i._npi_multiply_scalar(i._npi_true_divide(g, denom), scalar=sign * s)
+    return fn
+
+
+_register_scalar("_npi_arctan2_scalar", _arctan2, "keep", _scalar_grad(_arctan2_scalar_grad(1)),
+                 check=_only("_npi_arctan2_scalar", _FLOATS, "floating point"))
+_register_scalar("_npi_rarctan2_scalar", _arctan2, "keep",
+                 _scalar_grad(_arctan2_scalar_grad(-1)), reverse=True,
+                 check=_only("_npi_rarctan2_scalar", _FLOATS, "floating point"))
+_register_scalar("_npi_hypot_scalar", _hypot, "keep",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_multiply(g, i._npi_true_divide(x, y))),
+                 check=_only("_npi_hypot_scalar", _FLOATS, "floating point"))
+_register_scalar("_npi_copysign_scalar", _copysign, "arith",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_multiply(g, i._npi_multiply_scalar(
+                     _sign_of(i, x), scalar=math.copysign(1.0, s)))))
+_register_scalar("_npi_rcopysign_scalar", _copysign, "arith", _grad_zero, reverse=True)
+_register_scalar("_npi_ldexp_scalar", _ldexp, "arith",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_multiply_scalar(g, scalar=2.0 ** s)))
+_register_scalar("_npi_rldexp_scalar", _ldexp, "arith",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_multiply(g, i._npi_multiply_scalar(
+                     y, scalar=math.log(2)))), reverse=True)
+_register_scalar("_npi_lcm_scalar", _lcm, "keep", _grad_zero,
+                 check=_only("_npi_lcm_scalar", _INTEGERS, "integer"))
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
+    _register_scalar(f"_npi_{_name}_scalar", _bitwise(_name), "keep", _grad_zero,
+                     check=_only(f"_npi_{_name}_scalar", _INTEGERS, "integer or bool"))
+
+
+# -- where ------------------------------------------------------------------------------
+
+def _where_type(attrs, types):
+    values = [t for t in types[1:] if t is not None]
+    if len(values) < len(types) - 1:
+        return types, [None]
+    if not values:  # both branches are scalars
+        return types, ["float32"]
+    return types, [promote(np.dtype(values[0]), np.dtype(values[-1])).name]
+
+
+def _where_grad(F, attrs, ins, outs, g):
+    # The gradient goes to x where the condition holds and to y elsewhere.
+    i = F._internal
+    cond = ins[0]
+    grads = [F.zeros_like(cond)]
+    if len(ins) > 1:
+        grads.append(to_input(F, i._npi_where_lscalar(cond, g[0], scalar=0.0), ins[1]))
+    if len(ins) > 2:
+        grads.append(to_input(F, i._npi_where_rscalar(cond, g[0], scalar=0.0), ins[2]))
+    return grads
+
+
+def _pick(xp, cond, x, y):
+    return xp.where(cond if cond.dtype.kind == "b" else cond != 0, x, y)
+
+
+@register("_npi_where", inputs=("condition", "x", "y"), infer_shape=broadcast_shape("_npi_where"),
+          infer_type=_where_type, gradient=_where_grad)
+def _where(xp, attrs, condition, x, y):
+    """x where the condition is nonzero, else y (all three broadcast)."""
+    dtype = promote(x.dtype, y.dtype)
+    return _pick(xp, condition, x.astype(dtype, copy=False), y.astype(dtype, copy=False))
+
+
+_where_scalar_params = {"scalar": Param("float", 0.0, "The scalar branch.")}
+
+
+@register("_npi_where_lscalar", inputs=("condition", "x"), params=_where_scalar_params,
+          infer_shape=broadcast_shape("_npi_where_lscalar"), infer_type=_where_type,
+          gradient=_where_grad)
+def _where_lscalar(xp, attrs, condition, x):
+    """x where the condition is nonzero, else the scalar (cast to x's dtype)."""
+    return _pick(xp, condition, x, scalar_as(x.dtype, attrs.scalar)).astype(x.dtype, copy=False)
+
+
+@register("_npi_where_rscalar", inputs=("condition", "y"), params=_where_scalar_params,
+          infer_shape=broadcast_shape("_npi_where_rscalar"), infer_type=_where_type,
+          gradient=_where_grad)
+def _where_rscalar(xp, attrs, condition, y):
+    """The scalar (cast to y's dtype) where the condition is nonzero, else y."""
+    return _pick(xp, condition, scalar_as(y.dtype, attrs.scalar), y).astype(y.dtype, copy=False)
+
+
+@register("_npi_where_scalar2", inputs=("condition",),
+          params={"x": Param("float", 0.0, "Value where the condition holds."),
+                  "y": Param("float", 0.0, "Value elsewhere.")},
+          infer_shape=same_shape("_npi_where_scalar2"),
+          infer_type=lambda attrs, t: (t, ["float32"]), gradient=_grad_zero)
+def _where_scalar2(xp, attrs, condition):
+    """x where the condition is nonzero, else y, as float32."""
+    return _pick(xp, condition, _FLOAT32.type(attrs.x), _FLOAT32.type(attrs.y)).astype(_FLOAT32)
+
+# The unary operators live in their own file; importing it here registers them
+# with this family.
+from . import np_unary  # noqa: E402,F401

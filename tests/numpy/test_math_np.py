@@ -257,3 +257,203 @@ def test_symbol_inputs_build_graph_nodes():
     s = np.subtract(2, np.multiply(a, b))
     ops = [n["op"] for n in __import__("json").loads(s.tojson())["nodes"]]
     assert ops == ["null", "null", "_npi_multiply", "_npi_rsubtract_scalar"]
+
+
+# -- unary functions ------------------------------------------------------------------
+
+UNARY = [  # function, numpy reference, derivative (None: not differentiable), domain
+    (np.negative, onp.negative, lambda x: -onp.ones_like(x), (-2, 2)),
+    (np.abs, onp.abs, onp.sign, (-2, 2)), (np.absolute, onp.abs, onp.sign, (-2, 2)),
+    (np.fabs, onp.abs, onp.sign, (-2, 2)),
+    (np.square, onp.square, lambda x: 2 * x, (-2, 2)),
+    (np.sqrt, onp.sqrt, lambda x: 0.5 / onp.sqrt(x), (0.5, 3)),
+    (np.cbrt, onp.cbrt, lambda x: onp.cbrt(x) ** -2 / 3, (0.5, 3)),
+    (np.reciprocal, onp.reciprocal, lambda x: -1 / x ** 2, (0.5, 3)),
+    (np.exp, onp.exp, onp.exp, (-2, 2)), (np.expm1, onp.expm1, onp.exp, (-2, 2)),
+    (np.log, onp.log, lambda x: 1 / x, (0.5, 3)),
+    (np.log10, onp.log10, lambda x: 1 / (x * onp.log(10)), (0.5, 3)),
+    (np.log2, onp.log2, lambda x: 1 / (x * onp.log(2)), (0.5, 3)),
+    (np.log1p, onp.log1p, lambda x: 1 / (1 + x), (0.5, 3)),
+    (np.sin, onp.sin, onp.cos, (-2, 2)), (np.cos, onp.cos, lambda x: -onp.sin(x), (-2, 2)),
+    (np.tan, onp.tan, lambda x: 1 / onp.cos(x) ** 2, (-1, 1)),
+    (np.arcsin, onp.arcsin, lambda x: 1 / onp.sqrt(1 - x * x), (-0.9, 0.9)),
+    (np.arccos, onp.arccos, lambda x: -1 / onp.sqrt(1 - x * x), (-0.9, 0.9)),
+    (np.arctan, onp.arctan, lambda x: 1 / (1 + x * x), (-2, 2)),
+    (np.sinh, onp.sinh, onp.cosh, (-2, 2)), (np.cosh, onp.cosh, onp.sinh, (-2, 2)),
+    (np.tanh, onp.tanh, lambda x: 1 - onp.tanh(x) ** 2, (-2, 2)),
+    (np.arcsinh, onp.arcsinh, lambda x: 1 / onp.sqrt(x * x + 1), (-2, 2)),
+    (np.arccosh, onp.arccosh, lambda x: 1 / onp.sqrt(x * x - 1), (1.5, 3)),
+    (np.arctanh, onp.arctanh, lambda x: 1 / (1 - x * x), (-0.9, 0.9)),
+    (np.degrees, onp.degrees, lambda x: onp.full_like(x, 180 / onp.pi), (-2, 2)),
+    (np.rad2deg, onp.degrees, lambda x: onp.full_like(x, 180 / onp.pi), (-2, 2)),
+    (np.radians, onp.radians, lambda x: onp.full_like(x, onp.pi / 180), (-2, 2)),
+    (np.deg2rad, onp.radians, lambda x: onp.full_like(x, onp.pi / 180), (-2, 2)),
+    (np.floor, onp.floor, onp.zeros_like, (-2, 2)), (np.ceil, onp.ceil, onp.zeros_like, (-2, 2)),
+    (np.trunc, onp.trunc, onp.zeros_like, (-2, 2)), (np.fix, onp.fix, onp.zeros_like, (-2, 2)),
+    (np.sign, onp.sign, onp.zeros_like, (-2, 2)),
+    (np.around, onp.around, onp.zeros_like, (-2, 2)), (np.round, onp.around, onp.zeros_like, (-2, 2)),
+]
+
+
+@pytest.mark.parametrize("fn,ref,deriv,domain", UNARY, ids=[u[0].__name__ for u in UNARY])
+def test_unary_values_and_gradients(fn, ref, deriv, domain):
+    x = onp.random.default_rng(2).uniform(*domain, (2, 5)).astype("float32")
+    out = fn(arr(x))
+    assert isinstance(out, np.ndarray) and out.dtype == onp.float32 and out.shape == (2, 5)
+    onp.testing.assert_allclose(out.asnumpy(), ref(x), rtol=1e-5, atol=1e-6)
+    (g,) = grad_of(fn, arr(x))
+    onp.testing.assert_allclose(g, deriv(x), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("fn,ref,deriv,domain", UNARY, ids=[u[0].__name__ for u in UNARY])
+def test_unary_scalars_and_types(fn, ref, deriv, domain):
+    assert fn(0.5) == pytest.approx(ref(0.5))
+    with pytest.raises(TypeError, match="not supported"):
+        fn([1.0, 2.0])
+    with pytest.raises(MXNetError, match="bool"):
+        fn(arr([True, False], "bool")).asnumpy()
+    # zero-d and zero-size arrays keep their shapes
+    assert fn(arr(onp.float32(1.25))).shape == ()
+    assert fn(arr(onp.ones((0, 2)))).shape == (0, 2)
+
+
+def test_unary_integer_arrays_keep_their_dtype():
+    i = arr([1, 4, -3], "int32")
+    assert np.exp(i).asnumpy().tolist() == [2, 54, 0]
+    assert np.abs(i).asnumpy().tolist() == [1, 4, 3] and np.abs(i).dtype == onp.int32
+    assert np.sqrt(arr([4, 9], "int64")).dtype == onp.int64
+    assert np.reciprocal(i).asnumpy().tolist() == [1, 0, 0]
+    assert np.negative(arr([1, 2], "uint8")).asnumpy().tolist() == [255, 254]
+
+
+def test_rounding_rules():
+    f = arr([0.5, 1.5, 2.5, -2.5, -0.5, 2.675])
+    assert np.rint(f).asnumpy().tolist() == [0, 1, 2, -3, -1, 3]  # halves go down, as MXNet
+    assert np.around(f).asnumpy().tolist() == [0, 2, 2, -2, -0.0, 3]  # halves to even
+    onp.testing.assert_allclose(np.around(f, 1).asnumpy(), onp.around(f.asnumpy(), 1))
+    assert np.round_(arr([15, 25, -15], "int32"), -1).asnumpy().tolist() == [10, 20, -10]
+    assert np.around(arr([15, 25, -15]), -1).asnumpy().tolist() == [20, 20, -20]
+    assert np.around(arr([1, 2], "int32"), 2).asnumpy().tolist() == [1, 2]
+
+
+PREDICATES = [(np.isnan, onp.isnan), (np.isinf, onp.isinf), (np.isposinf, onp.isposinf),
+              (np.isneginf, onp.isneginf), (np.isfinite, onp.isfinite),
+              (np.logical_not, onp.logical_not)]
+
+
+@pytest.mark.parametrize("fn,ref", PREDICATES, ids=[p[0].__name__ for p in PREDICATES])
+def test_predicates_give_bool(fn, ref):
+    x = onp.array([1.0, onp.nan, onp.inf, -onp.inf, 0.0], dtype="float32")
+    out = fn(arr(x))
+    assert out.dtype == onp.bool_
+    assert out.asnumpy().tolist() == ref(x).tolist()
+    for dtype in ("int32", "bool"):
+        i = onp.array([0, 1, 2]).astype(dtype)
+        assert fn(arr(i, dtype)).asnumpy().tolist() == ref(i).tolist()
+    (g,) = grad_of(fn, arr(x[:1]))
+    assert g.tolist() == [0.0]
+
+
+def test_bitwise():
+    i = arr([1, 4, -3], "int32")
+    assert np.bitwise_and(i, 3).asnumpy().tolist() == [1, 0, 1]
+    assert np.bitwise_or(i, arr([2, 2, 2], "int32")).asnumpy().tolist() == [3, 6, -1]
+    assert np.bitwise_xor(5, i).asnumpy().tolist() == [4, 1, -8]
+    assert np.bitwise_not(i).asnumpy().tolist() == [-2, -5, 2]
+    assert np.invert(arr([True, False], "bool")).asnumpy().tolist() == [False, True]
+    b = np.bitwise_or(arr([True, False], "bool"), arr([False, False], "bool"))
+    assert b.dtype == onp.bool_ and b.asnumpy().tolist() == [True, False]
+    assert np.bitwise_and(i, arr([1, 1, 1], "int64")).dtype == onp.int64
+    for bad in (lambda: np.bitwise_xor(arr([1.0]), arr([1.0])), lambda: np.bitwise_not(arr([1.0])),
+                lambda: np.bitwise_and(arr([1.0]), 1)):
+        with pytest.raises(MXNetError, match="integer"):
+            bad().asnumpy()
+
+
+def test_lcm():
+    i = arr([1, 4, -3], "int32")
+    assert np.lcm(i, arr([2, 6, 4], "int32")).asnumpy().tolist() == [2, 12, 12]
+    assert np.lcm(i, 6).asnumpy().tolist() == [6, 12, 6]
+    with pytest.raises(MXNetError, match="integer"):
+        np.lcm(arr([1.0]), arr([2.0])).asnumpy()
+
+
+BINARY_EXTRA = [  # function, numpy reference, d/da, d/db
+    (np.arctan2, onp.arctan2, lambda a, b: b / (a * a + b * b), lambda a, b: -a / (a * a + b * b)),
+    (np.hypot, onp.hypot, lambda a, b: a / onp.hypot(a, b), lambda a, b: b / onp.hypot(a, b)),
+    (np.copysign, onp.copysign, lambda a, b: onp.sign(a) * onp.sign(b), lambda a, b: 0 * a),
+    (np.ldexp, lambda a, b: a * 2.0 ** b, lambda a, b: 2.0 ** b,
+     lambda a, b: a * 2.0 ** b * onp.log(2)),
+]
+
+
+@pytest.mark.parametrize("fn,ref,da,db", BINARY_EXTRA, ids=[b[0].__name__ for b in BINARY_EXTRA])
+def test_binary_extra_functions(fn, ref, da, db):
+    rng = onp.random.default_rng(3)
+    a = rng.uniform(-2, 2, (2, 3)).astype("float32")
+    b = rng.uniform(-2, 2, (2, 3)).astype("float32")
+    onp.testing.assert_allclose(fn(arr(a), arr(b)).asnumpy(), ref(a, b), rtol=1e-5)
+    onp.testing.assert_allclose(fn(arr(a), 1.5).asnumpy(), ref(a, onp.float32(1.5)), rtol=1e-5)
+    onp.testing.assert_allclose(fn(1.5, arr(b)).asnumpy(), ref(onp.float32(1.5), b), rtol=1e-5)
+    ga, gb = grad_of(fn, arr(a), arr(b))
+    onp.testing.assert_allclose(ga, da(a, b), rtol=1e-4, atol=1e-6)
+    onp.testing.assert_allclose(gb, db(a, b), rtol=1e-4, atol=1e-6)
+    (gs,) = grad_of(lambda x: fn(x, 1.5), arr(a))
+    onp.testing.assert_allclose(gs, da(a, onp.float32(1.5)), rtol=1e-4, atol=1e-6)
+    (gr,) = grad_of(lambda x: fn(1.5, x), arr(b))
+    onp.testing.assert_allclose(gr, db(onp.float32(1.5), b), rtol=1e-4, atol=1e-6)
+
+
+def test_binary_extra_integer_rules():
+    i = arr([1, 4, -3], "int32")
+    assert np.copysign(i, -1).asnumpy().tolist() == [-1, -4, -3]
+    assert np.ldexp(i, i).asnumpy().tolist() == [2, 64, 0]
+    for fn in (np.arctan2, np.hypot):
+        with pytest.raises(MXNetError, match="floating point"):
+            fn(i, i).asnumpy()
+
+
+# -- clip, nan_to_num, where ---------------------------------------------------------
+
+def test_clip():
+    f = onp.array([1.5, -2.5, 3.0, onp.nan], dtype="float32")
+    onp.testing.assert_array_equal(np.clip(arr(f), 0, 2).asnumpy(), [1.5, 0, 2, onp.nan])
+    onp.testing.assert_array_equal(np.clip(arr(f), None, 2).asnumpy(), [1.5, -2.5, 2, onp.nan])
+    assert np.clip(arr([1, 4, -3], "int32"), 0.5, 2.5).asnumpy().tolist() == [1, 2, 0]
+    with pytest.raises(ValueError):
+        np.clip(arr(f), None, None)
+    with pytest.raises(TypeError):
+        np.clip(arr(f), arr(f), 1)
+    (g,) = grad_of(lambda x: np.clip(x, 0, 2), arr([-1.0, 0.0, 1.0, 2.0, 3.0]))
+    assert g.tolist() == [0, 1, 1, 1, 0]
+
+
+def test_nan_to_num():
+    x = onp.array([onp.nan, onp.inf, -onp.inf, 1.0], dtype="float32")
+    out = np.nan_to_num(arr(x))
+    onp.testing.assert_array_equal(out.asnumpy(), onp.nan_to_num(x))
+    out = np.nan_to_num(arr(x), nan=5, posinf=6, neginf=-6)
+    assert out.asnumpy().tolist() == [5, 6, -6, 1]
+    assert np.nan_to_num(arr([1, 2], "int32")).asnumpy().tolist() == [1, 2]
+    a = arr(x)
+    assert np.nan_to_num(a, copy=False) is a and a.asnumpy()[0] == 0
+    (g,) = grad_of(np.nan_to_num, arr(x))
+    assert g.tolist() == [0, 0, 0, 1]
+
+
+def test_where():
+    c = arr([True, False, True], "bool")
+    x, y = arr([1.0, 2.0, 3.0]), arr([[10.0], [20.0]])
+    out = np.where(c, x, y)
+    assert out.shape == (2, 3)
+    assert out.asnumpy().tolist() == [[1, 10, 3], [1, 20, 3]]
+    assert np.where(arr([1.0, 0.0, 2.0]), x, 0).asnumpy().tolist() == [1, 0, 3]
+    assert np.where(c, 7, x).asnumpy().tolist() == [7, 2, 7]
+    both = np.where(c, 1, 0)
+    assert both.dtype == onp.float32 and both.asnumpy().tolist() == [1, 0, 1]
+    assert np.where(c, arr([1, 2, 3], "int32"), 0.5).dtype == onp.int32
+    assert np.where(c, arr([1, 2, 3], "int32"), x).dtype == onp.float32
+    gx, gy = grad_of(lambda a, b: np.where(c, a, b), arr([1.0, 2.0, 3.0]), arr([[10.0], [20.0]]))
+    assert gx.tolist() == [2, 0, 2] and gy.tolist() == [[1], [1]]
+    with pytest.raises(ValueError):
+        np.where(c, x)
