@@ -374,6 +374,7 @@ def _attach_absent():
 
 _attach_operators()
 _attach_absent()
+ndarray.__module__ = "mxnet.numpy"  # its public path, as MXNet (pickles name it too)
 
 
 def _format_repr(arr):
