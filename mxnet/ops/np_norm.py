@@ -1,0 +1,133 @@
+"""``_npi_norm``'s kernel, shape rule and gradient kernel (declared in np_linalg).
+
+``ord`` is numeric; the named orders travel in ``flag`` as MXNet encodes them
+(0: default, 1: 'fro', 2: 'nuc', 3: inf, 4: -inf; -1: use ``ord``). Vector
+norms reduce one axis, matrix norms two, as ``numpy.linalg.norm``.
+"""
+import math
+
+import numpy as np
+
+from ..base import MXNetError
+from .params import Param
+
+NORM_PARAMS = {
+    "ord": Param("float", 2.0, doc="Numeric order of the norm (when flag is -1)."),
+    "axis": Param("shape", None, doc="Axis (vector norm) or two axes (matrix norm)."),
+    "keepdims": Param("bool", False, doc="Keep the reduced axes with size 1."),
+    "flag": Param("int", -1, choices=(-1, 0, 1, 2, 3, 4),
+                  doc="Named order: 0 default, 1 'fro', 2 'nuc', 3 inf, 4 -inf, -1 numeric."),
+}
+
+_NAMED = {0: None, 1: "fro", 2: "nuc", 3: math.inf, 4: -math.inf}
+
+
+def norm_order(attrs):
+    """The order as numpy.linalg.norm takes it."""
+    return _NAMED.get(attrs.flag, attrs.ord)
+
+
+def _axes(attrs, ndim):
+    """Reduced axes, normalised; None for the whole array flattened."""
+    if attrs.axis is None:
+        return None
+    axes = []
+    for ax in attrs.axis:
+        if not -ndim <= ax < ndim:
+            raise MXNetError(f"_npi_norm: axis {ax} is out of range for {ndim} dimensions")
+        axes.append(ax % ndim)
+    if len(axes) not in (1, 2) or len(set(axes)) != len(axes):
+        raise MXNetError(f"_npi_norm: axis must name one or two distinct axes, got "
+                         f"{attrs.axis}")
+    return tuple(axes)
+
+
+def norm_shape(attrs, shape):
+    axes = _axes(attrs, len(shape))
+    reduced = range(len(shape)) if axes is None else axes
+    if attrs.keepdims:
+        return tuple(1 if i in reduced else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in reduced)
+
+
+def norm_kernel(xp, attrs, data):
+    """Vector or matrix norm, as numpy.linalg.norm(data, ord, axis, keepdims)."""
+    axes = _axes(attrs, data.ndim)
+    try:
+        out = xp.linalg.norm(data, norm_order(attrs), axes, attrs.keepdims)
+    except ValueError as e:
+        raise MXNetError(f"_npi_norm: {e} (ord={norm_order(attrs)!r}, axis={attrs.axis}, "
+                         f"input shape {data.shape})") from None
+    return xp.asarray(out).astype(data.dtype)
+
+
+def _kind(attrs, ndim):
+    """('all' | 'vector' | 'matrix', axes) of a norm call."""
+    axes = _axes(attrs, ndim)
+    order = norm_order(attrs)
+    if axes is None:
+        if order is None or order == "fro":
+            return "all", tuple(range(ndim))
+        axes = (0,) if ndim == 1 else (0, 1)
+    return ("vector" if len(axes) == 1 else "matrix"), axes
+
+
+def _select(xp, scores, axis, largest):
+    """A 0/1 mask of the first position along ``axis`` of the largest (smallest) score."""
+    pick = xp.argmax(scores, axis=axis) if largest else xp.argmin(scores, axis=axis)
+    idx = xp.expand_dims(pick, axis)
+    positions = xp.arange(scores.shape[axis]).reshape(
+        [-1 if i == axis else 1 for i in range(scores.ndim)])
+    return (positions == idx).astype(scores.dtype)
+
+
+def _vector_grad(xp, x, n, p, axis):
+    sign = xp.sign(x)
+    if p == 2:
+        return x / n
+    if p == 1:
+        return sign
+    if p == 0:
+        return xp.zeros_like(x)
+    if math.isinf(p):
+        return sign * _select(xp, xp.abs(x), axis, p > 0)
+    return sign * xp.abs(x) ** (p - 1) / n ** (p - 1)
+
+
+def _matrix_grad(xp, x, n, order, axes):
+    r, c = axes
+    m = xp.moveaxis(x, (r, c), (-2, -1))
+    if order in ("fro", None):
+        return x / n
+    if order in (1, -1, math.inf, -math.inf):
+        # 1: largest absolute column sum (columns: the c axis); inf: rows.
+        along = r if order in (1, -1) else c
+        sums = xp.abs(x).sum(axis=along, keepdims=True)
+        other = c if along == r else r
+        return xp.sign(x) * _select(xp, sums, other, order > 0)
+    u, s, vt = xp.linalg.svd(m, full_matrices=False)
+    if order == "nuc":
+        g = u @ vt
+    else:  # +-2: the largest (smallest) singular pair
+        k = 0 if order > 0 else s.shape[-1] - 1
+        g = u[..., :, k:k + 1] @ vt[..., k:k + 1, :]
+    return xp.moveaxis(g, (-2, -1), (r, c))
+
+
+def norm_grad(xp, attrs, g, x, n):
+    """Gradient of the norm of x (with output n) for output gradient g."""
+    kind, axes = _kind(attrs, x.ndim)
+    keep = [1 if i in axes else d for i, d in enumerate(x.shape)]
+    g, n = g.reshape(keep), n.reshape(keep)
+    work = x.astype(np.float64)
+    n = n.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "all":
+            d = work / n
+        elif kind == "vector":
+            order = norm_order(attrs)
+            d = _vector_grad(xp, work, n, 2 if order is None else order, axes[0])
+        else:
+            d = _matrix_grad(xp, work, n, norm_order(attrs), axes)
+        d = xp.where(xp.isfinite(d), d, 0)
+    return (g * d).astype(x.dtype)
