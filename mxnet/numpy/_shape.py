@@ -211,7 +211,10 @@ def append(arr, values, axis=None):
 # -- splitting --------------------------------------------------------------------------------
 def _split(op, ary, indices_or_sections, axis, fname, equal):
     ary = _arr(ary, fname, "ary")
-    if isinstance(indices_or_sections, (int, onp.integer)):
+    if isinstance(indices_or_sections, (int, onp.integer)) and _is_symbol(ary):
+        # The axis length is known only to the graph, which checks the division.
+        attrs = {"indices": (), "sections": int(indices_or_sections)}
+    elif isinstance(indices_or_sections, (int, onp.integer)):
         sections = int(indices_or_sections)
         size = ary.shape[axis] if ary.ndim else 0
         if sections <= 0:
@@ -227,6 +230,8 @@ def _split(op, ary, indices_or_sections, axis, fname, equal):
     else:
         attrs = {"indices": (0,) + tuple(int(i) for i in indices_or_sections), "sections": 0}
     res = call(op, [ary], {**attrs, "axis": axis})
+    if _is_symbol(res):
+        return list(res)
     return res if isinstance(res, list) else [res]
 
 
@@ -324,9 +329,17 @@ def pad(x, pad_width=None, mode="constant", **kwargs):
     x = _arr(x, "pad", "x")
     if pad_width is None:
         raise MXNetError("pad: argument 'pad_width' is required")
-    pairs = tuple(pad_pairs("pad", pad_width, x.ndim))
+    # A Symbol's rank is known only to the graph: the op expands the shorthands there.
+    pairs = _nested_tuple(pad_width) if _is_symbol(x) else \
+        tuple(pad_pairs("pad", pad_width, x.ndim))
     return call("_npi_pad", [x], {"pad_width": pairs, "mode": mode, "constant_value": constant,
                                   "reflect_type": reflect_type})
+
+
+def _nested_tuple(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(_nested_tuple(v) for v in value)
+    return int(value)
 
 
 def copy(a, out=None):
