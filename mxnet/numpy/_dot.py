@@ -13,14 +13,14 @@ __all__ = ["dot", "matmul", "tensordot", "einsum", "inner", "outer", "vdot"]
 
 
 def _is_array(x):
-    if isinstance(x, NDArray):
+    if isinstance(x, NDArray):  # the common case first: no import
         return True
     from ..symbol.symbol import Symbol  # hybridized blocks pass symbols
     return isinstance(x, Symbol)
 
 
-def _arrays(fn, *arrays):
-    for name, x in zip("ab", arrays):
+def _arrays(fn, a, b):
+    for name, x in (("a", a), ("b", b)):
         if not _is_array(x):
             raise MXNetError(f"{fn}: argument '{name}' must be an mx.np.ndarray, got "
                              f"{type(x).__name__}")

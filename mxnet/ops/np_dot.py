@@ -6,6 +6,8 @@ share one kernel (transpose to (free, summed) x (summed, free), then one
 GEMM) and one gradient rule. As in MXNet 1.9.1 both operands must have one
 floating-point dtype; einsum also takes integers.
 """
+import numpy as np
+
 from ..base import MXNetError
 from .linalg import _mT, _matmul_grads, _size
 from .np_einsum import einsum_grads, einsum_plan
@@ -13,6 +15,7 @@ from .params import Param
 from .registry import register
 
 _FLOATS = ("float16", "float32", "float64")
+_FLOAT_DTYPES = frozenset(np.dtype(t) for t in _FLOATS)
 
 
 def _same_float(op, types=_FLOATS):
@@ -33,6 +36,12 @@ def check_dtypes(op, names, types=_FLOATS):
     if names[0] not in types:
         raise MXNetError(f"{op}: dtype {names[0]} is not supported (expected one of "
                          f"{', '.join(types)})")
+
+
+def _check_pair(op, a, b):
+    """check_dtypes for two arrays, without NumPy's slow dtype names when they pass."""
+    if a.dtype is not b.dtype and a.dtype != b.dtype or a.dtype not in _FLOAT_DTYPES:
+        check_dtypes(op, [a.dtype.name, b.dtype.name])
 
 
 # -- tensordot: the contraction kernel and gradient everything shares ------------------
@@ -141,7 +150,9 @@ def _dot_shape(attrs, shapes):
 def _np_dot(xp, attrs, a, b):
     """NumPy's dot: a scalar operand scales the other; otherwise sums the last
     axis of a with the only (1-d) or second-to-last axis of b."""
-    check_dtypes("_np_dot", [a.dtype.name, b.dtype.name])
+    _check_pair("_np_dot", a, b)
+    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]:  # the common case, directly
+        return xp.matmul(a, b)
     a_axes, b_axes, out = _dot_contraction(a.shape, b.shape)
     if a.ndim == 1 and b.ndim == 1:
         return xp.asarray(xp.dot(a, b))
@@ -178,7 +189,7 @@ def _register_tensordot(name, params, plan):
         return tensordot_grads(F, ins[0], ins[1], a_axes, b_axes, g[0])
 
     def kernel(xp, attrs, a, b):
-        check_dtypes(name, [a.dtype.name, b.dtype.name])
+        _check_pair(name, a, b)
         return _tensordot_kernel(xp, a, b, *plan(a.shape, b.shape, attrs))
     kernel.__doc__ = "Sum products of a and b over the paired axes (NumPy's tensordot)."
     register(name, inputs=("a", "b"), params=params, infer_shape=infer_shape,
@@ -257,8 +268,9 @@ def _sum_to(F, grad, x):
 def _npi_matmul(xp, attrs, a, b):
     """NumPy's matmul: matrix products over the last two axes, broadcasting the
     leading ones; a 1-d operand is a row (a) or column (b) vector."""
-    check_dtypes("_npi_matmul", [a.dtype.name, b.dtype.name])
-    matmul_shape("_npi_matmul", a.shape, b.shape)
+    _check_pair("_npi_matmul", a, b)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+        matmul_shape("_npi_matmul", a.shape, b.shape)
     return xp.asarray(xp.matmul(a, b))
 
 

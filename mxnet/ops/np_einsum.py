@@ -4,6 +4,7 @@
 one explicit form with a letter per axis, checked against the operand
 shapes; the forward kernel and the gradient both work on that form.
 """
+import functools
 import string
 from collections import namedtuple
 
@@ -50,6 +51,11 @@ def _expand(term, ndim, ell_letters, subscripts):
 
 def einsum_plan(subscripts, shapes):
     """The explicit, checked form of ``subscripts`` for operands of ``shapes``."""
+    return _plan(subscripts, tuple(tuple(s) for s in shapes))
+
+
+@functools.lru_cache(maxsize=512)  # a model calls einsum with few (subscripts, shapes) pairs
+def _plan(subscripts, shapes):
     terms, out = _split(subscripts, len(shapes))
     used = set("".join(terms) + (out or ""))
     free = [c for c in string.ascii_letters if c not in used]

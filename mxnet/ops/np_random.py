@@ -81,10 +81,15 @@ def _zero_grads(F, p, y, g):
 # name: (parameter names and defaults, whether it takes dtype (else float32) and ctx,
 #        check({name: value}) -> message or None, draw(rng, size, work dtype, *values), gradient)
 
+def _violates(value, bad):
+    """Whether ``bad`` holds for the float ``value`` or for some element of an array."""
+    return bad(value) if isinstance(value, float) else bool(bad(value).any())
+
+
 def _nonneg(*names):
     def check(values):
         for n in names:
-            if np.any(np.asarray(values[n]) < 0):
+            if _violates(values[n], lambda v: v < 0):
                 return f"'{n}' must be non-negative"
         return None
     return check
@@ -93,7 +98,7 @@ def _nonneg(*names):
 def _positive(*names):
     def check(values):
         for n in names:
-            if np.any(np.asarray(values[n]) <= 0):
+            if _violates(values[n], lambda v: v <= 0):
                 return f"'{n}' must be positive"
         return None
     return check
@@ -138,6 +143,8 @@ _INPUTS = ("input1", "input2")
 def sample_shape(op, size, param_shapes):
     """Output shape: ``size`` if given (the parameters must broadcast to it),
     else the parameters' broadcast shape."""
+    if not param_shapes and (size is None or min(size, default=0) >= 0):
+        return () if size is None else tuple(size)  # numbers only: the common case
     try:
         shape = np.broadcast_shapes(*param_shapes) if param_shapes else ()
         if size is None:
