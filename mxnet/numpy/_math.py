@@ -26,7 +26,8 @@ __all__ = ["add", "subtract", "multiply", "divide", "true_divide", "mod", "remai
            "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
            "arctanh", "degrees", "radians", "deg2rad", "rad2deg", "floor", "ceil", "trunc",
            "fix", "rint", "logical_not", "isnan", "isinf", "isposinf", "isneginf", "isfinite",
-           "bitwise_not", "invert", "around", "round", "round_", "clip", "nan_to_num", "where"]
+           "bitwise_not", "invert", "around", "round", "round_", "clip", "nan_to_num", "where",
+           "positive", "signbit", "spacing", "heaviside", "float_power"]
 
 _SCALAR_TYPES = (int, float, _onp.integer, _onp.floating, _onp.bool_)
 _NO_ARGS = {}
@@ -633,3 +634,47 @@ def where(condition, x=None, y=None):
                      {"scalar": float(x)})
     return _call("_npi_where", (condition, _array_operand("where", x, "x"),
                                 _array_operand("where", y, "y")))
+
+
+# -- NumPy on the host -------------------------------------------------------------------
+# MXNet 1.9.1 serves these straight from NumPy (through its array protocol):
+# they copy to the host, are not recorded by autograd and give NumPy's dtypes.
+
+def _to_host(value):
+    if isinstance(value, _NDArray):
+        return value.asnumpy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_host(v) for v in value)
+    return value
+
+
+def host_function(fn, name, doc):
+    """``fn`` (a NumPy function) over ``mx.np`` arrays: the arguments are copied
+    to NumPy, array results come back as ``mx.np.ndarray`` on the first array
+    argument's device (scalars stay NumPy scalars, as in MXNet)."""
+    def run(*args, **kwargs):
+        ctx = next((a.ctx for a in list(args) + list(kwargs.values())
+                    if isinstance(a, _NDArray)), None)
+        res = fn(*_to_host(list(args)), **{k: _to_host(v) for k, v in kwargs.items()})
+        return _from_host(res, ctx)
+    run.__name__ = run.__qualname__ = name
+    run.__doc__ = doc + " Computed by NumPy on the host, so not recorded by autograd."
+    return run
+
+
+def _from_host(res, ctx):
+    if isinstance(res, tuple):
+        return tuple(_from_host(r, ctx) for r in res)
+    if isinstance(res, _onp.ndarray):
+        from . import _creation
+        return _creation.array(res, dtype=res.dtype, ctx=ctx)
+    return res
+
+
+positive = host_function(_onp.positive, "positive", "``+x``: a copy of ``x``.")
+signbit = host_function(_onp.signbit, "signbit", "True where the sign bit is set (x < 0 or -0.0).")
+spacing = host_function(_onp.spacing, "spacing", "Distance from x to the next representable "
+                        "number away from zero.")
+heaviside = host_function(_onp.heaviside, "heaviside", "0 where x1 < 0, x2 where x1 == 0, 1 "
+                          "where x1 > 0.")
+float_power = host_function(_onp.float_power, "float_power", "x1 ** x2 in float64.")

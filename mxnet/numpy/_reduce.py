@@ -7,10 +7,16 @@ shape and dtype rules are those of ``mxnet/ops/np_reduce.py``: NumPy's shapes
 import numpy as _onp
 
 from ..ndarray.ndarray import NDArray as _NDArray
+from ._math import host_function as _host_function
+from ._math import multiply as _multiply
 from ._op import call as _call
 
 __all__ = ["sum", "prod", "product", "mean", "std", "var", "max", "amax", "min", "amin",
-           "all", "any", "sometrue", "alltrue", "argmax", "argmin", "cumsum", "average"]
+           "all", "any", "sometrue", "alltrue", "argmax", "argmin", "cumsum", "average",
+           "percentile", "quantile", "diff", "ediff1d", "bincount", "polyval",
+           "ptp", "count_nonzero", "nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod",
+           "nanargmax", "nanargmin", "nanmedian", "nanpercentile", "nanquantile", "interp",
+           "trapz"]
 
 _SCALAR_TYPES = (int, float, _onp.integer, _onp.floating, _onp.bool_)
 
@@ -158,3 +164,106 @@ def average(a, axis=None, weights=None, returned=False, out=None):
     elif not isinstance(weights, _NDArray):
         weights = _operand("average", weights)
     return _call("_npi_average", (a, weights), attrs, out)
+
+
+def _percentile(fname, a, q, axis, out, interpolation, keepdims):
+    attrs = {"axis": _axis(axis), "interpolation": interpolation, "keepdims": keepdims}
+    a = _operand(fname, a)
+    if isinstance(q, _SCALAR_TYPES):
+        attrs["q_scalar"] = float(q)
+        return _call("_npi_percentile", (a,), attrs, out)
+    return _call("_npi_percentile", (a, _operand(fname, q)), attrs, out)
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=None, interpolation="linear",
+               keepdims=False):
+    """The ``q``-th percentiles (0..100; a scalar or an array of them, which
+    adds a leading axis) of ``a`` over ``axis``; ``interpolation`` is linear,
+    lower, higher, midpoint or nearest. Float32 for integer input. Its
+    gradient is zero, as in MXNet."""
+    return _percentile("percentile", a, q, axis, out, interpolation, keepdims)
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=None, interpolation="linear",
+             keepdims=False):
+    """As ``percentile`` with ``q`` in 0..1."""
+    q = q * 100 if isinstance(q, _SCALAR_TYPES) else _multiply(q, 100)
+    return _percentile("quantile", a, q, axis, out, interpolation, keepdims)
+
+
+def _edge(a, value, axis):
+    """``prepend``/``append`` of diff as an array of ``a``'s shape with size 1 along ``axis``."""
+    from . import _creation, _shape
+    if isinstance(value, _SCALAR_TYPES):
+        shape = list(a.shape)
+        shape[axis] = 1
+        return _creation.full(tuple(shape), value, dtype=a.dtype, ctx=a.ctx)
+    value = _operand("diff", value)
+    if value.ndim == 0:
+        return _edge(a, value.item(), axis)
+    return _shape.broadcast_to(value, value.shape) if value.ndim == a.ndim else value
+
+
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """The ``n``-th differences ``a[i+1] - a[i]`` along ``axis``, after
+    ``prepend`` and ``append`` (scalars or arrays) are joined to ``a`` there."""
+    a = _operand("diff", a)
+    if prepend is not None or append is not None:
+        from . import _shape
+        parts = [_edge(a, prepend, axis)] if prepend is not None else []
+        parts.append(a)
+        if append is not None:
+            parts.append(_edge(a, append, axis))
+        a = _shape.concatenate(parts, axis=axis)
+    return _call("_npi_diff", (a,), {"n": n, "axis": axis})
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    """Differences between consecutive elements of the flattened ``ary``, with
+    ``to_begin`` before and ``to_end`` after (scalars or arrays)."""
+    inputs = [_operand("ediff1d", ary)]
+    attrs = {}
+    for name, value in (("to_begin", to_begin), ("to_end", to_end)):
+        if value is None:
+            continue
+        if isinstance(value, _SCALAR_TYPES):
+            attrs[f"{name}_scalar"] = float(value)
+        else:
+            inputs.append(_operand("ediff1d", value))
+            attrs[f"{name}_arr_given"] = True
+    return _call("_npi_ediff1d", inputs, attrs)
+
+
+def bincount(x, weights=None, minlength=0):
+    """How many times each integer 0..max(x) occurs in the non-negative
+    integer array ``x`` (or the sum of its ``weights``), at least ``minlength`` long."""
+    inputs = [_operand("bincount", x)]
+    if weights is not None:
+        inputs.append(_operand("bincount", weights))
+    return _call("_npi_bincount", inputs, {"minlength": minlength,
+                                           "has_weights": weights is not None})
+
+
+def polyval(p, x):
+    """The polynomial with coefficients ``p`` (highest power first) at ``x``."""
+    return _call("_npi_polyval", (_operand("polyval", p), _operand("polyval", x)))
+
+
+ptp = _host_function(_onp.ptp, "ptp", "Range (maximum - minimum) over ``axis``.")
+count_nonzero = _host_function(_onp.count_nonzero, "count_nonzero",
+                               "Number of nonzero elements over ``axis``.")
+nanmax = _host_function(_onp.nanmax, "nanmax", "Maximum over ``axis`` ignoring NaN.")
+nanmin = _host_function(_onp.nanmin, "nanmin", "Minimum over ``axis`` ignoring NaN.")
+nanprod = _host_function(_onp.nanprod, "nanprod", "Product over ``axis``, NaN counted as 1.")
+nancumsum = _host_function(_onp.nancumsum, "nancumsum", "Running sum, NaN counted as 0.")
+nancumprod = _host_function(_onp.nancumprod, "nancumprod", "Running product, NaN counted as 1.")
+nanargmax = _host_function(_onp.nanargmax, "nanargmax", "Index of the maximum ignoring NaN.")
+nanargmin = _host_function(_onp.nanargmin, "nanargmin", "Index of the minimum ignoring NaN.")
+nanmedian = _host_function(_onp.nanmedian, "nanmedian", "Median over ``axis`` ignoring NaN.")
+nanpercentile = _host_function(_onp.nanpercentile, "nanpercentile",
+                               "Percentiles over ``axis`` ignoring NaN.")
+nanquantile = _host_function(_onp.nanquantile, "nanquantile",
+                             "Quantiles over ``axis`` ignoring NaN.")
+interp = _host_function(_onp.interp, "interp", "Piecewise-linear interpolation of (xp, fp) at x.")
+trapz = _host_function(getattr(_onp, "trapezoid", None) or _onp.trapz, "trapz",
+                       "Integral of y (at x, or spaced dx) by the trapezoidal rule along ``axis``.")

@@ -478,3 +478,8 @@ def _average_grad(F, attrs, ins, outs, g):
     if tuple(w.shape) != tuple(a.shape):
         d_w = i._np_sum(d_w, axis=tuple(j for j in range(len(a.shape)) if j != axis))
     return [d_a, d_w]
+
+
+# Percentiles, differences, counts and polynomials live in their own file;
+# importing it here registers them with this family.
+from . import np_stats  # noqa: E402,F401

@@ -457,3 +457,15 @@ def test_where():
     assert gx.tolist() == [2, 0, 2] and gy.tolist() == [[1], [1]]
     with pytest.raises(ValueError):
         np.where(c, x)
+
+
+def test_host_functions_follow_numpy():
+    f = onp.array([1.5, -0.0, -2.0, 0.0], dtype="float32")
+    for fn, ref in ((np.positive, onp.positive), (np.signbit, onp.signbit),
+                    (np.spacing, onp.spacing)):
+        out = fn(arr(f))
+        assert isinstance(out, np.ndarray) and out.dtype == ref(f).dtype
+        onp.testing.assert_array_equal(out.asnumpy(), ref(f))
+    onp.testing.assert_array_equal(np.heaviside(arr(f), 0.5).asnumpy(), onp.heaviside(f, 0.5))
+    power = np.float_power(arr(f), 2)
+    assert power.dtype == onp.float64

@@ -209,3 +209,99 @@ def test_fluent_methods_use_these_reductions():
     assert f.mean().shape == ()
     onp.testing.assert_allclose(f.std(axis=0, ddof=1).asnumpy(), X.std(axis=0, ddof=1),
                                 rtol=1e-5)
+
+
+# -- percentile, diff, ediff1d, bincount, polyval ------------------------------------
+
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("axis", [None, 1, (0, 2)], ids=str)
+def test_percentile_matches_numpy(interpolation, axis):
+    out = np.percentile(arr(X), 30, axis=axis, interpolation=interpolation)
+    expected = onp.percentile(X.astype("float64"), 30, axis=axis, method=interpolation)
+    assert out.dtype == onp.float32 and out.shape == onp.shape(expected)
+    onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-5)
+    several = np.percentile(arr(X), arr([10.0, 90.0]), axis=axis, interpolation=interpolation,
+                            keepdims=True)
+    expected = onp.percentile(X.astype("float64"), [10, 90], axis=axis, method=interpolation,
+                              keepdims=True)
+    onp.testing.assert_allclose(several.asnumpy(), expected, rtol=1e-5)
+
+
+def test_percentile_rules():
+    i = arr([[1, 4, -3], [2, 2, 2]], "int32")
+    assert np.percentile(i, 30).dtype == onp.float32 and np.percentile(i, 30).item() == 1.5
+    assert np.quantile(arr([[1.0, 4.0, -3.0]]), 0.5, interpolation="nearest").item() == 1.0
+    with pytest.raises(MXNetError, match="percentiles"):
+        np.percentile(arr([1.0]), 150).asnumpy()
+    with pytest.raises(TypeError):
+        np.percentile(arr([1.0]), [10, 20])
+    (g,) = grad_of(lambda x: np.percentile(x, 50), arr([1.0, 2.0, 4.0]))
+    assert g.tolist() == [0, 0, 0]  # MXNet passes no gradient through percentile
+
+
+@pytest.mark.parametrize("n,axis", [(1, -1), (2, 1), (1, 0), (3, 2), (0, 1)])
+def test_diff_values_and_gradients(n, axis):
+    out = np.diff(arr(X), n=n, axis=axis)
+    onp.testing.assert_allclose(out.asnumpy(), onp.diff(X, n=n, axis=axis), rtol=1e-5, atol=1e-6)
+    w = onp.random.default_rng(4).uniform(size=out.shape).astype("float32")
+    (g,) = grad_of(lambda x: np.multiply(np.diff(x, n=n, axis=axis), arr(w)), arr(X))
+    # diff is linear: its gradient is the transpose applied to w
+    basis = onp.eye(X.size, dtype="float64").reshape((X.size,) + X.shape)
+    expected = onp.array([(onp.diff(b, n=n, axis=axis) * w).sum() for b in basis]).reshape(X.shape)
+    onp.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_diff_edges_and_dtypes():
+    f = onp.array([[1, 4, -3], [2, 2, 2]], dtype="float32")
+    onp.testing.assert_array_equal(np.diff(arr(f), prepend=0, append=arr([[1.0], [1.0]])).asnumpy(),
+                                   onp.diff(f, prepend=0, append=[[1.0], [1.0]]))
+    assert np.diff(arr(f, "int32"), axis=1).dtype == onp.int32
+    assert np.diff(arr(f), n=2, axis=0).shape == (0, 3)
+    with pytest.raises(MXNetError):
+        np.diff(arr(f), axis=2).asnumpy()
+
+
+def test_ediff1d():
+    f = onp.array([[1, 4, -3], [2, 2, 2]], dtype="float32")
+    out = np.ediff1d(arr(f), to_begin=arr([9.0]), to_end=5)
+    assert out.asnumpy().tolist() == onp.ediff1d(f, to_begin=[9.0], to_end=5).tolist()
+    assert np.ediff1d(arr(f, "int32")).dtype == onp.int32
+    x, b = arr([1.0, 2.0, 4.0]), arr([9.0, 8.0])
+    gx, gb = grad_of(lambda u, v: np.multiply(np.ediff1d(u, to_begin=v), arr([1, 2, 3, 4.0])), x, b)
+    assert gx.tolist() == [-3, -1, 4] and gb.tolist() == [1, 2]
+
+
+def test_bincount():
+    x = arr([0, 1, 1, 3], "int32")
+    out = np.bincount(x)
+    assert out.dtype == onp.int32 and out.asnumpy().tolist() == [1, 2, 0, 1]
+    w = np.bincount(arr([0, 1, 1, 3], "int64"), weights=arr([0.5, 1, 1, 2]), minlength=6)
+    assert w.dtype == onp.float32 and w.asnumpy().tolist() == [0.5, 2, 0, 2, 0, 0]
+    with pytest.raises(MXNetError, match="integers"):
+        np.bincount(arr([0.0, 1.0])).asnumpy()
+    with pytest.raises(MXNetError, match="non-negative"):
+        np.bincount(arr([0, -1], "int32")).asnumpy()
+
+
+def test_polyval():
+    p = onp.array([1.0, 2.0, 3.0], dtype="float32")
+    x = onp.array([[1.0, 2.0], [0.0, -1.0]], dtype="float32")
+    onp.testing.assert_allclose(np.polyval(arr(p), arr(x)).asnumpy(), onp.polyval(p, x))
+    assert np.polyval(arr([1, 2, 3], "int32"), arr([1, 2], "int32")).asnumpy().tolist() == [6, 11]
+    gp, gx = grad_of(np.polyval, arr(p), arr(x))
+    onp.testing.assert_allclose(gp, [(x ** 2).sum(), x.sum(), x.size])
+    onp.testing.assert_allclose(gx, 2 * x + 2)
+
+
+# -- NumPy on the host ---------------------------------------------------------------------
+
+def test_host_functions_follow_numpy():
+    f = onp.array([[1, 4, -3], [2, 0, onp.nan]], dtype="float32")
+    ptp = np.ptp(arr(f[:, :2]), axis=0)
+    assert isinstance(ptp, np.ndarray) and ptp.asnumpy().tolist() == [1, 4]
+    assert np.count_nonzero(arr(f)) == 5
+    assert np.nanmax(arr(f)) == 4 and np.nanargmin(arr(f)) == 2
+    onp.testing.assert_array_equal(np.nancumsum(arr(f)).asnumpy(), onp.nancumsum(f))
+    out = np.interp(arr([1.5, 3.0]), arr([1.0, 2.0]), arr([3.0, 4.0]))
+    assert isinstance(out, np.ndarray) and out.asnumpy().tolist() == [3.5, 4.0]
+    assert np.trapz(arr(f[:, :2])).asnumpy().tolist() == [2.5, 1.0]
