@@ -8,7 +8,8 @@ gives a view sharing memory and engine var with the array, as MXNet does;
 other reads are copies made by registry operators (``_npi_boolean_mask``
 for a lone mask, ``_np_getitem`` otherwise), so autograd records them.
 Assignment writes in place through the engine, casting and broadcasting the
-value as NumPy does.
+value as NumPy does; under ``autograd.record()`` it follows MXNet's in-place
+rule (``_inplace``).
 """
 import operator
 
@@ -19,6 +20,7 @@ from ..base import MXNetError
 from ..ndarray.invoke import xp_of
 from ..ndarray.ndarray import NDArray, _new, run_or_push
 from ..ops.np_index import device_key
+from ._inplace import check_inplace_recording
 from ._op import call
 
 
@@ -102,6 +104,18 @@ def _mask_key(key):
 
 def getitem(arr, key):
     """``arr[key]``: a view for contiguous basic selections, else a recorded copy."""
+    kind = type(key)
+    if (kind is int or kind is slice) and not _ag._state.recording:
+        # The commonest keys skip normalising; a bad slice bound (TypeError)
+        # goes the long way, which names it.
+        try:
+            view = arr._data[key, ...]
+        except TypeError:
+            pass
+        else:
+            if view.flags.c_contiguous:
+                return _wrap_view(arr, view)
+            return call("_np_getitem", [arr], {"key": key})
     mask = _mask_key(key)
     if mask is not None:
         return _boolean_mask(arr, mask)
@@ -126,6 +140,11 @@ def _basic_view(arr, key):
     view = arr._data[parts]
     if not view.flags.c_contiguous:
         return None
+    return _wrap_view(arr, view)
+
+
+def _wrap_view(arr, view):
+    """An array of ``arr``'s class over ``view`` of its data, sharing its engine var."""
     out = _new(view, arr._ctx, arr._var)
     out.__class__ = type(arr)
     return out
@@ -143,6 +162,13 @@ def _boolean_mask(arr, mask):
 
 def setitem(arr, key, value):
     """``arr[key] = value`` in place, with NumPy's casting and broadcasting."""
+    if _ag._state.recording:
+        check_inplace_recording(arr, value)
+    kind = type(key)
+    if (kind is int or kind is slice) and _is_float_value(value, arr) \
+            and arr._ctx.device_typeid == 1:
+        _set_scalar(arr, key, value)
+        return
     key = normalize(key)
     target = result_shape(arr.shape, key, "__setitem__")
     reads = []
@@ -154,7 +180,7 @@ def setitem(arr, key, value):
     else:
         try:
             value = onp.asarray(value, dtype=arr._data.dtype)
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise MXNetError(f"__setitem__: cannot convert the value {value!r} to "
                              f"{arr._data.dtype}: {e}") from None
         shape = value.shape
@@ -173,6 +199,28 @@ def setitem(arr, key, value):
         data[device_key(xp_of(ctx), key)] = v.reshape(shape)
 
     run_or_push(write, ctx, reads, [arr._var], "_npi_setitem")
+
+
+def _is_float_value(value, arr):
+    """Whether ``value`` is a Python number NumPy stores into ``arr`` without
+    any possible error (a float, or an int into a float array)."""
+    kind = type(value)
+    return kind is float or (kind is int and arr._data.dtype.kind == "f")
+
+
+def _set_scalar(arr, key, value):
+    """``arr[key] = value`` for an int or slice key and a float: the common case,
+    with no key or value conversion."""
+    try:
+        arr._data[key]  # checks the key now rather than when the write runs
+    except TypeError:
+        normalize(key)  # raises the error naming the bad slice bound
+        raise
+
+    def write():
+        arr._data[key] = value
+
+    run_or_push(write, arr._ctx, [], [arr._var], "_npi_setitem")
 
 
 def _assignable(shape, target, key):

@@ -16,7 +16,9 @@ import warnings
 
 import numpy as _onp
 
+from ..autograd import _state as _ag_state
 from ..ndarray.ndarray import NDArray
+from ._inplace import check_inplace_recording
 
 __all__ = ["ndarray"]
 
@@ -193,9 +195,14 @@ class ndarray(NDArray):  # noqa: N801 -- MXNet's (and NumPy's) class name
             axes = axes[0]
         return _np().transpose(self, axes or None)
 
+    def reshape_view(self, *shape, **kwargs):
+        """A view with a new shape, sharing memory with this array; takes the
+        legacy ``reshape`` codes (0 keeps a dimension, -1 infers one...)."""
+        return _adopt(NDArray.reshape(self, *shape, **kwargs))
+
     def flatten(self, order="C"):
         """A 1-d copy of the array."""
-        return _np().reshape(self, (-1,), order=order).copy()
+        return _np().reshape(self, (-1,), order=order)
 
     def sum(self, axis=None, dtype=None, out=None, keepdims=False):
         """Sum of elements over ``axis`` (all by default)."""
@@ -306,6 +313,8 @@ def _inplace(name):
     def method(self, other):
         if not self.writable:
             raise ValueError("trying to modify a read-only ndarray")
+        if _ag_state.recording:
+            check_inplace_recording(self, other)
         return getattr(_np(), name)(self, other, out=self)
     return method
 
