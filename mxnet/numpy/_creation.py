@@ -105,13 +105,13 @@ def zeros(shape, dtype=None, order="C", ctx=None):
     return _create("_npi_zeros", ctx, shape=_shape(shape), dtype=_dtype_name(dtype))
 
 
-def ones(shape, dtype=None, order="C", ctx=None):
+def ones(shape, dtype=onp.float32, order="C", ctx=None):
     """An array of ones of ``shape``; float32 by default."""
     _check_order(order)
     return _create("_npi_ones", ctx, shape=_shape(shape), dtype=_dtype_name(dtype))
 
 
-def empty(shape, dtype=None, order="C", ctx=None):
+def empty(shape, dtype=onp.float32, order="C", ctx=None):
     """An array of ``shape`` whose values are not to be relied on (zeros here)."""
     return zeros(shape, dtype, order, ctx)
 
@@ -133,16 +133,16 @@ def full(shape, fill_value, dtype=None, order="C", ctx=None, out=None):
             return call("_copyto", [res], out=out)
         return res
     default = "bool" if isinstance(fill_value, (bool, onp.bool_)) else "float32"
-    return _create("_npi_full", ctx, out, shape=_shape(shape), value=_number(fill_value, "fill_value"),
-                   dtype=_dtype_name(dtype, default))
+    return _create("_npi_full", ctx, out, shape=_shape(shape),
+                   value=_number(fill_value, "fill_value"), dtype=_dtype_name(dtype, default))
 
 
 def full_like(a, fill_value, dtype=None, order="C", ctx=None, out=None):
     """An array shaped like ``a`` filled with ``fill_value`` (a's dtype unless ``dtype``)."""
     _check_order(order)
+    dtype = None if dtype is None else _dtype_name(dtype)
     res = call("_npi_full_like", [_as_array(a, "full_like")],
-               {"fill_value": _number(fill_value, "fill_value"), "dtype": None if dtype is None else _dtype_name(dtype)},
-               out=out)
+               {"fill_value": _number(fill_value, "fill_value"), "dtype": dtype}, out=out)
     return res if ctx is None or res.ctx == _context(ctx) else as_np(res.copyto(_context(ctx)))
 
 
@@ -216,8 +216,10 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0, 
                    base=_number(base, "base"), dtype=_dtype_name(dtype))
 
 
-def eye(N, M=None, k=0, dtype=None, ctx=None, **kwargs):
-    """A 2-d array of N rows and M (default N) columns with ones on diagonal ``k``."""
+def eye(N, M=None, k=0, dtype=onp.float32, **kwargs):
+    """A 2-d array of N rows and M (default N) columns with ones on diagonal ``k``;
+    ``ctx`` may be given as a keyword."""
+    ctx = kwargs.pop("ctx", None)
     if kwargs:
         raise TypeError(f"eye: unexpected arguments {sorted(kwargs)}")
     return _create("_npi_eye", ctx, N=N, M=M, k=k, dtype=_dtype_name(dtype))
@@ -228,7 +230,7 @@ def identity(n, dtype=None, ctx=None):
     return _create("_npi_identity", ctx, shape=(n, n), dtype=_dtype_name(dtype))
 
 
-def indices(dimensions, dtype=None, ctx=None):
+def indices(dimensions, dtype=onp.int32, ctx=None):
     """The index grid of shape ``(len(dimensions),) + dimensions``: entry ``i`` holds
     each element's index along axis ``i``; int32 by default."""
     return _create("_npi_indices", ctx, dimensions=_shape(dimensions),
@@ -305,16 +307,16 @@ def diag_indices_from(arr):
 
 
 # -- window functions -------------------------------------------------------------------------
-def hanning(M, dtype=None, ctx=None):
+def hanning(M, dtype=onp.float32, ctx=None):
     """The Hann window of ``M`` points (empty when ``M`` <= 0)."""
     return _create("_npi_hanning", ctx, M=int(M), dtype=_dtype_name(dtype))
 
 
-def hamming(M, dtype=None, ctx=None):
+def hamming(M, dtype=onp.float32, ctx=None):
     """The Hamming window of ``M`` points (empty when ``M`` <= 0)."""
     return _create("_npi_hamming", ctx, M=int(M), dtype=_dtype_name(dtype))
 
 
-def blackman(M, dtype=None, ctx=None):
+def blackman(M, dtype=onp.float32, ctx=None):
     """The Blackman window of ``M`` points (empty when ``M`` <= 0)."""
     return _create("_npi_blackman", ctx, M=int(M), dtype=_dtype_name(dtype))

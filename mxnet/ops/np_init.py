@@ -45,14 +45,15 @@ def _fill_op(name, fill, doc, extra_params=None, shape_default=()):
 
     def compute(xp, attrs):
         return fill(xp, check_np_shape(name, "shape", attrs.shape), _dtype(attrs.dtype), attrs)
+    def infer_shape(attrs, shapes):
+        return shapes, [check_np_shape(name, "shape", attrs.shape)]
     compute.__doc__ = doc
     register(name, params=params, inputs=(), infer_type=dtype_param(),
-             infer_shape=lambda attrs, s: (s, [check_np_shape(name, "shape", attrs.shape)])
-             )(compute)
+             infer_shape=infer_shape)(compute)
 
 
-_fill_op("_npi_zeros", lambda xp, s, t, a: xp.zeros(s, t), "An array of zeros (any shape, 0-d too).")
-_fill_op("_npi_ones", lambda xp, s, t, a: xp.ones(s, t), "An array of ones (any shape, 0-d too).")
+_fill_op("_npi_zeros", lambda xp, s, t, a: xp.zeros(s, t), "An array of zeros (0-d too).")
+_fill_op("_npi_ones", lambda xp, s, t, a: xp.ones(s, t), "An array of ones (0-d too).")
 _fill_op("_npi_full", lambda xp, s, t, a: xp.full(s, _cast_value(a.value, t), t),
          "An array filled with `value`, converted to `dtype` like a C cast.",
          {"value": Param("float", doc="The fill value.")}, shape_default=None)

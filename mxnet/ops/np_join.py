@@ -12,6 +12,7 @@ import ast
 import numpy as np
 
 from ..base import MXNetError
+from . import registry
 from .params import Param
 from .registry import register
 from .shape import first_type, norm_axis, unary_shape
@@ -306,3 +307,10 @@ def _npi_take(xp, attrs, a, indices):
     axis = norm_axis("_npi_take", attrs.axis, a.ndim)
     pos = take_positions(xp, "_npi_take", indices, a.shape[axis], attrs.mode)
     return xp.take(a, pos, axis=axis)
+
+
+# MXNet declares these NumPy names as aliases of the legacy operators (a graph
+# stores the legacy name), and they compute the same thing here.
+for _name, _legacy in (("_npi_gather_nd", "gather_nd"), ("_npi_scatter_set_nd", "_scatter_set_nd"),
+                       ("_npi_copyto", "_copyto")):
+    registry.add_alias(_name, _legacy)
