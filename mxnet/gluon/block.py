@@ -15,8 +15,9 @@ from collections import OrderedDict, defaultdict
 from .. import ndarray
 from ..base import MXNetError
 from ..symbol import naming
+from ..util import is_np_array
 from .parameter import _DEFAULT_INIT, Parameter, ParameterDict
-from .utils import HookHandle, _brief_print_list, _indent
+from .utils import HookHandle, _brief_print_list, _check_all_np_ndarrays, _indent
 
 __all__ = ["Block", "HybridBlock", "SymbolBlock"]
 
@@ -227,6 +228,8 @@ class Block:
             for key, param in params.items():
                 first.setdefault(param, key)
             params = {key: param for param, key in first.items()}
+        # Under npx.set_np() the file has MXNet's NumPy-shape format (ndarray.save
+        # follows the np-shape switch), as npx.save writes it.
         ndarray.save(filename, {key: p._reduce() for key, p in params.items()})
 
     def save_params(self, filename):
@@ -401,6 +404,8 @@ class Block:
         out = self.forward(*args)
         for hook in self._forward_hooks.values():
             hook(self, args, out)
+        if is_np_array():
+            _check_all_np_ndarrays(out)
         return out
 
     def forward(self, *args):

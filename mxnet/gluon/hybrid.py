@@ -15,8 +15,12 @@ import numpy as np
 
 from .. import ndarray, symbol
 from ..base import MXNetError, mx_real_t
+from ..numpy.multiarray import ndarray as np_ndarray
 from ..symbol import Symbol
+from ..symbol.numpy import _Symbol, as_np_symbol
+from ..util import is_np_array
 from .block import Block, _flatten, _regroup
+from .np_boundary import to_np
 from .parameter import DeferredInitializationError, ParameterDict
 
 __all__ = ["HybridBlock", "SymbolBlock"]
@@ -94,6 +98,8 @@ class HybridBlock(Block):
                     grouped.append(None)
                     continue
                 var = symbol.var(f"data{len(inputs)}" if real > 1 else "data")
+                if isinstance(a, np_ndarray):  # traced with NumPy semantics, as MXNet
+                    var = as_np_symbol(var)
                 inputs.append(var)
                 grouped.append(var)
             grouped = _regroup(grouped, self._in_format)
@@ -101,7 +107,7 @@ class HybridBlock(Block):
             with self.name_scope():
                 out = self.hybrid_forward(symbol, *grouped, **params)
             out, self._out_format = _flatten(out, "output")
-            self._cached_graph = inputs, symbol.Group(out)
+            self._cached_graph = inputs, _group(out)
         return self._cached_graph
 
     def _infer_attrs(self, infer_fn, attr, *args):
@@ -139,7 +145,10 @@ class HybridBlock(Block):
         data, out = self._get_graph(*args)
         if self._backend is not None:
             # The partitioned graph replaces the traced one, so export writes it.
+            np_graph = isinstance(out, _Symbol)
             out = out.optimize_for(self._backend)
+            if np_graph:
+                out = as_np_symbol(out)
             self._cached_graph = data, out
         data_pos = {var.name: i for i, var in enumerate(data)}
         params = self.collect_params()
@@ -192,6 +201,8 @@ class HybridBlock(Block):
         out = self._cached_op(*cargs)
         if isinstance(out, ndarray.NDArray):
             out = [out]
+        if isinstance(self._cached_graph[1], _Symbol):  # a NumPy-semantics graph
+            out = to_np(out)
         return _regroup(out, self._out_format)
 
     def hybridize(self, active=True, backend=None, clear=True, static_alloc=False,
@@ -368,6 +379,12 @@ class HybridBlock(Block):
         raise NotImplementedError
 
 
+def _group(outputs):
+    """The traced outputs as one Symbol; a NumPy-semantics one when they are."""
+    group = symbol.Group(outputs)
+    return as_np_symbol(group) if any(isinstance(o, _Symbol) for o in outputs) else group
+
+
 def _check_backend(backend):
     if backend is not None and (not isinstance(backend, str) or
                                 backend.upper() not in ("MKLDNN", "ONEDNN")):
@@ -404,6 +421,9 @@ class SymbolBlock(HybridBlock):
             inputs = [symbol.var(n, dtype=mx_real_t) for n in input_names]
         else:
             inputs = [symbol.var(n) for n in input_names]
+        if is_np_array():  # a model run with NumPy semantics (mx.np inputs and outputs)
+            sym = as_np_symbol(sym)
+            inputs = [as_np_symbol(i) for i in inputs]
         block = SymbolBlock(sym, inputs)
         if param_file is not None:
             block.collect_params().load(param_file, ctx, allow_missing, ignore_extra,
@@ -431,7 +451,7 @@ class SymbolBlock(HybridBlock):
                 if node.attr("__storage_type__") == "1":
                     raise MXNetError(f"SymbolBlock doesn't support Parameter '{node.name}' "
                                      "because its storage type is 'row_sparse'.")
-        out = symbol.Group(out) if len(out) > 1 else out[0]
+        out = _group(out) if len(out) > 1 else out[0]
         arg_names = out.list_arguments()
         aux_names = out.list_auxiliary_states()
         arg_types, aux_types = _param_types(syms, out, arg_names, aux_names)
@@ -460,8 +480,11 @@ class SymbolBlock(HybridBlock):
         flat, fmt = _flatten([x, *args], "input")
         if fmt != self._in_format:
             raise MXNetError("SymbolBlock: invalid input format")
-        out = copy.copy(self._cached_graph[1])
+        graph = self._cached_graph[1]
+        out = copy.copy(graph)
         out._compose(**{var.name: s for var, s in zip(self._cached_graph[0], flat)})
+        if isinstance(graph, _Symbol):
+            out = as_np_symbol(out)
         return _regroup(list(out), self._out_format)
 
     def _clear_cached_op(self):

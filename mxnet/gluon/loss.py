@@ -13,6 +13,7 @@ import numpy as np
 from .. import ndarray
 from ..base import numeric_types
 from .block import HybridBlock
+from .np_boundary import legacy_body
 from .utils import is_np_array  # noqa: F401  (public in MXNet's gluon.loss namespace)
 
 __all__ = ["Loss", "L2Loss", "L1Loss", "SigmoidBinaryCrossEntropyLoss", "SigmoidBCELoss",
@@ -69,6 +70,7 @@ class L2Loss(Loss):
     def __init__(self, weight=1., batch_axis=0, **kwargs):
         super().__init__(weight, batch_axis, **kwargs)
 
+    @legacy_body
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         label = _reshape_like(F, label, pred)
         loss = F.square(label - pred)
@@ -82,6 +84,7 @@ class L1Loss(Loss):
     def __init__(self, weight=None, batch_axis=0, **kwargs):
         super().__init__(weight, batch_axis, **kwargs)
 
+    @legacy_body
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         label = _reshape_like(F, label, pred)
         loss = _apply_weighting(F, F.abs(label - pred), self._weight, sample_weight)
@@ -99,6 +102,7 @@ class SigmoidBinaryCrossEntropyLoss(Loss):
         super().__init__(weight, batch_axis, **kwargs)
         self._from_sigmoid = from_sigmoid
 
+    @legacy_body
     def hybrid_forward(self, F, pred, label, sample_weight=None, pos_weight=None):
         label = _reshape_like(F, label, pred)
         if not self._from_sigmoid:
@@ -144,6 +148,7 @@ class SoftmaxCrossEntropyLoss(Loss):
             and sample_weight is None and self._batch_axis == 0 and pred.ndim == 2 \
             and self._axis in (-1, 1) and label.size == pred.shape[0]
 
+    @legacy_body
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         if self._fused(F, pred, label, sample_weight):
             loss = F._internal._softmax_ce_per_example(pred, label)
@@ -172,6 +177,7 @@ class KLDivLoss(Loss):
         self._from_logits = from_logits
         self._axis = axis
 
+    @legacy_body
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         if not self._from_logits:
             pred = F.log_softmax(pred, axis=self._axis)
@@ -198,6 +204,7 @@ class CTCLoss(Loss):
         self._label_layout = label_layout
         super().__init__(weight, label_layout.find("N"), **kwargs)
 
+    @legacy_body
     def hybrid_forward(self, F, pred, label, pred_lengths=None, label_lengths=None,
                        sample_weight=None):
         if self._layout == "NTC":
@@ -217,6 +224,7 @@ class HuberLoss(Loss):
         super().__init__(weight, batch_axis, **kwargs)
         self._rho = rho
 
+    @legacy_body
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         label = _reshape_like(F, label, pred)
         loss = F.abs(label - pred)
@@ -233,6 +241,7 @@ class HingeLoss(Loss):
         super().__init__(weight, batch_axis, **kwargs)
         self._margin = margin
 
+    @legacy_body
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         label = _reshape_like(F, label, pred)
         loss = F.relu(self._margin - pred * label)
@@ -247,6 +256,7 @@ class SquaredHingeLoss(Loss):
         super().__init__(weight, batch_axis, **kwargs)
         self._margin = margin
 
+    @legacy_body
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         label = _reshape_like(F, label, pred)
         loss = F.square(F.relu(self._margin - pred * label))
@@ -264,6 +274,7 @@ class LogisticLoss(Loss):
         if label_format not in ("signed", "binary"):
             raise ValueError(f"label_format can only be signed or binary, recieved {label_format}.")
 
+    @legacy_body
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         label = _reshape_like(F, label, pred)
         if self._label_format == "signed":
@@ -281,6 +292,7 @@ class TripletLoss(Loss):
         super().__init__(weight, batch_axis, **kwargs)
         self._margin = margin
 
+    @legacy_body
     def hybrid_forward(self, F, pred, positive, negative):
         positive = _reshape_like(F, positive, pred)
         negative = _reshape_like(F, negative, pred)
@@ -304,6 +316,7 @@ class PoissonNLLLoss(Loss):
         self._from_logits = from_logits
         self._compute_full = compute_full
 
+    @legacy_body
     def hybrid_forward(self, F, pred, target, sample_weight=None, epsilon=1e-08):
         target = _reshape_like(F, target, pred)
         if self._from_logits:
@@ -325,6 +338,7 @@ class CosineEmbeddingLoss(Loss):
         super().__init__(weight, batch_axis, **kwargs)
         self._margin = margin
 
+    @legacy_body
     def hybrid_forward(self, F, input1, input2, label, sample_weight=None):
         input1 = _reshape_like(F, input1, input2)
         label = F.reshape(label, shape=(-1, 1))
@@ -372,6 +386,7 @@ class SDMLLoss(Loss):
         off = self.smoothing_parameter / (batch_size - 1)
         return gold * (1 - self.smoothing_parameter) + (1 - gold) * off
 
+    @legacy_body
     def hybrid_forward(self, F, x1, x2):
         labels = self._compute_labels(F, x1.shape[0])
         log_probabilities = F.log_softmax(-self._compute_distances(F, x1, x2), axis=1)

@@ -14,6 +14,8 @@ import numpy as np
 from .. import autograd, initializer, ndarray
 from ..base import MXNetError, mx_real_t
 from ..context import Context, cpu, current_context
+from ..numpy.multiarray import as_np, ndarray as np_ndarray
+from ..util import is_np_array, is_np_shape
 from .utils import _brief_print_list, _indent, shape_is_known
 
 __all__ = ["DeferredInitializationError", "Parameter", "Constant", "ParameterDict",
@@ -111,11 +113,17 @@ class Parameter:
 
     @property
     def shape(self):
-        """The shape, with 0 for dimensions not known yet."""
+        """The shape, with 0 for dimensions not known yet (-1 under NumPy
+        shape semantics, where 0 is a real size; a parameter is never empty)."""
+        if self._shape is not None and is_np_shape():
+            return tuple(-1 if d == 0 else d for d in self._shape)
         return self._shape
 
     @shape.setter
     def shape(self, new_shape):
+        if new_shape is not None:
+            # -1 marks an unknown dimension under NumPy shape semantics.
+            new_shape = tuple(0 if d == -1 else d for d in new_shape)
         if self._shape is None:
             self._shape = new_shape
             return
@@ -275,6 +283,9 @@ class Parameter:
             ids.extend([None] * (ctx.device_id + 1 - len(ids)))
             ids[ctx.device_id] = i
         self._data = [data.copyto(ctx) for ctx in self._ctx_list]
+        if is_np_array():
+            # Initialised under npx.set_np(): data and gradients are mx.np arrays.
+            self._data = [as_np(d) for d in self._data]
         self._init_grad()
 
     def _init_grad(self):
@@ -283,6 +294,8 @@ class Parameter:
             return
         self._grad = [ndarray.zeros(d.shape, dtype=d.dtype, ctx=d.context,
                                     stype=self._grad_stype) for d in self._data]
+        if self._data and isinstance(self._data[0], np_ndarray):
+            self._grad = [as_np(g) for g in self._grad]
         autograd.mark_variables(self._data, self._grad, self.grad_req)
 
     def _reduce(self):
@@ -302,9 +315,9 @@ class Parameter:
         the dtype, then initialise with it (or overwrite the current data)."""
         if cast_dtype and dtype_source not in ("current", "saved"):
             raise MXNetError(f"dtype_source must be 'current' or 'saved', got {dtype_source!r}")
-        if self.shape:
-            if len(self.shape) != len(data.shape) or \
-                    any(mine not in (0, saved) for mine, saved in zip(self.shape, data.shape)):
+        if self._shape:
+            if len(self._shape) != len(data.shape) or \
+                    any(mine not in (0, saved) for mine, saved in zip(self._shape, data.shape)):
                 raise MXNetError(f"Failed loading Parameter '{self.name}' from saved params: "
                                  f"shape incompatible expected {self.shape} vs saved "
                                  f"{data.shape}")
@@ -385,10 +398,10 @@ class Parameter:
         if self._data is None:
             return
         with autograd.pause():
-            self._data = [d.astype(dtype) for d in self._data]
+            self._data = [_same_front_end(d.astype(dtype), d) for d in self._data]
             if self._grad is None:
                 return
-            self._grad = [g.astype(dtype) for g in self._grad]
+            self._grad = [_same_front_end(g.astype(dtype), g) for g in self._grad]
             autograd.mark_variables(self._data, self._grad, self.grad_req)
 
     def var(self):
@@ -396,10 +409,17 @@ class Parameter:
         with its shape, dtype, multipliers, init and storage type as attributes."""
         if self._var is None:
             from .. import symbol
-            self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype,
+            self._var = symbol.var(self.name, shape=self._shape, dtype=self.dtype,
                                    lr_mult=self.lr_mult, wd_mult=self.wd_mult, init=self.init,
                                    stype=self._stype)
+            if is_np_array():
+                self._var = self._var.as_np_ndarray()
         return self._var
+
+
+def _same_front_end(arr, like):
+    """``arr`` as an ``mx.np`` array when ``like`` is one."""
+    return as_np(arr) if isinstance(like, np_ndarray) else arr
 
 
 def _ctx_list(ctx):
@@ -416,6 +436,8 @@ class Constant(Parameter):
     def __init__(self, name, value):
         if not isinstance(value, ndarray.NDArray):
             value = ndarray.array(value)
+        if is_np_array():
+            value = as_np(value)
         self.value = value
         super().__init__(name, grad_req="null", shape=value.shape, dtype=value.dtype,
                          init=f"Constant_{name}_{id(self)}")

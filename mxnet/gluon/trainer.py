@@ -12,6 +12,7 @@ from .. import optimizer as opt
 from ..base import MXNetError
 from ..kvstore import KVStore, KVStoreBase, _create_kvstore
 from .parameter import Parameter, ParameterDict
+from .utils import shape_is_known
 
 __all__ = ["Trainer"]
 
@@ -90,7 +91,7 @@ class Trainer:
         """Create the kvstore and decide where updates happen (MXNet's rules)."""
         config = self._kvstore_params
         wanted = config["update_on_kvstore"]
-        arg_arrays = {p.name: p for p in self._params if p.shape and all(p.shape)}
+        arg_arrays = {p.name: p for p in self._params if p.shape and shape_is_known(p.shape)}
         kvstore, update_on_kvstore = _create_kvstore(config["kvstore"], len(self._contexts),
                                                      arg_arrays)
         self._distributed = "dist" in kvstore.type if kvstore else False

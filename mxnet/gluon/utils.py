@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import ndarray
 from ..base import MXNetError
+from ..numpy.multiarray import as_np, ndarray as np_ndarray
 from ..util import is_np_array, is_np_shape  # noqa: F401  (re-exported, as MXNet)
 
 __all__ = ["split_data", "split_and_load", "clip_global_norm", "check_sha1", "download",
@@ -41,10 +42,16 @@ def split_and_load(data, ctx_list, batch_axis=0, even_split=True):
     one part on each context of ``ctx_list``."""
     if not isinstance(data, ndarray.NDArray):
         data = ndarray.array(data, ctx=ctx_list[0])
+        if is_np_array():
+            data = as_np(data)
     if len(ctx_list) == 1:
-        return [data.as_in_context(ctx_list[0])]
-    parts = split_data(data, len(ctx_list), batch_axis, even_split)
-    return [part.as_in_context(ctx) for part, ctx in zip(parts, ctx_list)]
+        parts = [data.as_in_context(ctx_list[0])]
+    else:
+        parts = split_data(data, len(ctx_list), batch_axis, even_split)
+        parts = [part.as_in_context(ctx) for part, ctx in zip(parts, ctx_list)]
+    if isinstance(data, np_ndarray):  # mx.np data stays mx.np on every device
+        parts = [as_np(p) for p in parts]
+    return parts
 
 
 def clip_global_norm(arrays, max_norm, check_isfinite=True):
@@ -151,15 +158,36 @@ def download(url, path=None, overwrite=False, sha1_hash=None, retries=5, verify_
 
 
 def shape_is_known(shape):
-    """Whether every dimension of ``shape`` is known (0 marks an unknown size)."""
-    if shape is None or len(shape) == 0:
+    """Whether every dimension of ``shape`` is known: 0 marks an unknown size,
+    and ``()`` an unknown shape, except under NumPy shape semantics, where -1
+    is the unknown size and ``()`` a scalar's shape."""
+    if shape is None:
         return False
+    unknown = -1 if is_np_shape() else 0
+    if len(shape) == 0:
+        return unknown == -1
     for dim in shape:
-        if dim == 0:
+        if dim == unknown:
             return False
-        if dim < 0:
-            raise MXNetError(f"shape dimension size cannot be less than 0, got {dim} in {shape}")
+        if dim < unknown:
+            raise MXNetError(f"shape dimension size cannot be less than {unknown}, got {dim} "
+                             f"in {shape}")
     return True
+
+
+def _check_all_np_ndarrays(out):
+    """Under ``npx.set_np()`` a Block must give ``mx.np`` arrays (or, traced,
+    NumPy-semantics Symbols); a legacy array or Symbol is a TypeError."""
+    from ..symbol import Symbol
+    from ..symbol.numpy import _Symbol
+    if isinstance(out, (ndarray.NDArray, Symbol)):
+        if not isinstance(out, (np_ndarray, _Symbol)):
+            raise TypeError("Block's output ndarrays/symbols must be of type "
+                            "`mxnet.numpy.ndarray` or `mxnet.symbol.numpy._Symbol`, while got "
+                            f"output type {type(out)}")
+    elif isinstance(out, (list, tuple)):
+        for item in out:
+            _check_all_np_ndarrays(item)
 
 
 class HookHandle:

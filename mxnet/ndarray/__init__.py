@@ -31,3 +31,17 @@ def to_dlpack_for_read(data):
 def to_dlpack_for_write(data):
     """A DLPack capsule of ``data`` for writing."""
     return data.to_dlpack_for_write()
+
+
+def __getattr__(name):
+    """``mx.nd.np`` and ``mx.nd.npx`` (``F.np``/``F.npx`` of an imperative
+    ``hybrid_forward``): the ``mx.np`` and ``mx.npx`` modules, which import
+    this package, so they are looked up on first use."""
+    if name == "np":
+        from .. import numpy as module
+    elif name == "npx":
+        from .. import numpy_extension as module
+    else:
+        raise AttributeError(f"module 'mxnet.ndarray' has no attribute '{name}'")
+    globals()[name] = module
+    return module

@@ -14,3 +14,6 @@ _populate(globals(), "op")  # operators registered later appear in mx.sym too
 from . import fluent as _fluent
 
 _fluent.attach()
+
+from . import numpy, numpy_extension  # noqa: E402  (mx.sym.np, mx.sym.npx)
+from . import numpy as np, numpy_extension as npx  # noqa: E402

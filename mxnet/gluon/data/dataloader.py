@@ -30,6 +30,8 @@ from ... import ndarray as nd
 from ...base import MXNetError
 from ...context import Context, cpu
 from ...ndarray.ndarray import _from_host
+from ...numpy.multiarray import as_np
+from ...util import is_np_array
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 __all__ = ["DataLoader", "default_batchify_fn", "default_mp_batchify_fn",
@@ -48,18 +50,24 @@ class _RemoteTraceback(Exception):
         return self.args[0]
 
 
+def _front_end(batch):
+    """A batch array as ``mx.np.ndarray`` under ``npx.set_np()``, as MXNet gives it."""
+    return as_np(batch) if is_np_array() else batch
+
+
 def default_batchify_fn(data):
     """Stack a list of samples into a batch: NDArrays with ``nd.stack``, tuples element by
-    element (giving a list), NumPy arrays and numbers into an NDArray of their dtype."""
+    element (giving a list), NumPy arrays and numbers into an NDArray of their dtype
+    (``mx.np.ndarray``s under ``npx.set_np()``)."""
     if isinstance(data[0], nd.NDArray):
-        return nd.stack(*data)
+        return _front_end(nd.stack(*data))
     if isinstance(data[0], tuple):
         return [default_batchify_fn(list(items)) for items in zip(*data)]
     arr = np.asarray(data)
     if arr.dtype.kind not in "biuf":
         raise MXNetError(f"default_batchify_fn: samples must be NDArrays, NumPy arrays, numbers "
                          f"or tuples of them, got {type(data[0]).__name__} (dtype {arr.dtype})")
-    return nd.array(arr, dtype=arr.dtype)
+    return _front_end(nd.array(arr, dtype=arr.dtype))
 
 
 # --- shared memory ------------------------------------------------------------------------
@@ -169,7 +177,7 @@ def _encode(obj):
 def _decode(obj, freed):
     if isinstance(obj, _ShmRef):
         arr = _shm_open(obj, freed)
-        return _from_host(arr, cpu()) if obj.as_ndarray else arr
+        return _front_end(_from_host(arr, cpu())) if obj.as_ndarray else arr
     if isinstance(obj, (list, tuple)):
         return type(obj)(_decode(x, freed) for x in obj)
     return obj

@@ -7,6 +7,7 @@ they create are named ``<prefix>fwd`` as in MXNet.
 from ... import initializer
 from ...base import MXNetError
 from ..block import HybridBlock
+from ..np_boundary import legacy_body
 
 __all__ = ["Activation", "LeakyReLU", "PReLU", "ELU", "SELU", "Swish", "GELU"]
 
@@ -23,6 +24,7 @@ class Activation(HybridBlock):
     def _alias(self):
         return self._act_type
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.Activation(x, act_type=self._act_type, name="fwd")
 
@@ -40,6 +42,7 @@ class LeakyReLU(HybridBlock):
         super().__init__(**kwargs)
         self._alpha = alpha
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.LeakyReLU(x, act_type="leaky", slope=self._alpha, name="fwd")
 
@@ -57,6 +60,7 @@ class PReLU(HybridBlock):
         with self.name_scope():
             self.alpha = self.params.get("alpha", shape=(in_channels,), init=alpha_initializer)
 
+    @legacy_body
     def hybrid_forward(self, F, x, alpha):
         return F.LeakyReLU(x, gamma=alpha, act_type="prelu", name="fwd")
 
@@ -68,6 +72,7 @@ class ELU(HybridBlock):
         super().__init__(**kwargs)
         self._alpha = alpha
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.LeakyReLU(x, act_type="elu", slope=self._alpha)
 
@@ -79,6 +84,7 @@ class SELU(HybridBlock):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.LeakyReLU(x, act_type="selu", name="fwd")
 
@@ -89,6 +95,7 @@ class GELU(HybridBlock):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.LeakyReLU(x, act_type="gelu", name="fwd")
 
@@ -100,5 +107,6 @@ class Swish(HybridBlock):
         super().__init__(**kwargs)
         self._beta = beta
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return x * F.sigmoid(self._beta * x, name="fwd")

@@ -6,6 +6,7 @@ normalisation layers, which MXNet defines in this module, live in
 from ... import ndarray
 from ...base import MXNetError
 from ..block import Block, HybridBlock
+from ..np_boundary import legacy_body
 from ..utils import _indent
 from .activations import Activation
 from .misc_layers import Dropout, Embedding, Flatten
@@ -125,12 +126,16 @@ class Dense(HybridBlock):
                 self.act = None
 
     def hybrid_forward(self, F, x, weight, bias=None):
-        inputs = (x, weight) if bias is None else (x, weight, bias)
-        out = F.FullyConnected(*inputs, no_bias=bias is None, num_hidden=self._units,
-                               flatten=self._flatten, name="fwd")
+        out = self._fully_connected(F, x, weight, bias)
         if self.act is not None:
             out = self.act(out)
         return out
+
+    @legacy_body
+    def _fully_connected(self, F, x, weight, bias):
+        inputs = (x, weight) if bias is None else (x, weight, bias)
+        return F.FullyConnected(*inputs, no_bias=bias is None, num_hidden=self._units,
+                                flatten=self._flatten, name="fwd")
 
     def __repr__(self):
         shape = self.weight.shape
@@ -204,7 +209,7 @@ class Concurrent(Sequential):
         self.axis = axis
 
     def forward(self, x):
-        return ndarray.concat(*[block(x) for block in self._children.values()], dim=self.axis)
+        return _concat(self, ndarray, *[block(x) for block in self._children.values()])
 
 
 class HybridConcurrent(HybridSequential):
@@ -215,4 +220,10 @@ class HybridConcurrent(HybridSequential):
         self.axis = axis
 
     def hybrid_forward(self, F, x):
-        return F.concat(*[block(x) for block in self._children.values()], dim=self.axis)
+        return _concat(self, F, *[block(x) for block in self._children.values()])
+
+
+@legacy_body
+def _concat(block, F, *outputs):
+    """The children's outputs joined along ``block.axis``."""
+    return F.concat(*outputs, dim=block.axis)

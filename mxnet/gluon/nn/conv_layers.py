@@ -10,6 +10,7 @@ from numbers import Number
 
 from ...base import MXNetError
 from ..block import HybridBlock
+from ..np_boundary import legacy_body
 from .activations import Activation
 
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
@@ -109,14 +110,17 @@ class _Conv(HybridBlock):
         return (outer,) + kernel + (inner,)
 
     def hybrid_forward(self, F, x, weight, bias=None):
-        op = getattr(F, self._op_name)
-        if bias is None:
-            out = op(x, weight, name="fwd", **self._kwargs)
-        else:
-            out = op(x, weight, bias, name="fwd", **self._kwargs)
+        out = self._convolve(F, x, weight, bias)
         if self.act is not None:
             out = self.act(out)
         return out
+
+    @legacy_body
+    def _convolve(self, F, x, weight, bias):
+        op = getattr(F, self._op_name)
+        if bias is None:
+            return op(x, weight, name="fwd", **self._kwargs)
+        return op(x, weight, bias, name="fwd", **self._kwargs)
 
     def _alias(self):
         return "conv"
@@ -236,6 +240,7 @@ class _Pooling(HybridBlock):
     def _alias(self):
         return "pool"
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.Pooling(x, name="fwd", **self._kwargs)
 
@@ -359,5 +364,6 @@ class ReflectionPad2D(HybridBlock):
                              f"(pad_width), got {padding}")
         self._padding = padding
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.pad(x, mode="reflect", pad_width=self._padding)

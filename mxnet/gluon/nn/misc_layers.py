@@ -1,5 +1,6 @@
 """Simple layers without a family of their own: Dropout, Embedding, Flatten."""
 from ..block import HybridBlock
+from ..np_boundary import legacy_body
 
 __all__ = ["Dropout", "Embedding", "Flatten"]
 
@@ -14,6 +15,7 @@ class Dropout(HybridBlock):
         self._rate = rate
         self._axes = axes
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         if self._rate > 0:
             return F.Dropout(x, p=self._rate, axes=self._axes, name="fwd", cudnn_off=False)
@@ -38,6 +40,7 @@ class Embedding(HybridBlock):
                                       allow_deferred_init=True,
                                       grad_stype="row_sparse" if sparse_grad else "default")
 
+    @legacy_body
     def hybrid_forward(self, F, x, weight):
         return F.Embedding(x, weight, name="fwd", **self._kwargs)
 
@@ -52,6 +55,7 @@ class Flatten(HybridBlock):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.Flatten(x)
 

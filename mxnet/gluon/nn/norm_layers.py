@@ -9,6 +9,7 @@ hybridized graph.
 import numpy as np
 
 from ..block import HybridBlock
+from ..np_boundary import legacy_body
 
 __all__ = ["BatchNorm", "BatchNormReLU", "InstanceNorm", "LayerNorm", "GroupNorm"]
 
@@ -62,6 +63,7 @@ class BatchNorm(HybridBlock):
     def _op(self, F):
         return F.BatchNorm
 
+    @legacy_body
     def hybrid_forward(self, F, x, gamma, beta, running_mean, running_var):
         return self._op(F)(x, gamma, beta, running_mean, running_var, name="fwd",
                            **self._kwargs)
@@ -92,6 +94,7 @@ class InstanceNorm(HybridBlock):
         self._epsilon = epsilon
         _affine_params(self, (in_channels,), center, scale, beta_initializer, gamma_initializer)
 
+    @legacy_body
     def hybrid_forward(self, F, x, gamma, beta):
         if self._axis == 1:
             return F.InstanceNorm(x, gamma, beta, name="fwd", eps=self._epsilon)
@@ -117,6 +120,7 @@ class LayerNorm(HybridBlock):
         self._epsilon = epsilon
         _affine_params(self, (in_channels,), center, scale, beta_initializer, gamma_initializer)
 
+    @legacy_body
     def hybrid_forward(self, F, data, gamma, beta):
         return F.LayerNorm(data, gamma=gamma, beta=beta, axis=self._axis, eps=self._epsilon)
 
@@ -139,6 +143,7 @@ class GroupNorm(HybridBlock):
         self._epsilon = epsilon
         _affine_params(self, (num_groups,), center, scale, beta_initializer, gamma_initializer)
 
+    @legacy_body
     def hybrid_forward(self, F, data, gamma, beta):
         return F.GroupNorm(data, gamma=gamma, beta=beta, num_groups=self._num_groups,
                            eps=self._epsilon)
