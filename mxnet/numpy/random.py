@@ -34,12 +34,19 @@ def _ctx(ctx):
     raise MXNetError(f"mx.np.random: ctx must be a Context, got {ctx!r}")
 
 
+def _is_array(x):
+    if isinstance(x, NDArray):
+        return True
+    from ..symbol.symbol import Symbol  # hybridized blocks pass symbols
+    return isinstance(x, Symbol)
+
+
 def _sample(op, fn, params, size, ctx, out, dtype=None):
     """Call sampler ``op`` with ``params`` (name, value) pairs: numbers become
-    attributes, arrays inputs (their attribute set to None)."""
+    attributes, arrays (or symbols) inputs (their attribute set to None)."""
     attrs, inputs = {"size": _size(size)}, []
     for name, value in params:
-        if isinstance(value, NDArray):
+        if _is_array(value):
             attrs[name] = None
             inputs.append(value)
         elif isinstance(value, numbers.Real):
@@ -135,7 +142,7 @@ def beta(a, b, size=None, dtype=None, ctx=None):
 def chisquare(df, size=None, dtype=None, ctx=None):
     """Samples of the chi-square distribution with ``df`` degrees of freedom
     (gamma with shape df / 2 and scale 2)."""
-    if isinstance(df, NDArray):
+    if _is_array(df):
         half = call("_div_scalar", [df], {"scalar": 2.0})
     elif isinstance(df, numbers.Real):
         half = df / 2.0
@@ -171,7 +178,7 @@ def choice(a, size=None, replace=True, p=None, ctx=None, out=None):
     attrs = {"a": int(a), "size": _size(size), "replace": replace, "weighted": p is not None}
     if p is None:
         return call("_npi_choice", [], attrs, out=out, ctx=_ctx(ctx))
-    if not isinstance(p, NDArray):
+    if not _is_array(p):
         raise MXNetError(f"random.choice: 'p' must be an mx.np.ndarray, got {type(p).__name__}")
     return call("_npi_choice", [p], attrs, out=out)
 
@@ -183,7 +190,7 @@ def multinomial(n, pvals, size=None, **kwargs):
     if kwargs:
         raise MXNetError(f"random.multinomial: unsupported arguments {sorted(kwargs)}")
     attrs = {"n": n, "size": _size(size)}
-    if isinstance(pvals, NDArray):
+    if _is_array(pvals):
         return call("_npi_multinomial", [pvals], dict(attrs, pvals=None))
     return call("_npi_multinomial", [], dict(attrs, pvals=tuple(float(v) for v in pvals)))
 

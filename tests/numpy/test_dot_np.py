@@ -68,6 +68,12 @@ def test_matmul(sa, sb):
     _check(np.matmul, onp.matmul, [sa, sb])
 
 
+def test_matmul_operator_and_method():
+    a, b = _rand(2, 3), _rand(3, 4)
+    onp.testing.assert_allclose((_arr(a) @ _arr(b)).asnumpy(), a @ b, rtol=1e-12)
+    onp.testing.assert_allclose(_arr(a).dot(_arr(b)).asnumpy(), a @ b, rtol=1e-12)
+
+
 @pytest.mark.parametrize("sa,sb,axes", [
     ((2, 3, 4), (3, 4, 5), 2), ((2, 3), (4, 5), 0), ((2, 3, 4), (4, 3, 5), ([1, 2], [1, 0])),
     ((3, 4), (4, 3), ((0, 1), (1, 0))), ((2, 3), (3, 2), (-1, 0)), ((3,), (3,), 1)])

@@ -208,3 +208,11 @@ def test_legacy_internal_call_and_symbol():
     assert x.shape == (2, 2)
     sym = mx.sym._internal._npi_normal(mx.sym.var("m"), loc=None, scale=1.0)
     assert sym.list_arguments() == ["m"]
+
+
+def test_symbol_parameters():
+    y = R.normal(mx.sym.var("m"), 0.001, size=(2, 3))
+    assert y.list_arguments() == ["m"]
+    out = y.bind(mx.cpu(), {"m": mx.nd.array([0.0, 10.0, 100.0])}).forward()[0].asnumpy()
+    assert out.shape == (2, 3)
+    onp.testing.assert_allclose(out.mean(axis=0), [0.0, 10.0, 100.0], atol=0.01)
