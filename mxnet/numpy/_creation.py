@@ -168,7 +168,8 @@ def empty_like(prototype, dtype=None, order="C", subok=False, shape=None):
 
 
 def _as_array(a, fname):
-    if not isinstance(a, NDArray):
+    from ..symbol.symbol import Symbol
+    if not isinstance(a, (NDArray, Symbol)):
         raise MXNetError(f"{fname}: expected an mx.np.ndarray, got {type(a).__name__}")
     return a
 
