@@ -27,7 +27,8 @@ __all__ = ["add", "subtract", "multiply", "divide", "true_divide", "mod", "remai
            "arctanh", "degrees", "radians", "deg2rad", "rad2deg", "floor", "ceil", "trunc",
            "fix", "rint", "logical_not", "isnan", "isinf", "isposinf", "isneginf", "isfinite",
            "bitwise_not", "invert", "around", "round", "round_", "clip", "nan_to_num", "where",
-           "positive", "signbit", "spacing", "heaviside", "float_power"]
+           "positive", "signbit", "spacing", "heaviside", "float_power", "divmod", "frexp",
+           "modf", "i0", "unwrap"]
 
 _SCALAR_TYPES = (int, float, _onp.integer, _onp.floating, _onp.bool_)
 _NO_ARGS = {}
@@ -678,3 +679,9 @@ spacing = host_function(_onp.spacing, "spacing", "Distance from x to the next re
 heaviside = host_function(_onp.heaviside, "heaviside", "0 where x1 < 0, x2 where x1 == 0, 1 "
                           "where x1 > 0.")
 float_power = host_function(_onp.float_power, "float_power", "x1 ** x2 in float64.")
+divmod = host_function(_onp.divmod, "divmod", "(x1 // x2, x1 % x2) elementwise.")  # noqa: A001
+frexp = host_function(_onp.frexp, "frexp", "(mantissa, exponent) with x = mantissa * 2**exponent.")
+modf = host_function(_onp.modf, "modf", "(fractional part, integral part) elementwise.")
+i0 = host_function(_onp.i0, "i0", "Modified Bessel function of the first kind, order 0.")
+unwrap = host_function(_onp.unwrap, "unwrap", "Phase angles with jumps over ``discont`` "
+                       "replaced by their 2*pi complement.")

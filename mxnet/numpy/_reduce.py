@@ -14,9 +14,10 @@ from ._op import call as _call
 __all__ = ["sum", "prod", "product", "mean", "std", "var", "max", "amax", "min", "amin",
            "all", "any", "sometrue", "alltrue", "argmax", "argmin", "cumsum", "average",
            "percentile", "quantile", "diff", "ediff1d", "bincount", "polyval",
-           "ptp", "count_nonzero", "nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod",
+           "ptp", "nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod",
            "nanargmax", "nanargmin", "nanmedian", "nanpercentile", "nanquantile", "interp",
-           "trapz"]
+           "trapz", "histogram", "histogram_bin_edges", "histogram2d", "histogramdd", "cov",
+           "corrcoef", "correlate"]
 
 _SCALAR_TYPES = (int, float, _onp.integer, _onp.floating, _onp.bool_)
 
@@ -244,14 +245,27 @@ def bincount(x, weights=None, minlength=0):
                                            "has_weights": weights is not None})
 
 
+def histogram(a, bins=10, range=None, normed=None, weights=None, density=None):  # noqa: A002
+    """``[counts, bin_edges]`` of ``a``'s elements: ``bins`` equal-width bins over
+    ``range`` (the data's extent when None), or the edges ``bins`` (an
+    array). Counts are int64, edges in ``a``'s dtype. ``weights``, ``normed``
+    and ``density`` are not supported (as in MXNet)."""
+    if weights is not None or normed or density:
+        raise NotImplementedError("mx.np.histogram: weights, normed and density are not "
+                                  "supported")
+    a = _operand("histogram", a)
+    if isinstance(bins, (int, _onp.integer)):
+        attrs = {"bin_cnt": int(bins), "range": None if range is None else tuple(range)}
+        return list(_call("_npi_histogram", (a,), attrs))
+    return list(_call("_npi_histogram", (a, _operand("histogram", bins)), {}))
+
+
 def polyval(p, x):
     """The polynomial with coefficients ``p`` (highest power first) at ``x``."""
     return _call("_npi_polyval", (_operand("polyval", p), _operand("polyval", x)))
 
 
 ptp = _host_function(_onp.ptp, "ptp", "Range (maximum - minimum) over ``axis``.")
-count_nonzero = _host_function(_onp.count_nonzero, "count_nonzero",
-                               "Number of nonzero elements over ``axis``.")
 nanmax = _host_function(_onp.nanmax, "nanmax", "Maximum over ``axis`` ignoring NaN.")
 nanmin = _host_function(_onp.nanmin, "nanmin", "Minimum over ``axis`` ignoring NaN.")
 nanprod = _host_function(_onp.nanprod, "nanprod", "Product over ``axis``, NaN counted as 1.")
@@ -267,3 +281,13 @@ nanquantile = _host_function(_onp.nanquantile, "nanquantile",
 interp = _host_function(_onp.interp, "interp", "Piecewise-linear interpolation of (xp, fp) at x.")
 trapz = _host_function(getattr(_onp, "trapezoid", None) or _onp.trapz, "trapz",
                        "Integral of y (at x, or spaced dx) by the trapezoidal rule along ``axis``.")
+histogram_bin_edges = _host_function(_onp.histogram_bin_edges, "histogram_bin_edges",
+                                     "The bin edges ``histogram`` would use.")
+histogram2d = _host_function(_onp.histogram2d, "histogram2d",
+                             "Two-dimensional histogram of the points (x, y).")
+histogramdd = _host_function(_onp.histogramdd, "histogramdd",
+                             "Multidimensional histogram of the points of ``sample``.")
+cov = _host_function(_onp.cov, "cov", "Covariance matrix of the variables (rows by default).")
+corrcoef = _host_function(_onp.corrcoef, "corrcoef", "Pearson correlation coefficients of the "
+                          "variables (rows by default).")
+correlate = _host_function(_onp.correlate, "correlate", "Cross-correlation of two 1-d sequences.")

