@@ -168,8 +168,10 @@ def empty_like(prototype, dtype=None, order="C", subok=False, shape=None):
 
 
 def _as_array(a, fname):
+    if isinstance(a, NDArray):
+        return a
     from ..symbol.symbol import Symbol
-    if not isinstance(a, (NDArray, Symbol)):
+    if not isinstance(a, Symbol):
         raise MXNetError(f"{fname}: expected an mx.np.ndarray, got {type(a).__name__}")
     return a
 

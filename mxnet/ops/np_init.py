@@ -80,7 +80,7 @@ def _full_like_type(attrs, types):
                                  choices=_ALL_DTYPES)})
 def _npi_full_like(xp, attrs, a):
     """An array with the shape of `a` filled with `fill_value` (dtype `dtype`, else a's)."""
-    dtype = _dtype(attrs.dtype or a.dtype.name)
+    dtype = _dtype(attrs.dtype) if attrs.dtype else a.dtype
     return xp.full(a.shape, _cast_value(attrs.fill_value, dtype), dtype)
 
 

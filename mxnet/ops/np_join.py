@@ -103,7 +103,9 @@ def _join_op(name, lift, doc, extra_params=None):
     params = {"num_args": Param("int", doc="Number of inputs."), **(extra_params or {})}
 
     def compute(xp, attrs, *data):
-        _same_dtype(name, [x.dtype.name for x in data])
+        dtype = data[0].dtype
+        if any(x.dtype != dtype for x in data):
+            _same_dtype(name, [x.dtype.name for x in data])  # raises, naming them
         lifted, axis, _ = join_plan(name, lift, attrs, [x.shape for x in data])
         return xp.concatenate([x.reshape(s) for x, s in zip(data, lifted)], axis=axis)
     compute.__doc__ = doc
