@@ -17,7 +17,7 @@ from .multiarray import as_np, ndarray
 __all__ = ["array", "empty", "zeros", "ones", "full", "empty_like", "zeros_like", "ones_like",
            "full_like", "arange", "eye", "identity", "linspace", "logspace", "indices",
            "meshgrid", "tril", "tril_indices_from", "triu_indices_from", "diag_indices_from",
-           "hanning", "hamming", "blackman"]
+           "hanning", "hamming", "blackman", "genfromtxt"]
 
 # The dtypes an mx.np array can hold.
 _SUPPORTED = frozenset(("bool", "float16", "float32", "float64", "int8", "int32", "int64",
@@ -96,6 +96,12 @@ def array(object, dtype=None, ctx=None):  # noqa: A002 -- NumPy's parameter name
     res = _from_host(data, ctx)
     res.__class__ = ndarray
     return res
+
+
+def genfromtxt(*args, **kwargs):
+    """An array of the data in a text file (NumPy's ``genfromtxt`` reads it on the
+    host, with all its arguments; the result keeps NumPy's dtype)."""
+    return array(onp.genfromtxt(*args, **kwargs))
 
 
 # -- filled arrays ----------------------------------------------------------------------------

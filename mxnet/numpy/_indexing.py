@@ -15,7 +15,8 @@ from ._op import call
 from .multiarray import ndarray
 
 __all__ = ["diag", "diagflat", "diagonal", "trace", "take", "take_along_axis", "compress",
-           "extract", "choose", "delete", "insert", "resize", "unravel_index"]
+           "extract", "choose", "delete", "insert", "resize", "trim_zeros", "ix_",
+           "unravel_index"]
 
 
 def _arr(a, fname, name="a"):
@@ -251,6 +252,46 @@ def resize(a, new_shape):
     return reshape(flat, shape)
 
 
+def trim_zeros(filt, trim="fb"):
+    """1-d ``filt`` without its leading ('f' in ``trim``) and/or trailing ('b') zeros."""
+    filt = _arr(filt, "trim_zeros", "filt")
+    if filt.ndim != 1:
+        raise MXNetError(f"trim_zeros: filt must be 1-d, got shape {filt.shape}")
+    nonzero = onp.flatnonzero(filt.asnumpy())
+    trim = trim.lower()
+    first = (nonzero[0] if nonzero.size else filt.size) if "f" in trim else 0
+    last = (nonzero[-1] + 1 if nonzero.size else 0) if "b" in trim else filt.size
+    return take(filt, onp.arange(first, max(first, last)))
+
+
+def ix_(*args):
+    """Open-mesh index arrays from 1-d sequences: the i-th result has its values along
+    axis i and size 1 elsewhere, so together they broadcast to the full grid. A boolean
+    sequence stands for the positions where it is true; arrays keep their dtype, lists
+    give int64."""
+    from ._shape import reshape
+    out = []
+    for i, seq in enumerate(args):
+        if isinstance(seq, NDArray) and seq.dtype != onp.bool_:
+            arr = seq
+        else:
+            host = seq.asnumpy() if isinstance(seq, NDArray) else onp.asarray(seq)
+            if host.dtype == onp.bool_:
+                host = onp.flatnonzero(host)
+            arr = _host(host.astype(onp.int64), seq.ctx if isinstance(seq, NDArray) else
+                        _default_ctx())
+        if arr.ndim != 1:
+            raise MXNetError(f"ix_: every argument must be 1-d, argument {i} has shape "
+                             f"{arr.shape}")
+        out.append(reshape(arr, (1,) * i + (arr.size,) + (1,) * (len(args) - i - 1)))
+    return tuple(out)
+
+
+def _default_ctx():
+    from ..context import current_context
+    return current_context()
+
+
 def unravel_index(indices, shape, order="C"):
     """The coordinates, one int64 array per axis of ``shape``, of flat ``indices``."""
     idx = _host_ints(indices, "unravel_index", "indices")
@@ -258,6 +299,5 @@ def unravel_index(indices, shape, order="C"):
         coords = onp.unravel_index(idx, shape, order=order)
     except ValueError as e:
         raise MXNetError(f"unravel_index: {e}") from None
-    ctx = indices.ctx if isinstance(indices, NDArray) else None
-    from ._creation import _context
-    return tuple(_host(c, _context(ctx), onp.int64) for c in coords)
+    ctx = indices.ctx if isinstance(indices, NDArray) else _default_ctx()
+    return tuple(_host(c, ctx, onp.int64) for c in coords)

@@ -353,3 +353,44 @@ def test_symbolic_graph_matches_imperative(name):
     onp.testing.assert_array_equal(out.asnumpy(), res.asnumpy())
     for k, g in grads.items():
         onp.testing.assert_array_equal(g.asnumpy(), xs[k].grad.asnumpy())
+
+
+@pytest.mark.parametrize("trim", ["fb", "f", "b", "FB"])
+def test_trim_zeros(trim):
+    host = onp.array([0.0, 0.0, 1.0, 0.0, 2.0, 0.0], dtype="float32")
+    x = np.array(host)
+    x.attach_grad()
+    with autograd.record():
+        res = np.trim_zeros(x, trim)
+    onp.testing.assert_array_equal(res.asnumpy(), onp.trim_zeros(host, trim))
+    res.backward()
+    kept = onp.zeros(6)
+    first = 2 if "f" in trim.lower() else 0
+    last = 5 if "b" in trim.lower() else 6
+    kept[first:last] = 1
+    onp.testing.assert_array_equal(x.grad.asnumpy(), kept)
+    assert np.trim_zeros(np.zeros(3)).shape == (0,)
+
+
+def test_ix_():
+    rows, cols = np.ix_(np.array([0, 1], dtype="int32"), [True, False, True])
+    ref_rows, ref_cols = onp.ix_([0, 1], [True, False, True])
+    assert rows.dtype == onp.int32 and cols.dtype == onp.int64
+    onp.testing.assert_array_equal(rows.asnumpy(), ref_rows)
+    onp.testing.assert_array_equal(cols.asnumpy(), ref_cols)
+    with pytest.raises(MXNetError):
+        np.ix_(np.zeros((2, 2)))
+
+
+def test_unravel_index_and_genfromtxt():
+    import io
+    res = np.unravel_index(np.array([7, 3], dtype="int32"), (2, 4))
+    for r, e in zip(res, onp.unravel_index([7, 3], (2, 4))):
+        assert r.dtype == onp.int64
+        onp.testing.assert_array_equal(r.asnumpy(), e)
+    assert [int(r.asnumpy()) for r in np.unravel_index(5, (2, 3))] == [1, 2]
+    with pytest.raises(MXNetError):
+        np.unravel_index(6, (2, 3))
+    data = np.genfromtxt(io.StringIO("1 2\n3 4"))
+    assert data.dtype == onp.float64
+    onp.testing.assert_array_equal(data.asnumpy(), [[1, 2], [3, 4]])
