@@ -260,8 +260,10 @@ def _npi_pad(xp, attrs, data):
     pairs = pad_pairs("_npi_pad", attrs.pad_width, data.ndim)
     _pad_shape(attrs, data.shape)
     if attrs.mode == "constant":
-        return xp.pad(data, pairs, mode="constant",
-                      constant_values=xp.asarray(attrs.constant_value).astype(data.dtype))
+        # A host scalar of data's dtype (converted like a C cast): CuPy's pad reads it
+        # on the host.
+        fill = np.asarray(attrs.constant_value).astype(data.dtype).item()
+        return xp.pad(data, pairs, mode="constant", constant_values=fill)
     return xp.pad(data, pairs, mode=attrs.mode)
 
 

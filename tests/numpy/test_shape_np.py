@@ -305,7 +305,7 @@ def test_symbol_graph_names_match_mxnet():
 def test_hybridized_symbol_runs():
     a = mx.sym.var("a")
     net = np.stack([np.transpose(a), np.flip(np.transpose(a), 0)], axis=0)
-    ex = net.bind(mx.cpu(), {"a": mx.nd.array(_data((2, 3)))})
+    ex = net.bind(mx.context.current_context(), {"a": mx.nd.array(_data((2, 3)))})
     res = ex.forward()[0].asnumpy()
     ref = onp.stack([_data((2, 3)).T, onp.flip(_data((2, 3)).T, 0)])
     onp.testing.assert_array_equal(res, ref)
@@ -340,7 +340,7 @@ def test_symbolic_graph_matches_imperative(name):
     sym = fn(mx.sym.var("a"), mx.sym.var("b"))
     args = {k: mx.nd.array(v) for k, v in host.items() if k in sym.list_arguments()}
     grads = {k: mx.nd.zeros(v.shape) for k, v in args.items()}
-    ex = sym.bind(mx.cpu(), args, args_grad=grads)
+    ex = sym.bind(mx.context.current_context(), args, args_grad=grads)
     out = ex.forward(is_train=True)[0]
     weights = _data(out.shape)
     ex.backward([mx.nd.array(weights)])
