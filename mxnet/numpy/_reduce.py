@@ -6,10 +6,13 @@ shape and dtype rules are those of ``mxnet/ops/np_reduce.py``: NumPy's shapes
 """
 import numpy as _onp
 
+from ..ndarray.invoke import invoke as _invoke
 from ..ndarray.ndarray import NDArray as _NDArray
+from ..ops.registry import get as _get_op
 from ._math import host_function as _host_function
 from ._math import multiply as _multiply
 from ._op import call as _call
+from .multiarray import ndarray
 
 __all__ = ["sum", "prod", "product", "mean", "std", "var", "max", "amax", "min", "amin",
            "all", "any", "sometrue", "alltrue", "argmax", "argmin", "cumsum", "average",
@@ -46,6 +49,15 @@ def _dtype(dtype):
 
 
 def _reduce(fname, op_name, a, attrs, out=None, host=None):
+    """Run reduction ``op_name`` on ``a``. Arguments left at their defaults
+    (None or False) are not passed: ``a.sum()`` then parses nothing."""
+    if isinstance(a, _NDArray):
+        kwargs = {k: v for k, v in attrs.items() if v is not None and v is not False}
+        res = _invoke(_get_op(op_name), [a], kwargs, out)
+        if out is not None:
+            return out
+        res.__class__ = ndarray
+        return res
     if isinstance(a, _SCALAR_TYPES) and host is not None:
         return host(a)
     return _call(op_name, (_operand(fname, a),), attrs, out)
