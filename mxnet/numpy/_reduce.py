@@ -51,8 +51,8 @@ def _dtype(dtype):
 def _reduce(fname, op_name, a, attrs, out=None, host=None):
     """Run reduction ``op_name`` on ``a``. Arguments left at their defaults
     (None or False) are not passed: ``a.sum()`` then parses nothing."""
+    kwargs = {k: v for k, v in attrs.items() if v is not None and v is not False}
     if isinstance(a, _NDArray):
-        kwargs = {k: v for k, v in attrs.items() if v is not None and v is not False}
         res = _invoke(_get_op(op_name), [a], kwargs, out)
         if out is not None:
             return out
@@ -60,7 +60,7 @@ def _reduce(fname, op_name, a, attrs, out=None, host=None):
         return res
     if isinstance(a, _SCALAR_TYPES) and host is not None:
         return host(a)
-    return _call(op_name, (_operand(fname, a),), attrs, out)
+    return _call(op_name, (_operand(fname, a),), kwargs, out)
 
 
 def sum(a, axis=None, dtype=None, keepdims=False, initial=None, out=None):  # noqa: A001

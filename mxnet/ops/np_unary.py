@@ -69,25 +69,25 @@ def _register_predicate(name, fn, doc):
 
 
 def _float_test(ufunc, fill):
-    """``ufunc`` for float input; integers and bools are answered with ``fill``."""
+    """The float predicate ``xp.<ufunc>``; integers and bools are answered with ``fill``."""
     def fn(xp, x):
         if x.dtype.kind == "f":
-            return ufunc(x)
+            return getattr(xp, ufunc)(x)
         return xp.full(x.shape, fill)
     return fn
 
 
 _register_predicate("_npi_logical_not", lambda xp, x: xp.logical_not(x),
                     "True where x is zero (logical not), elementwise.")
-_register_predicate("_npi_isnan", _float_test(np.isnan, False),
+_register_predicate("_npi_isnan", _float_test("isnan", False),
                     "True where x is NaN, elementwise.")
-_register_predicate("_npi_isinf", _float_test(np.isinf, False),
+_register_predicate("_npi_isinf", _float_test("isinf", False),
                     "True where x is positive or negative infinity, elementwise.")
-_register_predicate("_npi_isposinf", _float_test(np.isposinf, False),
+_register_predicate("_npi_isposinf", _float_test("isposinf", False),
                     "True where x is positive infinity, elementwise.")
-_register_predicate("_npi_isneginf", _float_test(np.isneginf, False),
+_register_predicate("_npi_isneginf", _float_test("isneginf", False),
                     "True where x is negative infinity, elementwise.")
-_register_predicate("_npi_isfinite", _float_test(np.isfinite, True),
+_register_predicate("_npi_isfinite", _float_test("isfinite", True),
                     "True where x is neither infinite nor NaN, elementwise.")
 
 
