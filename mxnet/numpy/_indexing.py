@@ -156,15 +156,14 @@ def choose(a, choices, out=None, mode="raise"):
 
 
 # -- delete / insert / resize -----------------------------------------------------------------
-def _positions(obj, n, fname, end_ok=False):
-    """Positions along an axis of size ``n`` named by an int, slice or ints (negative
-    ones from the end; ``end_ok`` admits ``n`` itself, for insertion)."""
+def _insert_positions(obj, n):
+    """Insertion points in [0, n] named by an int, slice or ints (negative ones count
+    from the end)."""
     if isinstance(obj, slice):
         return onp.arange(n)[obj]
-    idx = _host_ints(obj, fname, "obj").reshape(-1)
-    top = n + 1 if end_ok else n
-    if idx.size and (idx.min() < -n or idx.max() >= top):
-        raise MXNetError(f"{fname}: index out of bounds for an axis of size {n}")
+    idx = _host_ints(obj, "insert", "obj").reshape(-1)
+    if idx.size and (idx.min() < -n or idx.max() > n):
+        raise MXNetError(f"insert: index out of bounds for an axis of size {n}")
     return onp.where(idx < 0, idx + n, idx)
 
 
@@ -178,12 +177,19 @@ def _flat_axis(arr, axis, fname):
 
 
 def delete(arr, obj, axis=None):
-    """``arr`` without the entries ``obj`` (an int, slice or ints) along ``axis`` (of
-    the flattened array when None)."""
-    arr, axis = _flat_axis(_arr(arr, "delete", "arr"), axis, "delete")
-    n = arr.shape[axis]
-    keep = onp.setdiff1d(onp.arange(n), _positions(obj, n, "delete"))
-    return take(arr, keep, axis=axis)
+    """``arr`` without the entries ``obj`` (an int, a slice, ints or a boolean mask)
+    along ``axis`` (of the flattened array when None)."""
+    arr = _arr(arr, "delete", "arr")
+    attrs = {"axis": axis}
+    if isinstance(obj, slice):
+        attrs.update(start=obj.start, stop=obj.stop, step=1 if obj.step is None else obj.step)
+        return call("_npi_delete", [arr], attrs)
+    if isinstance(obj, (int, onp.integer)):
+        return call("_npi_delete", [arr], {**attrs, "int_ind": int(obj)})
+    if not isinstance(obj, NDArray):
+        obj = onp.asarray(obj)
+        obj = _host(obj if obj.dtype == onp.bool_ else obj.astype(onp.int64), arr.ctx)
+    return call("_npi_delete", [arr, obj], attrs)
 
 
 def _insert_block(arr, obj, values, axis):
@@ -197,9 +203,9 @@ def _insert_block(arr, obj, values, axis):
         if values.ndim < arr.ndim:
             values = reshape(values, (1,) * (arr.ndim - values.ndim) + values.shape)
         values = moveaxis(values, 0, axis)
-        where = onp.repeat(_positions(obj, n, "insert", True), values.shape[axis])
+        where = onp.repeat(_insert_positions(obj, n), values.shape[axis])
     else:
-        where = _positions(obj, n, "insert", True)
+        where = _insert_positions(obj, n)
     shape = arr.shape[:axis] + (where.size,) + arr.shape[axis + 1:]
     try:
         block = values if values.shape == shape else broadcast_to(values, shape)

@@ -1,6 +1,6 @@
-"""``_npi_*`` joining, splitting, padding and take operators of ``mx.np``:
+"""``_npi_*`` joining, splitting, padding and selection operators of ``mx.np``:
 concatenate, stack, vstack/hstack/dstack/column_stack, split/hsplit/dsplit,
-pad, take.
+pad, take, delete.
 
 Every join is a concatenation of its inputs after lifting each to a common
 rank (stack adds the new axis, vstack makes rows, ...), so one declaration
@@ -8,10 +8,12 @@ serves them all and their gradient is a split of the output gradient.
 Inputs must share a dtype, as in MXNet.
 """
 import ast
+import math
 
 import numpy as np
 
 from ..base import MXNetError
+from ..device import to_numpy
 from . import registry
 from .params import Param
 from .registry import register
@@ -318,3 +320,98 @@ def _npi_take(xp, attrs, a, indices):
 for _name, _legacy in (("_npi_gather_nd", "gather_nd"), ("_npi_scatter_set_nd", "_scatter_set_nd"),
                        ("_npi_copyto", "_copyto")):
     registry.add_alias(_name, _legacy)
+
+
+# -- delete -----------------------------------------------------------------------------------
+_DELETE_PARAMS = {
+    "start": Param("int", None, "Slice start of the entries to delete."),
+    "stop": Param("int", None, "Slice stop of the entries to delete."),
+    "step": Param("int", None, "Slice step; given (with start/stop) for a slice."),
+    "int_ind": Param("int", None, "The one index to delete."),
+    "axis": Param("int", None, "The axis (None: the flattened array).")}
+
+
+def _delete_by_obj(attrs):
+    """Whether the entries to delete come as the 'obj' input (not int_ind or a slice)."""
+    return attrs.int_ind is None and attrs.step is None
+
+
+def _delete_inputs(attrs):
+    return ("arr", "obj") if _delete_by_obj(attrs) else ("arr",)
+
+
+def _delete_axis(attrs, shape):
+    """(axis, shape seen by the deletion): a None axis means the flattened array."""
+    if attrs.axis is None:
+        return 0, (math.prod(shape),)
+    return norm_axis("_npi_delete", attrs.axis, len(shape)), tuple(shape)
+
+
+def _deleted(attrs, n, obj):
+    """Host positions in [0, n) named by int_ind, the slice, or ``obj`` (ints, or a mask)."""
+    if attrs.int_ind is not None:
+        pos = np.array([attrs.int_ind])
+    elif not _delete_by_obj(attrs):
+        return np.arange(n)[slice(attrs.start, attrs.stop, attrs.step)]
+    else:
+        pos = obj if isinstance(obj, np.ndarray) else to_numpy(obj)
+        if pos.dtype == np.bool_:
+            if pos.shape != (n,):
+                raise MXNetError(f"_npi_delete: a boolean obj must have the axis length {n}, "
+                                 f"got shape {pos.shape}")
+            return np.flatnonzero(pos)
+        pos = pos.astype(np.int64).reshape(-1)
+    if pos.size and (pos.min() < -n or pos.max() >= n):
+        raise MXNetError(f"_npi_delete: index out of bounds for an axis of size {n} "
+                         f"(got {pos.min()} to {pos.max()})")
+    return pos % max(n, 1)
+
+
+def _delete_plan(xp, attrs, shape, obj):
+    """(axis, shape seen, device positions of the kept entries)."""
+    axis, seen = _delete_axis(attrs, shape)
+    keep = np.setdiff1d(np.arange(seen[axis]), _deleted(attrs, seen[axis], obj))
+    return axis, seen, xp.asarray(keep)
+
+
+def _delete_shape(attrs, shapes):
+    if shapes[0] is None or _delete_by_obj(attrs):
+        return shapes, [None]  # the count deleted depends on obj's values
+    axis, seen = _delete_axis(attrs, tuple(shapes[0]))
+    kept = seen[axis] - _deleted(attrs, seen[axis], None).size
+    return shapes, [seen[:axis] + (kept,) + seen[axis + 1:]]
+
+
+def _grad_delete(F, attrs, ins, outs, g):
+    return [F._internal._backward_npi_delete(g[0], *ins, **_delete_kwargs(attrs))] + \
+        [None] * (len(ins) - 1)
+
+
+def _delete_kwargs(attrs):
+    return {k: attrs[k] for k in _DELETE_PARAMS}
+
+
+@register("_npi_delete", inputs=("arr", "obj"), active_inputs=_delete_inputs,
+          params=_DELETE_PARAMS, infer_shape=_delete_shape, infer_type=first_type,
+          gradient=_grad_delete)
+def _npi_delete(xp, attrs, arr, obj=None):
+    """`arr` without the entries along `axis` (of the flattened array when None) named by
+    `int_ind`, the slice start:stop:step, or the `obj` input (indices or a boolean mask)."""
+    axis, seen, keep = _delete_plan(xp, attrs, arr.shape, obj)
+    return xp.take(arr.reshape(seen), keep, axis=axis)
+
+
+@register("_backward_npi_delete", inputs=("grad", "arr", "obj"),
+          active_inputs=lambda attrs: ("grad",) + _delete_inputs(attrs), params=_DELETE_PARAMS,
+          infer_shape=lambda attrs, s: (s, [s[1]]), infer_type=first_type,
+          gradient=lambda F, attrs, ins, outs, g: [F._internal._npi_delete(
+              g[0], *ins[2:], **_delete_kwargs(attrs))] + [None] * (len(ins) - 1))
+def _backward_npi_delete(xp, attrs, grad, arr, obj=None):
+    """The gradient of `_npi_delete`: zeros shaped like `arr` with `grad` at the kept
+    entries."""
+    axis, seen, keep = _delete_plan(xp, attrs, arr.shape, obj)
+    out = xp.zeros(seen, dtype=grad.dtype)
+    index = [slice(None)] * len(seen)
+    index[axis] = keep
+    out[tuple(index)] = grad
+    return out.reshape(arr.shape)

@@ -153,6 +153,12 @@ CASES = [
     ("delete_many", lambda a: np.delete(a, [1, 3]), lambda a: onp.delete(a, [1, 3]), [(6,)]),
     ("delete_slice", lambda a: np.delete(a, slice(0, 2), axis=1),
      lambda a: onp.delete(a, slice(0, 2), axis=1), [(2, 3)]),
+    ("delete_slice_back", lambda a: np.delete(a, slice(None, None, -2)),
+     lambda a: onp.delete(a, slice(None, None, -2)), [(5,)]),
+    ("delete_mask", lambda a: np.delete(a, np.array([True, False, True], dtype=bool), axis=1),
+     lambda a: onp.delete(a, [True, False, True], axis=1), [(2, 3)]),
+    ("delete_array", lambda a: np.delete(a, np.array([-1, 0, 0], dtype="int32"), axis=0),
+     lambda a: onp.delete(a, [-1, 0, 0], axis=0), [(4, 2)]),
     ("insert", lambda a: np.insert(a, 1, 5), lambda a: onp.insert(a, 1, 5), [(4,)]),
     ("insert_many", lambda a: np.insert(a, [1, 3, 1], 5), lambda a: onp.insert(a, [1, 3, 1], 5),
      [(4,)]),
@@ -298,6 +304,8 @@ def test_symbol_graph_names_match_mxnet():
     assert '"_np_reshape"' in np.reshape(a, (2, -1)).tojson()
     assert '"_npi_pad"' in np.pad(a, ((1, 1),)).tojson()
     assert '"_np_transpose"' in np.transpose(a).tojson()
+    deleted = np.delete(a, slice(0, 3, 2), axis=0).tojson()
+    assert '"_npi_delete"' in deleted and '"step": "2"' in deleted
     parts = np.split(a, 2)
     assert len(parts) == 2 and '"_npi_split"' in parts[1].tojson()
 
