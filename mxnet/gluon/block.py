@@ -15,6 +15,8 @@ from collections import OrderedDict, defaultdict
 from .. import ndarray
 from ..base import MXNetError
 from ..symbol import naming
+from ..numpy._io import load as _npx_load, save as _npx_save
+from ..numpy.multiarray import as_np
 from ..util import is_np_array
 from .parameter import _DEFAULT_INIT, Parameter, ParameterDict
 from .utils import HookHandle, _brief_print_list, _check_all_np_ndarrays, _indent
@@ -228,9 +230,11 @@ class Block:
             for key, param in params.items():
                 first.setdefault(param, key)
             params = {key: param for param, key in first.items()}
-        # Under npx.set_np() the file has MXNet's NumPy-shape format (ndarray.save
-        # follows the np-shape switch), as npx.save writes it.
-        ndarray.save(filename, {key: p._reduce() for key, p in params.items()})
+        arrays = {key: p._reduce() for key, p in params.items()}
+        if is_np_array():  # MXNet writes NumPy-shape records then (npx.save)
+            _npx_save(filename, {key: as_np(a) for key, a in arrays.items()})
+        else:
+            ndarray.save(filename, arrays)
 
     def save_params(self, filename):
         """Deprecated: save under full parameter names minus this Block's prefix."""
@@ -241,8 +245,10 @@ class Block:
     def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False,
                         cast_dtype=False, dtype_source="current"):
         """Load a file written by ``save_parameters`` (or, without any '.' in
-        its names, by ``save_params``/``ParameterDict.save``)."""
-        loaded = ndarray.load(filename)
+        its names, by ``save_params``/``ParameterDict.save``). Under
+        ``npx.set_np()`` the arrays are read as ``mx.np`` arrays (``npx.load``
+        reads files of either shape format)."""
+        loaded = _npx_load(filename) if is_np_array() else ndarray.load(filename)
         params = self._collect_params_with_prefix()
         if not loaded and not params:
             return

@@ -51,6 +51,8 @@ def legacy_body(method):
     return NumPy-front-end results (see the module docstring)."""
     @functools.wraps(method)
     def wrapper(self, F, x, *args, **kwargs):
+        if type(x) is NDArray:  # the legacy front end: nothing to do
+            return method(self, F, x, *args, **kwargs)
         if isinstance(x, np_ndarray):
             return to_np(method(self, F, x, *args, **kwargs))
         if isinstance(x, _Symbol):

@@ -8,10 +8,11 @@ take and give ``mx.np.ndarray``); the neural-network operators
 """
 from ..context import Context, cpu, cpu_pinned, current_context, gpu, gpu_memory_info, num_gpus
 from ..ndarray.creation import waitall
+from ..numpy._io import load, save
 from ..util import is_np_array, is_np_shape, reset_np, set_np
 from ._ops import *  # noqa: F401,F403
 from ._ops import __all__ as _op_names
 
 __all__ = ["Context", "cpu", "cpu_pinned", "gpu", "gpu_memory_info", "num_gpus",
-           "current_context", "waitall", "set_np", "reset_np", "is_np_array",
-           "is_np_shape"] + _op_names
+           "current_context", "waitall", "save", "load", "set_np", "reset_np",
+           "is_np_array", "is_np_shape"] + _op_names

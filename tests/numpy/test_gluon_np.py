@@ -213,6 +213,8 @@ def test_save_load_parameters_export_and_imports(np_mode, tmp_path):
     x = _np(_rand(3, 5))
     expected = net(x).asnumpy()
     net.save_parameters(str(tmp_path / "net.params"))
+    # NumPy-shape records (magic 0xF993FACA), as MXNet's npx.save writes them
+    assert (tmp_path / "net.params").read_bytes().count(b"\xca\xfa\x93\xf9") == 8
     again = nn.HybridSequential()
     again.add(nn.Dense(4, activation="relu"), nn.BatchNorm(), nn.Dense(2))
     again.load_parameters(str(tmp_path / "net.params"))

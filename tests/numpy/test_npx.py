@@ -198,6 +198,17 @@ def test_constraint_check():
         npx.constraint_check(_np([1.0]), "m").asnumpy()
 
 
+def test_save_and_load_are_npx_functions(tmp_path):
+    npx.set_np()
+    try:
+        npx.save(str(tmp_path / "a.npy"), {"x": _np([1.0, 2.0])})
+        loaded = npx.load(str(tmp_path / "a.npy"))
+    finally:
+        npx.reset_np()
+    assert type(loaded["x"]) is np_ndarray
+    onp.testing.assert_array_equal(loaded["x"].asnumpy(), [1.0, 2.0])
+
+
 def test_switches_and_devices():
     assert npx.cpu() == mx.cpu() and npx.current_context() == mx.current_context()
     assert npx.num_gpus() == mx.context.num_gpus()
