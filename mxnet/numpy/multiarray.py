@@ -127,6 +127,10 @@ class ndarray(NDArray):  # noqa: N801 -- MXNet's (and NumPy's) class name
     def __str__(self):
         return str(self.asnumpy())
 
+    def __format__(self, spec):
+        # As NumPy: a 0-d array formats as its value ('{:.2f}'.format(loss)).
+        return format(self.asnumpy() if self.ndim else self.item(), spec)
+
     def __bool__(self):
         size = self.size
         if size == 0:

@@ -523,3 +523,15 @@ def test_reshape_view_shares_memory_and_takes_legacy_codes():
     assert a[0] == 10
     assert a.reshape_view((3, 2)).shape == (3, 2) and a.reshape_view(-1, 2).shape == (3, 2)
     assert a.reshape_view(0, -1).shape == (6, 1)
+
+
+def test_format_and_copy_module():
+    import copy
+    assert format(np.array(2.5), ".2f") == "2.50"
+    assert "{:.1f}".format(np.array(3, dtype="int32")) == "3.0"
+    assert f"{np.array([1, 2])}" == "[1. 2.]"
+    with pytest.raises(TypeError):
+        format(np.array([1.0, 2.0]), ".2f")
+    a = np.array([1.0, 2.0])
+    for b in (copy.copy(a), copy.deepcopy(a)):
+        assert type(b) is np.ndarray and b is not a and b.tolist() == [1.0, 2.0]
