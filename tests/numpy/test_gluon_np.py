@@ -291,3 +291,50 @@ def test_d2l_style_training(np_mode, tmp_path):
         copy.add(nn.Dense(16, activation="relu"), nn.Dense(3))
         copy.load_parameters(path)
         onp.testing.assert_allclose(copy(X).asnumpy(), predicted.asnumpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("key", [0, -1, slice(1, None), (slice(None), 0), (1, 2),
+                                 (slice(None, None, -1), slice(1, 3)), (-2,)])
+def test_np_symbol_basic_indexing_infers_shapes(key):
+    x = mx.sym.var("x").as_np_ndarray()
+    data = onp.arange(12.0, dtype="float32").reshape(3, 4)
+    out = x[key]
+    assert type(out) is _Symbol
+    assert out.infer_shape(x=(3, 4))[1] == [data[key].shape]
+    result = out.bind(mx.cpu(), {"x": mx.nd.array(data)}).forward()[0].asnumpy()
+    onp.testing.assert_array_equal(result, data[key])
+
+
+class _Centered(nn.HybridBlock):
+    def hybrid_forward(self, F, x):
+        return x - x.mean()
+
+
+class _Softmaxish(nn.HybridBlock):
+    """NumPy-style code: methods, indexing, reshape, T, astype, ** and F.np/F.npx."""
+
+    def hybrid_forward(self, F, x):
+        e = F.np.exp(x - x.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        y = F.np.concatenate([p, x.reshape(-1, 4)[:, :2] * 0.5], axis=1)
+        z = F.npx.softmax(y, axis=-1) + y.T.T
+        return F.np.tanh(z).astype("float32") ** 2 + F.npx.sigmoid(z[0])
+
+
+@pytest.mark.parametrize("make", [_Centered, _NpBlock, _Softmaxish])
+def test_np_style_blocks_same_values_and_gradients_hybridized(np_mode, make):
+    net = nn.HybridSequential()
+    net.add(make())
+    net.initialize(init.Uniform(0.5))
+    x = _np(_rand(3, 3) if make is _NpBlock else _rand(2, 4))
+    x.attach_grad()
+    results = []
+    for hybridize in (False, True):
+        net.hybridize(hybridize)
+        with autograd.record():
+            out = net(x)
+        out.backward()
+        assert type(out) is np_ndarray
+        results.append((out.asnumpy(), x.grad.asnumpy().copy()))
+    for imperative, hybrid in zip(*results):
+        onp.testing.assert_allclose(hybrid, imperative, rtol=1e-5, atol=1e-6)

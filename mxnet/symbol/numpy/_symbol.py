@@ -68,8 +68,29 @@ def _np_function(name):
 
 
 def _index(sym, key):
+    """``sym[key]``: integers and slices become MXNet's ``slice`` (and a
+    squeeze of the integer axes), whose shapes graphs can infer; any other
+    NumPy index is an ``_np_getitem`` node."""
     from ...numpy._op import call
-    return as_np_symbol(call("_np_getitem", [sym], {"key": key}))
+    parts = key if isinstance(key, tuple) else (key,)
+    if not all(isinstance(k, slice) or (isinstance(k, int) and not isinstance(k, bool))
+               for k in parts):
+        return as_np_symbol(call("_np_getitem", [sym], {"key": key}))
+    begin, end, step, dropped = [], [], [], []
+    for axis, k in enumerate(parts):
+        if isinstance(k, slice):
+            begin.append(k.start)
+            end.append(k.stop)
+            step.append(k.step)
+        else:
+            begin.append(k)
+            end.append(None if k == -1 else k + 1)
+            step.append(None)
+            dropped.append(axis)
+    out = call("slice", [sym], {"begin": tuple(begin), "end": tuple(end), "step": tuple(step)})
+    if dropped:
+        out = call("_np_squeeze", [out], {"axis": tuple(dropped)})
+    return as_np_symbol(out)
 
 
 def _cast(sym, dtype):
