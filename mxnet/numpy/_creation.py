@@ -10,7 +10,9 @@ import numpy as onp
 
 from ..base import MXNetError
 from ..context import Context, current_context
-from ..ndarray.ndarray import NDArray, _from_host
+from ..ndarray.ndarray import NDArray
+from ._args import array_arg as _array_arg
+from ._args import from_host as _from_array
 from ._op import call
 from .multiarray import as_np, ndarray
 
@@ -92,10 +94,7 @@ def array(object, dtype=None, ctx=None):  # noqa: A002 -- NumPy's parameter name
         name = _dtype_name(object.dtype if keeps_dtype else None)
     else:
         name = _dtype_name(dtype)
-    data = onp.array(object, dtype=name)
-    res = _from_host(data, ctx)
-    res.__class__ = ndarray
-    return res
+    return _from_array(object, ctx, name)
 
 
 def genfromtxt(*args, **kwargs):
@@ -147,7 +146,7 @@ def full_like(a, fill_value, dtype=None, order="C", ctx=None, out=None):
     """An array shaped like ``a`` filled with ``fill_value`` (a's dtype unless ``dtype``)."""
     _check_order(order)
     dtype = None if dtype is None else _dtype_name(dtype)
-    res = call("_npi_full_like", [_as_array(a, "full_like")],
+    res = call("_npi_full_like", [_array_arg(a, "full_like")],
                {"fill_value": _number(fill_value, "fill_value"), "dtype": dtype}, out=out)
     return res if ctx is None or res.ctx == _context(ctx) else as_np(res.copyto(_context(ctx)))
 
@@ -167,19 +166,10 @@ def empty_like(prototype, dtype=None, order="C", subok=False, shape=None):
     ``shape``) whose values are not to be relied on (zeros here)."""
     if subok:
         raise NotImplementedError("empty_like: subok=True is not supported")
-    proto = _as_array(prototype, "empty_like")
+    proto = _array_arg(prototype, "empty_like", "prototype")
     if shape is not None:
         return zeros(shape, dtype or proto.dtype, order, proto.ctx)
     return full_like(proto, 0, dtype, order)
-
-
-def _as_array(a, fname):
-    if isinstance(a, NDArray):
-        return a
-    from ..symbol.symbol import Symbol
-    if not isinstance(a, Symbol):
-        raise MXNetError(f"{fname}: expected an mx.np.ndarray, got {type(a).__name__}")
-    return a
 
 
 # -- ranges and grids -------------------------------------------------------------------------
@@ -277,20 +267,15 @@ def meshgrid(*xi, **kwargs):
 def tril(m, k=0):
     """A copy of ``m`` with the elements above diagonal ``k`` zeroed (over the last
     two axes; a 1-d input is taken as the rows of a square matrix)."""
-    return call("_npi_tril", [_as_array(m, "tril")], {"k": k})
+    return call("_npi_tril", [_array_arg(m, "tril", "m")], {"k": k})
 
 
 def _index_arrays(rows, ctx):
-    out = []
-    for r in rows:
-        arr = _from_host(onp.ascontiguousarray(r, dtype=onp.int64), ctx)
-        arr.__class__ = ndarray
-        out.append(arr)
-    return tuple(out)
+    return tuple(_from_array(onp.ascontiguousarray(r), ctx, onp.int64) for r in rows)
 
 
 def _square_2d(arr, fname):
-    if _as_array(arr, fname).ndim != 2:
+    if _array_arg(arr, fname, "arr").ndim != 2:
         raise ValueError(f"{fname}: input array must be 2-d, got {arr.ndim}-d")
     return arr.shape
 
@@ -310,7 +295,7 @@ def triu_indices_from(arr, k=0):
 def diag_indices_from(arr):
     """Indices of the main diagonal of ``arr`` (every axis the same length): one
     int64 array per axis."""
-    res = call("_npi_diag_indices_from", [_as_array(arr, "diag_indices_from")])
+    res = call("_npi_diag_indices_from", [_array_arg(arr, "diag_indices_from", "arr")])
     return tuple(call("_npi_split", [res], {"indices": (0,) + tuple(range(1, res.shape[0])),
                                             "axis": 0, "squeeze_axis": True}))
 

@@ -10,36 +10,20 @@ first, as NumPy would. ``_shape`` re-exports these names.
 import numpy as onp
 
 from ..base import MXNetError
-from ..ndarray.ndarray import NDArray, _from_host
+from ..ndarray.ndarray import NDArray
+from ._args import array_arg as _arr
+from ._args import from_host as _host
 from ._op import call
-from .multiarray import ndarray
 
 __all__ = ["diag", "diagflat", "diagonal", "trace", "take", "take_along_axis", "compress",
            "extract", "choose", "delete", "insert", "resize", "trim_zeros", "ix_",
            "unravel_index"]
 
 
-def _arr(a, fname, name="a"):
-    if isinstance(a, NDArray):
-        return a
-    from ..symbol.symbol import Symbol
-    if isinstance(a, Symbol):
-        return a
-    raise MXNetError(f"{fname}: argument '{name}' expects an mx.np.ndarray, got "
-                     f"{type(a).__name__}")
-
-
-def _host(values, ctx, dtype=None):
-    """An ``mx.np.ndarray`` on ``ctx`` holding a copy of host data ``values``."""
-    res = _from_host(onp.array(values, dtype=dtype), ctx)
-    res.__class__ = ndarray
-    return res
-
-
 def _host_ints(x, fname, name):
     """Integer positions from an array, list or int (floats truncate, as MXNet's take)."""
     data = x.asnumpy() if isinstance(x, NDArray) else onp.asarray(x)
-    if data.dtype.kind not in "iub" and data.dtype.kind != "f":
+    if data.dtype.kind not in "iubf":
         raise MXNetError(f"{fname}: argument '{name}' expects integers, got {data.dtype}")
     return data.astype(onp.int64)
 

@@ -11,6 +11,8 @@ import numpy as onp
 from ..base import MXNetError
 from ..ndarray.ndarray import NDArray
 from ..ops.np_join import pad_pairs
+from ._args import array_arg as _arr
+from ._args import is_symbol as _is_symbol
 from ._indexing import *  # noqa: F401,F403 -- part of this family, kept in its own file
 from ._indexing import __all__ as _indexing_all
 from ._op import call
@@ -21,19 +23,6 @@ __all__ = ["reshape", "ravel", "transpose", "swapaxes", "moveaxis", "rollaxis", 
            "column_stack", "split", "array_split", "hsplit", "vsplit", "dsplit", "tile",
            "repeat", "roll", "flip", "fliplr", "flipud", "rot90", "pad", "copy",
            "append"] + _indexing_all
-
-
-def _arr(a, fname, name="a"):
-    """``a`` if it is an array (or a Symbol, for hybridized blocks); else an error."""
-    if isinstance(a, NDArray) or _is_symbol(a):
-        return a
-    raise MXNetError(f"{fname}: argument '{name}' expects an mx.np.ndarray, got "
-                     f"{type(a).__name__}")
-
-
-def _is_symbol(a):
-    from ..symbol.symbol import Symbol
-    return isinstance(a, Symbol)
 
 
 def _arrays(seq, fname):
