@@ -72,6 +72,20 @@ def normalize(key):
     return _one(key)
 
 
+def _is_plain(key):
+    """Whether ``key`` is a Python int or a slice with int/None bounds (the keys
+    that need no conversion)."""
+    kind = type(key)
+    if kind is int:
+        return True
+    if kind is not slice:
+        return False
+    for bound in (key.start, key.stop, key.step):
+        if bound is not None and type(bound) is not int:
+            return False
+    return True
+
+
 def _is_basic(key):
     parts = key if isinstance(key, tuple) else (key,)
     for k in parts:
@@ -104,18 +118,12 @@ def _mask_key(key):
 
 def getitem(arr, key):
     """``arr[key]``: a view for contiguous basic selections, else a recorded copy."""
-    kind = type(key)
-    if (kind is int or kind is slice) and not _ag._state.recording:
-        # The commonest keys skip normalising; a bad slice bound (TypeError)
-        # goes the long way, which names it.
-        try:
-            view = arr._data[key, ...]
-        except TypeError:
-            pass
-        else:
-            if view.flags.c_contiguous:
-                return _wrap_view(arr, view)
-            return call("_np_getitem", [arr], {"key": key})
+    if _is_plain(key) and not _ag._state.recording:
+        # The commonest keys skip normalising.
+        view = arr._data[key, ...]
+        if view.flags.c_contiguous:
+            return _wrap_view(arr, view)
+        return call("_np_getitem", [arr], {"key": key})
     mask = _mask_key(key)
     if mask is not None:
         return _boolean_mask(arr, mask)
@@ -164,9 +172,7 @@ def setitem(arr, key, value):
     """``arr[key] = value`` in place, with NumPy's casting and broadcasting."""
     if _ag._state.recording:
         check_inplace_recording(arr, value)
-    kind = type(key)
-    if (kind is int or kind is slice) and _is_float_value(value, arr) \
-            and arr._ctx.device_typeid == 1:
+    if _is_plain(key) and _is_float_value(value, arr) and arr._ctx.device_typeid == 1:
         _set_scalar(arr, key, value)
         return
     key = normalize(key)
@@ -209,13 +215,9 @@ def _is_float_value(value, arr):
 
 
 def _set_scalar(arr, key, value):
-    """``arr[key] = value`` for an int or slice key and a float: the common case,
-    with no key or value conversion."""
-    try:
-        arr._data[key]  # checks the key now rather than when the write runs
-    except TypeError:
-        normalize(key)  # raises the error naming the bad slice bound
-        raise
+    """``arr[key] = value`` for a plain key and a float: the common case, with
+    no key or value conversion."""
+    arr._data[key]  # checks the key now rather than when the write runs
 
     def write():
         arr._data[key] = value

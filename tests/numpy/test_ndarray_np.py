@@ -42,7 +42,8 @@ REPRS = [
 
 @pytest.mark.parametrize("expr,expected", REPRS, ids=[r[0] for r in REPRS])
 def test_repr_is_mxnets(expr, expected):
-    assert repr(eval(expr)) == expected
+    with mx.cpu(0):
+        assert repr(eval(expr)) == expected
 
 
 def test_str_and_repr_off_the_cpu_name_the_context():
@@ -110,7 +111,7 @@ def test_conversions_keep_the_np_class():
     for b in (a.copy(), a.detach(), a.astype("int32"), a.as_in_ctx(mx.cpu(1)),
               a.as_in_context(mx.cpu(1)), a.copyto(mx.cpu(0)), a.T):
         assert type(b) is np.ndarray
-    assert a.as_in_ctx(mx.cpu()) is a and a.astype("float32", copy=False) is a
+    assert a.as_in_ctx(a.ctx) is a and a.astype("float32", copy=False) is a
     assert a.astype("float32") is not a
     assert a.astype(bool).dtype == onp.bool_
     legacy = a.as_nd_ndarray()
