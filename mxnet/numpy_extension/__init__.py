@@ -12,7 +12,8 @@ from ..numpy._io import load, save
 from ..util import is_np_array, is_np_shape, reset_np, set_np
 from ._ops import *  # noqa: F401,F403
 from ._ops import __all__ as _op_names
+from . import image
 
 __all__ = ["Context", "cpu", "cpu_pinned", "gpu", "gpu_memory_info", "num_gpus",
            "current_context", "waitall", "save", "load", "set_np", "reset_np",
-           "is_np_array", "is_np_shape"] + _op_names
+           "is_np_array", "is_np_shape", "image"] + _op_names

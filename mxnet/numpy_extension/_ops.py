@@ -54,8 +54,9 @@ def as_np_outputs(res):
     return res
 
 
-def _make(short):
-    op = registry.get("_npx_" + short)
+def make_op_function(op_name, short):
+    """The ``mx.npx`` function ``short`` running operator ``op_name``."""
+    op = registry.get(op_name)
     legacy = _nd_register.make_function(op, short)
     input_names = op.inputs + op.aux
     n_inputs = len(input_names)
@@ -82,7 +83,7 @@ def _make(short):
 
 
 for _short in _OP_FUNCTIONS:
-    globals()[_short] = _make(_short)
+    globals()[_short] = make_op_function("_npx_" + _short, _short)
 
 
 def reshape(a, newshape, reverse=False, order="C"):

@@ -31,8 +31,16 @@ NPX_ALIASES = {
     "softmax": "softmax", "topk": "topk",
 }
 
+# mx.npx.image: _npx__image_X is _image_X.
+NPX_IMAGE_OPS = ("adjust_lighting", "crop", "flip_left_right", "flip_top_bottom", "normalize",
+                 "random_brightness", "random_color_jitter", "random_contrast",
+                 "random_flip_left_right", "random_flip_top_bottom", "random_hue",
+                 "random_lighting", "random_saturation", "resize", "to_tensor")
+
 for _short, _legacy in NPX_ALIASES.items():
     registry.add_alias("_npx_" + _short, _legacy)
+for _short in NPX_IMAGE_OPS:
+    registry.add_alias("_npx__image_" + _short, "_image_" + _short)
 
 
 def _declare_like(name, legacy_name):

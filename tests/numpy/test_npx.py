@@ -221,3 +221,30 @@ def test_switches_and_devices():
     finally:
         mx.util.set_np(*prev)
     npx.waitall()
+
+
+IMAGE = onp.random.RandomState(3).randint(0, 255, (6, 5, 3)).astype("uint8")
+
+# (npx.image function, keyword parameters): the legacy mx.nd.image result, as mx.np.
+IMAGE_OPS = [
+    ("to_tensor", {}),
+    ("resize", {"size": (4, 3)}),
+    ("crop", {"x": 1, "y": 2, "width": 3, "height": 2}),
+    ("flip_left_right", {}),
+    ("flip_top_bottom", {}),
+]
+
+
+@pytest.mark.parametrize("name, params", IMAGE_OPS, ids=[row[0] for row in IMAGE_OPS])
+def test_npx_image_operators(name, params):
+    out = getattr(npx.image, name)(_np(IMAGE, dtype="uint8"), **params)
+    expected = getattr(mx.nd.image, name)(mx.nd.array(IMAGE, dtype="uint8"), **params)
+    assert type(out) is np_ndarray and out.dtype == expected.dtype
+    onp.testing.assert_allclose(out.asnumpy(), expected.asnumpy(), rtol=1e-6)
+    normalized = npx.image.normalize(npx.image.to_tensor(_np(IMAGE, dtype="uint8")),
+                                     mean=(0.5, 0.4, 0.3), std=(0.2, 0.2, 0.2))
+    assert normalized.shape == (3, 6, 5)
+    assert registry.get("_npx__image_" + name) is registry.get("_image_" + name)
+    with mx.name.NameManager():
+        node = mx.sym.npx.image.to_tensor(mx.sym.var("x").as_np_ndarray())
+    assert node.list_outputs() == ["to_tensor0_output"]

@@ -16,8 +16,8 @@ from ..numpy._symbol import as_np_symbol
 __all__ = list(_OP_FUNCTIONS) + ["reshape", "nonzero", "constraint_check"]
 
 
-def _make(short):
-    full = "_npx_" + short
+def make_op_function(full, short):
+    """The ``mx.sym.npx`` function ``short`` creating ``full`` nodes named ``<short><n>``."""
     legacy = _register.make_function(registry.get(full), full, hint=short)
 
     @functools.wraps(legacy)
@@ -29,7 +29,7 @@ def _make(short):
 
 
 for _short in _OP_FUNCTIONS:
-    globals()[_short] = _make(_short)
+    globals()[_short] = make_op_function("_npx_" + _short, _short)
 
 
 def reshape(a, newshape, reverse=False, order="C", name=None):
@@ -48,3 +48,6 @@ def constraint_check(x, msg=_Null, name=None):
     """Graph form of ``npx.constraint_check``."""
     return as_np_symbol(_register.create("_npx_constraint_check", [x], {"msg": msg}, name,
                                          hint="constraint_check"))
+
+
+from . import image  # noqa: E402  (mx.sym.npx.image)
