@@ -289,7 +289,7 @@ UNARY = [  # function, numpy reference, derivative (None: not differentiable), d
     (np.radians, onp.radians, lambda x: onp.full_like(x, onp.pi / 180), (-2, 2)),
     (np.deg2rad, onp.radians, lambda x: onp.full_like(x, onp.pi / 180), (-2, 2)),
     (np.floor, onp.floor, onp.zeros_like, (-2, 2)), (np.ceil, onp.ceil, onp.zeros_like, (-2, 2)),
-    (np.trunc, onp.trunc, onp.zeros_like, (-2, 2)), (np.fix, onp.fix, onp.zeros_like, (-2, 2)),
+    (np.trunc, onp.trunc, onp.zeros_like, (-2, 2)), (np.fix, onp.trunc, onp.zeros_like, (-2, 2)),
     (np.sign, onp.sign, onp.zeros_like, (-2, 2)),
     (np.around, onp.around, onp.zeros_like, (-2, 2)), (np.round, onp.around, onp.zeros_like, (-2, 2)),
 ]
