@@ -338,3 +338,40 @@ def test_np_style_blocks_same_values_and_gradients_hybridized(np_mode, make):
         results.append((out.asnumpy(), x.grad.asnumpy().copy()))
     for imperative, hybrid in zip(*results):
         onp.testing.assert_allclose(hybrid, imperative, rtol=1e-5, atol=1e-6)
+
+
+FIXTURES = __import__("pathlib").Path(__file__).parent.parent / "fixtures" / "gluon_np"
+
+
+class _FixtureModel(gluon.HybridBlock):
+    """tools/make_fixtures_gluon_np.py's model: layers and NumPy-style code."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.dense = nn.Dense(4, in_units=3)
+            self.norm = nn.BatchNorm(in_channels=4)
+            self.w = self.params.get("w", shape=(4, 2), init=init.Uniform(0.5))
+
+    def hybrid_forward(self, F, x, w):
+        h = self.norm(self.dense(x))
+        return F.npx.relu(F.np.dot(h, w)) * 2 + h.sum(axis=1, keepdims=True)
+
+
+def test_mxnet_np_model_files_load_and_save_byte_identical(np_mode, tmp_path):
+    io = onp.load(FIXTURES / "io.npz")
+    x = _np(io["x"])
+    net = _FixtureModel(prefix="model_")
+    net.load_parameters(str(FIXTURES / "model.params"))
+    net.hybridize()
+    out = net(x)
+    assert type(out) is np_ndarray
+    onp.testing.assert_allclose(out.asnumpy(), io["y"], rtol=1e-5, atol=1e-6)
+    net.save_parameters(str(tmp_path / "model.params"))
+    assert (tmp_path / "model.params").read_bytes() == (FIXTURES / "model.params").read_bytes()
+    net.export(str(tmp_path / "model"))
+    assert (tmp_path / "model-0000.params").read_bytes() == \
+        (FIXTURES / "model-0000.params").read_bytes()
+    block = gluon.SymbolBlock.imports(str(FIXTURES / "model-symbol.json"), ["data"],
+                                      str(FIXTURES / "model-0000.params"))
+    onp.testing.assert_allclose(block(x).asnumpy(), io["y"], rtol=1e-5, atol=1e-6)
