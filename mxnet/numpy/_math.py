@@ -28,7 +28,8 @@ __all__ = ["add", "subtract", "multiply", "divide", "true_divide", "mod", "remai
            "fix", "rint", "logical_not", "isnan", "isinf", "isposinf", "isneginf", "isfinite",
            "bitwise_not", "invert", "around", "round", "round_", "clip", "nan_to_num", "where",
            "positive", "signbit", "spacing", "heaviside", "float_power", "divmod", "frexp",
-           "modf", "i0", "unwrap"]
+           "modf", "i0", "unwrap", "allclose", "isclose", "array_equal", "array_equiv",
+           "real", "select", "piecewise"]
 
 _SCALAR_TYPES = (int, float, _onp.integer, _onp.floating, _onp.bool_)
 _NO_ARGS = {}
@@ -685,3 +686,16 @@ modf = host_function(_onp.modf, "modf", "(fractional part, integral part) elemen
 i0 = host_function(_onp.i0, "i0", "Modified Bessel function of the first kind, order 0.")
 unwrap = host_function(_onp.unwrap, "unwrap", "Phase angles with jumps over ``discont`` "
                        "replaced by their 2*pi complement.")
+allclose = host_function(_onp.allclose, "allclose", "Whether |a - b| <= atol + rtol * |b| "
+                         "everywhere (a Python bool).")
+isclose = host_function(_onp.isclose, "isclose", "|a - b| <= atol + rtol * |b| elementwise, as "
+                        "a bool array.")
+array_equal = host_function(_onp.array_equal, "array_equal", "Whether both arrays have one "
+                            "shape and equal elements (a Python bool).")
+array_equiv = host_function(_onp.array_equiv, "array_equiv", "Whether the arrays broadcast to "
+                            "one shape with equal elements (a Python bool).")
+real = host_function(_onp.real, "real", "The real part of the elements (the array itself).")
+select = host_function(_onp.select, "select", "Elements of the first choice whose condition "
+                       "holds, ``default`` where none does.")
+piecewise = host_function(_onp.piecewise, "piecewise", "``funclist[i](x)`` where "
+                          "``condlist[i]`` holds.")

@@ -20,7 +20,8 @@ __all__ = ["sum", "prod", "product", "mean", "std", "var", "max", "amax", "min",
            "ptp", "nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod",
            "nanargmax", "nanargmin", "nanmedian", "nanpercentile", "nanquantile", "interp",
            "trapz", "histogram", "histogram_bin_edges", "histogram2d", "histogramdd", "cov",
-           "corrcoef", "correlate"]
+           "corrcoef", "correlate", "poly", "polyadd", "polysub", "polymul", "polydiv",
+           "polyint", "polyfit", "roots"]
 
 _SCALAR_TYPES = (int, float, _onp.integer, _onp.floating, _onp.bool_)
 
@@ -303,3 +304,11 @@ cov = _host_function(_onp.cov, "cov", "Covariance matrix of the variables (rows 
 corrcoef = _host_function(_onp.corrcoef, "corrcoef", "Pearson correlation coefficients of the "
                           "variables (rows by default).")
 correlate = _host_function(_onp.correlate, "correlate", "Cross-correlation of two 1-d sequences.")
+poly = _host_function(_onp.poly, "poly", "Coefficients of the polynomial with the given roots.")
+polyadd = _host_function(_onp.polyadd, "polyadd", "Sum of two polynomials.")
+polysub = _host_function(_onp.polysub, "polysub", "Difference of two polynomials.")
+polymul = _host_function(_onp.polymul, "polymul", "Product of two polynomials.")
+polydiv = _host_function(_onp.polydiv, "polydiv", "Quotient and remainder of two polynomials.")
+polyint = _host_function(_onp.polyint, "polyint", "Antiderivative of a polynomial.")
+polyfit = _host_function(_onp.polyfit, "polyfit", "Least-squares polynomial fit of degree ``deg``.")
+roots = _host_function(_onp.roots, "roots", "Roots of a polynomial.")

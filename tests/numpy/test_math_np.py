@@ -470,3 +470,15 @@ def test_host_functions_follow_numpy():
     onp.testing.assert_array_equal(np.heaviside(arr(f), 0.5).asnumpy(), onp.heaviside(f, 0.5))
     power = np.float_power(arr(f), 2)
     assert power.dtype == onp.float64
+
+
+def test_closeness_and_selection_on_the_host():
+    a = arr([1.0, 2.0, onp.nan])
+    b = arr([1.0, 2.00001, onp.nan])
+    assert np.allclose(a, b) is False and np.allclose(a, b, equal_nan=True) is True
+    close = np.isclose(a, b)
+    assert isinstance(close, np.ndarray) and close.asnumpy().tolist() == [True, True, False]
+    assert np.array_equal(a, a, equal_nan=True) and not np.array_equal(a, b)
+    assert np.array_equiv(arr([1.0, 2.0]), arr([[1.0, 2.0], [1.0, 2.0]]))
+    chosen = np.select([np.greater(a, 1)], [a])
+    assert chosen.asnumpy().tolist() == [0, 2, 0]

@@ -327,3 +327,10 @@ def test_host_statistics():
     onp.testing.assert_allclose(np.cov(arr(m)).asnumpy(), onp.cov(m), rtol=1e-6)
     onp.testing.assert_allclose(np.corrcoef(arr(m)).asnumpy(), onp.corrcoef(m), rtol=1e-6)
     assert np.histogram_bin_edges(arr(m), bins=2).asnumpy().tolist() == [0.5, 1.75, 3.0]
+
+
+def test_polynomials_on_the_host():
+    assert np.polyadd(arr([1.0, 2.0]), arr([1.0, 2.0, 3.0])).asnumpy().tolist() == [1, 3, 5]
+    onp.testing.assert_allclose(np.polyfit(arr([0.0, 1.0, 2.0]), arr([1.0, 3.0, 5.0]), 1).asnumpy(),
+                                [2, 1], atol=1e-6)
+    onp.testing.assert_allclose(np.roots(arr([1.0, -3.0, 2.0])).asnumpy(), [2, 1])
