@@ -386,8 +386,11 @@ class SDMLLoss(Loss):
         off = self.smoothing_parameter / (batch_size - 1)
         return gold * (1 - self.smoothing_parameter) + (1 - gold) * off
 
-    @legacy_body
     def hybrid_forward(self, F, x1, x2):
+        return self.kl_loss(*self._log_probabilities_and_labels(F, x1, x2))
+
+    @legacy_body
+    def _log_probabilities_and_labels(self, F, x1, x2):
         labels = self._compute_labels(F, x1.shape[0])
         log_probabilities = F.log_softmax(-self._compute_distances(F, x1, x2), axis=1)
-        return self.kl_loss(log_probabilities, labels.as_in_context(log_probabilities.context))
+        return log_probabilities, labels.as_in_context(log_probabilities.context)

@@ -192,6 +192,9 @@ LOSSES = [
     (gluon.loss.TripletLoss(), [_PRED, _rand(4, 3, seed=1), _rand(4, 3, seed=2)]),
     (gluon.loss.CosineEmbeddingLoss(), [_PRED, _rand(4, 3, seed=1), onp.array([1, -1, 1, 1])]),
     (gluon.loss.PoissonNLLLoss(), [_PRED, abs(_rand(4, 3, seed=1))]),
+    (gluon.loss.SquaredHingeLoss(), [_PRED, onp.sign(_rand(4, 3, seed=1))]),
+    (gluon.loss.CTCLoss(), [abs(_rand(2, 5, 4)), onp.array([[1, 2], [1, 0]], "float32")]),
+    (gluon.loss.SDMLLoss(), [_PRED, _rand(4, 3, seed=1)]),
 ]
 
 
