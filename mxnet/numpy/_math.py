@@ -11,6 +11,7 @@ in MXNet. The dtype rules are those of ``mxnet/ops/np_elemwise.py``.
 """
 import numpy as _onp
 
+from ..base import MXNetError
 from ..ndarray.invoke import invoke as _invoke
 from ..ndarray.ndarray import NDArray as _NDArray
 from ..ops import registry as _registry
@@ -40,13 +41,20 @@ def _symbol_type():
     return Symbol
 
 
-def _run(op, inputs, attrs, out):
-    """``op`` on ``inputs`` through the imperative invoke, as ``mx.np`` arrays."""
-    res = _invoke(op, inputs, attrs, out)
-    if out is not None:
-        return out
-    res.__class__ = ndarray
-    return res
+def check_out(fname, op, inputs, kwargs, out):
+    """MXNetError unless ``out`` has the shape and dtype of ``op``'s result on
+    ``inputs`` (MXNet refuses to cast or broadcast into ``out``)."""
+    if not isinstance(out, _NDArray):
+        raise TypeError(f"mx.np.{fname}: 'out' must be an mx.np.ndarray, got {type(out)}")
+    attrs = op.parse(kwargs) if kwargs else op.default_attrs()
+    _, dtypes = op.infer_type(attrs, [_onp.dtype(x.dtype).name for x in inputs])
+    _, shapes = op.infer_shape(attrs, [tuple(x.shape) for x in inputs])
+    dtype, shape = _onp.dtype(out.dtype).name, tuple(out.shape)
+    if dtypes[0] is not None and dtypes[0] != dtype:
+        raise MXNetError(f"mx.np.{fname}: 'out' has dtype {dtype} but the result is {dtypes[0]}")
+    if shapes[0] is not None and tuple(shapes[0]) != shape:
+        raise MXNetError(f"mx.np.{fname}: 'out' has shape {shape} but the result has "
+                         f"{tuple(shapes[0])}")
 
 
 class _Binary:
@@ -65,19 +73,22 @@ class _Binary:
         # The hot path of mx.np arithmetic: invoke is called here directly.
         if isinstance(x1, _NDArray):
             if isinstance(x2, _NDArray):
-                res = _invoke(self.op, [x1, x2], _NO_ARGS, out)
+                op, inputs, kwargs = self.op, [x1, x2], _NO_ARGS
             elif isinstance(x2, _SCALAR_TYPES):
-                res = _invoke(self.scalar_op, [x1], _scalar_kwargs(x2), out)
+                op, inputs, kwargs = self.scalar_op, [x1], _scalar_kwargs(x2)
             else:
                 return self._symbolic(x1, x2, out)
         elif isinstance(x2, _NDArray) and isinstance(x1, _SCALAR_TYPES):
-            res = _invoke(self.rscalar_op, [x2], _scalar_kwargs(x1), out)
+            op, inputs, kwargs = self.rscalar_op, [x2], _scalar_kwargs(x1)
         elif isinstance(x1, _SCALAR_TYPES) and isinstance(x2, _SCALAR_TYPES):
             return self.ufunc(x1, x2)
         else:
             return self._symbolic(x1, x2, out)
         if out is not None:
+            check_out(self.name, op, inputs, kwargs, out)
+            _invoke(op, inputs, kwargs, out)
             return out
+        res = _invoke(op, inputs, kwargs, None)
         res.__class__ = ndarray
         return res
 
@@ -283,9 +294,11 @@ class _Unary:
 
     def __call__(self, x, out, kwargs=_NO_ARGS):
         if isinstance(x, _NDArray):
-            res = _invoke(self.op, [x], kwargs, out)
             if out is not None:
+                check_out(self.name, self.op, [x], kwargs, out)
+                _invoke(self.op, [x], kwargs, out)
                 return out
+            res = _invoke(self.op, [x], kwargs, None)
             res.__class__ = ndarray
             return res
         if isinstance(x, _SCALAR_TYPES):
@@ -599,6 +612,8 @@ def clip(a, a_min, a_max, out=None):
             raise TypeError(f"mx.np.clip: '{name}' must be a scalar or None, got {type(bound)}")
     attrs = {"a_min": None if a_min is None else float(a_min),
              "a_max": None if a_max is None else float(a_max)}
+    if out is not None and isinstance(a, _NDArray):
+        check_out("clip", _registry.get("_npi_clip"), [a], attrs, out)
     return _call("_npi_clip", (a,), attrs, out)
 
 

@@ -9,6 +9,7 @@ import numpy as _onp
 from ..ndarray.invoke import invoke as _invoke
 from ..ndarray.ndarray import NDArray as _NDArray
 from ..ops.registry import get as _get_op
+from ._math import check_out as _check_out
 from ._math import host_function as _host_function
 from ._math import multiply as _multiply
 from ._op import call as _call
@@ -54,9 +55,12 @@ def _reduce(fname, op_name, a, attrs, out=None, host=None):
     (None or False) are not passed: ``a.sum()`` then parses nothing."""
     kwargs = {k: v for k, v in attrs.items() if v is not None and v is not False}
     if isinstance(a, _NDArray):
-        res = _invoke(_get_op(op_name), [a], kwargs, out)
+        op = _get_op(op_name)
         if out is not None:
+            _check_out(fname, op, [a], kwargs, out)
+            _invoke(op, [a], kwargs, out)
             return out
+        res = _invoke(op, [a], kwargs, None)
         res.__class__ = ndarray
         return res
     if isinstance(a, _SCALAR_TYPES) and host is not None:

@@ -175,6 +175,22 @@ def test_out_argument():
     assert out.asnumpy().tolist() == [2, 4, 6]
 
 
+def test_out_must_match_the_result():
+    f, i = arr([1.0, 2.0]), arr([1, 2], "int32")
+    with pytest.raises(MXNetError, match="dtype"):
+        np.add(f, f, out=arr([0, 0], "int32"))
+    with pytest.raises(MXNetError, match="dtype"):
+        np.exp(f, out=arr([0, 0], "int32"))
+    with pytest.raises(MXNetError, match="shape"):
+        np.add(f, 1, out=arr(onp.zeros(3)))
+    with pytest.raises(MXNetError, match="dtype"):
+        np.clip(f, 0, 1, out=arr([0, 0], "float64"))
+    with pytest.raises(MXNetError, match="dtype"):
+        i += f  # the result is float32, as in MXNet
+    i += 1.5
+    assert i.asnumpy().tolist() == [2, 3]
+
+
 def test_bad_operands():
     x = arr([1, 2, 3])
     with pytest.raises(MXNetError, match="broadcast"):

@@ -131,6 +131,13 @@ def test_out_argument():
     onp.testing.assert_allclose(out.asnumpy(), X.sum(axis=(0, 1)), rtol=1e-5)
 
 
+def test_out_must_match_the_result():
+    with pytest.raises(MXNetError, match="shape"):
+        np.sum(arr(X), out=arr(onp.zeros(3)))
+    with pytest.raises(MXNetError, match="dtype"):
+        np.sum(arr(X), axis=(0, 1), out=arr(onp.zeros(4), "float64"))
+
+
 def test_cumsum():
     onp.testing.assert_allclose(np.cumsum(arr(X)).asnumpy(), onp.cumsum(X), rtol=1e-5)
     onp.testing.assert_allclose(np.cumsum(arr(X), axis=1).asnumpy(), onp.cumsum(X, axis=1),
