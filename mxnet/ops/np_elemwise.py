@@ -27,7 +27,7 @@ from .binary import _mod, _power, scalar_as
 from .infer import broadcast_shape, same_shape
 from .params import Param
 from .quiet import quiet
-from .registry import register
+from .registry import input_grad_needed, register
 
 _BOOL = np.dtype("bool")
 _FLOAT32 = np.dtype("float32")
@@ -177,45 +177,59 @@ def _register_binary(name, fn, result=_same, gradient=None, check=None, inputs=(
 
 
 # Gradient rules: operands reach ``to_input`` so broadcast gradients are summed
-# back, and the ops used are the _npi_ ones, so mixed dtypes promote.
+# back, and the ops used are the _npi_ ones, so mixed dtypes promote. A side
+# whose gradient nobody uses (data, as opposed to weights) is not computed.
+
+def _sides(lhs, rhs):
+    """``[lhs(), rhs()]``, each called only when that input's gradient is needed."""
+    return [lhs() if input_grad_needed(0) else None, rhs() if input_grad_needed(1) else None]
+
 
 def _grad_add(F, attrs, ins, outs, g):
-    return [to_input(F, g[0], ins[0]), to_input(F, g[0], ins[1])]
+    return _sides(lambda: to_input(F, g[0], ins[0]), lambda: to_input(F, g[0], ins[1]))
 
 
 def _grad_subtract(F, attrs, ins, outs, g):
-    return [to_input(F, g[0], ins[0]), to_input(F, F._internal._npi_negative(g[0]), ins[1])]
+    return _sides(lambda: to_input(F, g[0], ins[0]),
+                  lambda: to_input(F, F._internal._npi_negative(g[0]), ins[1]))
 
 
 def _grad_multiply(F, attrs, ins, outs, g):
     mul = F._internal._npi_multiply
-    return [to_input(F, mul(g[0], ins[1]), ins[0]), to_input(F, mul(g[0], ins[0]), ins[1])]
+    return _sides(lambda: to_input(F, mul(g[0], ins[1]), ins[0]),
+                  lambda: to_input(F, mul(g[0], ins[0]), ins[1]))
 
 
 def _grad_true_divide(F, attrs, ins, outs, g):
     # d(a/b)/da = 1/b, d(a/b)/db = -(a/b)/b.
     i = F._internal
     d_lhs = i._npi_true_divide(g[0], ins[1])
-    d_rhs = i._npi_negative(i._npi_multiply(d_lhs, outs[0]))
-    return [to_input(F, d_lhs, ins[0]), to_input(F, d_rhs, ins[1])]
+    return _sides(lambda: to_input(F, d_lhs, ins[0]),
+                  lambda: to_input(F, i._npi_negative(i._npi_multiply(d_lhs, outs[0])), ins[1]))
 
 
 def _grad_mod(F, attrs, ins, outs, g):
     # a mod b = a - floor(a/b) * b.
     i = F._internal
-    quotient = i._npi_floor(i._npi_true_divide(ins[0], ins[1]))
-    return [to_input(F, g[0], ins[0]),
-            to_input(F, i._npi_negative(i._npi_multiply(g[0], quotient)), ins[1])]
+
+    def d_rhs():
+        quotient = i._npi_floor(i._npi_true_divide(ins[0], ins[1]))
+        return to_input(F, i._npi_negative(i._npi_multiply(g[0], quotient)), ins[1])
+    return _sides(lambda: to_input(F, g[0], ins[0]), d_rhs)
 
 
 def _grad_power(F, attrs, ins, outs, g):
     # d(a**b)/da = b * a**(b-1), d(a**b)/db = a**b * log(a).
     i = F._internal
     lhs, rhs = ins
-    d_lhs = i._npi_multiply(g[0], i._npi_multiply(
-        rhs, i._npi_power(lhs, i._npi_subtract_scalar(rhs, scalar=1.0))))
-    d_rhs = i._npi_multiply(g[0], i._npi_multiply(outs[0], i._npi_log(lhs)))
-    return [to_input(F, d_lhs, lhs), to_input(F, d_rhs, rhs)]
+
+    def d_lhs():
+        return to_input(F, i._npi_multiply(g[0], i._npi_multiply(
+            rhs, i._npi_power(lhs, i._npi_subtract_scalar(rhs, scalar=1.0)))), lhs)
+
+    def d_rhs():
+        return to_input(F, i._npi_multiply(g[0], i._npi_multiply(outs[0], i._npi_log(lhs))), rhs)
+    return _sides(d_lhs, d_rhs)
 
 
 def _grad_select(lhs_wins):
@@ -224,8 +238,9 @@ def _grad_select(lhs_wins):
     def rule(F, attrs, ins, outs, g):
         i = F._internal
         mask = lhs_wins(i, ins[0], ins[1])
-        return [to_input(F, i._npi_multiply(g[0], mask), ins[0]),
-                to_input(F, i._npi_multiply(g[0], i._npi_logical_not(mask)), ins[1])]
+        return _sides(lambda: to_input(F, i._npi_multiply(g[0], mask), ins[0]),
+                      lambda: to_input(F, i._npi_multiply(g[0], i._npi_logical_not(mask)),
+                                       ins[1]))
     return rule
 
 

@@ -250,6 +250,21 @@ def test_scalar_gradients(fn, deriv):
     onp.testing.assert_allclose(g, deriv(a), rtol=1e-5)
 
 
+@pytest.mark.parametrize("fn", [np.add, np.subtract, np.multiply, np.true_divide, np.mod,
+                                np.power, np.maximum, np.minimum])
+def test_gradient_of_one_side_only(fn):
+    a = onp.array([[0.5, 2.0, 3.0], [1.5, 1.0, 2.5]], dtype="float32")
+    b = onp.array([1.5, 2.0, 0.75], dtype="float32")
+    x, w = arr(a), arr(b)
+    w.attach_grad()
+    with mx.autograd.record():
+        y = fn(x, w)
+    y.backward()
+    _, expected = grad_of(fn, arr(a), arr(b))
+    onp.testing.assert_allclose(w.grad.asnumpy(), expected, rtol=1e-6)
+    assert x.grad is None
+
+
 def test_integer_input_gets_zero_gradient():
     xi = arr([1, 2, 3], "int32")
     xf = arr([1, 2, 3], "float32")
