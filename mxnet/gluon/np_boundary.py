@@ -35,7 +35,12 @@ def legacy_symbols(value):
 
 
 def to_np(value):
-    """``value`` (an array, Symbol or a list of them) in the NumPy front end."""
+    """``value`` (an array, Symbol or a list of them) in the NumPy front end.
+    A legacy array changes class in place: the bodies' results are arrays
+    they made themselves (their array inputs are already ``mx.np`` ones)."""
+    if type(value) is NDArray:
+        value.__class__ = np_ndarray
+        return value
     if isinstance(value, NDArray):
         return as_np(value)
     if isinstance(value, Symbol):
