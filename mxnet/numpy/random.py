@@ -13,11 +13,12 @@ import numbers
 from ..base import MXNetError
 from ..context import Context
 from ..ndarray.ndarray import NDArray
+from ..ops.np_random import sample_shape
 from ._op import call
 
 __all__ = ["uniform", "normal", "randn", "rand", "randint", "choice", "shuffle", "exponential",
-           "gamma", "gumbel", "logistic", "lognormal", "multinomial", "pareto", "power",
-           "rayleigh", "weibull", "beta", "chisquare"]
+           "gamma", "gumbel", "logistic", "lognormal", "multinomial", "multivariate_normal",
+           "pareto", "power", "rayleigh", "weibull", "beta", "chisquare"]
 
 
 def _size(size):
@@ -56,7 +57,17 @@ def _sample(op, fn, params, size, ctx, out, dtype=None):
                              f"got {type(value).__name__}")
     if dtype is not None:
         attrs["dtype"] = dtype
+    if out is not None:
+        _check_out(fn, out, sample_shape(op, attrs["size"], [x.shape for x in inputs]))
     return call(op, inputs, attrs, out=out, ctx=None if inputs else _ctx(ctx))
+
+
+def _check_out(fn, out, shape):
+    """MXNet refuses an ``out`` of another shape than the samples (rather than
+    filling it with one draw)."""
+    if tuple(out.shape) != tuple(shape):
+        raise MXNetError(f"random.{fn}: out has shape {tuple(out.shape)}, the samples have "
+                         f"shape {tuple(shape)}")
 
 
 def uniform(low=0.0, high=1.0, size=None, dtype=None, ctx=None, out=None):
@@ -160,6 +171,8 @@ def randint(low, high=None, size=None, dtype=None, ctx=None, out=None):
     attrs = {"low": low, "high": high, "shape": _size(size)}
     if dtype is not None:
         attrs["dtype"] = dtype
+    if out is not None:
+        _check_out("randint", out, attrs["shape"] or ())
     return call("_npi_random_randint", [], attrs, out=out, ctx=_ctx(ctx))
 
 
@@ -176,6 +189,8 @@ def choice(a, size=None, replace=True, p=None, ctx=None, out=None):
         raise MXNetError(f"random.choice: 'a' must be an int or a 1-d mx.np.ndarray, got "
                          f"{type(a).__name__}")
     attrs = {"a": int(a), "size": _size(size), "replace": replace, "weighted": p is not None}
+    if out is not None:
+        _check_out("choice", out, attrs["size"] or ())
     if p is None:
         return call("_npi_choice", [], attrs, out=out, ctx=_ctx(ctx))
     if not _is_array(p):
@@ -193,6 +208,25 @@ def multinomial(n, pvals, size=None, **kwargs):
     if _is_array(pvals):
         return call("_npi_multinomial", [pvals], dict(attrs, pvals=None))
     return call("_npi_multinomial", [], dict(attrs, pvals=tuple(float(v) for v in pvals)))
+
+
+def multivariate_normal(mean, cov, size=None, check_valid=None, tol=None):
+    """Samples of the multivariate normal distribution with mean vector ``mean``
+    (k,) and covariance ``cov`` (k, k), shape ``size + (k,)``, in ``mean``'s
+    dtype: ``mean + L @ z`` with ``L`` the Cholesky factor of ``cov`` and
+    standard normal ``z``, so ``cov`` must be positive definite and the
+    samples are differentiable in ``mean`` and ``cov``. ``check_valid`` and
+    ``tol`` are accepted for NumPy's signature; the factorisation checks."""
+    if not (_is_array(mean) and _is_array(cov)):
+        raise MXNetError("random.multivariate_normal: mean and cov must be mx.np.ndarrays")
+    if mean.ndim != 1 or tuple(cov.shape) != (mean.shape[0],) * 2:
+        raise MXNetError(f"random.multivariate_normal: expects mean (k,) and cov (k, k), got "
+                         f"{mean.shape} and {cov.shape}")
+    size = _size(size) or ()
+    z = normal(0.0, 1.0, size + mean.shape, dtype=mean.dtype.name, ctx=mean.context)
+    factor = call("_npi_cholesky", [cov])
+    spread = call("_npi_einsum", [factor, z], {"subscripts": "ij,...j->...i", "num_args": 2})
+    return call("broadcast_add", [spread, mean])
 
 
 def shuffle(x):

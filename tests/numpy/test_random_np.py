@@ -192,6 +192,11 @@ BAD = [
     ("multinomial pvals", lambda: R.multinomial(3, [0.7, -0.1, 0.4])),
     ("shuffle 0-d", lambda: R.shuffle(_arr(1.0))),
     ("gamma shape", lambda: R.gamma(0.0, size=2)),
+    ("out shape", lambda: R.normal(out=_arr(onp.zeros((2, 3))))),
+    ("randint out shape", lambda: R.randint(3, size=2, out=_arr(onp.zeros(3), "int64"))),
+    ("mvn shapes", lambda: R.multivariate_normal(_arr(onp.zeros(2)), _arr(onp.eye(3)))),
+    ("mvn not positive definite", lambda: R.multivariate_normal(_arr(onp.zeros(2)),
+                                                                _arr(-onp.eye(2)))),
 ]
 
 
@@ -216,3 +221,39 @@ def test_symbol_parameters():
     out = y.bind(mx.cpu(), {"m": mx.nd.array([0.0, 10.0, 100.0])}).forward()[0].asnumpy()
     assert out.shape == (2, 3)
     onp.testing.assert_allclose(out.mean(axis=0), [0.0, 10.0, 100.0], atol=0.01)
+
+
+def test_multivariate_normal():
+    cov = onp.array([[1.0, 0.5], [0.5, 2.0]])
+    mx.random.seed(3)
+    x = R.multivariate_normal(_arr([1.0, -2.0]), _arr(cov), size=(N // 2,))
+    assert x.shape == (N // 2, 2) and x.dtype == onp.float32
+    v = x.asnumpy().astype("float64")
+    onp.testing.assert_allclose(v.mean(axis=0), [1.0, -2.0], atol=0.02)
+    onp.testing.assert_allclose(onp.cov(v.T), cov, atol=0.03)
+    assert R.multivariate_normal(_arr([0.0, 0.0], "float64"), _arr(cov, "float64")).shape == (2,)
+
+
+def test_multivariate_normal_gradient():
+    """With the seed fixed the samples are a smooth function of mean and cov."""
+    mean, cov = onp.array([0.5, -1.0]), onp.array([[2.0, 0.3], [0.3, 1.0]])
+    head = onp.array([[1.0, -2.0], [0.5, 3.0], [-1.0, 1.0]])
+
+    def draw(m, c):
+        mx.random.seed(5)
+        return R.multivariate_normal(m, c, size=(3,))
+    m, c = _arr(mean, "float64"), _arr(cov, "float64")
+    m.attach_grad()
+    c.attach_grad()
+    with autograd.record():
+        y = draw(m, c)
+    y.backward(_arr(head, "float64"))
+    onp.testing.assert_allclose(m.grad.asnumpy(), head.sum(axis=0))
+    d = onp.array([[0.3, 0.1], [0.1, -0.2]])  # a symmetric direction
+    eps = 1e-6
+
+    def total(shift):
+        out = draw(_arr(mean, "float64"), _arr(cov + shift * d, "float64"))
+        return (out.asnumpy() * head).sum()
+    numeric = (total(eps) - total(-eps)) / (2 * eps)
+    onp.testing.assert_allclose((c.grad.asnumpy() * d).sum(), numeric, rtol=1e-5)
