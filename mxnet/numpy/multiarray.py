@@ -335,7 +335,7 @@ _ARITHMETIC = {"add": "add", "sub": "subtract", "mul": "multiply", "truediv": "t
                "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor"}
 _COMPARISONS = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
                 "gt": "greater", "ge": "greater_equal"}
-_UNARY = {"neg": "negative", "abs": "absolute", "invert": "invert", "ceil": "ceil",
+_UNARY = {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert", "ceil": "ceil",
           "floor": "floor", "trunc": "trunc"}
 # MXNet's mx.np.ndarray has neither // nor the reflected bitwise operators.
 _NO_REFLECTED = ("and", "or", "xor")

@@ -383,6 +383,19 @@ def test_matmul_and_bitwise_operators():
     assert (i ^ 1).tolist() == [2, 4] and (~i).tolist() == [-4, -6]
 
 
+def test_unary_plus_is_a_copy_as_numpy():
+    a = np.array([1.0, -2.0])
+    b = +a
+    assert type(b) is np.ndarray and b is not a and b.tolist() == [1.0, -2.0]
+
+
+def test_slice_assign_methods_write_in_place():
+    a = np.zeros((3, 4))
+    assert a.slice_assign(np.ones((2, 2)), (0, 1), (2, 3), (None, None)) is a
+    a.slice_assign_scalar(5, (1, 0), (3, 1), (None, None))
+    assert a.tolist() == [[0, 1, 1, 0], [5, 1, 1, 0], [5, 0, 0, 0]]
+
+
 def test_rounding_protocols():
     a = np.array([1.5, -2.5])
     assert round(a).tolist() == [2.0, -2.0]
