@@ -107,11 +107,14 @@ def _sum_to_like(xp, attrs, data, like):
     if like.dtype.kind != "f":  # integer and bool inputs get no gradient, as in MXNet
         return xp.zeros(like.shape, like.dtype)
     shape = like.shape
-    if data.shape != shape:
-        if data.ndim < len(shape):
-            data = data.reshape((1,) * (len(shape) - data.ndim) + data.shape)
-        data = xp.broadcast_to(_sum_to_shape(xp, data, shape), shape)
-    return data.astype(like.dtype)
+    if data.shape == shape:
+        return data.astype(like.dtype)  # a copy: outputs never alias inputs
+    if data.ndim < len(shape):
+        data = data.reshape((1,) * (len(shape) - data.ndim) + data.shape)
+    summed = _sum_to_shape(xp, data, shape)
+    if summed.shape == shape:  # the usual case: a fresh array already
+        return summed.astype(like.dtype, copy=False)
+    return xp.broadcast_to(summed, shape).astype(like.dtype)
 
 
 def to_input(F, g, x):
