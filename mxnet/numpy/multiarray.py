@@ -329,14 +329,14 @@ def _unary(name):
     return method
 
 
-# Python operator -> mx.np function; every one has its reflected and in-place forms.
+# Python operator -> mx.np function, with its reflected and in-place forms.
 _ARITHMETIC = {"add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
                "div": "true_divide", "mod": "mod", "pow": "power", "matmul": "matmul",
                "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor"}
 _COMPARISONS = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
                 "gt": "greater", "ge": "greater_equal"}
-_UNARY = {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert", "ceil": "ceil",
-          "floor": "floor", "trunc": "trunc"}
+_UNARY = {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert",
+          "ceil": "ceil", "floor": "floor", "trunc": "trunc"}
 # MXNet's mx.np.ndarray has neither // nor the reflected bitwise operators.
 _NO_REFLECTED = ("and", "or", "xor")
 

@@ -56,7 +56,8 @@ def test_ndim_shape_size():
     a = np.ones((2, 3))
     assert np.ndim(a) == 2 and np.shape(a) == (2, 3) and np.size(a) == 6
     assert np.size(a, 1) == 3 and np.size(a, -2) == 2
-    assert np.ndim(np.array(1.0)) == 0 and np.shape(np.array(1.0)) == () and np.size(np.array(1.0)) == 1
+    scalar = np.array(1.0)
+    assert np.ndim(scalar) == 0 and np.shape(scalar) == () and np.size(scalar) == 1
     assert np.ndim([1, 2]) == 1 and np.shape([[1], [2]]) == (2, 1) and np.size(3) == 1
     assert np.size(np.zeros((0, 4))) == 0
     with pytest.raises(MXNetError, match="axis"):
