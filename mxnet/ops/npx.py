@@ -9,6 +9,8 @@ shape codes), ``_npx_nonzero`` and ``_npx_constraint_check`` are new.
 """
 import copy
 
+import numpy as np
+
 from ..base import MXNetError
 from . import registry
 from .infer import same_type
@@ -179,9 +181,10 @@ def _npx_nonzero(xp, attrs, x):
     return xp.ascontiguousarray(xp.argwhere(x).astype("int64", copy=False))
 
 
-class ConstraintViolation(MXNetError, ValueError):
-    """A failed ``npx.constraint_check``; a ``ValueError`` as in MXNet, and
-    an ``MXNetError`` so the engine reports it unchanged."""
+class OpValueError(MXNetError, ValueError):
+    """A failed value check (``npx.constraint_check``, a bernoulli
+    probability out of [0, 1]): a ``ValueError`` as in MXNet, and an
+    ``MXNetError`` so the engine reports it unchanged."""
 
 
 def _constraint_type(attrs, types):
@@ -201,5 +204,89 @@ def _npx_constraint_check(xp, attrs, cond):
         raise MXNetError(f"_npx_constraint_check: argument 'input' must have dtype bool, "
                          f"got {cond.dtype}")
     if not bool(cond.all()):
-        raise ConstraintViolation(attrs.msg)
+        raise OpValueError(attrs.msg)
     return xp.ones((), dtype=bool)
+
+
+# -- mx.npx.random: batched samplers and bernoulli --------------------------------------------
+
+def _batch_shape(op_name, attrs, param_shapes):
+    """``size`` (the batch shape) followed by the parameters' broadcast shape."""
+    from .np_random import sample_shape
+    return tuple(attrs.size or ()) + sample_shape(op_name, None, param_shapes)
+
+
+def _declare_batched(name, base_name):
+    """``name``: ``base_name``'s sampler with ``size`` read as a batch shape put
+    before the parameters' broadcast shape (MXNet's ``_npi_uniform_n``...).
+    Kernel, parameters and gradient are the base sampler's, run with the full
+    output shape as its ``size``."""
+    base = registry.get(base_name)
+    op = copy.copy(base)
+    op.name = name
+    op.aliases = ()
+    op._cache = {}
+    op._defaults = None
+
+    def full_attrs(attrs, shapes):
+        return base.parse(dict(attrs, size=_batch_shape(name, attrs, shapes)))
+
+    def compute(xp, attrs, *arrays, rng):
+        return base.compute(xp, full_attrs(attrs, [a.shape for a in arrays]), *arrays, rng=rng)
+
+    def infer_shape(attrs, shapes):
+        if None in shapes:
+            return shapes, [None]
+        return shapes, [_batch_shape(name, attrs, [tuple(s) for s in shapes])]
+
+    op.compute = compute
+    op.infer_shape = infer_shape
+    op.doc = f"Samples of ``{base_name}`` with ``size`` as a batch shape before the " \
+             "parameters' broadcast shape."
+    registry.add(op)
+
+
+_declare_batched("_npi_uniform_n", "_npi_uniform")
+_declare_batched("_npi_normal_n", "_npi_normal")
+
+
+def _bernoulli_inputs(attrs):
+    given = attrs.logit if attrs.is_logit else attrs.prob
+    return ("input1",) if given is None else ()
+
+
+def _bernoulli_shape(attrs, shapes):
+    from .np_random import sample_shape
+    if None in shapes:
+        return shapes, [None]
+    return shapes, [sample_shape("_npi_bernoulli", attrs.size, [tuple(s) for s in shapes])]
+
+
+@register("_npi_bernoulli", inputs=("input1",), active_inputs=_bernoulli_inputs,
+          params={"prob": Param("float", optional=True, doc="Probability of 1 (or None: "
+                                "the array input)."),
+                  "logit": Param("float", optional=True, doc="Log-odds of 1 (or None: the "
+                                 "array input)."),
+                  "size": Param("shape", None, doc="Output shape (None: the input's)."),
+                  "ctx": Param("str", "cpu", doc="Device of the output (set by the front end)."),
+                  "dtype": Param("dtype", "float32", choices=("bool", "float16", "float32",
+                                                              "float64", "int32", "uint8")),
+                  "is_logit": Param("bool", doc="Whether the parameter is a logit.")},
+          resources=("rng",), infer_shape=_bernoulli_shape,
+          infer_type=lambda attrs, t: (t, [attrs.dtype]),
+          gradient=lambda F, attrs, ins, outs, g: [F.zeros_like(x) for x in ins])
+def _npi_bernoulli(xp, attrs, *arrays, rng):
+    """1 with probability ``prob`` (or ``sigmoid(logit)``), else 0; the
+    parameter is a number or an array broadcasting to ``size``."""
+    from .np_random import sample_shape
+    from .random import _host
+    value = attrs.logit if attrs.is_logit else attrs.prob
+    if arrays:
+        value = _host(xp, arrays[0]).astype(np.float64)
+    if attrs.is_logit:
+        value = 1.0 / (1.0 + np.exp(-np.asarray(value, dtype=np.float64)))
+    elif np.any((np.asarray(value) < 0) | (np.asarray(value) > 1)):
+        raise OpValueError("_npi_bernoulli: 'prob' must be in [0, 1]")
+    size = sample_shape("_npi_bernoulli", attrs.size, [a.shape for a in arrays])
+    out = rng.random(size) < value
+    return xp.asarray(out.astype(attrs.dtype))

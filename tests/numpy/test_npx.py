@@ -248,3 +248,49 @@ def test_npx_image_operators(name, params):
     with mx.name.NameManager():
         node = mx.sym.npx.image.to_tensor(mx.sym.var("x").as_np_ndarray())
     assert node.list_outputs() == ["to_tensor0_output"]
+
+
+def test_npx_random_bernoulli():
+    mx.random.seed(11)
+    draws = npx.random.bernoulli(0.3, size=(20000,))
+    assert type(draws) is np_ndarray and draws.dtype == onp.float32
+    assert set(onp.unique(draws.asnumpy())) <= {0.0, 1.0}
+    assert abs(draws.asnumpy().mean() - 0.3) < 0.02
+    assert abs(npx.random.bernoulli(logit=0.0, size=20000).asnumpy().mean() - 0.5) < 0.02
+    probs = _np([0.0, 1.0])
+    onp.testing.assert_array_equal(npx.random.bernoulli(probs, size=(3, 2)).asnumpy(),
+                                   [[0, 1]] * 3)
+    assert npx.random.bernoulli(0.5, size=3, dtype="bool").dtype == onp.bool_
+    with pytest.raises(ValueError, match="Either `prob` or `logit`"):
+        npx.random.bernoulli()
+    with pytest.raises(ValueError, match="Either `prob` or `logit`"):
+        npx.random.bernoulli(0.1, 0.2)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        npx.random.bernoulli(1.5).asnumpy()
+    probs.attach_grad()
+    with autograd.record():
+        out = npx.random.bernoulli(probs)
+    out.backward()
+    onp.testing.assert_array_equal(probs.grad.asnumpy(), [0, 0])   # as MXNet: no gradient
+
+
+@pytest.mark.parametrize("fn, params", [(npx.random.uniform_n, (0.0, 1.0)),
+                                        (npx.random.normal_n, (0.0, 1.0))])
+def test_npx_random_batched_samplers(fn, params):
+    assert fn(*params, batch_shape=(2, 4)).shape == (2, 4)
+    assert fn(*params).shape == ()
+    assert fn(_np(onp.zeros((2, 1))), _np(onp.ones(3)), batch_shape=5).shape == (5, 2, 3)
+    mx.random.seed(3)
+    a = fn(_np(onp.zeros(3)), 1.0, batch_shape=(4,)).asnumpy()
+    mx.random.seed(3)
+    b = fn(_np(onp.zeros(3)), 1.0, batch_shape=(4,)).asnumpy()
+    onp.testing.assert_array_equal(a, b)
+
+
+def test_npx_random_normal_n_gradient():
+    loc = _np([0.3, 0.6])
+    loc.attach_grad()
+    with autograd.record():
+        out = npx.random.normal_n(loc, 1.0, batch_shape=(3,))
+    out.backward()
+    onp.testing.assert_allclose(loc.grad.asnumpy(), [3.0, 3.0])   # d(loc + z)/dloc, summed
