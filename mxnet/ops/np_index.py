@@ -26,12 +26,25 @@ def device_key(xp, key):
     return xp.asarray(key) if isinstance(key, np.ndarray) else key
 
 
+def _getitem_shape(attrs, shapes):
+    """NumPy's result shape, found by indexing a zero-stride stand-in of the input."""
+    shape = shapes[0]
+    if shape is None:
+        return shapes, [None]
+    stand_in = np.broadcast_to(np.empty((), dtype=bool), tuple(shape))
+    try:
+        return shapes, [np.shape(stand_in[attrs.key])]
+    except (IndexError, TypeError, ValueError) as e:
+        raise MXNetError(f"_np_getitem: index {attrs.key!r} does not fit an input of "
+                         f"shape {tuple(shape)}: {e}") from None
+
+
 def _getitem_grad(F, attrs, ins, outs, g):
     return [F._internal._backward_np_getitem(g[0], ins[0], key=attrs.key)]
 
 
 @register("_np_getitem", params={"key": Param("any", doc="A NumPy index.")},
-          infer_shape=lambda attrs, s: (s, [None]), infer_type=lambda attrs, t: (t, [t[0]]),
+          infer_shape=_getitem_shape, infer_type=lambda attrs, t: (t, [t[0]]),
           gradient=_getitem_grad)
 def _np_getitem(xp, attrs, data):
     """``data[key]`` with NumPy's semantics, as a new array."""

@@ -549,3 +549,15 @@ def test_format_and_copy_module():
     a = np.array([1.0, 2.0])
     for b in (copy.copy(a), copy.deepcopy(a)):
         assert type(b) is np.ndarray and b is not a and b.tolist() == [1.0, 2.0]
+
+
+def test_dlpack_export():
+    a = np.arange(6).reshape(2, 3)
+    onp.testing.assert_array_equal(onp.from_dlpack(a), a.asnumpy())
+    assert type(a.to_dlpack_for_read()).__name__ == "PyCapsule"
+
+
+def test_large_copies_infer_their_shape_and_run_on_the_engine():
+    a = np.arange(3_000_000).reshape(1000, 3000) * 2  # big enough to be pushed
+    onp.testing.assert_array_equal(a[:, [0, 5]][:2].asnumpy(), [[0, 10], [6000, 6010]])
+    assert a[::-1, 1].shape == (1000,) and a[::-1, 1][0] == 2 * (999 * 3000 + 1)
