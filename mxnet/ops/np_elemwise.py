@@ -11,8 +11,8 @@ Type rules, as MXNet 1.9.1's ``mx.np`` has them:
   ``true_divide`` of two integer/bool arrays is float32; comparisons give bool;
 * array and Python scalar: the array's dtype, the scalar converted to it as a
   C cast would (``int32 + 1.5`` adds 1, ``uint8 - 1`` wraps, comparisons too),
-  except that arithmetic on a bool array is done in float32 and
-  ``true_divide`` of an integer array is float32.
+  except that arithmetic on a bool array is done in int64 (``b + 1.5`` adds
+  1) and ``true_divide`` of an integer or bool array is float32.
 
 MXNet itself rejects mixed dtypes in comparisons and maximum/minimum; here
 they are promoted like arithmetic (NumPy's behaviour), a strict superset.
@@ -32,6 +32,7 @@ from .registry import input_grad_needed, register
 _BOOL = np.dtype("bool")
 _FLOAT32 = np.dtype("float32")
 _INT32 = np.dtype("int32")
+_INT64 = np.dtype("int64")
 
 _SCALAR_PARAMS = {"scalar": Param("float", 1.0, "The scalar operand."),
                   "is_int": Param("bool", True, "Whether the scalar is an integer.")}
@@ -333,8 +334,8 @@ def _scalar_cache():
 
 
 def _arith_dtype(dtype):
-    """Arithmetic between a bool array and a scalar is done in float32."""
-    return _FLOAT32 if dtype.kind == "b" else dtype
+    """Arithmetic between a bool array and a scalar is done in int64."""
+    return _INT64 if dtype.kind == "b" else dtype
 
 
 _SCALAR_RESULT = {"arith": _arith_dtype, "divide": true_divide_dtype, "compare": _to_bool,
@@ -416,14 +417,24 @@ def _only(name, kinds, what):
 
 @quiet
 def _arctan2(xp, a, b):
-    """Elementwise arctan(x1 / x2) in the quadrant of the point (x2, x1)."""
-    return xp.arctan2(a, b)
+    """Elementwise arctan(x1 / x2) in the quadrant of the point (x2, x1)
+    (integer operands, which only the scalar forms take, give truncated results)."""
+    return _in_float(xp, xp.arctan2, a, b)
 
 
 @quiet
 def _hypot(xp, a, b):
-    """Elementwise sqrt(x1**2 + x2**2)."""
-    return xp.hypot(a, b)
+    """Elementwise sqrt(x1**2 + x2**2) (integer results truncated)."""
+    return _in_float(xp, xp.hypot, a, b)
+
+
+def _in_float(xp, ufunc, a, b):
+    """``ufunc(a, b)`` on operands of one dtype (arrays or NumPy scalars),
+    computed in float64 and cast back when that dtype is an integer."""
+    dtype = a.dtype
+    if dtype.kind == "f":
+        return ufunc(a, b)
+    return ufunc(xp.asarray(a, dtype="float64"), xp.asarray(b, dtype="float64")).astype(dtype)
 
 
 def _copysign(xp, a, b):
@@ -514,14 +525,12 @@ def _arctan2_scalar_grad(sign):
     return fn
 
 
-_register_scalar("_npi_arctan2_scalar", _arctan2, "keep", _scalar_grad(_arctan2_scalar_grad(1)),
-                 check=_only("_npi_arctan2_scalar", _FLOATS, "floating point"))
-_register_scalar("_npi_rarctan2_scalar", _arctan2, "keep",
-                 _scalar_grad(_arctan2_scalar_grad(-1)), reverse=True,
-                 check=_only("_npi_rarctan2_scalar", _FLOATS, "floating point"))
-_register_scalar("_npi_hypot_scalar", _hypot, "keep",
-                 _scalar_grad(lambda i, x, y, s, g: i._npi_multiply(g, i._npi_true_divide(x, y))),
-                 check=_only("_npi_hypot_scalar", _FLOATS, "floating point"))
+# Unlike the array-array forms, MXNet's scalar forms take integer arrays too.
+_register_scalar("_npi_arctan2_scalar", _arctan2, "arith", _scalar_grad(_arctan2_scalar_grad(1)))
+_register_scalar("_npi_rarctan2_scalar", _arctan2, "arith",
+                 _scalar_grad(_arctan2_scalar_grad(-1)), reverse=True)
+_register_scalar("_npi_hypot_scalar", _hypot, "arith",
+                 _scalar_grad(lambda i, x, y, s, g: i._npi_multiply(g, i._npi_true_divide(x, y))))
 _register_scalar("_npi_copysign_scalar", _copysign, "arith",
                  _scalar_grad(lambda i, x, y, s, g: i._npi_multiply(g, i._npi_multiply_scalar(
                      _sign_of(i, x), scalar=math.copysign(1.0, s)))))

@@ -10,7 +10,8 @@ NumPy's shapes, MXNet 1.9.1's dtypes:
   accumulated in float32), except bool, which gives int64; ``dtype`` sets it;
 * mean of integers or bools is float32; of an empty selection, 0 (MXNet's
   answer where NumPy warns and gives NaN);
-* std and var keep the input dtype (integer results truncated, as MXNet);
+* std and var keep the input dtype (integers: the mean and the result
+  truncated, as MXNet);
 * max/min keep the dtype and refuse an empty reduction (no identity);
 * argmax/argmin give int64; all/any give bool.
 
@@ -228,18 +229,21 @@ def _moment_type(name):
 
 
 def _variance(name, xp, attrs, a):
-    """(variance, mean) of ``a`` over ``axis`` in float64 (float32 for
-    float16/float32 input), keeping the reduced axes."""
+    """The variance of ``a`` over ``axis``, keeping the reduced axes, in float64
+    (float32 for float16/float32 input). For integers the mean is first
+    truncated toward zero, as MXNet's integer kernel does (var of
+    [-2, 3, -4] uses mean -1, not -1.67)."""
     if a.dtype.kind == "b":
         raise MXNetError(f"{name}: boolean input is not supported")
     axes = reduce_axes(name, attrs.axis, a.ndim)
     x = a.astype("float64") if a.dtype.kind != "f" or a.dtype.itemsize > 4 else \
         a.astype(_FLOAT32, copy=False)
-    mean = x.mean(axis=axes, keepdims=True) if a.size else xp.zeros(
-        reduced_shape(a.shape, axes, True), x.dtype)
+    count = _count(a.shape, axes)
+    mean = x.sum(axis=axes, keepdims=True) / max(count, 1)
+    if a.dtype.kind in "iu":
+        mean = xp.trunc(mean)
     centered = x - mean
-    divisor = max(_count(a.shape, axes) - attrs.ddof, 0)
-    return (centered * centered).sum(axis=axes, keepdims=True) / divisor, mean
+    return (centered * centered).sum(axis=axes, keepdims=True) / max(count - attrs.ddof, 0)
 
 
 def _moment_result(xp, attrs, a, value):
@@ -281,7 +285,7 @@ def _std_grad(F, attrs, ins, outs, g):
 @quiet
 def _var(xp, attrs, a):
     """Variance over ``axis``: the mean squared deviation, divided by N - ddof."""
-    return _moment_result(xp, attrs, a, _variance("_npi_var", xp, attrs, a)[0])
+    return _moment_result(xp, attrs, a, _variance("_npi_var", xp, attrs, a))
 
 
 @register("_npi_std", inputs=("a",), params=_MOMENT_PARAMS, infer_shape=_reduce_shape("_npi_std"),
@@ -289,7 +293,7 @@ def _var(xp, attrs, a):
 @quiet
 def _std(xp, attrs, a):
     """Standard deviation over ``axis``: the square root of the variance."""
-    return _moment_result(xp, attrs, a, xp.sqrt(_variance("_npi_std", xp, attrs, a)[0]))
+    return _moment_result(xp, attrs, a, xp.sqrt(_variance("_npi_std", xp, attrs, a)))
 
 
 # -- max, min ------------------------------------------------------------------------------

@@ -134,9 +134,11 @@ def test_scalar_rules_for_small_and_bool_dtypes():
     assert np.subtract(u, 2).asnumpy().tolist() == [255, 0, 1]
     assert np.add(u, 300).asnumpy().tolist() == [45, 46, 47]
     b = arr([True, False, True], "bool")
-    out = np.add(b, 1)
-    assert out.dtype == onp.float32 and out.asnumpy().tolist() == [2, 1, 2]
-    assert np.maximum(b, 0.5).dtype == onp.float32
+    out = np.add(b, 1.5)  # bool arithmetic with a scalar is int64, as in MXNet
+    assert out.dtype == onp.int64 and out.asnumpy().tolist() == [2, 1, 2]
+    assert np.subtract(1.5, b).asnumpy().tolist() == [0, 1, 0]
+    assert np.maximum(b, 0.5).dtype == onp.int64
+    assert np.true_divide(b, 2).dtype == onp.float32
     assert np.equal(b, 2).asnumpy().tolist() == [True, False, True]  # 2 -> True
     h = np.add(arr([1, 2], "float16"), 1.5)
     assert h.dtype == onp.float16 and h.asnumpy().tolist() == [2.5, 3.5]
@@ -443,6 +445,10 @@ def test_binary_extra_integer_rules():
     for fn in (np.arctan2, np.hypot):
         with pytest.raises(MXNetError, match="floating point"):
             fn(i, i).asnumpy()
+    # the scalar forms take integers, truncating the result (as MXNet)
+    assert np.hypot(i, 3).asnumpy().tolist() == [3, 5, 4]
+    assert np.arctan2(10, i).asnumpy().tolist() == [1, 1, 1]
+    assert np.arctan2(arr([True], "bool"), 1).dtype == onp.int64
 
 
 # -- clip, nan_to_num, where ---------------------------------------------------------

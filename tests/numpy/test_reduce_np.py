@@ -69,6 +69,9 @@ def test_integer_statistics_truncate_like_mxnet():
     assert np.sum(i).item() == 8 and np.prod(i).item() == -96
     assert np.mean(i, axis=0).asnumpy().tolist() == [1.5, 3.0, -0.5]
     assert np.std(i).item() == 2 and np.var(i, axis=1).asnumpy().tolist() == [8, 0]
+    # the integer mean is truncated before the deviations are taken, as MXNet does
+    assert np.var(arr([-2, 3, -4, -2, -4, -4, -2, 2, 1, -1, -4, 3], "int32")).item() == 7
+    assert np.std(arr([-4, -2, -4], "int32")).item() == 1
     assert np.mean(i, dtype="int32").item() == 1
     assert np.mean(i, dtype="float64").dtype == onp.float64
     assert np.sum(arr([200, 100], "uint8")).item() == 44  # wraps around
