@@ -561,3 +561,19 @@ def test_large_copies_infer_their_shape_and_run_on_the_engine():
     a = np.arange(3_000_000).reshape(1000, 3000) * 2  # big enough to be pushed
     onp.testing.assert_array_equal(a[:, [0, 5]][:2].asnumpy(), [[0, 10], [6000, 6010]])
     assert a[::-1, 1].shape == (1000,) and a[::-1, 1][0] == 2 * (999 * 3000 + 1)
+
+
+@pytest.mark.parametrize("key", [(slice(None), 1), slice(0, 0), ([],), (Ellipsis, None)],
+                         ids=repr)
+def test_zero_size_indexing(key):
+    ref = onp.zeros((0, 3), dtype="float32")
+    assert np.zeros((0, 3))[key].shape == ref[key].shape
+
+
+def test_empty_selections_read_and_write_nothing():
+    a = np.arange(6).reshape(2, 3)
+    assert a[0:0].shape == (0, 3) and a[np.array([], dtype="int32")].shape == (0, 3)
+    assert a[a > 100].shape == (0,)
+    a[a > 100] = 1
+    a[[]] = 5
+    assert a.tolist() == [[0, 1, 2], [3, 4, 5]]
