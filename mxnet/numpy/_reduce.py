@@ -197,8 +197,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input=None, interpolation="l
                keepdims=False):
     """The ``q``-th percentiles (0..100; a scalar or an array of them, which
     adds a leading axis) of ``a`` over ``axis``; ``interpolation`` is linear,
-    lower, higher, midpoint or nearest. Float32 for integer input. Its
-    gradient is zero, as in MXNet."""
+    lower, higher, midpoint or nearest. Float64 for float64 input, else
+    float32. Its gradient is zero, as in MXNet."""
     return _percentile("percentile", a, q, axis, out, interpolation, keepdims)
 
 

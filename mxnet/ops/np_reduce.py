@@ -261,7 +261,8 @@ def _var_grad(F, attrs, ins, outs, g):
     count = _count(x.shape, reduce_axes("_npi_var", attrs.axis, len(x.shape)))
     mean = F._internal._npi_mean(x, axis=attrs.axis, keepdims=True)
     centered = i._npi_subtract(x, mean)
-    scale = i._npi_multiply_scalar(expand(F, attrs, g[0], x), scalar=2.0 / max(count - attrs.ddof, 1))
+    scale = i._npi_multiply_scalar(expand(F, attrs, g[0], x),
+                                   scalar=2.0 / max(count - attrs.ddof, 1))
     return [i._npi_multiply(scale, centered)]
 
 
@@ -434,7 +435,8 @@ def _weights_like(xp, attrs, a, w):
 @register("_npi_average", inputs=("a", "weights"),
           params={"axis": _AXIS,
                   "returned": Param("bool", False, "Also return the sum of the weights."),
-                  "weighted": Param("bool", True, "Whether 'weights' is used (else equal weights).")},
+                  "weighted": Param("bool", True, "Whether 'weights' is used (else equal "
+                                    "weights).")},
           num_outputs=2, visible_outputs=lambda attrs: 2 if attrs.returned else 1,
           infer_shape=_average_shape,
           infer_type=lambda attrs, t: (t, [t[0], t[1] if attrs.weighted else t[0]]),

@@ -1,8 +1,8 @@
 """``_npi_*`` order statistics, differences, counts and polynomials of the
 ``mx.np`` front end: percentile/quantile, diff, ediff1d, bincount, polyval.
 
-As in MXNet 1.9.1: percentile answers float32 for integer input (the input's
-float dtype otherwise) and passes a zero gradient; diff and ediff1d keep the
+As in MXNet 1.9.1: percentile answers float64 for float64 input, float32
+for any other, and passes a zero gradient; diff and ediff1d keep the
 dtype; bincount takes non-negative integers and counts in the input's dtype
 (the weights' with weights); polyval promotes like arithmetic.
 """
@@ -39,7 +39,8 @@ def _percentile_shape(attrs, shapes):
 
 
 def _percentile_dtype(dtype):
-    return dtype if dtype.kind == "f" else np.dtype("float32")
+    # MXNet answers float64 for float64 input and float32 for everything else.
+    return dtype if dtype == np.float64 else np.dtype("float32")
 
 
 @register("_npi_percentile", inputs=("a", "q"), active_inputs=_percentile_inputs,

@@ -146,7 +146,8 @@ def test_scalar_rules_for_small_and_bool_dtypes():
 
 @pytest.mark.parametrize("fn,expected", [
     (np.subtract, [1, 0, 5]), (np.true_divide, [2, 1, -2 / 3]), (np.mod, [0, 0, -1]),
-    (np.power, [2, 4, 0]), (np.less_equal, [False, True, False]), (np.greater_equal, [True, True, True]),
+    (np.power, [2, 4, 0]), (np.less_equal, [False, True, False]),
+    (np.greater_equal, [True, True, True]),
 ])
 def test_scalar_on_the_left(fn, expected):
     out = fn(2, arr([1, 2, -3], "int32"))
@@ -324,7 +325,8 @@ UNARY = [  # function, numpy reference, derivative (None: not differentiable), d
     (np.floor, onp.floor, onp.zeros_like, (-2, 2)), (np.ceil, onp.ceil, onp.zeros_like, (-2, 2)),
     (np.trunc, onp.trunc, onp.zeros_like, (-2, 2)), (np.fix, onp.trunc, onp.zeros_like, (-2, 2)),
     (np.sign, onp.sign, onp.zeros_like, (-2, 2)),
-    (np.around, onp.around, onp.zeros_like, (-2, 2)), (np.round, onp.around, onp.zeros_like, (-2, 2)),
+    (np.around, onp.around, onp.zeros_like, (-2, 2)),
+    (np.round, onp.around, onp.zeros_like, (-2, 2)),
 ]
 
 

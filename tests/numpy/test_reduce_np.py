@@ -240,6 +240,8 @@ def test_percentile_matches_numpy(interpolation, axis):
 def test_percentile_rules():
     i = arr([[1, 4, -3], [2, 2, 2]], "int32")
     assert np.percentile(i, 30).dtype == onp.float32 and np.percentile(i, 30).item() == 1.5
+    assert np.percentile(arr([1, 2], "float16"), 50).dtype == onp.float32
+    assert np.percentile(arr([1, 2], "float64"), 50).dtype == onp.float64
     assert np.quantile(arr([[1.0, 4.0, -3.0]]), 0.5, interpolation="nearest").item() == 1.0
     with pytest.raises(MXNetError, match="percentiles"):
         np.percentile(arr([1.0]), 150).asnumpy()
