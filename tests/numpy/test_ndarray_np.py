@@ -14,7 +14,8 @@ from mxnet import autograd, np
 from mxnet.base import MXNetError
 
 
-# repr strings printed by MXNet 1.9.1 (npx.set_np()) for the same arrays.
+# repr strings printed by MXNet 1.9.1 (npx.set_np()) for the same arrays
+# (tools/print_np_core_fixtures.py prints them).
 REPRS = [
     ("np.array([1, 2])", "array([1., 2.])"),
     ("np.array([[1, 2], [3, 4]], dtype='int32')", "array([[1, 2],\n       [3, 4]], dtype=int32)"),

@@ -2,7 +2,7 @@
 
 The expected bytes were written by MXNet 1.9.1 (``npx.save`` under
 ``npx.set_np()``, ``mx.nd.save`` under ``np_shape(True)``) for the arrays
-built in each test."""
+built in each test; tools/print_np_core_fixtures.py prints them."""
 import threading
 
 import numpy as onp
