@@ -41,11 +41,24 @@ def _symbol_type():
     return Symbol
 
 
+_OUT_CHECKED = set()  # (op, kwargs, input shapes/dtypes, out shape/dtype) found consistent
+_OUT_CHECKED_LIMIT = 4096
+
+
 def check_out(fname, op, inputs, kwargs, out):
     """MXNetError unless ``out`` has the shape and dtype of ``op``'s result on
-    ``inputs`` (MXNet refuses to cast or broadcast into ``out``)."""
+    ``inputs`` (MXNet refuses to cast or broadcast into ``out``). Consistent
+    calls are remembered: in-place operators (``a += b``) repeat them, and
+    inference with dtype names costs more than the arithmetic."""
     if not isinstance(out, _NDArray):
         raise TypeError(f"mx.np.{fname}: 'out' must be an mx.np.ndarray, got {type(out)}")
+    try:
+        key = (op, tuple(kwargs.items()), tuple([(x._data.shape, x._data.dtype) for x in inputs]),
+               out._data.shape, out._data.dtype)
+        if key in _OUT_CHECKED:
+            return
+    except TypeError:  # an unhashable argument: check without remembering
+        key = None
     attrs = op.parse(kwargs) if kwargs else op.default_attrs()
     _, dtypes = op.infer_type(attrs, [_onp.dtype(x.dtype).name for x in inputs])
     _, shapes = op.infer_shape(attrs, [tuple(x.shape) for x in inputs])
@@ -55,6 +68,10 @@ def check_out(fname, op, inputs, kwargs, out):
     if shapes[0] is not None and tuple(shapes[0]) != shape:
         raise MXNetError(f"mx.np.{fname}: 'out' has shape {shape} but the result has "
                          f"{tuple(shapes[0])}")
+    if key is not None:
+        if len(_OUT_CHECKED) >= _OUT_CHECKED_LIMIT:
+            _OUT_CHECKED.clear()
+        _OUT_CHECKED.add(key)
 
 
 class _Binary:
