@@ -521,3 +521,40 @@ def test_closeness_and_selection_on_the_host():
     assert np.array_equiv(arr([1.0, 2.0]), arr([[1.0, 2.0], [1.0, 2.0]]))
     chosen = np.select([np.greater(a, 1)], [a])
     assert chosen.asnumpy().tolist() == [0, 2, 0]
+
+
+# -- the ops' inference rules agree with their kernels ----------------------------------
+
+INFERENCE = [  # function of Symbols or arrays, input dtypes and shapes
+    (lambda a, b: np.add(a, b), [("int8", (2, 1)), ("uint8", (3,))]),
+    (lambda a, b: np.true_divide(a, b), [("int32", (2, 3)), ("int32", (3,))]),
+    (lambda a, b: np.less(a, b), [("float16", (2, 3)), ("float32", (1, 3))]),
+    (lambda a, b: np.power(a, b), [("bool", (4,)), ("bool", (4,))]),
+    (lambda a, b: np.maximum(a, b), [("int64", (2, 3)), ("float16", (2, 3))]),
+    (lambda a: np.add(a, 1.5), [("bool", (2, 2))]),
+    (lambda a: np.true_divide(3, a), [("uint8", (2, 2))]),
+    (lambda a: np.greater_equal(2.5, a), [("int32", (3,))]),
+    (lambda a: np.hypot(a, 2), [("int8", (3,))]),
+    (lambda a, b: np.bitwise_xor(a, b), [("int32", (3,)), ("int64", (1,))]),
+    (lambda a: np.exp(a), [("int32", (2, 3))]),
+    (lambda a: np.isnan(a), [("float16", (3,))]),
+    (lambda a: np.clip(a, 0.5, 2.5), [("int32", (3,))]),
+    (lambda a, b, c: np.where(a, b, c), [("bool", (2, 1)), ("int32", (3,)), ("float16", (2, 3))]),
+    (lambda a, b: np.where(a, b, 1), [("float32", (3,)), ("uint8", (2, 3))]),
+    (lambda a: np.where(a, 2, 3), [("int32", (3,))]),
+    (lambda a: np.around(a, -1), [("int64", (2,))]),
+    (lambda a: np.nan_to_num(a), [("float64", (2,))]),
+]
+
+
+@pytest.mark.parametrize("fn,inputs", INFERENCE)
+def test_symbol_inference_matches_the_kernel(fn, inputs):
+    rng = onp.random.default_rng(6)
+    arrays = [arr(rng.integers(1, 4, shape).astype(dtype), dtype) for dtype, shape in inputs]
+    result = fn(*arrays)
+    names = [f"x{i}" for i in range(len(inputs))]
+    sym = fn(*[mx.sym.var(n) for n in names])
+    _, out_shapes, _ = sym.infer_shape(**{n: s for n, (_, s) in zip(names, inputs)})
+    _, out_types, _ = sym.infer_type(**{n: onp.dtype(d) for n, (d, _) in zip(names, inputs)})
+    assert tuple(out_shapes[0]) == result.shape
+    assert onp.dtype(out_types[0]) == result.dtype
