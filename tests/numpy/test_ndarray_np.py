@@ -553,7 +553,7 @@ def test_format_and_copy_module():
 
 
 def test_dlpack_export():
-    a = np.arange(6).reshape(2, 3)
+    a = np.arange(6, ctx=mx.cpu(0)).reshape(2, 3)  # NumPy imports host tensors only
     onp.testing.assert_array_equal(onp.from_dlpack(a), a.asnumpy())
     assert type(a.to_dlpack_for_read()).__name__ == "PyCapsule"
 
