@@ -346,3 +346,35 @@ def test_polynomials_on_the_host():
     onp.testing.assert_allclose(np.polyfit(arr([0.0, 1.0, 2.0]), arr([1.0, 3.0, 5.0]), 1).asnumpy(),
                                 [2, 1], atol=1e-6)
     onp.testing.assert_allclose(np.roots(arr([1.0, -3.0, 2.0])).asnumpy(), [2, 1])
+
+
+INFERENCE = [  # function of Symbols or arrays, input dtypes and shapes
+    (lambda a: np.sum(a, axis=1), [("bool", (2, 3))]),
+    (lambda a: np.prod(a, keepdims=True), [("int8", (2, 3))]),
+    (lambda a: np.mean(a, axis=(0, 2)), [("int32", (2, 3, 4))]),
+    (lambda a: np.std(a, axis=-1, ddof=1), [("float16", (2, 3))]),
+    (lambda a: np.var(a), [("int64", (2, 3))]),
+    (lambda a: np.max(a, axis=0), [("uint8", (2, 3))]),
+    (lambda a: np.argmax(a, axis=1), [("float32", (2, 3))]),
+    (lambda a: np.any(a, axis=()), [("float32", (2, 3))]),
+    (lambda a: np.cumsum(a), [("bool", (2, 3))]),
+    (lambda a: np.percentile(a, 30, axis=1, keepdims=True), [("int32", (2, 3))]),
+    (lambda a, q: np.percentile(a, q), [("float64", (2, 3)), ("float32", (4,))]),
+    (lambda a: np.diff(a, n=2, axis=0), [("int32", (4, 3))]),
+    (lambda a, b: np.ediff1d(a, to_begin=b, to_end=1), [("float32", (2, 3)), ("float32", (2,))]),
+    (lambda p, x: np.polyval(p, x), [("int32", (3,)), ("float16", (2, 2))]),
+    (lambda a, w: np.average(a, axis=1, weights=w), [("float32", (2, 3)), ("float32", (3,))]),
+]
+
+
+@pytest.mark.parametrize("fn,inputs", INFERENCE)
+def test_symbol_inference_matches_the_kernel(fn, inputs):
+    rng = onp.random.default_rng(6)
+    arrays = [arr(rng.integers(1, 4, shape).astype(dtype), dtype) for dtype, shape in inputs]
+    result = fn(*arrays)
+    names = [f"x{i}" for i in range(len(inputs))]
+    sym = fn(*[mx.sym.var(n) for n in names])
+    _, out_shapes, _ = sym.infer_shape(**{n: s for n, (_, s) in zip(names, inputs)})
+    _, out_types, _ = sym.infer_type(**{n: onp.dtype(d) for n, (d, _) in zip(names, inputs)})
+    assert tuple(out_shapes[0]) == result.shape
+    assert onp.dtype(out_types[0]) == result.dtype
