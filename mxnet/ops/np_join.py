@@ -318,7 +318,8 @@ def _npi_take(xp, attrs, a, indices):
 # MXNet declares these NumPy names as aliases of the legacy operators (a graph
 # stores the legacy name), and they compute the same thing here.
 for _name, _legacy in (("_npi_gather_nd", "gather_nd"), ("_npi_scatter_set_nd", "_scatter_set_nd"),
-                       ("_npi_copyto", "_copyto")):
+                       ("_npi_copyto", "_copyto"),
+                       ("_npi_rnn_param_concat", "_rnn_param_concat")):
     registry.add_alias(_name, _legacy)
 
 

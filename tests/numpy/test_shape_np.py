@@ -402,3 +402,13 @@ def test_unravel_index_and_genfromtxt():
     data = np.genfromtxt(io.StringIO("1 2\n3 4"))
     assert data.dtype == onp.float64
     onp.testing.assert_array_equal(data.asnumpy(), [[1, 2], [3, 4]])
+
+
+@pytest.mark.parametrize("name, legacy", [("_npi_gather_nd", "gather_nd"),
+                                          ("_npi_scatter_set_nd", "_scatter_set_nd"),
+                                          ("_npi_copyto", "_copyto"),
+                                          ("_npi_rnn_param_concat", "_rnn_param_concat")])
+def test_numpy_names_of_legacy_operators(name, legacy):
+    # MXNet declares these as aliases: a graph built with either name stores the legacy one.
+    from mxnet.ops import registry
+    assert registry.get(name) is registry.get(legacy)
