@@ -15,6 +15,8 @@ from ..base import MXNetError
 from ..ndarray.invoke import invoke as _invoke
 from ..ndarray.ndarray import NDArray as _NDArray
 from ..ops import registry as _registry
+from . import _host
+from ._host import *  # noqa: F401,F403
 from ._op import call as _call
 from .multiarray import ndarray
 
@@ -27,10 +29,10 @@ __all__ = ["add", "subtract", "multiply", "divide", "true_divide", "mod", "remai
            "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
            "arctanh", "degrees", "radians", "deg2rad", "rad2deg", "floor", "ceil", "trunc",
            "fix", "rint", "logical_not", "isnan", "isinf", "isposinf", "isneginf", "isfinite",
-           "bitwise_not", "invert", "around", "round", "round_", "clip", "nan_to_num", "where",
-           "positive", "signbit", "spacing", "heaviside", "float_power", "divmod", "frexp",
-           "modf", "i0", "unwrap", "allclose", "isclose", "array_equal", "array_equiv",
-           "real", "select", "piecewise"]
+           "bitwise_not", "invert", "around", "round", "round_", "clip", "nan_to_num", "where"]
+
+# The functions MXNet serves from NumPy on the host are exported from here too.
+__all__ += _host.__all__
 
 _SCALAR_TYPES = (int, float, _onp.integer, _onp.floating, _onp.bool_)
 _NO_ARGS = {}
@@ -668,66 +670,3 @@ def where(condition, x=None, y=None):
                      {"scalar": float(x)})
     return _call("_npi_where", (condition, _array_operand("where", x, "x"),
                                 _array_operand("where", y, "y")))
-
-
-# -- NumPy on the host -------------------------------------------------------------------
-# MXNet 1.9.1 serves these straight from NumPy (through its array protocol):
-# they copy to the host, are not recorded by autograd and give NumPy's dtypes.
-
-def _to_host(value):
-    if isinstance(value, _NDArray):
-        return value.asnumpy()
-    if isinstance(value, (list, tuple)):
-        return type(value)(_to_host(v) for v in value)
-    return value
-
-
-def host_function(fn, name, doc):
-    """``fn`` (a NumPy function) over ``mx.np`` arrays: the arguments are copied
-    to NumPy, array results come back as ``mx.np.ndarray`` on the first array
-    argument's device (scalars stay NumPy scalars, as in MXNet)."""
-    def run(*args, **kwargs):
-        ctx = next((a.ctx for a in list(args) + list(kwargs.values())
-                    if isinstance(a, _NDArray)), None)
-        res = fn(*_to_host(list(args)), **{k: _to_host(v) for k, v in kwargs.items()})
-        return _from_host(res, ctx)
-    run.__name__ = run.__qualname__ = name
-    run.__doc__ = doc + " Computed by NumPy on the host, so not recorded by autograd."
-    return run
-
-
-def _from_host(res, ctx):
-    if isinstance(res, tuple):
-        return tuple(_from_host(r, ctx) for r in res)
-    if isinstance(res, _onp.ndarray):
-        from . import _creation
-        return _creation.array(res, dtype=res.dtype, ctx=ctx)
-    return res
-
-
-positive = host_function(_onp.positive, "positive", "``+x``: a copy of ``x``.")
-signbit = host_function(_onp.signbit, "signbit", "True where the sign bit is set (x < 0 or -0.0).")
-spacing = host_function(_onp.spacing, "spacing", "Distance from x to the next representable "
-                        "number away from zero.")
-heaviside = host_function(_onp.heaviside, "heaviside", "0 where x1 < 0, x2 where x1 == 0, 1 "
-                          "where x1 > 0.")
-float_power = host_function(_onp.float_power, "float_power", "x1 ** x2 in float64.")
-divmod = host_function(_onp.divmod, "divmod", "(x1 // x2, x1 % x2) elementwise.")  # noqa: A001
-frexp = host_function(_onp.frexp, "frexp", "(mantissa, exponent) with x = mantissa * 2**exponent.")
-modf = host_function(_onp.modf, "modf", "(fractional part, integral part) elementwise.")
-i0 = host_function(_onp.i0, "i0", "Modified Bessel function of the first kind, order 0.")
-unwrap = host_function(_onp.unwrap, "unwrap", "Phase angles with jumps over ``discont`` "
-                       "replaced by their 2*pi complement.")
-allclose = host_function(_onp.allclose, "allclose", "Whether |a - b| <= atol + rtol * |b| "
-                         "everywhere (a Python bool).")
-isclose = host_function(_onp.isclose, "isclose", "|a - b| <= atol + rtol * |b| elementwise, as "
-                        "a bool array.")
-array_equal = host_function(_onp.array_equal, "array_equal", "Whether both arrays have one "
-                            "shape and equal elements (a Python bool).")
-array_equiv = host_function(_onp.array_equiv, "array_equiv", "Whether the arrays broadcast to "
-                            "one shape with equal elements (a Python bool).")
-real = host_function(_onp.real, "real", "The real part of the elements (the array itself).")
-select = host_function(_onp.select, "select", "Elements of the first choice whose condition "
-                       "holds, ``default`` where none does.")
-piecewise = host_function(_onp.piecewise, "piecewise", "``funclist[i](x)`` where "
-                          "``condlist[i]`` holds.")

@@ -10,19 +10,13 @@ from ..ndarray.invoke import invoke as _invoke
 from ..ndarray.ndarray import NDArray as _NDArray
 from ..ops.registry import get as _get_op
 from ._math import check_out as _check_out
-from ._math import host_function as _host_function
 from ._math import multiply as _multiply
 from ._op import call as _call
 from .multiarray import ndarray
 
 __all__ = ["sum", "prod", "product", "mean", "std", "var", "max", "amax", "min", "amin",
            "all", "any", "sometrue", "alltrue", "argmax", "argmin", "cumsum", "average",
-           "percentile", "quantile", "diff", "ediff1d", "bincount", "polyval",
-           "ptp", "nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod",
-           "nanargmax", "nanargmin", "nanmedian", "nanpercentile", "nanquantile", "interp",
-           "trapz", "histogram", "histogram_bin_edges", "histogram2d", "histogramdd", "cov",
-           "corrcoef", "correlate", "poly", "polyadd", "polysub", "polymul", "polydiv",
-           "polyint", "polyfit", "roots"]
+           "percentile", "quantile", "diff", "ediff1d", "bincount", "polyval", "histogram"]
 
 _SCALAR_TYPES = (int, float, _onp.integer, _onp.floating, _onp.bool_)
 
@@ -280,39 +274,3 @@ def histogram(a, bins=10, range=None, normed=None, weights=None, density=None): 
 def polyval(p, x):
     """The polynomial with coefficients ``p`` (highest power first) at ``x``."""
     return _call("_npi_polyval", (_operand("polyval", p), _operand("polyval", x)))
-
-
-ptp = _host_function(_onp.ptp, "ptp", "Range (maximum - minimum) over ``axis``.")
-nanmax = _host_function(_onp.nanmax, "nanmax", "Maximum over ``axis`` ignoring NaN.")
-nanmin = _host_function(_onp.nanmin, "nanmin", "Minimum over ``axis`` ignoring NaN.")
-nanprod = _host_function(_onp.nanprod, "nanprod", "Product over ``axis``, NaN counted as 1.")
-nancumsum = _host_function(_onp.nancumsum, "nancumsum", "Running sum, NaN counted as 0.")
-nancumprod = _host_function(_onp.nancumprod, "nancumprod", "Running product, NaN counted as 1.")
-nanargmax = _host_function(_onp.nanargmax, "nanargmax", "Index of the maximum ignoring NaN.")
-nanargmin = _host_function(_onp.nanargmin, "nanargmin", "Index of the minimum ignoring NaN.")
-nanmedian = _host_function(_onp.nanmedian, "nanmedian", "Median over ``axis`` ignoring NaN.")
-nanpercentile = _host_function(_onp.nanpercentile, "nanpercentile",
-                               "Percentiles over ``axis`` ignoring NaN.")
-nanquantile = _host_function(_onp.nanquantile, "nanquantile",
-                             "Quantiles over ``axis`` ignoring NaN.")
-interp = _host_function(_onp.interp, "interp", "Piecewise-linear interpolation of (xp, fp) at x.")
-trapz = _host_function(getattr(_onp, "trapezoid", None) or _onp.trapz, "trapz",
-                       "Integral of y (at x, or spaced dx) by the trapezoidal rule along ``axis``.")
-histogram_bin_edges = _host_function(_onp.histogram_bin_edges, "histogram_bin_edges",
-                                     "The bin edges ``histogram`` would use.")
-histogram2d = _host_function(_onp.histogram2d, "histogram2d",
-                             "Two-dimensional histogram of the points (x, y).")
-histogramdd = _host_function(_onp.histogramdd, "histogramdd",
-                             "Multidimensional histogram of the points of ``sample``.")
-cov = _host_function(_onp.cov, "cov", "Covariance matrix of the variables (rows by default).")
-corrcoef = _host_function(_onp.corrcoef, "corrcoef", "Pearson correlation coefficients of the "
-                          "variables (rows by default).")
-correlate = _host_function(_onp.correlate, "correlate", "Cross-correlation of two 1-d sequences.")
-poly = _host_function(_onp.poly, "poly", "Coefficients of the polynomial with the given roots.")
-polyadd = _host_function(_onp.polyadd, "polyadd", "Sum of two polynomials.")
-polysub = _host_function(_onp.polysub, "polysub", "Difference of two polynomials.")
-polymul = _host_function(_onp.polymul, "polymul", "Product of two polynomials.")
-polydiv = _host_function(_onp.polydiv, "polydiv", "Quotient and remainder of two polynomials.")
-polyint = _host_function(_onp.polyint, "polyint", "Antiderivative of a polynomial.")
-polyfit = _host_function(_onp.polyfit, "polyfit", "Least-squares polynomial fit of degree ``deg``.")
-roots = _host_function(_onp.roots, "roots", "Roots of a polynomial.")
