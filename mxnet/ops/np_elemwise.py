@@ -139,7 +139,7 @@ def _no_bool(name):
     return check
 
 
-def _binary_type(name, result):
+def _binary_type(result):
     """infer_type of a binary op whose output dtype is ``result(promoted dtype)``."""
     def infer(attrs, types):
         a, b = types
@@ -177,7 +177,7 @@ def _register_binary(name, fn, result=_same, gradient=None, check=None, inputs=(
         return fn(xp, lhs, rhs)
     kernel.__doc__ = fn.__doc__
     register(name, inputs=inputs, infer_shape=broadcast_shape(name),
-             infer_type=_binary_type(name, result), gradient=gradient)(kernel)
+             infer_type=_binary_type(result), gradient=gradient)(kernel)
 
 
 # Gradient rules: operands reach ``to_input`` so broadcast gradients are summed
@@ -366,8 +366,10 @@ def _register_scalar(name, fn, kind, gradient, reverse=False, check=None):
 
 
 def _scalar_grad(fn):
-    """A scalar-op gradient rule from ``fn(F._internal, x, y, scalar, g) -> grad``."""
-    return lambda F, attrs, ins, outs, g: [fn(F._internal, ins[0], outs[0], attrs.scalar, g[0])]
+    """A scalar-op gradient rule from ``fn(F._internal, x, y, scalar, g) -> grad``
+    (brought to x's dtype: integer inputs get zeros, as in the binary forms)."""
+    return lambda F, attrs, ins, outs, g: [
+        to_input(F, fn(F._internal, ins[0], outs[0], attrs.scalar, g[0]), ins[0])]
 
 
 def _rpower_grad(i, x, y, s, g):
@@ -403,7 +405,6 @@ _register_scalar("_npi_minimum_scalar", _select("minimum"), "arith",
                      g, i._npi_less_equal_scalar(x, scalar=s))))
 for _name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal"):
     _register_scalar(f"_npi_{_name}_scalar", _compare(_name), "compare", _grad_zero)
-
 
 
 # -- more binary functions ------------------------------------------------------------

@@ -274,6 +274,8 @@ def test_integer_input_gets_zero_gradient():
     gi, gf = grad_of(np.multiply, xi, xf)
     assert gi.tolist() == [0, 0, 0]
     assert gf.tolist() == [1, 2, 3]
+    (gi,) = grad_of(lambda x: np.true_divide(x, 2), arr([1, 2, 3], "int32"))
+    assert gi.tolist() == [0, 0, 0]
 
 
 def test_second_order_gradient():
