@@ -42,12 +42,18 @@ MODELS = {"MLP (W2, batch 128)": w2_mlp, "LeNet (W3, batch 64)": w3_lenet}
 
 
 def step_peak(run):
-    """Bytes allocated at the peak of ``run(1)`` above the allocation before it."""
-    run(1)
-    run(1)
-    gc.collect()
+    """Bytes allocated at the peak of ``run(1)`` above the allocation before it.
+
+    Tracing starts before the two warm-up steps: ``tracemalloc`` only
+    subtracts frees of blocks it saw allocated, so a step that frees what the
+    previous step allocated (last step's gradients, replaced by this step's)
+    would otherwise be charged for its new arrays without being credited for
+    the old ones it drops."""
     tracemalloc.start()
     try:
+        run(1)
+        run(1)
+        gc.collect()
         before, _ = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
         run(1)

@@ -25,6 +25,11 @@ class _State(threading.local):
     recording = False
     training = False
     retaining = False  # set while a backward pass runs with retain_graph
+    # While backward() runs: the set of id()s of variables whose .grad a node
+    # has written in place (grad_req 'write'; CachedOp does), the node then
+    # returning that .grad array as the gradient. None otherwise: grad()
+    # leaves .grad alone.
+    grads_written = None
 
 
 _state = _State()
@@ -362,12 +367,18 @@ def _run_backward(heads, head_grads, variables, retain_graph, create_graph, trai
 def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     """Compute gradients of ``heads`` and store them in the variables' ``.grad``
     according to each variable's ``grad_req`` (write replaces, add accumulates)."""
-    results = _run_backward(heads, head_grads, None, retain_graph, False, train_mode)
+    prev, _state.grads_written = _state.grads_written, set()
+    try:
+        results = _run_backward(heads, head_grads, None, retain_graph, False, train_mode)
+    finally:
+        _state.grads_written = prev
     while results:
         var, g = results.pop()
         if var._grad_req == "null" or var._grad is None:
             continue
-        if var._grad_req == "add":
+        if g is var._grad:
+            pass  # written in place
+        elif var._grad_req == "add":
             var._grad += g
         elif not _take_buffer(var._grad, g):
             g.copyto(var._grad)
@@ -418,8 +429,12 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
         if v._grad_req == "null" and v._ag_node is None:
             raise MXNetError("grad: every variable must have had attach_grad() called "
                              "(or be marked with mark_variables)")
-    results = _run_backward(heads, head_grads, variables, retain_graph, create_graph,
-                            train_mode)
+    prev, _state.grads_written = _state.grads_written, None  # (even inside a backward())
+    try:
+        results = _run_backward(heads, head_grads, variables, retain_graph, create_graph,
+                                train_mode)
+    finally:
+        _state.grads_written = prev
     from . import ndarray as nd
     out = [nd.zeros_like(v) if g is None else g for v, g in zip(variables, results)]
     return out

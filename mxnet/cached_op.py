@@ -16,6 +16,7 @@ An op hook (``_register_op_hook``, behind ``HybridBlock.register_op_hook``)
 sees every operator's outputs (and, with ``monitor_all``, its inputs) as
 the forward pass computes them: the run then takes the plain, unfused plan.
 """
+from sys import getrefcount as _getrefcount
 from types import SimpleNamespace
 
 import numpy as np
@@ -112,13 +113,16 @@ class CachedOp:
                 # Without retain_graph this is the only backward of the forward
                 # values: the program may drop each one after its last use.
                 consume = not _ag._retaining()
-                if inline and _idle(outputs) and _idle(out_grads):
-                    grads = [None if g is None else _new(g, ctx) for g in program.backward(
-                        saved[0], [g._arr() for g in out_grads], ctx, rng, consume=consume)]
+                targets = _grad_targets(program, sources, positions, args)
+                if inline and _idle(outputs) and _idle(out_grads) and _idle(targets.values()):
+                    results = _write_grads(targets, lambda: program.backward(
+                        saved[0], [g._arr() for g in out_grads], ctx, rng, consume=consume))
+                    grads = [targets[i] if i in targets else None if r is None else _new(r, ctx)
+                             for i, r in enumerate(results)]
                 else:
                     grads = self._push_backward(eng, program, saved, outputs, out_grads,
                                                 [args[p] for p in positions], ctx, rng,
-                                                consume)
+                                                consume, targets)
                 result = [None] * len(names)
                 for pos, g in zip(positions, grads):
                     result[pos] = g
@@ -192,21 +196,111 @@ class CachedOp:
         return outs, saved
 
     @staticmethod
-    def _push_backward(eng, program, saved, outputs, out_grads, wrt_args, ctx, rng, consume):
+    def _push_backward(eng, program, saved, outputs, out_grads, wrt_args, ctx, rng, consume,
+                       targets):
         """Push the backward run of the forward pushed with ``saved``; returns
-        one pending gradient array per ``wrt`` input (None where it gets none).
+        one pending gradient array per ``wrt`` input (None where it gets none):
+        the .grad array of ``targets`` (see ``_grad_targets``), else a new one.
         ``consume``: the run may release ``saved`` as it goes."""
-        grads = [None if s is None else _new(_empty_on(ctx, x.shape, x._data.dtype), ctx)
-                 for s, x in zip(program.grad_slots, wrt_args)]
+        grads = [targets[i] if i in targets else None if s is None else
+                 _new(_empty_on(ctx, x.shape, x._data.dtype), ctx)
+                 for i, (s, x) in enumerate(zip(program.grad_slots, wrt_args))]
+        fresh = [i for i, g in enumerate(grads) if g is not None and i not in targets]
 
         def run():
-            results = program.backward(saved[0], [g._data for g in out_grads], ctx, rng,
-                                       consume=consume)
-            _store([g for g in grads if g is not None], [r for r in results if r is not None])
+            results = _write_grads(targets, lambda: program.backward(
+                saved[0], [g._data for g in out_grads], ctx, rng, consume=consume))
+            _store([grads[i] for i in fresh], [results[i] for i in fresh])
         # Reading the outputs orders this after the forward run that fills ``saved``.
         eng.push(run, ctx, [o._var for o in outputs] + [g._var for g in out_grads],
                  [g._var for g in grads if g is not None], "_backward_CachedOp")
         return grads
+
+
+def _grad_targets(program, sources, positions, args):
+    """{index among the program's gradients: the .grad NDArray it is written
+    into}. Inside ``autograd.backward`` a variable's gradient under grad_req
+    'write' replaces its .grad, so the old buffer may go before the new one
+    is computed instead of both being held (a whole model's gradients, for a
+    hybridized network's step): for variables given to this call whose .grad
+    is a host NDArray of the gradient's shape and dtype, not an input of this
+    call, that no other node wrote in this pass."""
+    written = _ag._state.grads_written
+    if written is None:
+        return {}
+    targets = {}
+    arg_ids = None
+    grad_slots = program.grad_slots
+    for i, pos in enumerate(positions):
+        var = sources[pos]
+        if type(var) is not NDArray or var._grad_req != "write" or id(var) in written \
+                or grad_slots[i] is None:
+            continue
+        grad = var._grad
+        if type(grad) is not NDArray or grad._ctx.device_typeid != 1 \
+                or grad._var.exc is not None:
+            continue
+        old, x = grad._data, args[pos]._data
+        if type(old) is not np.ndarray or old.shape != x.shape or old.dtype != x.dtype:
+            continue
+        if arg_ids is None:
+            arg_ids = {id(a) for a in args}
+        if id(grad) in arg_ids:
+            continue
+        written.add(id(var))
+        targets[i] = grad
+    return targets
+
+
+def _write_grads(targets, run):
+    """The gradient arrays ``run()`` returns, those of ``targets`` (see
+    ``_grad_targets``) written into their .grad arrays (and None in the list).
+    A target's old buffer that nothing else sees (no view of it) goes before
+    ``run`` starts, an empty placeholder standing in (zeros should ``run``
+    fail), and the new gradient becomes its data; a seen one is written
+    into, so that its views see the new values."""
+    released = set()
+    for i, grad in targets.items():
+        old = grad._data
+        # References to ``old``: grad._data, this frame, getrefcount's argument.
+        if old.base is None and _getrefcount(old) <= 3:
+            # (an all-zero view of one element: nothing allocated)
+            grad._data = np.ndarray(old.shape, old.dtype, np.zeros((), old.dtype), 0,
+                                    (0,) * old.ndim)
+            released.add(i)
+    old = None
+    try:
+        results = run()
+    except BaseException:
+        for i in released:
+            grad = targets[i]
+            grad._data = np.zeros(grad._data.shape, grad._data.dtype)
+            grad._var.version += 1
+        raise
+    for i, grad in targets.items():
+        r = results[i]
+        results[i] = None
+        if i in released:
+            _adopt(grad, r)
+        else:
+            np.copyto(grad._data, r)
+        grad._var.version += 1
+    return results
+
+
+def _adopt(grad, r):
+    """Make ``r`` the data of ``grad`` (a copy of it unless ``r`` is a host
+    array nothing else holds, owning a C-contiguous buffer of the right shape
+    and dtype)."""
+    shape, dtype = grad._data.shape, grad._data.dtype
+    # References to ``r``: the caller's, this frame's, getrefcount's argument.
+    if type(r) is np.ndarray and r.base is None and r.flags.c_contiguous \
+            and r.shape == shape and r.dtype == dtype and _getrefcount(r) <= 3:
+        grad._data = r
+    else:
+        data = np.empty(shape, dtype)
+        np.copyto(data, r)
+        grad._data = data
 
 
 def _hook_monitor(callback, monitor_all, ctx, training):
