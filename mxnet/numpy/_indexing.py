@@ -13,6 +13,7 @@ from ..base import MXNetError
 from ..ndarray.ndarray import NDArray
 from ._args import array_arg as _arr
 from ._args import from_host as _host
+from ._args import is_symbol
 from ._op import call
 
 __all__ = ["diag", "diagflat", "diagonal", "trace", "take", "take_along_axis", "compress",
@@ -140,26 +141,6 @@ def choose(a, choices, out=None, mode="raise"):
 
 
 # -- delete / insert / resize -----------------------------------------------------------------
-def _insert_positions(obj, n):
-    """Insertion points in [0, n] named by an int, slice or ints (negative ones count
-    from the end)."""
-    if isinstance(obj, slice):
-        return onp.arange(n)[obj]
-    idx = _host_ints(obj, "insert", "obj").reshape(-1)
-    if idx.size and (idx.min() < -n or idx.max() > n):
-        raise MXNetError(f"insert: index out of bounds for an axis of size {n}")
-    return onp.where(idx < 0, idx + n, idx)
-
-
-def _flat_axis(arr, axis, fname):
-    from ._shape import ravel
-    if axis is None:
-        return ravel(arr), 0
-    if not -arr.ndim <= axis < arr.ndim:
-        raise MXNetError(f"{fname}: axis {axis} is out of range for a {arr.ndim}-d array")
-    return arr, axis % arr.ndim
-
-
 def delete(arr, obj, axis=None):
     """``arr`` without the entries ``obj`` (an int, a slice, ints or a boolean mask)
     along ``axis`` (of the flattened array when None)."""
@@ -176,52 +157,29 @@ def delete(arr, obj, axis=None):
     return call("_npi_delete", [arr, obj], attrs)
 
 
-def _insert_block(arr, obj, values, axis):
-    """(positions before which each inserted slice goes, the slices as one block
-    shaped like ``arr`` but for ``axis``)."""
-    from ._shape import broadcast_to, moveaxis, reshape
-    n = arr.shape[axis]
-    if isinstance(obj, (int, onp.integer)):
-        # NumPy: values gain leading axes up to arr's rank, then their first axis
-        # runs along ``axis``; all of them go before the one position.
-        if values.ndim < arr.ndim:
-            values = reshape(values, (1,) * (arr.ndim - values.ndim) + values.shape)
-        values = moveaxis(values, 0, axis)
-        where = onp.repeat(_insert_positions(obj, n), values.shape[axis])
-    else:
-        where = _insert_positions(obj, n)
-    shape = arr.shape[:axis] + (where.size,) + arr.shape[axis + 1:]
-    try:
-        block = values if values.shape == shape else broadcast_to(values, shape)
-    except MXNetError:
-        raise MXNetError(f"insert: values of shape {values.shape} do not fit the inserted "
-                         f"block {shape}") from None
-    return where, block
-
-
 def insert(arr, obj, values, axis=None):
-    """``arr`` with ``values`` inserted before position(s) ``obj`` (an int, slice or
-    ints) along ``axis`` (of the flattened array when None). ``values`` take arr's
-    dtype; gradients reach both."""
-    from ._creation import array
-    from ._shape import concatenate
-    arr, axis = _flat_axis(_arr(arr, "insert", "arr"), axis, "insert")
-    if not isinstance(values, NDArray):
-        values = array(onp.asarray(values), dtype=arr.dtype, ctx=arr.ctx)
-    elif values.dtype != arr.dtype:
-        values = call("Cast", [values], {"dtype": arr.dtype.name})
-    where, block = _insert_block(arr, obj, values, axis)
-    n, count = arr.shape[axis], where.size
-    # Result position of each slice: new ones land at (sorted position + how many new
-    # ones precede them); the old ones fill the rest in order.
-    order = onp.argsort(where, kind="stable")
-    new_at = where[order] + onp.arange(count)
-    source = onp.empty(n + count, dtype=onp.int64)
-    is_new = onp.zeros(n + count, dtype=bool)
-    is_new[new_at] = True
-    source[new_at] = n + order
-    source[~is_new] = onp.arange(n)
-    return take(concatenate([arr, block], axis=axis), source, axis=axis)
+    """``arr`` with ``values`` inserted before position(s) ``obj`` (an int, a slice or
+    ints) along ``axis`` (of the flattened array when None), as NumPy does: one
+    position takes all the values. ``values`` take arr's dtype; gradients reach arr
+    and array values."""
+    arr = _arr(arr, "insert", "arr")
+    attrs = {"axis": axis}
+    inputs = [arr]
+    if isinstance(values, (int, float, onp.number)) and not isinstance(values, bool):
+        attrs["val"] = float(values)
+    else:
+        if not isinstance(values, NDArray) and not is_symbol(values):
+            values = _host(onp.asarray(values), arr.ctx)
+        inputs.append(values)
+    if isinstance(obj, (int, onp.integer)):
+        return call("_npi_insert_scalar", inputs, {**attrs, "int_ind": int(obj)})
+    if isinstance(obj, slice):
+        return call("_npi_insert_slice", inputs, {
+            **attrs, "start": obj.start, "stop": obj.stop,
+            "step": 1 if obj.step is None else obj.step})
+    if not isinstance(obj, NDArray) and not is_symbol(obj):
+        obj = _host(_host_ints(obj, "insert", "obj"), arr.ctx)
+    return call("_npi_insert_tensor", inputs + [obj], attrs)
 
 
 def resize(a, new_shape):

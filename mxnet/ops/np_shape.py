@@ -396,4 +396,4 @@ def _np_copy(xp, attrs, a):
 
 
 # The rest of the family: joining/splitting/padding/indexing, diagonals and triangles.
-from . import np_diag, np_join  # noqa: E402,F401
+from . import np_diag, np_insert, np_join  # noqa: E402,F401

@@ -168,6 +168,15 @@ CASES = [
      lambda a, v: onp.insert(a, -1, v, axis=1), [(2, 3), (2, 1)]),
     ("insert_slice", lambda a: np.insert(a, slice(0, 2), 0, axis=1),
      lambda a: onp.insert(a, slice(0, 2), 0, axis=1), [(2, 3)]),
+    ("insert_one_point", lambda a, v: np.insert(a, [1], v), lambda a, v: onp.insert(a, [1], v),
+     [(4,), (2,)]),
+    ("insert_point_column", lambda a, v: np.insert(a, [2], v, axis=1),
+     lambda a, v: onp.insert(a, [2], v, axis=1), [(2, 3), (2, 1)]),
+    ("insert_int_block", lambda a, v: np.insert(a, 0, v, axis=1),
+     lambda a, v: onp.insert(a, 0, v, axis=1), [(2, 3), (2, 2)]),
+    ("insert_array_obj", lambda a, v: np.insert(a, np.array([3, 0, 3], dtype="int32"), v,
+                                                axis=1),
+     lambda a, v: onp.insert(a, [3, 0, 3], v, axis=1), [(2, 3), (3,)]),
     ("resize", lambda a: np.resize(a, (3, 4)), lambda a: onp.resize(a, (3, 4)), [(2, 3)]),
     ("resize_shrink", lambda a: np.resize(a, 4), lambda a: onp.resize(a, 4), [(2, 3)]),
 ]
@@ -304,6 +313,9 @@ def test_symbol_graph_names_match_mxnet():
     assert '"_np_reshape"' in np.reshape(a, (2, -1)).tojson()
     assert '"_npi_pad"' in np.pad(a, ((1, 1),)).tojson()
     assert '"_np_transpose"' in np.transpose(a).tojson()
+    inserted = np.insert(a, mx.sym.var("obj"), b, axis=0).tojson()
+    assert '"_npi_insert_tensor"' in inserted
+    assert '"_npi_insert_scalar"' in np.insert(a, 1, 5.0).tojson()
     deleted = np.delete(a, slice(0, 3, 2), axis=0).tojson()
     assert '"_npi_delete"' in deleted and '"step": "2"' in deleted
     parts = np.split(a, 2)
@@ -412,3 +424,21 @@ def test_numpy_names_of_legacy_operators(name, legacy):
     # MXNet declares these as aliases: a graph built with either name stores the legacy one.
     from mxnet.ops import registry
     assert registry.get(name) is registry.get(legacy)
+
+
+def test_insert_casts_values_and_second_order():
+    a = np.array(onp.arange(4, dtype="int32"))
+    res = np.insert(a, [1, 3], np.array([7.9, -2.5]))
+    assert res.dtype == onp.int32
+    onp.testing.assert_array_equal(res.asnumpy(), onp.insert(onp.arange(4), [1, 3], [7, -2]))
+    x = np.array([1.0, 2.0])
+    v = np.array([3.0])
+    for t in (x, v):
+        t.attach_grad()
+    with autograd.record():
+        y = np.insert(x, 1, v)                       # [x0, v0, x1]
+        gx, gv = autograd.grad((y * y).sum(), [x, v], create_graph=True)
+        z = (gx * gx).sum() + (gv * gv).sum()        # 4 (x0^2 + x1^2 + v0^2)
+    z.backward()
+    onp.testing.assert_allclose(x.grad.asnumpy(), [8.0, 16.0])
+    onp.testing.assert_allclose(v.grad.asnumpy(), [24.0])
