@@ -6,8 +6,9 @@ They follow NumPy's rules (0-d inputs, zero-size axes, negative axes), unlike
 the legacy ops of ``shape.py``. Kernels return new arrays: an output never
 aliases its input. Each op's output shape comes from one function shared by
 ``infer_shape`` and the kernel, so both reject bad arguments alike. Joining,
-splitting, padding, diagonals and indexing live in ``np_join.py`` and
-``np_diag.py``; this module imports them so the family registers as a whole.
+splitting, padding, take and delete live in ``np_join.py``, diagonals in
+``np_diag.py``, insert in ``np_insert.py``; this module imports them so the
+family registers as a whole.
 """
 import math
 
