@@ -124,6 +124,8 @@ def _operand_grad(xp, plan, g, operands, i):
                                     ).astype(x.dtype, copy=False)
     # Repeated letters (a diagonal): the gradient lives on that diagonal, zero elsewhere.
     grad = xp.zeros(x.shape, dtype=x.dtype)
-    grid = xp.indices(full.shape, sparse=True)
+    # One open-grid index per distinct letter (xp.indices' sparse form, spelled out for CuPy).
+    grid = [xp.arange(d).reshape([-1 if k == j else 1 for k in range(full.ndim)])
+            for j, d in enumerate(full.shape)]
     grad[tuple(grid[letters.index(c)] for c in term)] = full
     return grad

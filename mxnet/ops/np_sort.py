@@ -68,10 +68,10 @@ def _npi_sort(xp, attrs, data):
           infer_shape=lambda attrs, s: (s, [s[1]]), infer_type=lambda attrs, t: (t, [t[0]]))
 def _backward_npi_sort(xp, attrs, ograd, data):
     """Each output gradient sent back to the input element sorted into its place."""
-    flat, idx, axis = _order(xp, "_backward_npi_sort", attrs, data)
-    out = xp.zeros(flat.shape, dtype=ograd.dtype)
-    xp.put_along_axis(out, idx, ograd.reshape(idx.shape), axis=axis)
-    return out.reshape(data.shape)
+    _, idx, axis = _order(xp, "_backward_npi_sort", attrs, data)
+    # The inverse permutation gathers, which every array module has (CuPy lacks a scatter).
+    back = xp.argsort(idx, axis=axis)
+    return xp.take_along_axis(ograd.reshape(idx.shape), back, axis=axis).reshape(data.shape)
 
 
 def _zero_grad(F, attrs, ins, outs, g):

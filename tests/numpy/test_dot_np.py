@@ -189,3 +189,24 @@ def test_symbol_graph():
     y = np.dot(mx.sym.var("a"), mx.sym.var("b"))
     ex = y.bind(mx.cpu(), {"a": mx.nd.array(a), "b": mx.nd.array(b)})
     onp.testing.assert_allclose(ex.forward()[0].asnumpy(), a @ b, rtol=1e-5)
+
+
+@pytest.mark.parametrize("build", [
+    lambda a, b: np.matmul(a, b), lambda a, b: np.dot(a, b),
+    lambda a, b: np.tensordot(a, b, 1), lambda a, b: np.einsum("ijk,k->ij", a, b)])
+def test_graph_gradient_equals_autograd(build):
+    a, b = _rand(2, 3, 4), _rand(4)
+    ex = build(mx.sym.var("a"), mx.sym.var("b")).simple_bind(mx.cpu(), a=a.shape, b=b.shape)
+    ex.arg_dict["a"][:] = a
+    ex.arg_dict["b"][:] = b
+    head = _rand(2, 3, seed=4)
+    ex.forward(is_train=True)
+    ex.backward(mx.nd.array(head))
+    xa, xb = _arr(a, "float32"), _arr(b, "float32")
+    xa.attach_grad()
+    xb.attach_grad()
+    with autograd.record():
+        y = build(xa, xb)
+    y.backward(_arr(head, "float32"))
+    onp.testing.assert_allclose(ex.grad_dict["a"].asnumpy(), xa.grad.asnumpy(), rtol=1e-6)
+    onp.testing.assert_allclose(ex.grad_dict["b"].asnumpy(), xb.grad.asnumpy(), rtol=1e-6)
