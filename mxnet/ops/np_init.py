@@ -2,9 +2,9 @@
 
 They differ from the legacy creation ops (``init.py``) in NumPy's shape rules:
 an empty shape makes a 0-d array and zero-size axes are allowed, and a range
-with no values is empty rather than an error. Values are computed in double
-precision on the host, like MXNet's kernels, and then converted to the
-output dtype (integers truncate toward zero).
+with no values is empty rather than an error. Ranges and windows are computed
+in double precision on the host and then converted to the output dtype
+(integers truncate toward zero).
 """
 import math
 
@@ -38,18 +38,29 @@ def _host_values(xp, values, dtype):
     return xp.asarray(values.astype(_dtype(dtype)))
 
 
-def _fill_op(name, fill, doc, extra_params=None, shape_default=()):
+def _fill_op(name, fill, doc, extra_params=None, shape_default=(), check=check_np_shape):
+    """Declare creation op ``name`` making ``fill(xp, shape, dtype, attrs)``; ``check``
+    validates the shape for both the kernel and shape inference."""
     params = {"shape": Param("shape", shape_default, "Output shape."), "ctx": _CTX,
               "dtype": _dtype_arg()}
     params.update(extra_params or {})
 
     def compute(xp, attrs):
-        return fill(xp, check_np_shape(name, "shape", attrs.shape), _dtype(attrs.dtype), attrs)
+        return fill(xp, check(name, "shape", attrs.shape), _dtype(attrs.dtype), attrs)
+
     def infer_shape(attrs, shapes):
-        return shapes, [check_np_shape(name, "shape", attrs.shape)]
+        return shapes, [check(name, "shape", attrs.shape)]
     compute.__doc__ = doc
     register(name, params=params, inputs=(), infer_type=dtype_param(),
              infer_shape=infer_shape)(compute)
+
+
+def _square_shape(op, name, shape):
+    shape = check_np_shape(op, name, shape)
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise MXNetError(f"{op}: argument '{name}' expects a square 2-d shape (n, n), "
+                         f"got {shape}")
+    return shape
 
 
 _fill_op("_npi_zeros", lambda xp, s, t, a: xp.zeros(s, t), "An array of zeros (0-d too).")
@@ -57,15 +68,8 @@ _fill_op("_npi_ones", lambda xp, s, t, a: xp.ones(s, t), "An array of ones (0-d 
 _fill_op("_npi_full", lambda xp, s, t, a: xp.full(s, _cast_value(a.value, t), t),
          "An array filled with `value`, converted to `dtype` like a C cast.",
          {"value": Param("float", doc="The fill value.")}, shape_default=None)
-_fill_op("_npi_identity", lambda xp, s, t, a: _identity(xp, s, t),
-         "The identity matrix of `shape` (n, n).")
-
-
-def _identity(xp, shape, dtype):
-    if len(shape) != 2 or shape[0] != shape[1]:
-        raise MXNetError(f"_npi_identity: argument 'shape' expects a square 2-d shape (n, n), "
-                         f"got {shape}")
-    return xp.eye(shape[0], dtype=dtype)
+_fill_op("_npi_identity", lambda xp, s, t, a: xp.eye(s[0], dtype=t),
+         "The identity matrix of `shape` (n, n).", check=_square_shape)
 
 
 def _full_like_type(attrs, types):
