@@ -157,8 +157,14 @@ def split_bounds(op, attrs, shape):
 
 
 def _split_axis(op, attrs, shape):
+    """The split axis: hsplit's second (a 1-d input's first), dsplit's third."""
     if op == "_npi_hsplit":
         return 0 if len(shape) == 1 else 1
+    if op == "_npi_dsplit":
+        if len(shape) < 3:
+            raise MXNetError(f"{op}: the input must have at least 3 dimensions, got shape "
+                             f"{shape}")
+        return 2
     return attrs.axis
 
 
@@ -205,8 +211,7 @@ def _split_op(name, doc):
 _split_op("_npi_split", "Split an array along `axis` at `indices` or into `sections` equal "
                         "parts.")
 _split_op("_npi_hsplit", "Split an array along its second axis (the first for 1-d input).")
-_split_op("_npi_dsplit", "Split an array (3-d or more) along `axis` (the third, as the "
-                         "front end passes it).")
+_split_op("_npi_dsplit", "Split an array (3-d or more) along its third axis.")
 
 
 # -- pad --------------------------------------------------------------------------------------

@@ -442,3 +442,15 @@ def test_insert_casts_values_and_second_order():
     z.backward()
     onp.testing.assert_allclose(x.grad.asnumpy(), [8.0, 16.0])
     onp.testing.assert_allclose(v.grad.asnumpy(), [24.0])
+
+
+def test_split_ops_fix_their_axis():
+    # _npi_hsplit splits the second axis (the first of 1-d input) and _npi_dsplit the
+    # third, whatever 'axis' says, as the front ends' ops in MXNet.
+    a = np.array(_data((2, 3, 4)))
+    parts = mx.nd._internal._npi_dsplit(a, indices=(0, 1), axis=0)
+    assert [p.shape for p in parts] == [(2, 3, 1), (2, 3, 3)]
+    parts = mx.nd._internal._npi_hsplit(np.array(_data((6,))), indices=(0, 2), axis=1)
+    assert [p.shape for p in parts] == [(2,), (4,)]
+    with pytest.raises(MXNetError):
+        mx.nd._internal._npi_dsplit(np.array(_data((2, 3))), indices=(0, 1))
