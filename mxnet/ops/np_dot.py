@@ -9,7 +9,8 @@ floating-point dtype; einsum also takes integers.
 import numpy as np
 
 from ..base import MXNetError
-from .linalg import _mT, _matmul_grads, _size
+from . import registry as _registry
+from .linalg import _dot_grad, _mT, _matmul_grads, _size
 from .np_einsum import einsum_grads, einsum_plan
 from .params import Param
 from .registry import register
@@ -143,15 +144,22 @@ def _dot_shape(attrs, shapes):
     return shapes, [_dot_contraction(*shapes)[2]]
 
 
+def _np_dot_grad(F, attrs, ins, outs, g):
+    a, b = ins
+    if b.ndim == 2 and a.ndim >= 1:
+        # Then NumPy's dot is the legacy one, whose rule multiplies with transposed
+        # operands directly (no transposed copies, as the general contraction makes).
+        return _dot_grad(F, _registry.get("dot").default_attrs(), ins, outs, g)
+    return tensordot_grads(F, a, b, *_dot_contraction(a.shape, b.shape)[:2], g[0])
+
+
 @register("_np_dot", inputs=("a", "b"), infer_shape=_dot_shape,
-          infer_type=_same_float("_np_dot"),
-          gradient=lambda F, attrs, ins, outs, g: tensordot_grads(
-              F, ins[0], ins[1], *_dot_contraction(ins[0].shape, ins[1].shape)[:2], g[0]))
+          infer_type=_same_float("_np_dot"), gradient=_np_dot_grad)
 def _np_dot(xp, attrs, a, b):
     """NumPy's dot: a scalar operand scales the other; otherwise sums the last
     axis of a with the only (1-d) or second-to-last axis of b."""
     _check_pair("_np_dot", a, b)
-    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]:  # the common case, directly
+    if b.ndim == 2 and a.ndim >= 1 and a.shape[-1] == b.shape[0]:  # matmul's rule too
         return xp.matmul(a, b)
     a_axes, b_axes, out = _dot_contraction(a.shape, b.shape)
     if a.ndim == 1 and b.ndim == 1:
@@ -235,6 +243,8 @@ def matmul_shape(op, ashape, bshape):
 
 def _matmul_grad(F, attrs, ins, outs, g):
     a, b = ins
+    if a.ndim == 2 and b.ndim == 2:  # the legacy dot's product: its rule (see _np_dot_grad)
+        return _dot_grad(F, _registry.get("dot").default_attrs(), ins, outs, g)
     g = g[0]
     # 1-d operands as the matrices matmul made of them, with g given their unit axes.
     a2 = F.reshape(a, shape=(1, -1)) if a.ndim == 1 else a
