@@ -21,6 +21,15 @@ __all__ = ["diag", "diagflat", "diagonal", "trace", "take", "take_along_axis", "
            "unravel_index"]
 
 
+def _beside(arr, values, fname, name):
+    """Host ``values`` as an array on ``arr``'s device; a graph (Symbol ``arr``) needs
+    them as a Symbol already."""
+    if is_symbol(arr):
+        raise MXNetError(f"{fname}: with a Symbol array, argument '{name}' must be a Symbol "
+                         f"too, got {type(values).__name__}")
+    return _host(values, arr.ctx)
+
+
 def _host_ints(x, fname, name):
     """Integer positions from an array, list or int (floats truncate, as MXNet's take)."""
     data = x.asnumpy() if isinstance(x, NDArray) else onp.asarray(x)
@@ -59,8 +68,8 @@ def take(a, indices, axis=None, mode="raise", out=None):
     """Elements of ``a`` at ``indices`` along ``axis`` (of the flattened array when
     None). ``mode``: 'raise' (indices in [-n, n)), 'wrap' or 'clip'."""
     a = _arr(a, "take")
-    if not isinstance(indices, NDArray):
-        indices = _host(_host_ints(indices, "take", "indices"), a.ctx)
+    if not isinstance(indices, NDArray) and not is_symbol(indices):
+        indices = _beside(a, _host_ints(indices, "take", "indices"), "take", "indices")
     if axis is None:
         from ._shape import ravel
         a, axis = ravel(a), 0
@@ -151,9 +160,10 @@ def delete(arr, obj, axis=None):
         return call("_npi_delete", [arr], attrs)
     if isinstance(obj, (int, onp.integer)):
         return call("_npi_delete", [arr], {**attrs, "int_ind": int(obj)})
-    if not isinstance(obj, NDArray):
+    if not isinstance(obj, NDArray) and not is_symbol(obj):
         obj = onp.asarray(obj)
-        obj = _host(obj if obj.dtype == onp.bool_ else obj.astype(onp.int64), arr.ctx)
+        obj = _beside(arr, obj if obj.dtype == onp.bool_ else obj.astype(onp.int64),
+                      "delete", "obj")
     return call("_npi_delete", [arr, obj], attrs)
 
 
@@ -169,7 +179,7 @@ def insert(arr, obj, values, axis=None):
         attrs["val"] = float(values)
     else:
         if not isinstance(values, NDArray) and not is_symbol(values):
-            values = _host(onp.asarray(values), arr.ctx)
+            values = _beside(arr, onp.asarray(values), "insert", "values")
         inputs.append(values)
     if isinstance(obj, (int, onp.integer)):
         return call("_npi_insert_scalar", inputs, {**attrs, "int_ind": int(obj)})
@@ -178,7 +188,7 @@ def insert(arr, obj, values, axis=None):
             **attrs, "start": obj.start, "stop": obj.stop,
             "step": 1 if obj.step is None else obj.step})
     if not isinstance(obj, NDArray) and not is_symbol(obj):
-        obj = _host(_host_ints(obj, "insert", "obj"), arr.ctx)
+        obj = _beside(arr, _host_ints(obj, "insert", "obj"), "insert", "obj")
     return call("_npi_insert_tensor", inputs + [obj], attrs)
 
 
