@@ -5,6 +5,8 @@ arguments are copied to the host, the results come back as ``mx.np`` arrays
 (scalars stay NumPy scalars or Python bools), nothing is recorded by autograd
 and the dtypes are NumPy's. ``_math`` and ``_reduce`` re-export them.
 """
+import inspect
+
 import numpy as _onp
 
 from ..ndarray.ndarray import NDArray as _NDArray
@@ -38,6 +40,10 @@ def host_function(fn, name, doc):
         return _from_host(res, ctx)
     run.__name__ = run.__qualname__ = name
     run.__doc__ = doc + " Computed by NumPy on the host, so not recorded by autograd."
+    try:  # help() shows NumPy's parameters (ufuncs have no Python signature)
+        run.__signature__ = inspect.signature(fn)
+    except (TypeError, ValueError):
+        pass
     return run
 
 
