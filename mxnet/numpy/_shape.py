@@ -282,9 +282,8 @@ def roll(a, shift, axis=None):
 
 def flip(m, axis=None, out=None):
     """``m`` with the order of elements reversed along ``axis`` (every axis when None)."""
-    m = _arr(m, "flip", "m")
-    axes = tuple(range(m.ndim)) if axis is None else _axes(axis)
-    return call("_npi_flip", [m], {"axis": axes}, out=out)
+    return call("_npi_flip", [_arr(m, "flip", "m")],
+                {"axis": None if axis is None else _axes(axis)}, out=out)
 
 
 def fliplr(m):

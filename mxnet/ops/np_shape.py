@@ -348,15 +348,17 @@ def _np_roll(xp, attrs, data):
 
 
 def _flip_axes(attrs, ndim):
+    if attrs.axis is None:
+        return tuple(range(ndim))
     return tuple(norm_axis("_npi_flip", a, ndim) for a in attrs.axis)
 
 
-@register("_npi_flip", params={"axis": Param("shape", doc="Axes to reverse.")},
+@register("_npi_flip", params={"axis": Param("shape", None, "Axes to reverse (None: all).")},
           infer_shape=unary_shape(lambda attrs, s: (_flip_axes(attrs, len(s)), s)[1]),
           infer_type=first_type,
           gradient=lambda F, attrs, ins, outs, g: [F._internal._npi_flip(g[0], axis=attrs.axis)])
 def _npi_flip(xp, attrs, data):
-    """Reverse the order of elements along each axis in `axis`."""
+    """Reverse the order of elements along each axis in `axis` (every axis when None)."""
     axes = _flip_axes(attrs, data.ndim)
     return xp.flip(data, axes).copy() if axes else data.copy()
 

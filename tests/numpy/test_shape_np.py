@@ -317,6 +317,7 @@ def test_symbol_graph_names_match_mxnet():
     assert '"_npi_insert_tensor"' in inserted
     assert '"_npi_insert_scalar"' in np.insert(a, 1, 5.0).tojson()
     assert '"_npi_take"' in np.take(a, mx.sym.var("i"), axis=0).tojson()
+    assert '"axis": "None"' in np.flip(a).tojson()  # all axes, known once the graph runs
     with pytest.raises(MXNetError, match="Symbol"):
         np.take(a, [0, 1])  # a graph cannot hold host indices
     deleted = np.delete(a, slice(0, 3, 2), axis=0).tojson()
