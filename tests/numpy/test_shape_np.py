@@ -348,6 +348,8 @@ SYMBOLIC = {
     "trace": lambda a, b: np.trace(a),
     "tril": lambda a, b: np.tril(a),
     "rot90": lambda a, b: np.rot90(a),
+    "flip": lambda a, b: np.flip(a),
+    "take": lambda a, b: np.take(a, np.reshape(b, (-1,)) - 11, axis=1, mode="clip"),
     "roll": lambda a, b: np.roll(a, 1),
     "broadcast_to": lambda a, b: np.broadcast_to(a, (2, 2, 3)),
     "squeeze": lambda a, b: np.squeeze(np.expand_dims(a, 0)),
