@@ -16,7 +16,7 @@ from .. import ndarray
 from ..base import MXNetError
 from ..symbol import naming
 from ..numpy._io import load as _npx_load, save as _npx_save
-from ..numpy.multiarray import as_np
+from ..numpy.multiarray import as_np, ndarray as np_ndarray
 from ..util import is_np_array
 from .parameter import _DEFAULT_INIT, Parameter, ParameterDict
 from .utils import HookHandle, _brief_print_list, _check_all_np_ndarrays, _indent
@@ -410,7 +410,7 @@ class Block:
         out = self.forward(*args)
         for hook in self._forward_hooks.values():
             hook(self, args, out)
-        if is_np_array():
+        if is_np_array() and type(out) is not np_ndarray:
             _check_all_np_ndarrays(out)
         return out
 

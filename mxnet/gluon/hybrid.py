@@ -26,6 +26,7 @@ from .parameter import DeferredInitializationError, ParameterDict
 __all__ = ["HybridBlock", "SymbolBlock"]
 
 _NDArray = ndarray.NDArray
+_PLAIN_ARRAYS = (_NDArray, np_ndarray)  # the two front ends' dense arrays
 
 
 def _input_kinds(args):
@@ -325,7 +326,7 @@ class HybridBlock(Block):
     def forward(self, x, *args):
         """Run imperatively on NDArrays, through the compiled graph when
         hybridized, or build the graph when called on Symbols."""
-        if type(x) is _NDArray and all(type(a) is _NDArray for a in args):
+        if type(x) in _PLAIN_ARRAYS and all(type(a) in _PLAIN_ARRAYS for a in args):
             # The common calls, without the general walk over nested inputs.
             ctx = x._ctx
             if not self._active:
