@@ -127,8 +127,7 @@ def broadcast_arrays(*args):
 def _atleast(ndim, arys):
     arrays = _arrays(list(arys), f"atleast_{ndim}d")
     res = call(f"_np_atleast_{ndim}d", arrays, {"num_args": len(arrays)})
-    return res if isinstance(res, list) and len(arrays) > 1 else \
-        (res[0] if isinstance(res, list) else res)
+    return list(res) if _is_symbol(res) and len(arrays) > 1 else res
 
 
 def atleast_1d(*arys):
