@@ -17,6 +17,7 @@ import warnings
 import numpy as _onp
 
 from ..autograd import _state as _ag_state
+from ..base import MXNetError
 from ..ndarray.ndarray import NDArray
 from ._inplace import check_inplace_recording
 
@@ -65,7 +66,9 @@ class ndarray(NDArray):  # noqa: N801 -- MXNet's (and NumPy's) class name
         """The gradient buffer attached by ``attach_grad`` (an ``ndarray``
         sharing its memory), else None."""
         g = self._grad
-        return None if g is None else as_np(g)
+        if g is None or g.stype != "default":  # a sparse buffer of a legacy view stays as is
+            return g
+        return as_np(g)
 
     # -- conversions -------------------------------------------------------------
     def as_nd_ndarray(self):
@@ -407,10 +410,18 @@ def _format_repr(arr):
 
 def as_np(arr):
     """``arr``'s data as an ``mx.np.ndarray`` sharing storage, var and
-    autograd entry."""
+    autograd entry (dense arrays only: mx.np has no sparse storage)."""
     if type(arr) is ndarray:
         return arr
+    if arr.stype != "default":
+        raise _NotDense(f"as_np_ndarray: cannot convert an array of storage type "
+                        f"{arr.stype!r} to mx.np.ndarray; expected 'default' (call "
+                        f"tostype('default') first)")
     return _view(arr, ndarray)
+
+
+class _NotDense(MXNetError, ValueError):
+    """A sparse array given where a dense one is needed (MXNet raises ValueError)."""
 
 
 def as_legacy(arr):

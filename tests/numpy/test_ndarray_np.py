@@ -578,3 +578,11 @@ def test_empty_selections_read_and_write_nothing():
     a[a > 100] = 1
     a[[]] = 5
     assert a.tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_sparse_arrays_do_not_convert():
+    csr = mx.nd.array([[1, 0], [0, 2]]).tostype("csr")
+    with pytest.raises(ValueError, match="storage type"):
+        csr.as_np_ndarray()
+    with pytest.raises(MXNetError, match="tostype"):
+        csr.as_np_ndarray()
