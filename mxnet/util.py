@@ -45,12 +45,12 @@ def set_module(module):
 
 def is_np_shape():
     """Whether NumPy shape semantics are active in this thread."""
-    return getattr(_flags, "shape", False)
+    return _flags.shape
 
 
 def is_np_array():
     """Whether NumPy-array semantics are active in this thread."""
-    return getattr(_flags, "array", False)
+    return _flags.array
 
 
 def set_np_shape(active):
