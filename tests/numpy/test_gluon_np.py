@@ -220,7 +220,7 @@ def test_save_load_parameters_export_and_imports(np_mode, tmp_path):
     assert (tmp_path / "net.params").read_bytes().count(b"\xca\xfa\x93\xf9") == 8
     again = nn.HybridSequential()
     again.add(nn.Dense(4, activation="relu"), nn.BatchNorm(), nn.Dense(2))
-    again.load_parameters(str(tmp_path / "net.params"))
+    again.load_parameters(str(tmp_path / "net.params"), ctx=mx.current_context())
     assert type(again[0].weight.data()) is np_ndarray
     onp.testing.assert_allclose(again(x).asnumpy(), expected, rtol=1e-6)
     net.export(str(tmp_path / "net"))
@@ -228,7 +228,7 @@ def test_save_load_parameters_export_and_imports(np_mode, tmp_path):
     assert [n["op"] for n in nodes if n["op"] != "null"] == \
         ["FullyConnected", "Activation", "BatchNorm", "FullyConnected"]   # as MXNet 1.9.1
     block = gluon.SymbolBlock.imports(str(tmp_path / "net-symbol.json"), ["data"],
-                                      str(tmp_path / "net-0000.params"))
+                                      str(tmp_path / "net-0000.params"), mx.current_context())
     out = block(x)
     assert type(out) is np_ndarray
     onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-6)
@@ -237,7 +237,8 @@ def test_save_load_parameters_export_and_imports(np_mode, tmp_path):
 def test_split_and_load_and_dataloader_give_np_arrays(np_mode):
     parts = gluon.utils.split_and_load(_rand(4, 2), [mx.cpu(0), mx.cpu(1)])
     assert [type(p) for p in parts] == [np_ndarray, np_ndarray]
-    dataset = gluon.data.ArrayDataset(_np(_rand(6, 2)), onp.arange(6))
+    # host samples: worker processes cannot share a GPU's arrays
+    dataset = gluon.data.ArrayDataset(_rand(6, 2), onp.arange(6))
     for workers in (0, 1):
         data, label = next(iter(gluon.data.DataLoader(dataset, batch_size=3,
                                                       num_workers=workers)))
@@ -292,7 +293,7 @@ def test_d2l_style_training(np_mode, tmp_path):
         net.save_parameters(path)
         copy = nn.HybridSequential()
         copy.add(nn.Dense(16, activation="relu"), nn.Dense(3))
-        copy.load_parameters(path)
+        copy.load_parameters(path, ctx=mx.current_context())
         onp.testing.assert_allclose(copy(X).asnumpy(), predicted.asnumpy(), rtol=1e-6)
 
 
@@ -304,7 +305,7 @@ def test_np_symbol_basic_indexing_infers_shapes(key):
     out = x[key]
     assert type(out) is _Symbol
     assert out.infer_shape(x=(3, 4))[1] == [data[key].shape]
-    result = out.bind(mx.cpu(), {"x": mx.nd.array(data)}).forward()[0].asnumpy()
+    result = out.bind(mx.current_context(), {"x": mx.nd.array(data)}).forward()[0].asnumpy()
     onp.testing.assert_array_equal(result, data[key])
 
 
@@ -365,7 +366,7 @@ def test_mxnet_np_model_files_load_and_save_byte_identical(np_mode, tmp_path):
     io = onp.load(FIXTURES / "io.npz")
     x = _np(io["x"])
     net = _FixtureModel(prefix="model_")
-    net.load_parameters(str(FIXTURES / "model.params"))
+    net.load_parameters(str(FIXTURES / "model.params"), ctx=mx.current_context())
     net.hybridize()
     out = net(x)
     assert type(out) is np_ndarray
@@ -376,5 +377,5 @@ def test_mxnet_np_model_files_load_and_save_byte_identical(np_mode, tmp_path):
     assert (tmp_path / "model-0000.params").read_bytes() == \
         (FIXTURES / "model-0000.params").read_bytes()
     block = gluon.SymbolBlock.imports(str(FIXTURES / "model-symbol.json"), ["data"],
-                                      str(FIXTURES / "model-0000.params"))
+                                      str(FIXTURES / "model-0000.params"), mx.current_context())
     onp.testing.assert_allclose(block(x).asnumpy(), io["y"], rtol=1e-5, atol=1e-6)
