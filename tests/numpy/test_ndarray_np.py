@@ -159,7 +159,7 @@ def test_legacy_only_methods_are_absent(name):
     assert not hasattr(a, name)
     with pytest.raises(AttributeError, match=name):
         getattr(a, name)
-    assert hasattr(mx.nd.ones((2, 2)), name) or name in ("split",)
+    assert hasattr(mx.nd.ones((2, 2)), name)  # the legacy class keeps it
 
 
 # -- indexing ---------------------------------------------------------------------
