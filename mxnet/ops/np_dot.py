@@ -39,6 +39,24 @@ def check_dtypes(op, names, types=_FLOATS):
                          f"{', '.join(types)})")
 
 
+_F32 = np.dtype("float32")
+# Products of fewer multiply-adds stay on NumPy: the oneDNN backend leaves them to
+# NumPy too (its own threshold), and the detour through the legacy operator costs ~3 us.
+_BACKEND_MIN_MACS = 1 << 21
+
+
+def gemm(xp, a, b):
+    """``a @ b`` for matrices: large float32 host products go through the legacy
+    ``dot`` operator, so that the oneDNN backend, when loaded, runs them on its
+    threads (NumPy's BLAS is then kept to one) exactly as for ``mx.nd.dot``.
+    (Batches stay on NumPy: oneDNN's batched matmul measured 4x slower than NumPy's
+    for 8 x 64 x 64 products.)"""
+    if a.dtype is _F32 and b.dtype is _F32 and xp is np and a.ndim == 2 == b.ndim \
+            and a.size * b.shape[1] >= _BACKEND_MIN_MACS:
+        return _registry.run_host_op("dot", xp, None, a, b)
+    return xp.matmul(a, b)
+
+
 def _check_pair(op, a, b):
     """check_dtypes for two arrays, without NumPy's slow dtype names when they pass."""
     if a.dtype is not b.dtype and a.dtype != b.dtype or a.dtype not in _FLOAT_DTYPES:
@@ -77,7 +95,7 @@ def contraction(op, ashape, bshape, a_axes, b_axes):
 def _tensordot_kernel(xp, a, b, a_axes, b_axes, out_shape):
     """The contraction as one matrix product of contiguous operands."""
     if a.ndim == 2 and b.ndim == 2 and a_axes == [1] and b_axes == [0]:
-        return xp.matmul(a, b)
+        return gemm(xp, a, b)
     a_free = [i for i in range(a.ndim) if i not in a_axes]
     b_free = [j for j in range(b.ndim) if j not in b_axes]
     k = _size(a.shape[i] for i in a_axes)
@@ -85,7 +103,7 @@ def _tensordot_kernel(xp, a, b, a_axes, b_axes, out_shape):
         xp.zeros((_size(a.shape[i] for i in a_free), k), a.dtype)
     bm = xp.transpose(b, b_axes + b_free).reshape(k, -1) if b.size else \
         xp.zeros((k, _size(b.shape[j] for j in b_free)), b.dtype)
-    return xp.matmul(am, bm).reshape(out_shape)
+    return gemm(xp, am, bm).reshape(out_shape)
 
 
 def _inverse(perm):
@@ -159,8 +177,10 @@ def _np_dot(xp, attrs, a, b):
     """NumPy's dot: a scalar operand scales the other; otherwise sums the last
     axis of a with the only (1-d) or second-to-last axis of b."""
     _check_pair("_np_dot", a, b)
-    if b.ndim == 2 and a.ndim >= 1 and a.shape[-1] == b.shape[0]:  # matmul's rule too
-        return xp.matmul(a, b)
+    if b.ndim == 2 and a.ndim >= 1 and a.shape[-1] == b.shape[0]:  # one GEMM
+        if a.ndim == 2:
+            return gemm(xp, a, b)
+        return gemm(xp, a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
     a_axes, b_axes, out = _dot_contraction(a.shape, b.shape)
     if a.ndim == 1 and b.ndim == 1:
         return xp.asarray(xp.dot(a, b))
@@ -279,8 +299,9 @@ def _npi_matmul(xp, attrs, a, b):
     """NumPy's matmul: matrix products over the last two axes, broadcasting the
     leading ones; a 1-d operand is a row (a) or column (b) vector."""
     _check_pair("_npi_matmul", a, b)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
-        matmul_shape("_npi_matmul", a.shape, b.shape)
+    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]:
+        return gemm(xp, a, b)
+    matmul_shape("_npi_matmul", a.shape, b.shape)
     return xp.asarray(xp.matmul(a, b))
 
 

@@ -210,3 +210,19 @@ def test_graph_gradient_equals_autograd(build):
     y.backward(_arr(head, "float32"))
     onp.testing.assert_allclose(ex.grad_dict["a"].asnumpy(), xa.grad.asnumpy(), rtol=1e-6)
     onp.testing.assert_allclose(ex.grad_dict["b"].asnumpy(), xb.grad.asnumpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("fn", [np.dot, np.matmul, lambda a, b: np.tensordot(a, b, 1)])
+def test_large_float32_products(fn):
+    """Products big enough for the backend GEMM (oneDNN when loaded) equal NumPy's."""
+    a, b = _rand(64, 256).astype("float32"), _rand(256, 192).astype("float32")
+    x, w = _arr(a, "float32"), _arr(b, "float32")
+    x.attach_grad()
+    w.attach_grad()
+    with autograd.record():
+        y = fn(x, w)
+    head = _rand(64, 192, seed=3).astype("float32")
+    y.backward(_arr(head, "float32"))
+    onp.testing.assert_allclose(y.asnumpy(), a @ b, rtol=1e-4, atol=1e-4)
+    onp.testing.assert_allclose(x.grad.asnumpy(), head @ b.T, rtol=1e-4, atol=1e-4)
+    onp.testing.assert_allclose(w.grad.asnumpy(), a.T @ head, rtol=1e-4, atol=1e-4)
