@@ -1,10 +1,12 @@
 """``_np_dot``, ``_npi_matmul``, ``_npi_tensordot``, ``_npi_einsum`` for the ``mx.np`` front end.
 
 These follow NumPy's shape rules, not the legacy ``dot``'s. Every product
-except einsum is a tensor contraction, so ``_np_dot`` and the tensordot ops
-share one kernel (transpose to (free, summed) x (summed, free), then one
-GEMM) and one gradient rule. As in MXNet 1.9.1 both operands must have one
-floating-point dtype; einsum also takes integers.
+except einsum is a tensor contraction: the general kernel transposes to
+(free, summed) x (summed, free) and makes one GEMM, and one gradient rule
+(``tensordot_grads``) serves them all. A product by a matrix is the legacy
+``dot``'s computation, so it uses that op's gradient rule and, when large,
+its backend kernel (``gemm``). As in MXNet 1.9.1 both operands must have
+one floating-point dtype; einsum also takes integers.
 """
 import numpy as np
 
