@@ -33,8 +33,9 @@ def split_data(data, num_slice, batch_axis=0, even_split=True):
     bounds = np.cumsum([0] + [each + 1] * extra + [each] * (num_slice - extra)).tolist()
     if batch_axis == 0:
         return [data[bounds[i]:bounds[i + 1]] for i in range(num_slice)]
-    return [ndarray.slice_axis(data, axis=batch_axis, begin=bounds[i], end=bounds[i + 1])
-            for i in range(num_slice)]
+    parts = [ndarray.slice_axis(data, axis=batch_axis, begin=bounds[i], end=bounds[i + 1])
+             for i in range(num_slice)]
+    return [as_np(p) for p in parts] if isinstance(data, np_ndarray) else parts
 
 
 def split_and_load(data, ctx_list, batch_axis=0, even_split=True):

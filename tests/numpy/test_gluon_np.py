@@ -237,6 +237,10 @@ def test_save_load_parameters_export_and_imports(np_mode, tmp_path):
 def test_split_and_load_and_dataloader_give_np_arrays(np_mode):
     parts = gluon.utils.split_and_load(_rand(4, 2), [mx.cpu(0), mx.cpu(1)])
     assert [type(p) for p in parts] == [np_ndarray, np_ndarray]
+    for axis in (0, 1):
+        parts = gluon.utils.split_data(_np(_rand(4, 4)), 2, batch_axis=axis)
+        assert [type(p) for p in parts] == [np_ndarray, np_ndarray]
+        onp.testing.assert_array_equal(parts[1].asnumpy(), onp.split(_rand(4, 4), 2, axis)[1])
     # host samples: worker processes cannot share a GPU's arrays
     dataset = gluon.data.ArrayDataset(_rand(6, 2), onp.arange(6))
     for workers in (0, 1):
