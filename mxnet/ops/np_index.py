@@ -43,7 +43,7 @@ def _getitem_grad(F, attrs, ins, outs, g):
     return [F._internal._backward_np_getitem(g[0], ins[0], key=attrs.key)]
 
 
-@register("_np_getitem", params={"key": Param("any", doc="A NumPy index.")},
+@register("_np_getitem", params={"key": Param("any", doc="A NumPy index.", optional=True)},
           infer_shape=_getitem_shape, infer_type=lambda attrs, t: (t, [t[0]]),
           gradient=_getitem_grad)
 def _np_getitem(xp, attrs, data):
@@ -52,7 +52,8 @@ def _np_getitem(xp, attrs, data):
     return xp.array(out, copy=True)
 
 
-@register("_backward_np_getitem", inputs=("grad", "like"), params={"key": Param("any")},
+@register("_backward_np_getitem", inputs=("grad", "like"),
+          params={"key": Param("any", optional=True)},
           infer_shape=lambda attrs, s: (s, [s[1]]), infer_type=lambda attrs, t: (t, [t[1]]),
           gradient=lambda F, attrs, ins, outs, g: [
               F._internal._np_getitem(g[0], key=attrs.key), None])

@@ -316,7 +316,7 @@ def test_write_through_view_is_seen_by_the_base_and_ordered_by_the_engine():
 
 
 GRAD_KEYS = [1, (slice(None), 1), slice(None, None, -2), ([0, 0, 3],), ([1, 2], [0, 0]),
-             (Ellipsis, 2), (2, 4, 1), (slice(1, 3), [0, 0, 2])]
+             (Ellipsis, 2), (2, 4, 1), (slice(1, 3), [0, 0, 2]), None, (), Ellipsis]
 
 
 @pytest.mark.parametrize("key", GRAD_KEYS, ids=[repr(k) for k in GRAD_KEYS])
