@@ -383,3 +383,19 @@ def test_mxnet_np_model_files_load_and_save_byte_identical(np_mode, tmp_path):
     block = gluon.SymbolBlock.imports(str(FIXTURES / "model-symbol.json"), ["data"],
                                       str(FIXTURES / "model-0000.params"), mx.current_context())
     onp.testing.assert_allclose(block(x).asnumpy(), io["y"], rtol=1e-5, atol=1e-6)
+
+
+def test_np_symbol_methods_are_mx_np_functions():
+    x = mx.sym.var("x").as_np_ndarray()
+    data = _rand(2, 3)
+    cases = [(x.sum(axis=0), data.sum(axis=0)), (x.mean(), data.mean()),
+             (x.max(axis=1), data.max(axis=1)), (abs(x), abs(data)), (-x, -data),
+             (x.astype("float64"), data.astype("float64")), (1 - x, 1 - data),
+             (x.reshape(3, 2).transpose(), data.reshape(3, 2).T), (x ** 2, data ** 2)]
+    for sym, expected in cases:
+        assert type(sym) is _Symbol
+        out = sym.bind(mx.current_context(), {"x": mx.nd.array(data)}).forward()[0]
+        assert out.dtype == expected.dtype
+        onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-6)
+    assert type((x > 0)) is _Symbol
+    assert type(list(mx.sym.np.split(x, 3, axis=1))[0]) is _Symbol

@@ -7,6 +7,10 @@ transpose. Each one runs the ``mx.np`` function of the same name, which
 builds a graph node when given Symbols; traced under ``npx.set_np()``,
 HybridBlocks hand such Symbols to ``hybrid_forward``.
 """
+import numpy as onp
+
+from ... import numpy as mx_np
+from ...numpy._op import call
 from ..symbol import Symbol
 
 __all__ = ["_Symbol", "as_np_symbol", "as_legacy_symbol"]
@@ -29,7 +33,7 @@ class _Symbol(Symbol):  # noqa: N801 -- MXNet's class name
         # indexed the NumPy way.
         if len(self._outputs) > 1 or isinstance(index, str):
             return as_np_symbol(Symbol.__getitem__(self, index))
-        return _np_function("_index")(self, index)
+        return _index(self, index)
 
     def __iter__(self):
         return (as_np_symbol(s) for s in Symbol.__iter__(self))
@@ -43,35 +47,24 @@ class _Symbol(Symbol):  # noqa: N801 -- MXNet's class name
         """NumPy's reshape: ``x.reshape(2, -1)`` or ``x.reshape((2, -1))``."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
-        return as_np_symbol(_np_function("reshape")(self, tuple(shape), order=order))
+        return as_np_symbol(mx_np.reshape(self, tuple(shape), order=order))
 
     def transpose(self, *axes):
         """The axes permuted (reversed when none are given)."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = axes[0]
-        return as_np_symbol(_np_function("transpose")(self, tuple(axes) or None))
+        return as_np_symbol(mx_np.transpose(self, tuple(axes) or None))
 
-    def astype(self, dtype, copy=True):  # noqa: ARG002 -- a graph node is always new
-        """The symbol cast to ``dtype``."""
-        return _np_function("_cast")(self, dtype)
-
-
-def _np_function(name):
-    """The ``mx.np`` function ``name``, looked up at call time (the np front
-    end's modules import this package's parent)."""
-    from ... import numpy as mx_np
-    if name == "_index":
-        return _index
-    if name == "_cast":
-        return _cast
-    return getattr(mx_np, name)
+    def astype(self, dtype, copy=True):
+        """The symbol cast to ``dtype`` (a ``Cast`` node, as MXNet; ``copy``
+        is accepted for NumPy's signature: a graph node is always new)."""
+        return as_np_symbol(call("Cast", [self], {"dtype": onp.dtype(dtype).name}))
 
 
 def _index(sym, key):
     """``sym[key]``: integers and slices become MXNet's ``slice`` (and a
     squeeze of the integer axes), whose shapes graphs can infer; any other
     NumPy index is an ``_np_getitem`` node."""
-    from ...numpy._op import call
     parts = key if isinstance(key, tuple) else (key,)
     if not all(isinstance(k, slice) or (isinstance(k, int) and not isinstance(k, bool))
                for k in parts):
@@ -93,17 +86,11 @@ def _index(sym, key):
     return as_np_symbol(out)
 
 
-def _cast(sym, dtype):
-    from ...numpy._op import call
-    import numpy as onp
-    return as_np_symbol(call("Cast", [sym], {"dtype": onp.dtype(dtype).name}))
-
-
 def _method(name, fname=None, reflected=False):
     fname = fname or name
 
     def method(self, *args, **kwargs):
-        fn = _np_function(fname)
+        fn = getattr(mx_np, fname)  # looked up per call: mx.np may gain functions later
         if reflected:
             return as_np_symbol(fn(args[0], self, **kwargs))
         return as_np_symbol(fn(self, *args, **kwargs))
@@ -122,7 +109,7 @@ _REFLECTED = {"__radd__": "add", "__rsub__": "subtract", "__rmul__": "multiply",
               "__rtruediv__": "true_divide", "__rmod__": "mod", "__rpow__": "power",
               "__rmatmul__": "matmul"}
 _METHODS = ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "std", "var", "dot",
-            "flatten", "squeeze", "clip", "exp", "log", "sqrt", "square", "abs", "sign",
+            "squeeze", "clip", "exp", "log", "sqrt", "square", "abs", "sign",
             "round", "cumsum", "repeat", "tile", "swapaxes", "split", "take", "sort",
             "argsort", "copy", "all", "any", "nonzero")
 
@@ -132,15 +119,13 @@ for _name, _fname in _REFLECTED.items():
     setattr(_Symbol, _name, _method(_name, _fname, reflected=True))
 for _name in _METHODS:
     setattr(_Symbol, _name, _method(_name))
-_Symbol.__hash__ = Symbol.__hash__
 
 
 def as_np_symbol(sym):
     """``sym`` as a ``_Symbol`` (a legacy Symbol gets a new handle on the
     same outputs; other values are returned unchanged)."""
     if type(sym) is Symbol:
-        out = _Symbol(sym._outputs)
-        return out
+        return _Symbol(sym._outputs)
     if isinstance(sym, (list, tuple)):
         return type(sym)(as_np_symbol(s) for s in sym)
     return sym
