@@ -5,7 +5,6 @@ or float64. Most functions run one ``_npi_*`` operator and are
 differentiable; ``qr``, ``lstsq``, ``matrix_rank`` and ``cond`` compute on
 the host with NumPy and are not, as in MXNet 1.9.1.
 """
-import math
 import numbers
 
 import numpy as _onp
@@ -18,7 +17,7 @@ __all__ = ["norm", "svd", "cholesky", "qr", "inv", "pinv", "det", "slogdet", "so
            "tensorinv", "tensorsolve", "eig", "eigh", "eigvals", "eigvalsh", "lstsq",
            "matrix_rank", "matrix_power", "multi_dot", "cond"]
 
-_NAMED_ORDERS = {None: 0, "fro": 1, "nuc": 2}
+_NAMED_ORDERS = {None: -2, "fro": 1, "nuc": 2}  # _npi_norm's flag, as MXNet writes it
 
 
 def _check(fn, a):
@@ -42,10 +41,10 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 -- NumPy's argum
         if ord not in _NAMED_ORDERS:
             raise MXNetError(f"linalg.norm: invalid order {ord!r}")
         attrs["flag"] = _NAMED_ORDERS[ord]
-    elif math.isinf(ord):
-        attrs["flag"] = 3 if ord > 0 else 4
-    else:
+    elif isinstance(ord, numbers.Real):
         attrs.update(flag=-1, ord=float(ord))
+    else:
+        raise MXNetError(f"linalg.norm: invalid order {ord!r}")
     return call("_npi_norm", [x], attrs)
 
 

@@ -1,8 +1,10 @@
 """``_npi_norm``'s kernel, shape rule and gradient kernel (declared in np_linalg).
 
-``ord`` is numeric; the named orders travel in ``flag`` as MXNet encodes them
-(0: default, 1: 'fro', 2: 'nuc', 3: inf, 4: -inf; -1: use ``ord``). Vector
-norms reduce one axis, matrix norms two, as ``numpy.linalg.norm``.
+``ord`` is numeric (``inf`` included); the other orders travel in ``flag``
+as MXNet 1.9.1 writes them: -2 the default (``ord=None``), 1 'fro', 2 'nuc',
+-1 the numeric ``ord``. The codes of MXNet's parameter doc (0 None, 3 inf,
+4 -inf) are read too. Vector norms reduce one axis, matrix norms two, as
+``numpy.linalg.norm``.
 """
 import math
 
@@ -15,11 +17,12 @@ NORM_PARAMS = {
     "ord": Param("float", 2.0, doc="Numeric order of the norm (when flag is -1)."),
     "axis": Param("shape", None, doc="Axis (vector norm) or two axes (matrix norm)."),
     "keepdims": Param("bool", False, doc="Keep the reduced axes with size 1."),
-    "flag": Param("int", -1, choices=(-1, 0, 1, 2, 3, 4),
-                  doc="Named order: 0 default, 1 'fro', 2 'nuc', 3 inf, 4 -inf, -1 numeric."),
+    "flag": Param("int", -1, choices=(-2, -1, 0, 1, 2, 3, 4),
+                  doc="Named order: -2 (or 0) default, 1 'fro', 2 'nuc', 3 inf, 4 -inf, "
+                      "-1 the numeric ord."),
 }
 
-_NAMED = {0: None, 1: "fro", 2: "nuc", 3: math.inf, 4: -math.inf}
+_NAMED = {-2: None, 0: None, 1: "fro", 2: "nuc", 3: math.inf, 4: -math.inf}
 
 
 def norm_order(attrs):

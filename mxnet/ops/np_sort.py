@@ -1,93 +1,28 @@
 """``_npi_sort``, ``_npi_argsort``, ``_npi_unique``, ``_npi_nonzero`` for ``mx.np``.
 
-Sorting is stable, so equal elements keep their order (ascending) and the
-gradient of ``sort`` goes back to the element each output came from.
+``_npi_sort`` and ``_npi_argsort`` are the legacy ``sort``/``argsort``
+(stable; sort's gradient goes back to the element each output came from).
 ``unique`` and ``nonzero`` have data-dependent output shapes: their shape
 inference leaves the outputs unknown until the kernel runs.
 """
 from ..base import MXNetError
 from .params import Param
-from .registry import register
+from .registry import add_alias, register
 
-_AXIS = Param("int", -1, optional=True, doc="Axis to sort along; None sorts the flattened "
-              "array.")
-_ASCEND = Param("bool", True, doc="Ascending (else descending) order.")
-_INDEX_TYPES = ("float16", "float32", "float64", "int32", "int64", "uint8")
+# MXNet declares these as other names of the legacy operators, so graphs store
+# 'sort' and 'argsort'; the legacy kernels are stable and flatten for axis=None.
+add_alias("_npi_sort", "sort")
+add_alias("_npi_argsort", "argsort")
 
 
 def _norm_axis(op, axis, ndim):
-    if axis is None:
-        return None
     if not -max(ndim, 1) <= axis < max(ndim, 1):
         raise MXNetError(f"{op}: axis {axis} is out of range for {ndim} dimensions")
     return axis % max(ndim, 1)
 
 
-def _sort_shape(op):
-    def infer(attrs, s):
-        if s[0] is None:
-            return s, [None]
-        shape = tuple(s[0])
-        if attrs.axis is None:
-            n = 1
-            for d in shape:
-                n *= d
-            return s, [(n,)]
-        _norm_axis(op, attrs.axis, len(shape))
-        return s, [shape]
-    return infer
-
-
-def _order(xp, op, attrs, data):
-    """(data as sorted, indices that sort it along the sorted axis, that axis)."""
-    axis = _norm_axis(op, attrs.axis, data.ndim)
-    if axis is None or data.ndim == 0:
-        data, axis = data.reshape(-1), 0
-    idx = xp.argsort(data, axis=axis, kind="stable")
-    if not attrs.is_ascend:
-        idx = xp.flip(idx, axis=axis)
-    return data, idx, axis
-
-
-def _sort_grad(F, attrs, ins, outs, g):
-    return [F._internal._backward_npi_sort(g[0], ins[0], axis=attrs.axis,
-                                           is_ascend=attrs.is_ascend)]
-
-
-@register("_npi_sort", inputs=("data",), params={"axis": _AXIS, "is_ascend": _ASCEND},
-          infer_shape=_sort_shape("_npi_sort"), infer_type=lambda attrs, t: (t, [t[0]]),
-          gradient=_sort_grad)
-def _npi_sort(xp, attrs, data):
-    """A sorted copy of data along `axis` (the flattened array when None)."""
-    flat, idx, axis = _order(xp, "_npi_sort", attrs, data)
-    return xp.take_along_axis(flat, idx, axis=axis)
-
-
-@register("_backward_npi_sort", inputs=("ograd", "data"),
-          params={"axis": _AXIS, "is_ascend": _ASCEND},
-          infer_shape=lambda attrs, s: (s, [s[1]]), infer_type=lambda attrs, t: (t, [t[0]]))
-def _backward_npi_sort(xp, attrs, ograd, data):
-    """Each output gradient sent back to the input element sorted into its place."""
-    _, idx, axis = _order(xp, "_backward_npi_sort", attrs, data)
-    # The inverse permutation gathers, which every array module has (CuPy lacks a scatter).
-    back = xp.argsort(idx, axis=axis)
-    return xp.take_along_axis(ograd.reshape(idx.shape), back, axis=axis).reshape(data.shape)
-
-
 def _zero_grad(F, attrs, ins, outs, g):
     return [F.zeros_like(ins[0])]
-
-
-@register("_npi_argsort", inputs=("data",),
-          params={"axis": _AXIS, "is_ascend": _ASCEND,
-                  "dtype": Param("dtype", "float32", choices=_INDEX_TYPES,
-                                 doc="Dtype of the indices.")},
-          infer_shape=_sort_shape("_npi_argsort"), infer_type=lambda attrs, t: (t, [attrs.dtype]),
-          gradient=_zero_grad)
-def _npi_argsort(xp, attrs, data):
-    """Indices that sort data along `axis` (the flattened array when None)."""
-    _, idx, _ = _order(xp, "_npi_argsort", attrs, data)
-    return idx.astype(attrs.dtype)
 
 
 def _unique_outputs(attrs):

@@ -1,4 +1,6 @@
 """mx.np.linalg against NumPy: values, shapes, dtypes, gradients and errors."""
+import json
+
 import numpy as onp
 import pytest
 
@@ -245,3 +247,18 @@ def test_symbol_names():
     assert L.inv(a).list_arguments() == ["a"]
     x = mx.nd._internal._npi_det(mx.nd.array(_general(3, 3)))
     assert x.shape == ()
+
+
+def test_norm_graph_attrs_as_mxnet():
+    y = L.norm(mx.sym.var("x"))
+    node = [n for n in json.loads(y.tojson())["nodes"] if n["op"] != "null"][0]
+    assert node["op"] == "_npi_norm" and node["attrs"]["flag"] == "-2"
+    # MXNet 1.9.1 writes an infinite order as flag -1 with ord 'inf', 'fro' as flag 1.
+    x = _wide(3, 4)
+    for attrs, expected in [({"ord": "inf", "flag": "-1", "axis": "(1,)"},
+                             onp.linalg.norm(x, onp.inf, axis=1)),
+                            ({"ord": "2", "flag": "1", "axis": "None"},
+                             onp.linalg.norm(x, "fro"))]:
+        sym = mx.sym._internal._npi_norm(mx.sym.var("x"), keepdims="False", **attrs)
+        out = sym.bind(mx.cpu(), {"x": mx.nd.array(x, dtype="float64")}).forward()[0]
+        onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-12)

@@ -153,3 +153,10 @@ def test_errors(name, call):
     with pytest.raises(MXNetError):
         for out in _outputs(call()):
             out.asnumpy()
+
+
+def test_graphs_store_the_legacy_sort_names():
+    """MXNet 1.9.1's _npi_sort/_npi_argsort are other names of sort/argsort."""
+    a = mx.sym.var("a")
+    assert '"op": "sort"' in np.sort(a).tojson()
+    assert '"op": "argsort"' in np.argsort(a).tojson()
