@@ -71,7 +71,7 @@ def inner(a, b):
 
 
 def _flat(x):
-    return call("Reshape", (x,), {"shape": (-1,)})
+    return call("_np_reshape", (x,), {"newshape": (-1,)})
 
 
 def outer(a, b):

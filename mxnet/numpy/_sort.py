@@ -69,9 +69,9 @@ def nonzero(a):
     elements (a 0-d array counts as 1-d)."""
     coords = call("_npi_nonzero", [_array("nonzero", a)])
     ndim = max(a.ndim, 1)
-    return tuple(call("Reshape", [call("slice_axis", [coords], {"axis": 1, "begin": i,
+    return tuple(call("_np_reshape", [call("slice_axis", [coords], {"axis": 1, "begin": i,
                                                                "end": i + 1})],
-                      {"shape": (-1,)}) for i in range(ndim))
+                      {"newshape": (-1,)}) for i in range(ndim))
 
 
 def argwhere(a):
@@ -81,8 +81,8 @@ def argwhere(a):
 
 def flatnonzero(a):
     """Indices (int64) of the nonzero elements of the flattened ``a``."""
-    flat = call("Reshape", [_array("flatnonzero", a)], {"shape": (-1,)})
-    return call("Reshape", [call("_npi_nonzero", [flat])], {"shape": (-1,)})
+    flat = call("_np_reshape", [_array("flatnonzero", a)], {"newshape": (-1,)})
+    return call("_np_reshape", [call("_npi_nonzero", [flat])], {"newshape": (-1,)})
 
 
 # -- host functions (NumPy's, as MXNet 1.9.1 computes them) ---------------------------------
