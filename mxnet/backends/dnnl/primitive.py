@@ -58,11 +58,27 @@ def _buffer(role, nbytes):
     buffers = getattr(_local, "buffers", None)
     if buffers is None:
         buffers = _local.buffers = {}
-    buf = buffers.get(role)
-    if buf is None or buf.size < nbytes + _ALIGN:
-        buf = buffers[role] = np.empty(nbytes + _ALIGN, dtype=np.uint8)
-    address = buf.ctypes.data
-    return address + (-address) % _ALIGN
+    entry = buffers.get(role)
+    if entry is None or entry[0].size < nbytes + _ALIGN:
+        buf = np.empty(nbytes + _ALIGN, dtype=np.uint8)
+        address = buf.ctypes.data
+        entry = buffers[role] = (buf, address + (-address) % _ALIGN)
+    return entry[1]
+
+
+_char = ctypes.c_char
+
+
+def address(a):
+    """Address of the first element of array ``a``. NumPy's ``a.ctypes.data``
+    builds a helper object and costs ~3x more than taking the address of a
+    ctypes view of the buffer, which works for writable C-contiguous arrays
+    (all the pooled outputs and buffers a compiled step passes); others
+    take NumPy's way."""
+    try:
+        return ctypes.addressof(_char.from_buffer(a))
+    except (TypeError, ValueError, BufferError):
+        return a.ctypes.data
 
 
 # ----------------------------------------------------------------------------------------
@@ -97,10 +113,20 @@ def tag_md(shape, tag=L.FORMAT_ANY):
     return MemoryDesc(handle)
 
 
+_layouts_of = {}  # (shape, byte strides, item size) -> layout
+
+
 def layout(a):
-    """(shape, element strides) of array ``a``: the part of a cache key it decides."""
-    size = a.itemsize
-    return a.shape, tuple(s // size for s in a.strides)
+    """(shape, element strides) of array ``a``: the part of a cache key it
+    decides. Remembered by shape and byte strides: every kernel call builds
+    keys from a few of these, and the division was most of their cost."""
+    key = (a.shape, a.strides, a.itemsize)
+    found = _layouts_of.get(key)
+    if found is None:
+        if len(_layouts_of) >= 4096:
+            _layouts_of.clear()
+        found = _layouts_of[key] = (a.shape, tuple([s // a.itemsize for s in a.strides]))
+    return found
 
 
 def _reorder_now(reorder, src_md, src, dst_md, dst):
@@ -400,7 +426,48 @@ def _memory(md, address):
 
 def _execute(prim, stream, bindings):
     args = (L.ExecArg * len(bindings))(*bindings)
-    L.call(_lib.primitive_execute, prim, stream, len(bindings), args)
+    _execute_args(prim, stream, args)
+
+
+def _execute_args(prim, stream, args):
+    L.call(_lib.primitive_execute, prim, stream, len(args), args)
+
+
+class _Bindings:
+    """One thread's memory objects for one primitive, by role (an (arg id,
+    kind) pair), each with the address it points at, and the argument
+    arrays built from them. Creating memory objects, repointing them and
+    building argument arrays at every call cost more than the call's other
+    work: a compiled step passes the same pooled buffers run after run, so
+    most calls repoint nothing and reuse their argument array."""
+    __slots__ = ("mems", "_args")
+
+    def __init__(self):
+        self.mems = {}   # role -> [memory object, address]
+        self._args = {}  # ((arg id, id(memory object)), ...) -> ExecArg array
+
+    def bind(self, role, md, where):
+        """The memory object of ``role`` (descriptor ``md``) pointed at address ``where``."""
+        entry = self.mems.get(role)
+        if entry is None:
+            entry = self.mems[role] = [_memory(md, where), where]
+        elif entry[1] != where:
+            L.call(_lib.memory_set_data_handle, entry[0], where)
+            entry[1] = where
+        return entry[0]
+
+    def exec_args(self, bindings):
+        """The ``ExecArg`` array of ``bindings`` ((arg id, memory object) pairs)."""
+        # Memory objects live as long as ``self``: their ids stand for them.
+        key = tuple([(arg, id(mem)) for arg, mem in bindings])
+        found = self._args.get(key)
+        if found is None:
+            found = self._args[key] = (L.ExecArg * len(bindings))(*bindings)
+        return found
+
+    def destroy(self):
+        for mem, _ in self.mems.values():
+            _lib.memory_destroy(mem)
 
 
 class Primitive:
@@ -416,7 +483,7 @@ class Primitive:
 
     def __init__(self, pd, user, outputs=(), internal=(), updated=(), blocked=()):
         self.pd = pd
-        self._mems = {}  # (thread, arg id, role) -> memory object, see ``_bound``
+        self._threads = {}  # thread id -> its _Bindings, see ``_bindings``
         self.prim = ctypes.c_void_p()
         L.call(_lib.primitive_create, ctypes.byref(self.prim), pd)
         self.user = user
@@ -443,8 +510,8 @@ class Primitive:
 
     def __del__(self):
         if _lib is not None:
-            for mem in self._mems.values():
-                _lib.memory_destroy(mem)
+            for bindings in self._threads.values():
+                bindings.destroy()
             _lib.primitive_destroy(self.prim)
             _lib.primitive_desc_destroy(self.pd)
 
@@ -471,17 +538,13 @@ class Primitive:
         caller's plain layout, else None."""
         return self.layouts.get(arg)
 
-    def _bound(self, key, md, address):
-        """This thread's memory object ``key`` (created once per primitive,
-        thread and role) pointed at ``address``: creating and destroying
-        memory objects at every call cost more than the call's other work."""
-        key = (threading.get_ident(),) + key
-        mem = self._mems.get(key)
-        if mem is None:
-            mem = self._mems[key] = _memory(md, address)
-        else:
-            L.call(_lib.memory_set_data_handle, mem, address)
-        return mem
+    def _bindings(self):
+        """The calling thread's ``_Bindings`` of this primitive."""
+        ident = threading.get_ident()
+        found = self._threads.get(ident)
+        if found is None:
+            found = self._threads[ident] = _Bindings()
+        return found
 
     def __call__(self, arrays, internal=None, packed=(), keep=()):
         """Run on ``arrays`` ({arg id: NumPy array in the layout given at creation,
@@ -497,6 +560,8 @@ class Primitive:
         ``{arg id: Blocked}`` (their NumPy arrays are then not written; an
         updated one is read from its given array or ``Blocked`` tensor)."""
         stream = _stream()
+        bound = self._bindings()
+        bind = bound.bind
         bindings = []
         after = []
         kept = {}
@@ -505,42 +570,48 @@ class Primitive:
                 want = self.layouts.get(arg)
                 if want is not None:
                     a = a.to(want)
-                    bindings.append((arg, self._bound((arg, "blocked"), want.md.handle,
-                                                      a.buf.ctypes.data)))
+                    bindings.append((arg, bind((arg, "blocked"), want.md.handle,
+                                               address(a.buf))))
                     if arg in keep:
                         kept[arg] = a
                     continue
                 a = a.plain()
             if arg in packed:
-                bindings.append((arg, self._bound((arg, "packed"), self.reorders[arg][1],
-                                                  a.ctypes.data)))
+                bindings.append((arg, bind((arg, "packed"), self.reorders[arg][1], address(a))))
                 continue
-            mem = self._bound((arg, "user"), self.user[arg].handle, a.ctypes.data)
             reorder = self.reorders.get(arg)
-            if reorder is not None:
-                rp, want, nbytes = reorder
-                if arg in keep:
-                    buf = _aligned(nbytes)
-                    kept[arg] = Blocked(buf, self.layouts[arg], a.shape)
-                    address = buf.ctypes.data
-                else:
-                    address = _buffer(arg, nbytes)
-                inner = self._bound((arg, "inner"), want, address)
-                if arg in self.outputs:
-                    if arg not in keep:
-                        after.append((rp, inner, mem))
-                    if arg in self.reorders_in:
-                        _execute(self.reorders_in[arg].prim, stream,
-                                 [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
-                else:
-                    _execute(rp.prim, stream, [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
-                mem = inner
-            bindings.append((arg, mem))
+            if reorder is None:
+                bindings.append((arg, bind((arg, "user"), self.user[arg].handle, address(a))))
+                continue
+            rp, want, nbytes = reorder
+            if arg in keep and arg in self.outputs and arg not in self.reorders_in:
+                # The result stays in the primitive's layout: ``a`` is never touched.
+                buf = _aligned(nbytes)
+                kept[arg] = Blocked(buf, self.layouts[arg], a.shape)
+                bindings.append((arg, bind((arg, "inner"), want, address(buf))))
+                continue
+            mem = bind((arg, "user"), self.user[arg].handle, address(a))
+            if arg in keep:
+                buf = _aligned(nbytes)
+                kept[arg] = Blocked(buf, self.layouts[arg], a.shape)
+                inner_address = address(buf)
+            else:
+                inner_address = _buffer(arg, nbytes)
+            inner = bind((arg, "inner"), want, inner_address)
+            if arg in self.outputs:
+                if arg not in keep:
+                    after.append((rp, inner, mem))
+                if arg in self.reorders_in:
+                    _execute(self.reorders_in[arg].prim, stream,
+                             [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
+            else:
+                _execute(rp.prim, stream, [(L.ARG_SRC, mem), (L.ARG_DST, inner)])
+            bindings.append((arg, inner))
         for arg, (md, nbytes) in self.internal.items():
             given = None if internal is None else internal.get(arg)
-            address = given.ctypes.data if given is not None else _buffer(arg, nbytes)
-            bindings.append((arg, self._bound((arg, "internal"), md, address)))
-        _execute(self.prim, stream, bindings)
+            where = _buffer(arg, nbytes) if given is None else address(given)
+            bindings.append((arg, bind((arg, "internal"), md, where)))
+        _execute_args(self.prim, stream, bound.exec_args(bindings))
         for rp, inner, mem in after:
             _execute(rp.prim, stream, [(L.ARG_SRC, inner), (L.ARG_DST, mem)])
         L.call(_lib.stream_wait, stream)
