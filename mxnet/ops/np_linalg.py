@@ -138,11 +138,20 @@ def _eigh_grad(F, w, V, gw, gV):
     return (grad + _mT(F, grad)) * 0.5
 
 
+def _largest_positive(xp, vectors, axis):
+    """Signs (+-1) that make each vector's largest-magnitude entry positive, the
+    vectors lying along ``axis`` (-2: columns, -1: rows), with that axis kept."""
+    pick = xp.expand_dims(xp.argmax(xp.abs(vectors), axis=axis), axis)
+    return xp.where(xp.take_along_axis(vectors, pick, axis=axis) < 0, -1, 1).astype(
+        vectors.dtype)
+
+
 def _eigh_kernel(op, xp, attrs, A):
     _check_types(op, [A.dtype.name], _LA_TYPES)
     _square(op, A.shape)
     w, v = _linalg(op, xp, xp.linalg.eigh, A, UPLO=attrs.UPLO)
-    return w.astype(A.dtype), v.astype(A.dtype)
+    # Eigenvectors signed as MXNet 1.9.1 gives them: largest entry positive.
+    return w.astype(A.dtype), (v * _largest_positive(xp, v, -2)).astype(A.dtype)
 
 
 def _eig_shapes(s):
@@ -311,11 +320,15 @@ def _svd_shape(attrs, s):
               *[F.zeros_like(o) if x is None else x for x, o in zip(g, outs)], *outs)])
 def _npi_svd(xp, attrs, A):
     """Thin SVD A = UT diag(L) V of matrices with M <= N rows: UT (M x M), L (M,)
-    descending, V (M x N) with orthonormal rows."""
+    descending, V (M x N) with orthonormal rows, each with its largest entry positive."""
     _check_types("_npi_svd", [A.dtype.name], _LA_TYPES)
     _svd_shape(attrs, [A.shape])
     u, s, vt = _linalg("_npi_svd", xp, xp.linalg.svd, A, full_matrices=False)
-    return u.astype(A.dtype), s.astype(A.dtype), vt.astype(A.dtype)
+    # Singular vector pairs signed as MXNet 1.9.1 gives them: each row of V has its
+    # largest entry positive (the matching column of UT flips with it).
+    sign = _largest_positive(xp, vt, -1)
+    return (u * xp.swapaxes(sign, -1, -2)).astype(A.dtype), s.astype(A.dtype), \
+        (vt * sign).astype(A.dtype)
 
 
 @register("_backward_npi_svd", inputs=("dUT", "dL", "dV", "UT", "L", "V"),

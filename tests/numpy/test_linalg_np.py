@@ -262,3 +262,19 @@ def test_norm_graph_attrs_as_mxnet():
         sym = mx.sym._internal._npi_norm(mx.sym.var("x"), keepdims="False", **attrs)
         out = sym.bind(mx.cpu(), {"x": mx.nd.array(x, dtype="float64")}).forward()[0]
         onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-12)
+
+
+def test_vector_signs_as_mxnet():
+    """MXNet 1.9.1 signs each row of svd's V and each eigenvector of eigh so that its
+    largest-magnitude entry is positive (UT's columns follow V's rows)."""
+    for seed in range(5):
+        a = _rs(seed).randn(2, 3, 5)
+        ut, s, v = (x.asnumpy() for x in L.svd(_arr(a)))
+        rows = onp.take_along_axis(v, onp.abs(v).argmax(-1)[..., None], -1)
+        assert (rows > 0).all()
+        onp.testing.assert_allclose(onp.einsum("...ij,...j,...jk->...ik", ut, s, v), a,
+                                    atol=1e-12)
+        p = a[..., :3] @ onp.swapaxes(a[..., :3], -1, -2)
+        w, vec = (x.asnumpy() for x in L.eigh(_arr(p)))
+        cols = onp.take_along_axis(vec, onp.abs(vec).argmax(-2)[..., None, :], -2)
+        assert (cols > 0).all()
