@@ -139,6 +139,8 @@ def power(a, size=None):
 def lognormal(mean=0.0, sigma=1.0, size=None, dtype=None, ctx=None, out=None):
     """Samples whose logarithm is normal with mean ``mean`` and deviation ``sigma``."""
     samples = normal(mean, sigma, size, dtype, ctx)
+    if out is not None:
+        _check_out("lognormal", out, samples.shape)
     return call("exp", [samples], out=out)
 
 
@@ -184,6 +186,8 @@ def choice(a, size=None, replace=True, p=None, ctx=None, out=None):
         if a.ndim != 1:
             raise MXNetError(f"random.choice: an array 'a' must be 1-d, got shape {a.shape}")
         idx = choice(a.shape[0], size, replace, p, a.context)
+        if out is not None:
+            _check_out("choice", out, idx.shape)
         return call("take", [a, idx], out=out)
     if not isinstance(a, numbers.Integral):
         raise MXNetError(f"random.choice: 'a' must be an int or a 1-d mx.np.ndarray, got "

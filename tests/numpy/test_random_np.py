@@ -194,6 +194,8 @@ BAD = [
     ("gamma shape", lambda: R.gamma(0.0, size=2)),
     ("out shape", lambda: R.normal(out=_arr(onp.zeros((2, 3))))),
     ("randint out shape", lambda: R.randint(3, size=2, out=_arr(onp.zeros(3), "int64"))),
+    ("lognormal out shape", lambda: R.lognormal(size=2, out=_arr(onp.zeros(3)))),
+    ("choice out shape", lambda: R.choice(_arr([1.0, 2.0]), size=2, out=_arr(onp.zeros(3)))),
     ("mvn shapes", lambda: R.multivariate_normal(_arr(onp.zeros(2)), _arr(onp.eye(3)))),
     ("mvn not positive definite", lambda: R.multivariate_normal(_arr(onp.zeros(2)),
                                                                 _arr(-onp.eye(2)))),
