@@ -235,26 +235,30 @@ def array_split(ary, indices_or_sections, axis=0):
     return _split("_npi_split", ary, indices_or_sections, axis, "array_split", False)
 
 
+def _min_ndim(ary, ndim, fname):
+    """``ary`` after checking its rank (a Symbol's is checked by the graph's op)."""
+    ary = _arr(ary, fname, "ary")
+    if not _is_symbol(ary) and ary.ndim < ndim:
+        raise ValueError(f"{fname} only works on arrays of {ndim} or more dimensions")
+    return ary
+
+
 def hsplit(ary, indices_or_sections):
-    """``split`` along the second axis (the first for 1-d arrays)."""
-    ary = _arr(ary, "hsplit", "ary")
-    if ary.ndim == 0:
-        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
-    axis = 0 if ary.ndim == 1 else 1
+    """``split`` along the second axis (the first for 1-d arrays; the op picks it)."""
+    ary = _min_ndim(ary, 1, "hsplit")
+    axis = 1 if _is_symbol(ary) or ary.ndim > 1 else 0
     return _split("_npi_hsplit", ary, indices_or_sections, axis, "hsplit", True)
 
 
 def vsplit(ary, indices_or_sections):
     """``split`` along the first axis of an array of 2 or more dimensions."""
-    if _arr(ary, "vsplit", "ary").ndim < 2:
-        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
+    ary = _min_ndim(ary, 2, "vsplit")
     return _split("_npi_split", ary, indices_or_sections, 0, "vsplit", True)
 
 
 def dsplit(ary, indices_or_sections):
     """``split`` along the third axis of an array of 3 or more dimensions."""
-    if _arr(ary, "dsplit", "ary").ndim < 3:
-        raise ValueError("dsplit only works on arrays of 3 or more dimensions")
+    ary = _min_ndim(ary, 3, "dsplit")
     return _split("_npi_dsplit", ary, indices_or_sections, 2, "dsplit", True)
 
 
@@ -287,14 +291,16 @@ def flip(m, axis=None, out=None):
 
 def fliplr(m):
     """``m`` (2-d or more) with its second axis reversed."""
-    if _arr(m, "fliplr", "m").ndim < 2:
+    m = _arr(m, "fliplr", "m")
+    if not _is_symbol(m) and m.ndim < 2:
         raise MXNetError("fliplr: the input must have at least 2 dimensions")
     return flip(m, 1)
 
 
 def flipud(m):
     """``m`` (1-d or more) with its first axis reversed."""
-    if _arr(m, "flipud", "m").ndim < 1:
+    m = _arr(m, "flipud", "m")
+    if not _is_symbol(m) and m.ndim < 1:
         raise MXNetError("flipud: the input must have at least 1 dimension")
     return flip(m, 0)
 
