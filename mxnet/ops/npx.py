@@ -77,12 +77,19 @@ def npx_reshape_shape(src, spec, reverse=False):
     one input dimension. ``reverse`` matches the codes from the right."""
     src, spec = tuple(src), tuple(spec)
     if reverse:
-        out = npx_reshape_shape(src[::-1], spec[::-1])
-        return out[::-1]
+        return _infer_reshape(src[::-1], spec[::-1], (src, spec, True))[::-1]
+    return _infer_reshape(src, spec, (src, spec, False))
+
+
+def _infer_reshape(src, spec, call):
+    """``npx_reshape_shape`` matching from the left; ``call`` is the
+    (shape, newshape, reverse) the errors quote."""
     out, unknown, src_i, i = [], None, 0, 0
 
     def bad(why):
-        return MXNetError(f"_npx_reshape: cannot reshape {src} to {spec}: {why}")
+        shape, newshape, reverse = call
+        return MXNetError(f"_npx_reshape: cannot reshape {shape} to {newshape}"
+                          f"{' (reverse=True)' if reverse else ''}: {why}")
 
     def take():
         nonlocal src_i

@@ -149,6 +149,9 @@ RESHAPES = [
     ((2, 3, 4), (-2, -6, -1, 1, -2), False, (2, 3, 1, 4)),
     ((2, 1, 4), (-2, -3, -2), False, (2, 4)),
     ((2, 3, 4), (-1, -2), True, (6, 4)),
+    ((2, 3, 4), (-1, -5), True, (2, 12)),
+    ((2, 3, 4), (1, -4), True, (1, 2, 3, 4)),
+    ((1, 3, 4), (-3, -2, -2), True, (3, 4)),
     ((0, 3), (-2, 3), False, (0, 3)),
 ]
 
@@ -166,6 +169,11 @@ def test_reshape_codes(shape, newshape, reverse, expected):
 def test_reshape_bad_codes_raise(newshape):
     with pytest.raises(MXNetError, match="_npx_reshape"):
         npx.reshape(_np(onp.zeros((2, 3, 4))), newshape)
+
+
+def test_reshape_reverse_errors_quote_the_call():
+    with pytest.raises(MXNetError, match=r"\(2, 3, 4\) to \(-2, -6, 2, 2\) \(reverse=True\)"):
+        npx.reshape(_np(onp.zeros((2, 3, 4))), (-2, -6, 2, 2), reverse=True)
 
 
 def test_reshape_gradient_and_symbol():
