@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from ..base import MXNetError
-from .binary import _mod, _power, scalar_as
+from .binary import _mod, scalar_as
 from .infer import broadcast_shape, same_shape
 from .params import Param
 from .quiet import quiet
@@ -274,11 +274,22 @@ def _subtract(xp, a, b):
     return xp.subtract(a, b)
 
 
-def _bool_power(xp, a, b):
-    """``a ** b`` elementwise; for bool operands (a or not b)."""
-    if a.dtype.kind == "b":
+@quiet
+def _power(xp, a, b):
+    """``a ** b`` elementwise (operands of one dtype; arrays or NumPy scalars).
+    Integers: exact integer powers where the result fits the dtype (a float
+    power can round 3 ** 1 to 2.9999 on a GPU); elsewhere, as MXNet, the float
+    power truncated toward zero (so 2 ** -1 is 0) and cast. Bools: a or not b."""
+    dtype = a.dtype
+    if dtype.kind == "f":
+        return xp.power(a, b)
+    if dtype.kind == "b":
         return xp.logical_or(a, xp.logical_not(b))
-    return _power(xp, a, b)
+    inexact = xp.power(xp.asarray(a, dtype="float64"), xp.asarray(b, dtype="float64"))
+    info = np.iinfo(dtype)
+    exact = xp.power(a, xp.maximum(b, 0)).astype(dtype, copy=False)
+    fits = (b >= 0) & (inexact >= info.min) & (inexact <= info.max)
+    return xp.where(fits, exact, xp.trunc(inexact).astype(dtype))
 
 
 def _select(ufunc):
@@ -304,7 +315,7 @@ _register_binary("_npi_multiply", _multiply, gradient=_grad_multiply)
 _register_binary("_npi_true_divide", _true_divide, result=true_divide_dtype,
                  gradient=_grad_true_divide)
 _register_binary("_npi_mod", _mod, gradient=_grad_mod, check=_no_bool("_npi_mod"))
-_register_binary("_npi_power", _bool_power, gradient=_grad_power)
+_register_binary("_npi_power", _power, gradient=_grad_power)
 _register_binary("_npi_maximum", _select("maximum"),
                  gradient=_grad_select(lambda i, a, b: i._npi_greater_equal(a, b)))
 _register_binary("_npi_minimum", _select("minimum"),

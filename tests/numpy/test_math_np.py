@@ -129,6 +129,15 @@ def test_array_scalar_rules(fn, dtype, scalar, expected, out_dtype):
     onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-6)
 
 
+def test_integer_power_is_exact():
+    i = arr([3, -2, 5, 1, 7], "int32")
+    assert np.power(i, arr([1, 3, 0, 2, 1], "int32")).asnumpy().tolist() == [3, -8, 1, 1, 7]
+    assert np.power(i, arr([1, 0, 1, 1, 1], "bool")).asnumpy().tolist() == [3, 1, 5, 1, 7]
+    assert np.power(i, arr([-1, -2, 1, -3, 2], "int64")).asnumpy().tolist() == [0, 0, 5, 1, 49]
+    assert np.power(i, 3).asnumpy().tolist() == [27, -8, 125, 1, 343]
+    assert np.power(3, arr([0, 1, 2, -1], "int32")).asnumpy().tolist() == [1, 3, 9, 0]
+
+
 def test_scalar_rules_for_small_and_bool_dtypes():
     u = arr([1, 2, 3], "uint8")
     assert np.subtract(u, 2).asnumpy().tolist() == [255, 0, 1]

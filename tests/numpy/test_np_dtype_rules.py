@@ -28,7 +28,9 @@ def _argument(arg):
     data = onp.array(_DATA["arrays"][ref], dtype=_DATA["dtypes"][ref])
     if kind == "a0":
         data = data[0]
-    return mx.nd.array(data, dtype=data.dtype).as_np_ndarray()
+    # On the cpu: some recorded integer values are casts of NaN or of out-of-range
+    # floats, which C leaves undefined and a GPU answers differently.
+    return mx.nd.array(data, dtype=data.dtype, ctx=mx.cpu()).as_np_ndarray()
 
 
 @pytest.mark.parametrize("name", sorted(_BY_FUNCTION))
