@@ -121,9 +121,7 @@ class Parameter:
 
     @shape.setter
     def shape(self, new_shape):
-        if new_shape is not None:
-            # -1 marks an unknown dimension under NumPy shape semantics.
-            new_shape = tuple(0 if d == -1 else d for d in new_shape)
+        new_shape = _stored_shape(new_shape)
         if self._shape is None:
             self._shape = new_shape
             return
@@ -417,6 +415,16 @@ class Parameter:
         return self._var
 
 
+def _stored_shape(shape):
+    """``shape`` as parameters keep it: an int is a 1-d shape and unknown
+    sizes are 0 (-1 marks them under NumPy shape semantics)."""
+    if shape is None:
+        return None
+    if isinstance(shape, int):
+        return (shape,)
+    return tuple(0 if d == -1 else d for d in shape) if -1 in shape else shape
+
+
 def _same_front_end(arr, like):
     """``arr`` as an ``mx.np`` array when ``like`` is one."""
     return as_np(arr) if isinstance(like, np_ndarray) else arr
@@ -524,7 +532,11 @@ class ParameterDict:
             self._params[name] = param
             return param
         for key, value in kwargs.items():
-            existing = getattr(param, key, None)
+            if key == "shape":  # compared in the stored form, 0 marking unknown sizes
+                existing = param._shape
+                value = _stored_shape(value)
+            else:
+                existing = getattr(param, key, None)
             if existing is None:
                 setattr(param, key, value)
                 continue

@@ -399,3 +399,15 @@ def test_np_symbol_methods_are_mx_np_functions():
         onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-6)
     assert type((x > 0)) is _Symbol
     assert type(list(mx.sym.np.split(x, 3, axis=1))[0]) is _Symbol
+
+
+def test_shared_parameters_with_unknown_sizes(np_mode):
+    shared = nn.Dense(8, activation="relu")
+    net = nn.Sequential()
+    net.add(nn.Dense(8, activation="relu"), shared,
+            nn.Dense(8, activation="relu", params=shared.params), nn.Dense(10))
+    net.initialize()
+    assert shared.weight.shape == (8, -1)
+    assert net(_np(_rand(2, 20))).shape == (2, 10)
+    assert net[1].weight is net[2].weight and net[1].weight.shape == (8, 8)
+    assert nn.Dense(3, in_units=4).params.get("weight", shape=(3, -1)).shape == (3, 4)
