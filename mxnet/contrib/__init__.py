@@ -2,8 +2,10 @@
 
 ``mx.contrib.nd``/``ndarray`` and ``sym``/``symbol`` are the contrib operator
 namespaces of ``mx.nd`` and ``mx.sym``, as in MXNet; ``quant`` is
-``quantization``.
+``quantization``. ``onnx`` (ONNX export and import) is imported on first use.
 """
+import importlib
+
 from ..ndarray import contrib as ndarray
 from ..symbol import contrib as symbol
 from . import quantization
@@ -12,4 +14,11 @@ from . import quantization as quant
 nd = ndarray
 sym = symbol
 
-__all__ = ["quantization", "quant", "ndarray", "nd", "symbol", "sym"]
+__all__ = ["quantization", "quant", "ndarray", "nd", "symbol", "sym", "onnx"]
+
+
+def __getattr__(name):
+    # mx.contrib.onnx loads on first access, keeping `import mxnet` lean.
+    if name == "onnx":
+        return importlib.import_module(".onnx", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

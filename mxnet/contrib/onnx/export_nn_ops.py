@@ -1,0 +1,318 @@
+"""ONNX export rules of the neural-network layers: convolution, dense,
+normalisation, activation, pooling, softmax, resizing, embedding."""
+import math
+
+import numpy as np
+
+from .export_rules import exports
+
+_ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh",
+                "softrelu": "Softplus", "softsign": "Softsign"}
+
+
+def _spatial(values, ndim, default):
+    """A per-spatial-axis tuple; MXNet's empty tuple means ``default`` everywhere."""
+    return list(values) if values else [default] * ndim
+
+
+def _check_channel_first(node, layout):
+    if layout is not None and not layout.startswith("NC"):
+        raise node.unsupported(f"layout '{layout}' (only NC... layouts)")
+
+
+@exports("Convolution")
+def convolution(ctx, node):
+    a = node.attrs
+    _check_channel_first(node, a.layout)
+    k = len(a.kernel)
+    pad = _spatial(a.pad, k, 0)
+    ctx.emit("Conv", node.inputs, node.output, kernel_shape=list(a.kernel),
+             strides=_spatial(a.stride, k, 1), dilations=_spatial(a.dilate, k, 1),
+             pads=pad + pad, group=a.num_group)
+
+
+@exports("Deconvolution")
+def deconvolution(ctx, node):
+    a = node.attrs
+    _check_channel_first(node, a.layout)
+    k = len(a.kernel)
+    stride, dilate = _spatial(a.stride, k, 1), _spatial(a.dilate, k, 1)
+    pad, adj = _spatial(a.pad, k, 0), _spatial(a.adj, k, 0)
+    if a.target_shape and any(a.target_shape):
+        # MXNet derives padding from the wanted size: the overshoot of the
+        # full transposed convolution, split evenly, odd remainder as adj.
+        in_sizes = node.in_shapes[0][2:]
+        full = [s * (n - 1) + d * (kk - 1) + 1
+                for n, s, d, kk in zip(in_sizes, stride, dilate, a.kernel)]
+        over = [f - t for f, t in zip(full, a.target_shape)]
+        pad = [(o + 1) // 2 for o in over]
+        adj = [o % 2 for o in over]
+    ctx.emit("ConvTranspose", node.inputs, node.output, kernel_shape=list(a.kernel),
+             strides=stride, dilations=dilate, pads=pad + pad,
+             output_padding=adj if any(adj) else None, group=a.num_group)
+
+
+@exports("FullyConnected")
+def fully_connected(ctx, node):
+    a = node.attrs
+    data, weight = node.inputs[0], node.inputs[1]
+    bias = node.inputs[2:3]
+    if a.flatten:
+        if len(node.in_shapes[0]) != 2:
+            data = ctx.emit("Flatten", [data], axis=1)
+        ctx.emit("Gemm", [data, weight] + bias, node.output, transB=1)
+        return
+    wt = ctx.emit("Transpose", [weight], perm=[1, 0])
+    if bias:
+        product = ctx.emit("MatMul", [data, wt])
+        ctx.emit("Add", [product, bias[0]], node.output)
+    else:
+        ctx.emit("MatMul", [data, wt], node.output)
+
+
+@exports("BatchNorm")
+def batch_norm(ctx, node):
+    a = node.attrs
+    if a.axis not in (1, 1 - len(node.in_shapes[0])):
+        raise node.unsupported(f"axis={a.axis} (only the channel axis 1)")
+    data, gamma, beta, mean, var = node.inputs
+    if a.fix_gamma:
+        # fix_gamma: MXNet ignores the stored gamma and scales by one.
+        channels = node.in_shapes[1][0]
+        gamma = ctx.const(f"{node.name}_fixed_gamma", np.ones(channels, node.in_dtypes[1]))
+    # Inference always normalises with the moving statistics.
+    ctx.emit("BatchNormalization", [data, gamma, beta, mean, var], node.output,
+             epsilon=float(a.eps), momentum=float(a.momentum))
+
+
+@exports("InstanceNorm")
+def instance_norm(ctx, node):
+    ctx.emit("InstanceNormalization", node.inputs, node.output, epsilon=float(node.attrs.eps))
+
+
+@exports("LayerNorm")
+def layer_norm(ctx, node):
+    # Opset 13 has no LayerNormalization: mean and variance over one axis.
+    a = node.attrs
+    ndim = len(node.in_shapes[0])
+    axis = a.axis % ndim
+    data, gamma, beta = node.inputs
+    mean = ctx.emit("ReduceMean", [data], axes=[axis], keepdims=1)
+    centred = ctx.emit("Sub", [data, mean])
+    var = ctx.emit("ReduceMean", [ctx.emit("Mul", [centred, centred])], axes=[axis], keepdims=1)
+    eps = ctx.const(f"{node.name}_eps", np.array(a.eps, node.in_dtypes[0]))
+    normed = ctx.emit("Div", [centred, ctx.emit("Sqrt", [ctx.emit("Add", [var, eps])])])
+    if axis != ndim - 1:
+        shape = ctx.ints(f"{node.name}_param_shape", [-1] + [1] * (ndim - axis - 1))
+        gamma = ctx.emit("Reshape", [gamma, shape])
+        beta = ctx.emit("Reshape", [beta, shape])
+    ctx.emit("Add", [ctx.emit("Mul", [normed, gamma]), beta], node.output)
+
+
+@exports("L2Normalization")
+def l2_normalization(ctx, node):
+    a = node.attrs
+    ndim = len(node.in_shapes[0])
+    axes = {"instance": range(1, ndim), "channel": [1], "spatial": range(2, ndim)}[a.mode]
+    data = node.inputs[0]
+    squares = ctx.emit("ReduceSum", [ctx.emit("Mul", [data, data]),
+                                     ctx.ints(f"{node.name}_axes", axes)], keepdims=1)
+    eps = ctx.const(f"{node.name}_eps", np.array(a.eps, node.in_dtypes[0]))
+    norm = ctx.emit("Sqrt", [ctx.emit("Add", [squares, eps])])
+    ctx.emit("Div", [data, norm], node.output)
+
+
+@exports("LRN")
+def lrn(ctx, node):
+    a = node.attrs
+    ctx.emit("LRN", node.inputs, node.output, alpha=float(a.alpha), beta=float(a.beta),
+             bias=float(a.knorm), size=a.nsize)
+
+
+@exports("Activation")
+def activation(ctx, node):
+    kind = node.attrs.act_type
+    x = node.inputs[0]
+    if kind in _ACTIVATIONS:
+        ctx.emit(_ACTIVATIONS[kind], [x], node.output)
+    elif kind == "log_sigmoid":
+        # log(sigmoid(x)) = -softplus(-x), stable for large |x|.
+        ctx.emit("Neg", [ctx.emit("Softplus", [ctx.emit("Neg", [x])])], node.output)
+    elif kind == "mish":
+        ctx.emit("Mul", [x, ctx.emit("Tanh", [ctx.emit("Softplus", [x])])], node.output)
+    else:
+        raise node.unsupported(f"act_type '{kind}'")
+
+
+@exports("LeakyReLU")
+def leaky_relu(ctx, node):
+    a = node.attrs
+    kind = a.act_type
+    x = node.inputs[0]
+    if kind == "leaky":
+        ctx.emit("LeakyRelu", [x], node.output, alpha=float(a.slope))
+    elif kind == "rrelu":
+        # At inference the random slope is the middle of its range.
+        ctx.emit("LeakyRelu", [x], node.output, alpha=float(a.lower_bound + a.upper_bound) / 2)
+    elif kind == "elu":
+        ctx.emit("Elu", [x], node.output, alpha=float(a.slope))
+    elif kind == "selu":
+        ctx.emit("Selu", [x], node.output)
+    elif kind == "prelu":
+        _prelu(ctx, node)
+    elif kind == "gelu":
+        _gelu(ctx, node)
+    else:
+        raise node.unsupported(f"act_type '{kind}'")
+
+
+def _prelu(ctx, node):
+    # MXNet's gamma has one slope per channel (axis 1); ONNX broadcasts the
+    # slope from the right, so it gets trailing unit dims.
+    x, gamma = node.inputs
+    ndim = len(node.in_shapes[0])
+    if ndim > 2:
+        shape = ctx.ints(f"{node.name}_slope_shape", [-1] + [1] * (ndim - 2))
+        gamma = ctx.emit("Reshape", [gamma, shape])
+    ctx.emit("PRelu", [x, gamma], node.output)
+
+
+def _gelu(ctx, node):
+    # Opset 13 has no Gelu: 0.5 * x * (1 + erf(x / sqrt(2))).
+    x = node.inputs[0]
+    dtype = node.in_dtypes[0]
+    root2 = ctx.const(f"{node.name}_sqrt2", np.array(math.sqrt(2.0), dtype))
+    one = ctx.const(f"{node.name}_one", np.array(1.0, dtype))
+    half = ctx.const(f"{node.name}_half", np.array(0.5, dtype))
+    erf = ctx.emit("Erf", [ctx.emit("Div", [x, root2])])
+    ctx.emit("Mul", [ctx.emit("Mul", [x, half]), ctx.emit("Add", [erf, one])], node.output)
+
+
+@exports("Pooling")
+def pooling(ctx, node):
+    a = node.attrs
+    _check_channel_first(node, a.layout)
+    x = node.inputs[0]
+    kind = a.pool_type
+    if a.global_pool:
+        op = {"max": "GlobalMaxPool", "avg": "GlobalAveragePool", "lp": "GlobalLpPool",
+              "sum": "GlobalAveragePool"}[kind]
+        extra = {"p": a.p_value or 2} if kind == "lp" else {}
+        if kind == "sum":
+            _scaled_average(ctx, node, op, {}, int(np.prod(node.in_shapes[0][2:])))
+        else:
+            ctx.emit(op, [x], node.output, **extra)
+        return
+    if a.pooling_convention == "same":
+        raise node.unsupported("pooling_convention 'same'")
+    k = len(a.kernel)
+    pad = _spatial(a.pad, k, 0)
+    window = dict(kernel_shape=list(a.kernel), strides=_spatial(a.stride, k, 1),
+                  pads=pad + pad, ceil_mode=int(a.pooling_convention == "full"))
+    if kind == "max":
+        ctx.emit("MaxPool", [x], node.output, **window)
+    elif kind == "avg":
+        include = True if a.count_include_pad is None else a.count_include_pad
+        ctx.emit("AveragePool", [x], node.output, count_include_pad=int(include), **window)
+    elif kind == "lp":
+        window.pop("ceil_mode")
+        ctx.emit("LpPool", [x], node.output, p=a.p_value or 2, **window)
+    else:  # sum: an average over the full window, times its size
+        _scaled_average(ctx, node, "AveragePool", dict(window, count_include_pad=1),
+                        int(np.prod(a.kernel)))
+
+
+def _scaled_average(ctx, node, op, attrs, size):
+    avg = ctx.emit(op, [node.inputs[0]], **attrs)
+    scale = ctx.const(f"{node.name}_window", np.array(size, node.in_dtypes[0]))
+    ctx.emit("Mul", [avg, scale], node.output)
+
+
+def _softmax(ctx, node, onnx_op):
+    a = node.attrs
+    if a.get("use_length"):
+        raise node.unsupported("use_length=True")
+    x = node.inputs[0]
+    if a.temperature is not None and a.temperature != 1.0:
+        t = ctx.const(f"{node.name}_temperature", np.array(a.temperature, node.in_dtypes[0]))
+        x = ctx.emit("Div", [x, t])
+    if a.get("dtype") is not None and np.dtype(a.dtype) != node.in_dtypes[0]:
+        x = ctx.emit("Cast", [x], to=_onnx_type(ctx, a.dtype))
+    ctx.emit(onnx_op, [x], node.output, axis=a.axis)
+
+
+def _onnx_type(ctx, dtype):
+    return ctx.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+
+@exports("softmax")
+def softmax(ctx, node):
+    _softmax(ctx, node, "Softmax")
+
+
+@exports("log_softmax")
+def log_softmax(ctx, node):
+    _softmax(ctx, node, "LogSoftmax")
+
+
+@exports("SoftmaxOutput")
+def softmax_output(ctx, node):
+    # At inference SoftmaxOutput is a softmax; the label input is unused.
+    a = node.attrs
+    x = node.inputs[0]
+    shape = node.in_shapes[0]
+    if a.multi_output:
+        ctx.emit("Softmax", [x], node.output, axis=1)
+    elif a.preserve_shape or len(shape) <= 2:
+        ctx.emit("Softmax", [x], node.output, axis=-1)
+    else:
+        # Without either flag the rows are the flattened samples.
+        flat = ctx.emit("Flatten", [x], axis=1)
+        probs = ctx.emit("Softmax", [flat], axis=1)
+        ctx.emit("Reshape", [probs, ctx.ints(f"{node.name}_shape", shape)], node.output)
+
+
+@exports("LinearRegressionOutput", "MAERegressionOutput")
+def regression_output(ctx, node):
+    ctx.emit("Identity", node.inputs[:1], node.output)
+
+
+@exports("LogisticRegressionOutput")
+def logistic_regression_output(ctx, node):
+    ctx.emit("Sigmoid", node.inputs[:1], node.output)
+
+
+@exports("Dropout")
+def dropout(ctx, node):
+    ctx.emit("Identity", node.inputs[:1], node.output)
+
+
+@exports("UpSampling")
+def upsampling(ctx, node):
+    a = node.attrs
+    if a.sample_type != "nearest" or len(node.inputs) != 1:
+        raise node.unsupported(f"sample_type '{a.sample_type}' with {len(node.inputs)} input(s)"
+                               f" (only nearest of one input)")
+    ndim = len(node.in_shapes[0])
+    scales = ctx.const(f"{node.name}_scales",
+                       np.array([1.0, 1.0] + [float(a.scale)] * (ndim - 2), np.float32))
+    ctx.emit("Resize", [node.inputs[0], "", scales], node.output, mode="nearest",
+             coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+
+
+@exports("_contrib_BilinearResize2D")
+def bilinear_resize(ctx, node):
+    a = node.attrs
+    if len(node.inputs) != 1:
+        raise node.unsupported("mode 'like'")
+    sizes = ctx.ints(f"{node.name}_sizes", node.out_shapes[0])
+    transform = "align_corners" if a.align_corners else "pytorch_half_pixel"
+    ctx.emit("Resize", [node.inputs[0], "", "", sizes], node.output, mode="linear",
+             coordinate_transformation_mode=transform)
+
+
+@exports("Embedding")
+def embedding(ctx, node):
+    indices, weight = node.inputs
+    index = ctx.emit("Cast", [indices], to=_onnx_type(ctx, np.int64))
+    ctx.emit("Gather", [weight, index], node.output, axis=0)

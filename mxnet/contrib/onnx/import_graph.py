@@ -1,0 +1,102 @@
+"""Import an ONNX model as an MXNet symbol with its parameters.
+
+The walk visits the ONNX nodes in their (topological) order and calls each
+op's rule (``import_nn_ops``, ``import_tensor_ops``), which builds the
+equivalent MXNet symbols. Initializers become variables with values in
+``arg_params`` (BatchNorm statistics in ``aux_params``) the first time a rule
+uses them as tensors; rules that need a value at conversion time (a reshape
+target, pads, axes) read it as a constant instead.
+"""
+from ...base import MXNetError
+from ._deps import require_onnx
+from .import_rules import ImportContext, rule_for
+# Importing the rule modules registers their translations.
+from . import import_nn_ops  # noqa: F401
+from . import import_tensor_ops  # noqa: F401
+
+
+def _load(model_file):
+    onnx = require_onnx()
+    if isinstance(model_file, onnx.ModelProto):
+        return onnx, model_file
+    try:
+        return onnx, onnx.load(model_file)
+    except (OSError, ValueError) as err:
+        raise MXNetError(f"import_model: cannot read ONNX model '{model_file}': {err}") from err
+
+
+def import_model(model_file):
+    """Read an ONNX model as ``(sym, arg_params, aux_params)``.
+
+    ``sym`` is the model's graph as a Symbol (a Group when it has several
+    outputs); ``arg_params`` and ``aux_params`` map parameter names to
+    NDArrays, as ``mx.model.load_checkpoint`` returns them.
+    """
+    from ... import ndarray as nd
+    from ... import symbol as _symbol
+    onnx, model = _load(model_file)
+    ctx = ImportContext(onnx, model)
+    for node in model.graph.node:
+        _convert(ctx, node)
+    outputs = [ctx.tensor(out.name) for out in model.graph.output]
+    sym = outputs[0] if len(outputs) == 1 else _symbol.Group(outputs)
+    arg_params = {name: nd.array(ctx.params[name], dtype=ctx.params[name].dtype)
+                  for name in sym.list_arguments() if name in ctx.params}
+    aux_params = {name: nd.array(ctx.params[name], dtype=ctx.params[name].dtype)
+                  for name in sym.list_auxiliary_states() if name in ctx.params}
+    return sym, arg_params, aux_params
+
+
+def _convert(ctx, node):
+    rule = rule_for(node.op_type, node.domain)
+    attrs = {a.name: ctx.onnx.helper.get_attribute_value(a) for a in node.attribute}
+    for key, value in attrs.items():
+        if isinstance(value, bytes):
+            attrs[key] = value.decode()
+    result = rule(ctx, node, attrs)
+    if result is None:  # the rule stored constants itself (Constant, Shape)
+        return
+    results = result if isinstance(result, (list, tuple)) else [result]
+    for name, value in zip(node.output, results):
+        if name:
+            ctx.tensors[name] = value
+
+
+def get_model_metadata(model_file):
+    """The names and shapes of an ONNX model's inputs and outputs.
+
+    Returns ``{'input_tensor_data': [(name, shape)], 'output_tensor_data':
+    [(name, shape)]}``; initializers are not inputs, and a symbolic dimension
+    appears as its name.
+    """
+    _, model = _load(model_file)
+    graph = model.graph
+    weights = {init.name for init in graph.initializer}
+    return {
+        "input_tensor_data": [(i.name, _declared_shape(i)) for i in graph.input
+                              if i.name not in weights],
+        "output_tensor_data": [(o.name, _declared_shape(o)) for o in graph.output],
+    }
+
+
+def _declared_shape(value_info):
+    dims = value_info.type.tensor_type.shape.dim
+    return tuple(d.dim_value if d.HasField("dim_value") else d.dim_param for d in dims)
+
+
+def import_to_gluon(model_file, ctx):
+    """Load an ONNX model as a ``gluon.nn.SymbolBlock`` with its parameters on ``ctx``."""
+    from ... import symbol as _symbol
+    from ...gluon import nn
+    sym, arg_params, aux_params = import_model(model_file)
+    params = set(arg_params) | set(aux_params)
+    data = [_symbol.var(name) for name in sym.list_inputs() if name not in params]
+    net = nn.SymbolBlock(outputs=sym, inputs=data)
+    values = dict(arg_params)
+    values.update(aux_params)
+    for name, param in net.collect_params().items():
+        if name not in values:
+            raise MXNetError(f"import_to_gluon: parameter '{name}' has no value in the model")
+        param._load_init(values[name], ctx)
+    return net
+
