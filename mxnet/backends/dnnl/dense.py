@@ -5,9 +5,10 @@ folded when ``flatten``, all but the last otherwise. Data, weight and output
 keep their plain row-major layouts, where oneDNN runs its GEMM directly. With
 ``MXNET_ONEDNN_SPLIT_GEMV=1`` a product of a few rows with large weights (a
 layer at batch 1) is split by blocks of output channels over the cores
-(``split.py``). It is off by default: alone such a layer ran 5.9 -> 4.6 ms,
-but whole networks ran slower on an idle 2-core machine (AlexNet batch 1,
-2 threads: 55-58 against 62-67 images/s unsplit, three alternating runs).
+(``split.py``), for oneDNN builds that run such a GEMV on one thread. It is
+off by default: the gomp build of oneDNN 3.2 already runs it on the whole
+OpenMP team, and whole networks ran slower split (AlexNet batch 1, 2
+threads, idle 2-core machine: 55-58 against 62-67 images/s unsplit).
 """
 import os
 
@@ -22,7 +23,7 @@ from .split import run_parts, threads
 _OP = registry.get("FullyConnected")
 
 # Products of at most this many rows with at least this many weights are split
-# over threads: oneDNN runs them on one thread, bound by memory bandwidth.
+# over threads (when enabled): they are bound by memory bandwidth.
 # Below 1M weights (4 MB, ~0.15 ms of GEMV) waking a helper costs about what
 # the second core saves.
 SPLIT_MAX_ROWS = 3

@@ -1,13 +1,15 @@
 """Matrix-vector inner products split over the cores.
 
-oneDNN runs an inner product of one to a few rows (a fully connected layer
-at batch 1) as a GEMV on a single thread, whatever ``OMP_NUM_THREADS`` says:
-its GEMM driver does not hand such a product to the OpenMP team. The GEMV
-reads the whole weight matrix once and is bound by memory bandwidth, which
-a second core adds to (AlexNet's 9216 -> 4096 layer, 151 MB of weights: 5.9
-ms on one thread; its two halves on two threads, 4.6 ms, for the same CPU
-time). oneDNN's blocked (brgemm) kernels do use the team, but spend 1.5x
-the CPU time on a single row.
+An inner product of one to a few rows (a fully connected layer at batch 1)
+is a GEMV: it reads the whole weight matrix once and is bound by memory
+bandwidth, which a second core adds to. Whether oneDNN's GEMM driver hands
+such a product to its OpenMP team depends on the build; the split below is
+for builds that keep it on one thread. The gomp build of oneDNN 3.2 does
+use the team (AlexNet's 9216 -> 4096 layer, 151 MB of weights, on 2
+threads: 3.2 ms of CPU on each thread, read from /proc per thread), and
+there a split only adds work, so it is opt-in (``dense.py``). oneDNN's
+blocked (brgemm) kernels use the team too, but spend 1.5x the CPU time on a
+single row.
 
 So ``run_parts`` runs independent oneDNN calls (the products of blocks of
 output channels) on the calling thread and on helper threads, as many as
