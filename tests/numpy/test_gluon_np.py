@@ -411,3 +411,18 @@ def test_shared_parameters_with_unknown_sizes(np_mode):
     assert net(_np(_rand(2, 20))).shape == (2, 10)
     assert net[1].weight is net[2].weight and net[1].weight.shape == (8, 8)
     assert nn.Dense(3, in_units=4).params.get("weight", shape=(3, -1)).shape == (3, 4)
+
+
+def test_sym_np_linalg_and_random_build_np_symbols():
+    x = mx.sym.var("x").as_np_ndarray()
+    norm = mx.sym.np.linalg.norm(x)
+    assert type(norm) is _Symbol and norm.infer_shape(x=(2, 3))[1] == [()]
+    data = _rand(2, 3)
+    value = norm.bind(mx.current_context(), {"x": mx.nd.array(data)}).forward()[0]
+    onp.testing.assert_allclose(value.asnumpy(), onp.linalg.norm(data), rtol=1e-6)
+    draws = mx.sym.np.random.uniform(x, 2.0)
+    assert type(draws) is _Symbol and draws.infer_shape(x=(2, 3))[1] == [(2, 3)]
+    with pytest.raises(MXNetError, match="mx.sym.np.random.uniform"):
+        mx.sym.np.random.uniform(size=(2,))
+    with pytest.raises(AttributeError):
+        mx.sym.np.no_such_function

@@ -9,11 +9,12 @@ graph node, so it raises ``MXNetError``.
 """
 import functools
 
+from ... import numpy as _mx_np
 from ...base import MXNetError
 from ..symbol import Symbol
 from ._symbol import _Symbol, as_legacy_symbol, as_np_symbol  # noqa: F401
 
-__all__ = ["_Symbol", "load", "load_json"]
+__all__ = ["_Symbol", "load", "load_json", "linalg", "random"]
 
 
 def _symbolic(name, fn):
@@ -23,21 +24,27 @@ def _symbolic(name, fn):
         if isinstance(res, Symbol) or (isinstance(res, (list, tuple)) and res
                                        and all(isinstance(r, Symbol) for r in res)):
             return as_np_symbol(res)
-        raise MXNetError(f"mx.sym.np.{name}: needs a Symbol input to build a graph node "
+        raise MXNetError(f"{name}: needs a Symbol input to build a graph node "
                          f"(got {', '.join(type(a).__name__ for a in args) or 'no inputs'})")
-    wrapper.__module__ = __name__
+    wrapper.__module__ = fn.__module__
     return wrapper
 
 
-def __getattr__(name):
-    """``mx.sym.np.name``: the graph form of ``mx.np.name`` (made on first use)."""
-    from ... import numpy as mx_np
-    fn = getattr(mx_np, name, None)
-    if name.startswith("_") or not callable(fn) or isinstance(fn, type) \
-            or name not in getattr(mx_np, "__all__", dir(mx_np)):
-        raise AttributeError(f"module 'mxnet.symbol.numpy' has no attribute '{name}'")
-    wrapper = globals()[name] = _symbolic(name, fn)
-    return wrapper
+def graph_functions(source, public_name, namespace):
+    """A module ``__getattr__`` giving, for each function of the ``mx.np``
+    module ``source``, its graph form (made on first use, then kept in the
+    module's ``namespace``)."""
+    def module_getattr(name):
+        fn = getattr(source, name, None)
+        if name.startswith("_") or not callable(fn) or isinstance(fn, type) \
+                or name not in getattr(source, "__all__", dir(source)):
+            raise AttributeError(f"module '{public_name}' has no attribute '{name}'")
+        wrapper = namespace[name] = _symbolic(f"{public_name}.{name}", fn)
+        return wrapper
+    return module_getattr
+
+
+__getattr__ = graph_functions(_mx_np, "mx.sym.np", globals())
 
 
 def load(fname):
@@ -66,3 +73,6 @@ def _as_nd_ndarray(self):
 # defined here, next to the class they produce.
 Symbol.as_np_ndarray = _as_np_ndarray
 Symbol.as_nd_ndarray = _as_nd_ndarray
+
+
+from . import linalg, random  # noqa: E402  (mx.sym.np.linalg, mx.sym.np.random)
