@@ -12,6 +12,7 @@ import logging
 import numpy as np
 
 from ...base import MXNetError
+from ...ops import registry
 from ._deps import require_onnx
 from .export_rules import ExportContext, ExportNode, rule_for
 # Importing the rule modules registers their translations.
@@ -168,32 +169,36 @@ def _infer_entries(sym, graph, params, shapes, dtypes):
     entry_shapes, entry_dtypes = {}, {}
     pos = 0
     for nid, node in enumerate(graph["nodes"]):
-        idx = 0
-        while pos < len(names) and _is_output_of(names[pos], node):
+        for idx, out_name in enumerate(_visible_output_names(node)):
+            if pos >= len(names) or names[pos] != out_name:
+                break
             entry_shapes[(nid, idx)] = tuple(out_shapes[pos])
             entry_dtypes[(nid, idx)] = np.dtype(out_types[pos]) if out_types[pos] else None
             pos += 1
-            idx += 1
-            if node["op"] == "null":
-                break
     return entry_shapes, entry_dtypes
 
 
-def _is_output_of(output_name, node):
-    name = node["name"]
+def _visible_output_names(node):
+    """The names ``get_internals`` gives the node's outputs (hidden ones follow)."""
     if node["op"] == "null":
-        return output_name == name
-    suffix = output_name[len(name):]
-    return output_name.startswith(name) and (
-        suffix == "_output" or (suffix.startswith("_output") and suffix[7:].isdigit()))
+        return [node["name"]]
+    opdef = registry.find(node["op"])
+    if opdef is None:
+        return []
+    attrs = _parse_attrs(opdef, node)
+    return [f"{node['name']}_{out}" for out in opdef.output_names(attrs)]
+
+
+def _parse_attrs(opdef, node):
+    raw = {k: v for k, v in node.get("attrs", node.get("param", {})).items()
+           if not (k.startswith("__") and k.endswith("__"))}
+    return opdef.parse(raw)
 
 
 def _translate(ctx, graph, nid, node, entry_names, entry_shapes, entry_dtypes):
     op_name = node["op"]
     rule, opdef = rule_for(op_name)
-    raw = {k: v for k, v in node.get("attrs", node.get("param", {})).items()
-           if not (k.startswith("__") and k.endswith("__"))}
-    attrs = opdef.parse(raw)
+    attrs = _parse_attrs(opdef, node)
     keys = [(src, idx) for src, idx, *_ in node["inputs"]]
     for key in keys:
         if key not in entry_names:

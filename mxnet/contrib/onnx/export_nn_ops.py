@@ -135,11 +135,6 @@ def activation(ctx, node):
     x = node.inputs[0]
     if kind in _ACTIVATIONS:
         ctx.emit(_ACTIVATIONS[kind], [x], node.output)
-    elif kind == "log_sigmoid":
-        # log(sigmoid(x)) = -softplus(-x), stable for large |x|.
-        ctx.emit("Neg", [ctx.emit("Softplus", [ctx.emit("Neg", [x])])], node.output)
-    elif kind == "mish":
-        ctx.emit("Mul", [x, ctx.emit("Tanh", [ctx.emit("Softplus", [x])])], node.output)
     else:
         raise node.unsupported(f"act_type '{kind}'")
 

@@ -199,11 +199,17 @@ def _reduce_rule(onnx_op, axes_as_input):
         keep = int(node.attrs.keepdims)
         if not axes:
             ctx.emit("Identity", node.inputs, node.output)
-        elif axes_as_input:
-            ctx.emit(onnx_op, [node.inputs[0], ctx.ints(f"{node.name}_axes", axes)],
-                     node.output, keepdims=keep)
+            return
+        # Reducing every axis gives MXNet's legacy shape (1,), not a 0-d tensor.
+        to_scalar = not keep and len(axes) == len(node.in_shapes[0])
+        out = ctx.reserve(f"{node.name}_all") if to_scalar else node.output
+        if axes_as_input:
+            ctx.emit(onnx_op, [node.inputs[0], ctx.ints(f"{node.name}_axes", axes)], out,
+                     keepdims=keep)
         else:
-            ctx.emit(onnx_op, node.inputs, node.output, axes=axes, keepdims=keep)
+            ctx.emit(onnx_op, node.inputs, out, axes=axes, keepdims=keep)
+        if to_scalar:
+            ctx.emit("Reshape", [out, ctx.ints(f"{node.name}_shape", [1])], node.output)
     return rule
 
 
