@@ -437,6 +437,9 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
         _state.grads_written = prev
     from . import ndarray as nd
     out = [nd.zeros_like(v) if g is None else g for v, g in zip(variables, results)]
+    for v, g in zip(variables, out):
+        if type(g) is not type(v) and g._stype == "default" == v._stype:
+            g.__class__ = type(v)  # an mx.np variable gets an mx.np gradient
     return out
 
 

@@ -4,6 +4,7 @@ import numpy as np
 from ..base import MXNetError
 from .infer import dtype_param, same_shape, same_type
 from .params import Param
+from ..util import is_np_shape
 from .registry import register
 
 _DTYPES = ("bfloat16", "bool", "float16", "float32", "float64", "int32", "int64", "int8",
@@ -22,8 +23,10 @@ def _dtype(name):
 
 
 def _check_shape(op, shape):
-    # MXNet 1.x treats an empty shape as unknown, so a creation op cannot make a 0-d array.
-    if shape is None or len(shape) == 0 or any(d is None or d < 0 for d in shape):
+    # MXNet 1.x treats an empty shape as unknown, so a creation op cannot make a
+    # 0-d array, unless NumPy shape semantics are on (where () is a scalar).
+    if shape is None or (len(shape) == 0 and not is_np_shape()) \
+            or any(d is None or d < 0 for d in shape):
         raise MXNetError(f"{op}: argument 'shape' expects a non-empty tuple of non-negative "
                          f"sizes, got {shape}")
     return tuple(shape)
