@@ -86,22 +86,19 @@ def _select(xp, scores, axis, largest):
 
 def _vector_grad(xp, x, n, p, axis):
     sign = xp.sign(x)
-    if p == 2:
-        return x / n
     if p == 1:
         return sign
     if p == 0:
         return xp.zeros_like(x)
     if math.isinf(p):
         return sign * _select(xp, xp.abs(x), axis, p > 0)
-    return sign * xp.abs(x) ** (p - 1) / n ** (p - 1)
+    d = sign * xp.abs(x) ** (p - 1) / n ** (p - 1)
+    return xp.where(xp.isfinite(d), d, 0)  # zeros under an order below 1
 
 
 def _matrix_grad(xp, x, n, order, axes):
     r, c = axes
     m = xp.moveaxis(x, (r, c), (-2, -1))
-    if order in ("fro", None):
-        return x / n
     if order in (1, -1, math.inf, -math.inf):
         # 1: largest absolute column sum (columns: the c axis); inf: rows.
         along = r if order in (1, -1) else c
@@ -121,16 +118,18 @@ def norm_grad(xp, attrs, g, x, n):
     """Gradient of the norm of x (with output n) for output gradient g."""
     kind, axes = _kind(attrs, x.ndim)
     keep = [1 if i in axes else d for i, d in enumerate(x.shape)]
-    g, n = g.reshape(keep), n.reshape(keep)
-    work = x.astype(np.float64)
-    n = n.astype(np.float64)
+    # float32/float64 work in their own precision, float16 and integers in float32.
+    work = x if x.dtype.kind == "f" and x.dtype.itemsize >= 4 else x.astype(np.float32)
+    g = g.reshape(keep).astype(work.dtype, copy=False)
+    n = n.reshape(keep).astype(work.dtype, copy=False)
+    if bool((n == 0).any()):  # all-zero vectors: x is 0 there, and so is the (sub)gradient
+        n = xp.where(n == 0, 1, n).astype(work.dtype)
+    order = norm_order(attrs)
+    if kind == "all" or order == "fro" or (kind == "vector" and order in (None, 2)):
+        return (work * (g / n)).astype(x.dtype, copy=False)  # one pass over x
     with np.errstate(divide="ignore", invalid="ignore"):
-        if kind == "all":
-            d = work / n
-        elif kind == "vector":
-            order = norm_order(attrs)
-            d = _vector_grad(xp, work, n, 2 if order is None else order, axes[0])
+        if kind == "vector":
+            d = _vector_grad(xp, work, n, order, axes[0])
         else:
-            d = _matrix_grad(xp, work, n, norm_order(attrs), axes)
-        d = xp.where(xp.isfinite(d), d, 0)
-    return (g * d).astype(x.dtype)
+            d = _matrix_grad(xp, work, n, order, axes)
+    return (g * d).astype(x.dtype, copy=False)

@@ -278,3 +278,24 @@ def test_vector_signs_as_mxnet():
         w, vec = (x.asnumpy() for x in L.eigh(_arr(p)))
         cols = onp.take_along_axis(vec, onp.abs(vec).argmax(-2)[..., None, :], -2)
         assert (cols > 0).all()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_norm_gradient_low_precision_and_zero_vectors(dtype):
+    x = _wide(4, 3)
+    x[1] = 0  # a zero row: its gradient is 0, not NaN
+    for order, axis in [(None, None), (2, 1), (1, 1), (0.5, 1), ("fro", None)]:
+        a = _arr(x, dtype)
+        a.attach_grad()
+        with autograd.record():
+            y = L.norm(a, order, axis)
+        y.backward()
+        n = onp.linalg.norm(x, order, axis, keepdims=True)
+        safe = onp.where(n == 0, 1, n)
+        with onp.errstate(divide="ignore", invalid="ignore"):
+            expected = {None: x / safe, "fro": x / safe, 2: x / safe, 1: onp.sign(x),
+                        0.5: onp.sign(x) * onp.abs(x) ** -0.5 / safe ** -0.5}[order]
+        expected = onp.where(onp.isfinite(expected), expected, 0)
+        assert a.grad.dtype == onp.dtype(dtype)
+        onp.testing.assert_allclose(a.grad.asnumpy(), expected,
+                                    rtol=2e-3 if dtype == "float16" else 1e-5, atol=1e-3)
