@@ -65,16 +65,17 @@ def _convert(ctx, node):
 def get_model_metadata(model_file):
     """The names and shapes of an ONNX model's inputs and outputs.
 
-    Returns ``{'input_tensor_data': [(name, shape)], 'output_tensor_data':
-    [(name, shape)]}``; initializers are not inputs, and a symbolic dimension
-    appears as its name.
+    Returns ``{'input_tensor_data': [(name, shape, onnx_elem_type)],
+    'output_tensor_data': [(name, shape)]}`` (MXNet's layout: inputs also
+    carry their ONNX element type code, 1 for float32); initializers are not
+    inputs, and a symbolic dimension appears as its name.
     """
     _, model = _load(model_file)
     graph = model.graph
     weights = {init.name for init in graph.initializer}
     return {
-        "input_tensor_data": [(i.name, _declared_shape(i)) for i in graph.input
-                              if i.name not in weights],
+        "input_tensor_data": [(i.name, _declared_shape(i), i.type.tensor_type.elem_type)
+                              for i in graph.input if i.name not in weights],
         "output_tensor_data": [(o.name, _declared_shape(o)) for o in graph.output],
     }
 
