@@ -120,7 +120,7 @@ def tensorinv(a, ind=2):
 def tensorsolve(a, b, axes=None):
     """``x`` with ``tensordot(a, x, x.ndim) == b``, moving ``axes`` of ``a``
     to the end first."""
-    attrs = {"a_axes": () if axes is None else tuple(axes)}
+    attrs = {"a_axes": None if axes is None else tuple(axes)}
     return call("_npi_tensorsolve", [_check("tensorsolve", a), _check("tensorsolve", b)], attrs)
 
 

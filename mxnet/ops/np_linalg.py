@@ -17,10 +17,10 @@ from .params import Param
 from .registry import register
 
 
-def _float_types(op, n_in=1, n_out=1, out_dtypes=None):
+def _float_types(op, n_in=1, n_out=1):
     def infer(attrs, types):
         t = _check_types(op, types, _LA_TYPES)
-        return [t] * n_in, list(out_dtypes) if out_dtypes else [t] * n_out
+        return [t] * n_in, [t] * n_out
     return infer
 
 
@@ -43,7 +43,7 @@ def _mm(F, a, b):
     return F._internal._npi_matmul(a, b)
 
 
-def _square_op(name, out_shapes, gradient=None, params=None, num_outputs=1):
+def _square_op(name, out_shapes, gradient=None, num_outputs=1):
     """Declare op ``name`` on one batch of square matrices ``A``; ``out_shapes(shape)``
     gives the output shapes."""
     def infer_shape(attrs, s):
@@ -58,7 +58,7 @@ def _square_op(name, out_shapes, gradient=None, params=None, num_outputs=1):
             _square(name, A.shape)
             return compute(xp, attrs, A)
         checked.__doc__ = compute.__doc__
-        return register(name, inputs=("A",), params=params or {}, num_outputs=num_outputs,
+        return register(name, inputs=("A",), num_outputs=num_outputs,
                         infer_shape=infer_shape,
                         infer_type=_float_types(name, 1, num_outputs),
                         gradient=gradient)(checked)
@@ -398,6 +398,7 @@ def _npi_tensorinv(xp, attrs, a):
 
 def _tensorsolve_plan(op, ashape, bshape, a_axes):
     """(permutation of a, x's shape) for solving tensordot(a, x, x.ndim) = b."""
+    a_axes = a_axes or ()
     nd = len(ashape)
     axes = [ax % nd if -nd <= ax < nd else None for ax in a_axes]
     if None in axes or len(set(axes)) != len(axes):
@@ -413,7 +414,8 @@ def _tensorsolve_plan(op, ashape, bshape, a_axes):
 
 
 @register("_npi_tensorsolve", inputs=("a", "b"),
-          params={"a_axes": Param("shape", (), doc="Axes of a moved to the end first.")},
+          params={"a_axes": Param("shape", None, doc="Axes of a moved to the end first "
+                                  "(None: none).")},
           infer_shape=lambda attrs, s: (s, [None if None in s else _tensorsolve_plan(
               "_npi_tensorsolve", s[0], s[1], attrs.a_axes)[1]]),
           infer_type=_float_types("_npi_tensorsolve", 2),
@@ -429,7 +431,7 @@ def _npi_tensorsolve(xp, attrs, a, b):
 
 
 @register("_backward_npi_tensorsolve", inputs=("ograd", "a", "b", "x"),
-          params={"a_axes": Param("shape", ())}, num_outputs=2,
+          params={"a_axes": Param("shape", None)}, num_outputs=2,
           infer_shape=lambda attrs, s: (s, [s[1], s[2]]),
           infer_type=lambda attrs, t: (t, [t[1], t[2]]))
 def _backward_npi_tensorsolve(xp, attrs, g, a, b, x):

@@ -299,3 +299,25 @@ def test_norm_gradient_low_precision_and_zero_vectors(dtype):
         assert a.grad.dtype == onp.dtype(dtype)
         onp.testing.assert_allclose(a.grad.asnumpy(), expected,
                                     rtol=2e-3 if dtype == "float16" else 1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("op,attrs,value,expected", [
+    ("_npi_tensorsolve", {"a_axes": "None"}, None, None),
+    ("_npi_tensorinv", {"ind": "1"}, _general(6, 6).reshape(6, 2, 3),
+     onp.linalg.tensorinv(_general(6, 6).reshape(6, 2, 3), ind=1)),
+    ("_npi_eigvalsh", {"UPLO": "L"}, _spd(3, 3), onp.linalg.eigvalsh(_spd(3, 3))),
+    ("_npi_pinv_scalar_rcond", {"hermitian": "False", "rcond": "1e-15"}, _wide(3, 4),
+     onp.linalg.pinv(_wide(3, 4))),
+])
+def test_graph_attrs_written_by_mxnet(op, attrs, value, expected):
+    """Nodes with the attribute strings MXNet 1.9.1's graphs hold."""
+    if op == "_npi_tensorsolve":
+        a, b = _general(6, 6).reshape(2, 3, 6), _wide(2, 3)
+        sym = mx.sym._internal._npi_tensorsolve(mx.sym.var("a"), mx.sym.var("b"), **attrs)
+        args = {"a": mx.nd.array(a, dtype="float64"), "b": mx.nd.array(b, dtype="float64")}
+        value, expected = None, onp.linalg.tensorsolve(a, b)
+    else:
+        sym = getattr(mx.sym._internal, op)(mx.sym.var("a"), **attrs)
+        args = {"a": mx.nd.array(value, dtype="float64")}
+    out = sym.bind(mx.cpu(), args).forward()[0]
+    onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-8)

@@ -259,3 +259,19 @@ def test_multivariate_normal_gradient():
         return (out.asnumpy() * head).sum()
     numeric = (total(eps) - total(-eps)) / (2 * eps)
     onp.testing.assert_allclose((c.grad.asnumpy() * d).sum(), numeric, rtol=1e-5)
+
+
+@pytest.mark.parametrize("op,attrs", [
+    ("_npi_uniform", {"ctx": "cpu(0)", "dtype": "float32", "high": "1.0", "low": "None",
+                      "size": "None"}),
+    ("_npi_gamma", {"ctx": "cpu(0)", "dtype": "float32", "scale": "1.0", "shape": "None",
+                    "size": "None"}),
+    ("_npi_exponential", {"ctx": "cpu(0)", "scale": "None", "size": "None"}),
+    ("_npi_pareto", {"a": "None", "ctx": "cpu(0)", "size": "None"}),
+    ("_npi_powerd", {"a": "None", "size": "None"}),
+])
+def test_graph_attrs_written_by_mxnet(op, attrs):
+    """Nodes as MXNet 1.9.1's mx.sym.np.random writes them (one array parameter)."""
+    sym = getattr(mx.sym._internal, op)(mx.sym.var("x"), **attrs)
+    out = sym.bind(mx.cpu(), {"x": mx.nd.array([0.5, 1.0, 2.0])}).forward()[0]
+    assert out.shape == (3,) and out.dtype == onp.float32
