@@ -99,6 +99,7 @@ class Executor:
         # Writes made here, not through the engine, count as writes (Var.version):
         # the outputs, and in training the aux states updated in place.
         for out, r in zip(self.outputs, results):
+            out._wait_to_write()  # pushed readers of the previous outputs go first
             out._data[...] = r
             out._var.version += 1
         if is_train:
@@ -140,6 +141,8 @@ class Executor:
                 # Through an operator: device arrays need not support +=.
                 target += _from_host_like(g, target)
             else:
+                # After any pending write (the zero fill of a fresh gradient array).
+                target._wait_to_write()
                 target._data[...] = g
                 target._var.version += 1
 
