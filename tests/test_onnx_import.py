@@ -238,6 +238,14 @@ def test_zoo_round_trip_through_import_model_and_gluon(tmp_path):
     np.testing.assert_allclose(net(mx.nd.array(x)).asnumpy(), expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("name,size", [("mobilenetv2_0.25", 32), ("squeezenet1.1", 224)])
+def test_more_zoo_round_trips(name, size, tmp_path):
+    path, x, expected = _export_zoo(name, size, tmp_path)
+    got = _run_imported(onnx.load(path), {"data": x})[0]
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(got / scale, expected / scale, rtol=1e-5, atol=1e-6)
+
+
 def test_get_model_metadata(tmp_path):
     model = _one_op("Gemm", [2, 3], [2, 4], [("w", _x(4, 3))], ["w"], transB=1)
     model.graph.input.append(helper.make_tensor_value_info("w", F32, [4, 3]))

@@ -95,9 +95,6 @@ def import_to_gluon(model_file, ctx):
     net = nn.SymbolBlock(outputs=sym, inputs=data)
     values = dict(arg_params)
     values.update(aux_params)
-    for name, param in net.collect_params().items():
-        if name not in values:
-            raise MXNetError(f"import_to_gluon: parameter '{name}' has no value in the model")
-        param._load_init(values[name], ctx)
+    net.collect_params().load_dict(values, ctx)
     return net
 
