@@ -107,6 +107,12 @@ ONE_OP = [
                         pads=[1, 1, 1, 1]), (1, 2, 6, 6)),
     ("avgpool_include_pad", _one_op("AveragePool", [1, 2, 6, 6], None, kernel_shape=[3, 3],
                                     pads=[1, 1, 1, 1], count_include_pad=1), (1, 2, 6, 6)),
+    ("avgpool_ceil", _one_op("AveragePool", [1, 2, 8, 8], None, kernel_shape=[3, 3],
+                             strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1), (1, 2, 8, 8)),
+    ("avgpool_ceil_include_pad", _one_op("AveragePool", [1, 2, 8, 8], None,
+                                         kernel_shape=[3, 3], strides=[2, 2],
+                                         pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=1),
+     (1, 2, 8, 8)),
     ("global_avg", _one_op("GlobalAveragePool", [1, 2, 3, 3], None), (1, 2, 3, 3)),
     ("global_max", _one_op("GlobalMaxPool", [1, 2, 3, 3], None), (1, 2, 3, 3)),
     ("flatten_axis2", _one_op("Flatten", [2, 3, 4, 2], None, axis=2), (2, 3, 4, 2)),
@@ -211,6 +217,13 @@ def test_unsupported_op_and_computed_shape_raise():
         onnx_mx.import_model(asym)
     with pytest.raises(MXNetError, match="cannot read"):
         onnx_mx.import_model("/nonexistent/model.onnx")
+
+
+def test_a_file_that_is_not_onnx_raises(tmp_path):
+    path = tmp_path / "garbage.onnx"
+    path.write_bytes(b"not a protobuf \xff\xff")
+    with pytest.raises(MXNetError, match="cannot read ONNX model"):
+        onnx_mx.get_model_metadata(str(path))
 
 
 def _export_zoo(name, size, tmp_path):

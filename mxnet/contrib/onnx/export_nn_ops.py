@@ -212,13 +212,31 @@ def pooling(ctx, node):
     elif kind == "lp":
         window.pop("ceil_mode")
         ctx.emit("LpPool", [x], node.output, p=a.p_value or 2, **window)
-    else:  # sum: an average over the full window, times its size
-        _scaled_average(ctx, node, "AveragePool", dict(window, count_include_pad=1),
-                        int(np.prod(a.kernel)))
+    else:
+        _sum_pool(ctx, node, window)
 
 
-def _scaled_average(ctx, node, op, attrs, size):
-    avg = ctx.emit(op, [node.inputs[0]], **attrs)
+def _sum_pool(ctx, node, window):
+    """Sum pooling as the average of zero-padded whole windows, times their size.
+
+    The input is zero-padded far enough that every window (those the 'full'
+    convention adds at the end included) lies inside it, since ONNX averages a
+    window that overhangs the padding over fewer elements.
+    """
+    kernel, strides = window["kernel_shape"], window["strides"]
+    k = len(kernel)
+    sizes, outs = node.in_shapes[0][2:], node.out_shapes[0][2:]
+    before = window["pads"][:k]
+    after = [(o - 1) * s + kk - n - b
+             for o, s, kk, n, b in zip(outs, strides, kernel, sizes, before)]
+    padded = ctx.emit("Pad", [node.inputs[0],
+                              ctx.ints(f"{node.name}_pads", [0, 0] + before + [0, 0] + after)])
+    _scaled_average(ctx, node, "AveragePool", dict(kernel_shape=kernel, strides=strides),
+                    int(np.prod(kernel)), padded)
+
+
+def _scaled_average(ctx, node, op, attrs, size, data=None):
+    avg = ctx.emit(op, [node.inputs[0] if data is None else data], **attrs)
     scale = ctx.const(f"{node.name}_window", np.array(size, node.in_dtypes[0]))
     ctx.emit("Mul", [avg, scale], node.output)
 

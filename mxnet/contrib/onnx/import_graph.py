@@ -19,9 +19,10 @@ def _load(model_file):
     onnx = require_onnx()
     if isinstance(model_file, onnx.ModelProto):
         return onnx, model_file
+    from google.protobuf.message import DecodeError  # protobuf comes with onnx
     try:
         return onnx, onnx.load(model_file)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, DecodeError) as err:
         raise MXNetError(f"import_model: cannot read ONNX model '{model_file}': {err}") from err
 
 
