@@ -280,6 +280,17 @@ def test_errors_name_the_problem(tmp_path):
                              onnx_file_path=path)
 
 
+def test_reading_an_output_the_translation_leaves_out_raises(tmp_path):
+    norm = S.LayerNorm(D, S.var("g"), S.var("b"), output_mean_var=True)
+    params = {"g": np.ones(3, np.float32), "b": np.zeros(3, np.float32)}
+    with pytest.raises(MXNetError, match="reads output 1 of node"):
+        onnx_mx.export_model(norm[1] + 1, params, [(2, 3)],
+                             onnx_file_path=str(tmp_path / "m.onnx"))
+    with pytest.raises(MXNetError, match="output 1 of node"):
+        onnx_mx.export_model(S.LeakyReLU(D, act_type="rrelu"), {}, [(2, 3)],
+                             onnx_file_path=str(tmp_path / "m.onnx"))
+
+
 def test_missing_onnx_raises_an_import_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)  # makes `import onnx` fail
     with pytest.raises(ImportError, match="pip install onnx") as info:

@@ -158,6 +158,14 @@ ONE_OP = [
                              [("z", np.array([1, 2, 4, 6]))], ["", "", "z"], mode="nearest",
                              coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
      (1, 2, 2, 3)),
+    ("resize_linear", _one_op("Resize", [1, 2, 3, 4], None,
+                              [("z", np.array([1, 2, 7, 5]))], ["", "", "z"], mode="linear"),
+     (1, 2, 3, 4)),
+    ("resize_linear_align", _one_op("Resize", [1, 2, 3, 4], None,
+                                    [("s", np.array([1, 1, 2, 1.5], np.float32))], ["", "s"],
+                                    mode="linear",
+                                    coordinate_transformation_mode="align_corners"),
+     (1, 2, 3, 4)),
     ("slice", _one_op("Slice", [4, 6], None,
                       [("s", np.array([1, -1])), ("e", np.array([3, -7])),
                        ("a", np.array([0, 1])), ("t", np.array([1, -2]))],
@@ -215,6 +223,10 @@ def test_unsupported_op_and_computed_shape_raise():
     asym = _one_op("Conv", [1, 3, 6, 6], None, [("w", W33)], ["w"], pads=[0, 0, 1, 1])
     with pytest.raises(MXNetError, match="asymmetric"):
         onnx_mx.import_model(asym)
+    skewed = _one_op("Resize", [1, 2, 3, 4], None, [("z", np.array([1, 2, 6, 8]))],
+                     ["", "", "z"], mode="linear", coordinate_transformation_mode="asymmetric")
+    with pytest.raises(MXNetError, match="Resize.*asymmetric"):
+        onnx_mx.import_model(skewed)
     with pytest.raises(MXNetError, match="cannot read"):
         onnx_mx.import_model("/nonexistent/model.onnx")
 

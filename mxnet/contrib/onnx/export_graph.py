@@ -140,6 +140,10 @@ def build_model(sym, params, in_shapes, in_types, dynamic=False, dynamic_input_s
     outputs = []
     for nid, idx, _ in graph["heads"]:
         key = (nid, idx)
+        if key not in entry_names:
+            raise MXNetError(f"export_model: output {idx} of node "
+                             f"'{graph['nodes'][nid]['name']}' ({graph['nodes'][nid]['op']}) has "
+                             f"no ONNX translation; export the symbol's first output instead")
         shape = None if dynamic else entry_shapes[key]
         outputs.append(ctx.value_info(entry_names[key], entry_dtypes[key], shape))
     return ctx.make_model(inputs, outputs, EXPORT_OPSET, EXPORT_IR_VERSION)
@@ -221,4 +225,11 @@ def _translate(ctx, graph, nid, node, entry_names, entry_shapes, entry_dtypes):
         out_shapes=[entry_shapes[(nid, i)] for i in range(len(outputs))],
         out_dtypes=[entry_dtypes[(nid, i)] for i in range(len(outputs))],
         outputs=outputs)
+    first = len(ctx.nodes)
     rule(ctx, enode)
+    # Outputs a rule leaves out (a mask, a mean) stay unnamed: a node that
+    # reads one then fails with a clear message instead of a dangling name.
+    made = {name for onnx_node in ctx.nodes[first:] for name in onnx_node.output}
+    for i, out in enumerate(outputs):
+        if out not in made:
+            del entry_names[(nid, i)]

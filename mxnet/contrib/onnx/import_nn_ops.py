@@ -247,8 +247,10 @@ def resize(ctx, node, attrs):
     mode = attrs.get("mode", "nearest")
     scales = _resize_scales(ctx, node, attrs)
     x = ctx.tensor(node.input[0])
+    if mode == "linear":
+        return _bilinear(ctx, node, attrs, x, scales)
     if mode != "nearest":
-        raise _unsupported(node, f"mode '{mode}' (only nearest)")
+        raise _unsupported(node, f"mode '{mode}' (only nearest and linear)")
     spatial = scales[2:]
     if (len(scales) < 3 or tuple(scales[:2]) != (1.0, 1.0) or np.any(spatial != spatial[0])
             or spatial[0] != int(spatial[0])):
@@ -273,3 +275,21 @@ def _repeats_pixels(ctx, node, attrs):
     if transform in ("half_pixel", "pytorch_half_pixel"):
         return rounding.startswith("round")
     return transform == "asymmetric" and rounding == "floor"
+
+
+def _bilinear(ctx, node, attrs, x, scales):
+    """Linear Resize of NCHW as BilinearResize2D, for the coordinate modes it shares."""
+    transform = attrs.get("coordinate_transformation_mode", "half_pixel")
+    in_shape = ctx.shape(node.input[0], node)
+    out_hw = [int(np.floor(n * s)) for n, s in zip(in_shape[2:], scales[2:])]
+    if len(in_shape) != 4 or tuple(scales[:2]) != (1.0, 1.0):
+        raise _unsupported(node, f"linear resizing with scales {list(scales)} (only the "
+                                 f"spatial axes of a 4-D tensor)")
+    # half_pixel and pytorch_half_pixel differ only for an output size of 1.
+    half_pixel = transform == "pytorch_half_pixel" or (transform == "half_pixel"
+                                                       and min(out_hw) > 1)
+    if not half_pixel and transform != "align_corners":
+        raise _unsupported(node, f"linear resizing with coordinate_transformation_mode "
+                                 f"'{transform}'")
+    return ctx.sym.contrib.BilinearResize2D(x, height=out_hw[0], width=out_hw[1],
+                                            align_corners=transform == "align_corners")
