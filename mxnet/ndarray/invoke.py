@@ -31,6 +31,8 @@ from . import ndarray as _nd
 ASYNC_MIN_SIZE = int(os.environ.get("MXNET_ENGINE_ASYNC_MIN_SIZE", 1 << 20))
 
 _NDArray = _nd.NDArray
+# mx.np.ndarray (dense, the same layout as NDArray): set by mxnet.numpy.multiarray.
+_np_ndarray = _NDArray
 _empty_on = _nd._empty_on
 _new = _nd._new
 _Var = _engine.Var
@@ -78,9 +80,12 @@ def invoke(op, inputs, kwargs, out=None, ctx=None):
     size = 0
     args = []  # the backing arrays, gathered here rather than in a second pass
     if inputs:
-        ctx = inputs[0]._ctx if type(inputs[0]) is _NDArray else _check_inputs(op, inputs, attrs)
+        first = type(inputs[0])
+        ctx = inputs[0]._ctx if first is _NDArray or first is _np_ndarray else \
+            _check_inputs(op, inputs, attrs)
         for x in inputs:
-            if type(x) is not _NDArray and getattr(x, "_stype", None) != "default":  # mx.np is dense
+            if type(x) is not _NDArray and type(x) is not _np_ndarray \
+                    and getattr(x, "_stype", None) != "default":
                 return _invoke_other_storage(op, attrs, inputs, out)
             if x._var.pending:
                 idle = False

@@ -18,6 +18,7 @@ import numpy as _onp
 
 from ..autograd import _state as _ag_state
 from ..base import MXNetError
+from ..ndarray import invoke as _invoke
 from ..ndarray.ndarray import NDArray
 from ._inplace import check_inplace_recording
 
@@ -443,3 +444,6 @@ def _view(arr, cls):
     out._grad_req = arr._grad_req
     out._fresh_grad = arr._fresh_grad
     return out
+
+
+_invoke._np_ndarray = ndarray  # invoke's fast path takes mx.np arrays as it takes NDArrays
