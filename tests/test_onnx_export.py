@@ -73,7 +73,8 @@ D = S.var("data")
 
 # (id, symbol, input shape[, input value range])
 CASES = [
-    ("conv2d", S.Convolution(D, kernel=(3, 3), pad=(1, 1), stride=(2, 2), num_filter=4), (2, 3, 9, 9)),
+    ("conv2d", S.Convolution(D, kernel=(3, 3), pad=(1, 1), stride=(2, 2), num_filter=4),
+     (2, 3, 9, 9)),
     ("conv_group_dilate", S.Convolution(D, kernel=(3, 3), dilate=(2, 2), num_group=2,
                                         num_filter=4, no_bias=True), (1, 4, 9, 9)),
     ("conv1d", S.Convolution(D, kernel=(3,), num_filter=2), (2, 3, 8)),
@@ -274,6 +275,10 @@ def test_errors_name_the_problem(tmp_path):
         onnx_mx.export_model(D * 2, {}, onnx_file_path=path)
     with pytest.raises(MXNetError, match="params"):
         onnx_mx.export_model(D * 2, [1, 2], [(2, 3)], onnx_file_path=path)
+    with pytest.raises(MXNetError, match="lp pooling"):
+        lp = S.Pooling(D, kernel=(3, 3), stride=(2, 2), pool_type="lp", p_value=2,
+                       pooling_convention="full")
+        onnx_mx.export_model(lp, {}, [(1, 1, 8, 8)], onnx_file_path=path)
     with pytest.raises(MXNetError, match="sample_type"):
         up = S.UpSampling(D, S.var("w"), scale=2, sample_type="bilinear", num_filter=2, num_args=2)
         onnx_mx.export_model(up, {"w": np.ones((2, 1, 4, 4), np.float32)}, [(1, 2, 3, 3)],

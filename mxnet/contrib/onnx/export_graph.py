@@ -116,7 +116,8 @@ def build_model(sym, params, in_shapes, in_types, dynamic=False, dynamic_input_s
     dtypes = _as_dtype_list(in_types, len(names))
     shapes = dict(zip(names, in_shapes))
     graph = json.loads(sym.tojson())
-    entry_shapes, entry_dtypes = _infer_entries(sym, graph, params, shapes, dict(zip(names, dtypes)))
+    entry_shapes, entry_dtypes = _infer_entries(sym, graph, params, shapes,
+                                                dict(zip(names, dtypes)))
 
     ctx = ExportContext(onnx)
     entry_names = {}
@@ -127,7 +128,7 @@ def build_model(sym, params, in_shapes, in_types, dynamic=False, dynamic_input_s
         _translate(ctx, graph, nid, node, entry_names, entry_shapes, entry_dtypes)
 
     used = ctx.used_names()
-    for nid, node in enumerate(graph["nodes"]):
+    for node in graph["nodes"]:
         name = node["name"]
         if node["op"] == "null" and name in used and name in params:
             ctx.add_initializer(name, params[name])
@@ -165,7 +166,8 @@ def _infer_entries(sym, graph, params, shapes, dtypes):
     known = {name: value.shape for name, value in params.items()}
     known.update(shapes)
     args = set(internals.list_arguments()) | set(internals.list_auxiliary_states())
-    _, out_shapes, _ = internals.infer_shape_partial(**{k: v for k, v in known.items() if k in args})
+    _, out_shapes, _ = internals.infer_shape_partial(
+        **{k: v for k, v in known.items() if k in args})
     type_hints = {name: value.dtype for name, value in params.items() if name in args}
     type_hints.update(dtypes)
     _, out_types, _ = internals.infer_type(**type_hints)

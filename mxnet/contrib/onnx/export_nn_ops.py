@@ -210,7 +210,8 @@ def pooling(ctx, node):
         include = True if a.count_include_pad is None else a.count_include_pad
         ctx.emit("AveragePool", [x], node.output, count_include_pad=int(include), **window)
     elif kind == "lp":
-        window.pop("ceil_mode")
+        if window.pop("ceil_mode"):  # opset 13's LpPool always rounds down
+            raise node.unsupported("lp pooling with pooling_convention 'full'")
         ctx.emit("LpPool", [x], node.output, p=a.p_value or 2, **window)
     else:
         _sum_pool(ctx, node, window)
