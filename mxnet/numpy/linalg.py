@@ -125,16 +125,37 @@ def tensorsolve(a, b, axes=None):
 
 
 def multi_dot(arrays, *, out=None):
-    """``dot`` of a sequence of arrays, left to right; the first and last may be 1-d."""
-    arrays = list(arrays)
+    """``dot`` of a sequence of arrays (the first and last may be 1-d), multiplied
+    in the order that needs the fewest multiply-adds, as NumPy chooses it."""
+    arrays = [_check("multi_dot", x) for x in arrays]
     if len(arrays) < 2:
         raise MXNetError(f"linalg.multi_dot: expects at least two arrays, got {len(arrays)}")
-    result = arrays[0]
-    for i, x in enumerate(arrays[1:]):
-        last = i == len(arrays) - 2
-        result = call("_np_dot", [_check("multi_dot", result), _check("multi_dot", x)],
-                      out=out if last else None)
-    return result
+    # Chain dimensions: matrix i is dims[i] x dims[i + 1] (1-d ends as a row / column).
+    dims = [1 if arrays[0].ndim == 1 else arrays[0].shape[0]]
+    dims += [x.shape[-1] if x.ndim else 1 for x in arrays]
+    split = _chain_order(dims)
+
+    def product(i, j, dest=None):
+        if i == j:
+            return arrays[i]
+        k = split[i][j]
+        return call("_np_dot", [product(i, k), product(k + 1, j)], out=dest)
+    return product(0, len(arrays) - 1, out)
+
+
+def _chain_order(dims):
+    """The matrix-chain dynamic programme: ``split[i][j]`` is where the cheapest
+    product of matrices i..j divides."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j], split[i][j] = min(
+                (cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1], k)
+                for k in range(i, j))
+    return split
 
 
 def matrix_power(a, n):

@@ -71,6 +71,8 @@ FORWARD = [
      [_general(2, 3, 3)]),
     ("multi_dot", lambda a, b, c: L.multi_dot([a, b, c]),
      lambda a, b, c: onp.linalg.multi_dot([a, b, c]), [_wide(3), _wide(3, 4), _wide(4, 2)]),
+    ("multi_dot chain", lambda *xs: L.multi_dot(xs), lambda *xs: onp.linalg.multi_dot(xs),
+     [_wide(6), _wide(6, 20), _wide(20, 2), _wide(2, 9), _wide(9)]),
 ]
 
 
@@ -192,6 +194,8 @@ GRADS = [
      [_general(6, 6).reshape(6, 2, 3), _wide(2, 3)], False),
     ("matrix_power", lambda a: L.matrix_power(a, -3), lambda a: onp.linalg.matrix_power(a, -3),
      [_general(3, 3)], False),
+    ("multi_dot", lambda *xs: L.multi_dot(xs), lambda *xs: onp.linalg.multi_dot(xs),
+     [_wide(5, 20), _wide(20, 2), _wide(2, 9), _wide(9, 3)], False),
 ]
 
 
@@ -321,3 +325,10 @@ def test_graph_attrs_written_by_mxnet(op, attrs, value, expected):
         args = {"a": mx.nd.array(value, dtype="float64")}
     out = sym.bind(mx.cpu(), args).forward()[0]
     onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-8)
+
+
+def test_multi_dot_out():
+    vals = [_wide(4, 30), _wide(30, 2), _wide(2, 7)]
+    out = _arr(onp.zeros((4, 7)))
+    assert L.multi_dot([_arr(v) for v in vals], out=out) is out
+    onp.testing.assert_allclose(out.asnumpy(), onp.linalg.multi_dot(vals), rtol=1e-12)
