@@ -61,6 +61,7 @@ class Executor:
         self._grad_req = [r if g is not None else "null" for r, g in zip(reqs, self.grad_arrays)]
         self._monitor = None
         self._backward_monitor = None
+        self._monitor_all = False
         self._compile()
 
     # -- compilation ---------------------------------------------------------------
@@ -131,7 +132,8 @@ class Executor:
                  (g if g.context == self._ctx else g.as_in_context(self._ctx))._arr()
                  for g in out_grads]
         grads = self._program.backward(self._state, heads, self._ctx, self._rng, is_train,
-                                       monitor=self._backward_monitor)
+                                       monitor=self._backward_monitor,
+                                       monitor_all=self._monitor_all)
         for name, g in zip(self._wrt, grads):
             index = self._arg_names.index(name)
             target = self.grad_arrays[index]
@@ -170,14 +172,15 @@ class Executor:
         ``bn_mean``). With ``monitor_all``, first each of the node's inputs:
         a graph variable under its own name, then every input as
         ``<node>_<input name>`` (``fc1_weight``), or ``<node>_input<i>`` for
-        operators MXNet names inputs of by position. ``backward`` then reports,
-        for each forward node it differentiates, the gradients it gives the
+        operators MXNet names inputs of by position. ``backward`` then reports
+        what MXNet's backward nodes show (``graph/backward_reports.py``): for
+        each forward node it differentiates, the gradients it gives the
         node's inputs as ``<node>_backward_output<i>`` (``<node>_backward_output``
-        for one input), as MXNet names its backward nodes' outputs; gradients
+        for one input), gradient sums as ``sum_grad_output``, and with
+        ``monitor_all`` first the backward node's inputs (for the operators
+        whose backward inputs are known there) and the sum's terms. Gradients
         nothing needs (grad_req null, labels) are not computed and show as
-        zeros. Unlike MXNet, the sums of gradients reaching one value twice
-        are not reported, nor, with ``monitor_all``, the backward nodes'
-        inputs."""
+        zeros."""
         ctx = self._ctx
         program = self._program
         variables = dict(zip(program.input_slots, program.input_names))
@@ -196,6 +199,7 @@ class Executor:
                 report(name, slots[s])
         self._monitor = monitor
         self._backward_monitor = report
+        self._monitor_all = bool(monitor_all)
 
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
         """Copy arrays from dicts into the bound arguments and aux states."""

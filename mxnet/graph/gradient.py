@@ -55,12 +55,23 @@ def build_backward(outputs, shapes, dtypes, wrt, mirror=None, ce_chains=None):
 
     heads = []
     grads = {}
+    terms = {}  # entry key -> the gradients summed into it (for monitors)
+    front.backward_log = []  # see backward_reports.py
+
+    def add(key, g):
+        _accumulate(grads, key, g)
+        terms.setdefault(key, []).append(g)
+
+    def log_sum(key, total):
+        if len(terms.get(key, ())) > 1:
+            front.backward_log.append(("sum", terms[key], total))
+
     for i, entry in enumerate(outputs):
         key = (id(entry[0]), entry[1])
         head_node = Node(None, f"_head_grad{i}")
         head = TraceValue((head_node, 0), shapes[key], dtypes[key], front)
         heads.append(head)
-        _accumulate(grads, key, head)
+        add(key, head)
     needed = _depends_on(outputs, wrt)
     for node in reversed(topo_order(outputs)):
         if node.op is None or id(node) not in needed:
@@ -69,11 +80,13 @@ def build_backward(outputs, shapes, dtypes, wrt, mirror=None, ce_chains=None):
         out_grads = [grads.pop((id(node), i), None) for i in range(n_out)]
         if all(g is None for g in out_grads):
             continue
+        for i, g in enumerate(out_grads):
+            log_sum((id(node), i), g)
         outs = [value((node, i)) for i in range(n_out)]
         out_grads = [front.zeros_like(y) if g is None else g for g, y in zip(out_grads, outs)]
         chain = ce_chains.get(id(node)) if ce_chains else None
         if chain is not None:
-            _fused_ce_gradient(chain, front, value, outs, out_grads, needed, grads)
+            _fused_ce_gradient(chain, front, value, outs, out_grads, needed, add)
             continue
         if node.op.gradient is None:
             raise MXNetError(f"gradient: operator {node.op.name} (node {node.name}) has no "
@@ -86,13 +99,16 @@ def build_backward(outputs, shapes, dtypes, wrt, mirror=None, ce_chains=None):
                              f"gradients for {len(ins)} inputs")
         front.node_grads.append((node, [g if id(e[0]) in needed else None
                                          for e, g in zip(node.inputs, in_grads)]))
+        front.backward_log.append(("node", node, front.node_grads[-1][1], out_grads))
         for entry, g in zip(node.inputs, in_grads):
             if g is not None and id(entry[0]) in needed:
-                _accumulate(grads, (id(entry[0]), entry[1]), g)
+                add((id(entry[0]), entry[1]), g)
+    for n, i in wrt:
+        log_sum((id(n), i), grads.get((id(n), i)))
     return front, heads, [grads.get((id(n), i)) for n, i in wrt]
 
 
-def _fused_ce_gradient(chain, front, value, outs, out_grads, needed, grads):
+def _fused_ce_gradient(chain, front, value, outs, out_grads, needed, add):
     """Gradients of a softmax cross-entropy chain, through the fused op's rule,
     added to its scores and labels (its inner nodes get none)."""
     op = registry.get(softmax_ce.FUSED)
@@ -102,7 +118,7 @@ def _fused_ce_gradient(chain, front, value, outs, out_grads, needed, grads):
                              out_grads)
     for entry, g in zip(entries, in_grads):
         if g is not None and id(entry[0]) in needed:
-            _accumulate(grads, (id(entry[0]), entry[1]), g)
+            add((id(entry[0]), entry[1]), g)
 
 
 def _accumulate(grads, key, g):

@@ -28,6 +28,7 @@ from . import infer, plan, softmax_ce
 from .dense_act import fuse_dense_activation
 from .fold import fold_graph
 from .fuse import fuse_steps
+from .backward_reports import backward_reports
 from .gradient import build_backward, mirror_policy
 
 
@@ -93,39 +94,15 @@ def _zeros(ctx, shape, dtype):
     return zeros if ctx.device_typeid == 1 else from_numpy(zeros, ctx)
 
 
-def _backward_reports(node_grads, steps, slot_of, shapes, dtypes):
-    """{step index: [(name, slot or (shape, dtype))]}: the gradients each
-    differentiated forward node gives its inputs (aux states aside), under the
-    names of MXNet's backward node outputs (``<node>_backward_output<i>``, no
-    index when there is one), due after the step of ``steps`` that completes
-    them (-1: before the first). A gradient nothing needs is not computed:
-    it is reported as zeros of the input's (shape, dtype), where MXNet shows
-    an output buffer it did not write. Reports keep the order the nodes were
-    differentiated in."""
-    produced = {s: i for i, st in enumerate(steps) for s in st.outs}
-    reports, at = {}, -1
-    for node, in_grads in node_grads:
-        aux = set(node.op.aux_positions(node.params(), len(node.inputs)))
-        values = [(e, g) for i, (e, g) in enumerate(zip(node.inputs, in_grads)) if i not in aux]
-        for i, (entry, g) in enumerate(values):
-            slot = None if g is None else slot_of.get((id(g.entry[0]), g.entry[1]))
-            if slot is None:
-                key = (id(entry[0]), entry[1])
-                slot = (tuple(shapes[key]), np.dtype(dtypes[key]))
-            else:
-                at = max(at, produced.get(slot, -1))
-            suffix = "" if len(values) == 1 else str(i)
-            reports.setdefault(at, []).append((f"{node.name}_backward_output{suffix}", slot))
-    return reports
-
-
-def _reporter(reports, slots, report, ctx):
+def _reporter(reports, slots, report, ctx, monitor_all):
     """A ``run_steps`` monitor calling ``report(name, array)`` for ``reports``
-    (see ``_backward_reports``) as their steps complete; those due before
-    the first step are reported at once."""
+    (see ``backward_reports``; those for ``monitor_all`` only when it is set)
+    as their steps complete; those due before the first step are reported
+    at once."""
     def send(due, values):
-        for name, s in reports.get(due, ()):
-            report(name, values[s] if type(s) is int else _zeros(ctx, *s))
+        for name, s, all_only in reports.get(due, ()):
+            if monitor_all or not all_only:
+                report(name, values[s] if type(s) is int else _zeros(ctx, *s))
     send(-1, slots)
     done = [0]
 
@@ -192,9 +169,12 @@ class Program:
             plain_backward = plan.compile_steps(bwd_nodes, slot_of, wanted)
             # Monitored backward runs free nothing, so every reported value lives.
             self._plain_backward = [st.copy() for st in plain_backward]
-            self._backward_reports = _backward_reports(
-                front.node_grads, self._plain_backward, slot_of, inferred_shapes,
+            self._backward_reports = backward_reports(
+                front.backward_log, self._plain_backward, slot_of, inferred_shapes,
                 inferred_types)
+            # Monitored runs (plain steps) keep the forward values reports show.
+            shown = {s for items in self._backward_reports.values()
+                     for _, s, _ in items if type(s) is int}
             self.grad_slots = [None if g is None else slot_of[(id(g.entry[0]), g.entry[1])]
                                for g in grads]
             pinned = pinned + self.head_slots + [s for s in self.grad_slots if s is not None]
@@ -211,7 +191,7 @@ class Program:
         plan.assign_frees(self.infer_steps, pinned)
         self.train_steps = self.backward_steps = None
         if self.wrt:
-            plan.assign_frees(plain_train, pinned, keep_after=bwd_reads)
+            plan.assign_frees(plain_train, pinned, keep_after=bwd_reads | shown)
             self.train_steps = self._fused(plain_train, info, set(pinned) | bwd_reads, slot_of)
             self.backward_steps = self._fused(plain_backward, info, pinned, slot_of)
             plan.assign_frees(self.train_steps, pinned, keep_after=bwd_reads)
@@ -303,15 +283,15 @@ class Program:
         return outputs, (slots if train else None)
 
     def backward(self, state, head_grads, ctx, rng, is_train=True, consume=False,
-                 monitor=None):
+                 monitor=None, monitor_all=False):
         """Gradients for the ``wrt`` inputs (None where an input gets none),
         given one head gradient array (or None for ones) per output. With
         ``consume`` (no further backward on this ``state``, as without
         ``retain_graph``) each saved forward value is dropped after its last
         reader, so backward's peak does not hold the whole forward pass.
-        ``monitor(name, array)`` sees, per differentiated forward node, the
-        gradients of its inputs as MXNet names its backward node's outputs
-        (``fc_backward_output0``...; the run then takes the plain steps)."""
+        ``monitor(name, array)`` sees what MXNet's backward nodes show (see
+        ``backward_reports``; with ``monitor_all`` their inputs too; the run
+        then takes the plain steps)."""
         if state is None:
             raise MXNetError("backward: the forward pass did not keep its values; run "
                              "forward with is_train=True (or under autograd.record)")
@@ -327,7 +307,7 @@ class Program:
             plan.run_steps(self.backward_steps, slots, ctx, is_train, rng)
         else:
             plan.run_steps(self._plain_backward, slots, ctx, is_train, rng,
-                           _reporter(self._backward_reports, slots, monitor, ctx))
+                           _reporter(self._backward_reports, slots, monitor, ctx, monitor_all))
         grads = [None if s is None else slots[s] for s in self.grad_slots]
         if consume:
             state.clear()
