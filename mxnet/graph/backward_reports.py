@@ -105,15 +105,17 @@ def backward_reports(log, steps, slot_of, shapes, dtypes):
         nothing computes."""
         slot = slot_of.get(key if value is None else (id(value.entry[0]), value.entry[1]))
         if slot is None:
-            return tuple(shapes[key]), np.dtype(dtypes[key])
+            return zeros_of(key)
         at[0] = max(at[0], produced.get(slot, -1))
         return slot
 
     def zeros_of(key):
+        if shapes.get(key) is None or dtypes.get(key) is None:
+            return None  # (not reported)
         return tuple(shapes[key]), np.dtype(dtypes[key])
 
     def put(items):
-        reports.setdefault(at[0], []).extend(items)
+        reports.setdefault(at[0], []).extend(item for item in items if item[1] is not None)
 
     for record in log:
         if record[0] == "sum":

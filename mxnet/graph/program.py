@@ -170,8 +170,9 @@ class Program:
             # Monitored backward runs free nothing, so every reported value lives.
             self._plain_backward = [st.copy() for st in plain_backward]
             self._backward_reports = backward_reports(
-                front.backward_log, self._plain_backward, slot_of, inferred_shapes,
-                inferred_types)
+                front.backward_log, self._plain_backward, slot_of,
+                {**inferred_shapes, **{k: v[0] for k, v in front.shapes.items()}},
+                {**inferred_types, **{k: v[1] for k, v in front.shapes.items()}})
             # Monitored runs (plain steps) keep the forward values reports show.
             shown = {s for items in self._backward_reports.values()
                      for _, s, _ in items if type(s) is int}
