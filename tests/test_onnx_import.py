@@ -256,8 +256,10 @@ def test_zoo_round_trip_through_import_model_and_gluon(tmp_path):
     got = _run_imported(onnx.load(path), {"data": x})[0]
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
     _, arg_params, aux_params = onnx_mx.import_model(path)
-    assert "resnetv10_conv0_weight" in arg_params
-    assert "resnetv10_batchnorm0_running_var" in aux_params
+    # The Gluon prefix (resnetv1N_) depends on how many nets the process made.
+    assert any(name.endswith("_conv0_weight") for name in arg_params)
+    assert all(name.endswith(("running_mean", "running_var")) for name in aux_params)
+    assert any(name.endswith("_batchnorm0_running_var") for name in aux_params)
     net = onnx_mx.import_to_gluon(path, mx.cpu())
     assert isinstance(net, mx.gluon.SymbolBlock)
     np.testing.assert_allclose(net(mx.nd.array(x)).asnumpy(), expected, rtol=1e-5, atol=1e-6)
