@@ -391,11 +391,10 @@ def _take_buffer(target, g):
     arrays idle, ``g`` referenced only by the caller and its buffer only by ``g``
     (a plain contiguous array it owns, in host or CuPy memory), ``target``'s old
     buffer viewed by nothing. Returns whether it did."""
-    NDArray = (_ND or _load_nd()).NDArray
     data = g._data
     old = target._data
     kind = type(data)
-    if type(g) is not NDArray or type(target) is not NDArray or type(old) is not kind \
+    if g._stype != "default" or target._stype != "default" or type(old) is not kind \
             or (kind is not _ndarray and not kind.__module__.startswith("cupy")) \
             or g._var.pending or target._var.pending \
             or g._var.exc is not None or target._var.exc is not None:

@@ -39,4 +39,10 @@ def call(op_name, inputs=(), attrs=None, out=None, ctx=None):
 
 def _call_symbol(op_name, inputs, attrs):
     from ..symbol.register import create
-    return create(op_name, inputs, dict(attrs) if attrs else {})
+    # Nodes are named after the function, as MXNet names them: dot0, add0.
+    hint = op_name
+    for prefix in ("_npi_", "_npx_", "_np_"):
+        if op_name.startswith(prefix):
+            hint = op_name[len(prefix):]
+            break
+    return create(op_name, inputs, dict(attrs) if attrs else {}, hint=hint)

@@ -31,3 +31,25 @@ def test_legacy_creation_of_a_scalar_shape_needs_np_shape():
         assert mx.nd.zeros(()).asnumpy() == 0
     with pytest.raises(mx.base.MXNetError, match="shape"):
         mx.nd.ones(())
+
+
+def test_np_gradient_buffers_can_be_handed_over_like_legacy_ones():
+    # autograd adopts a fresh gradient's buffer as .grad's data when nothing
+    # else sees it; mx.np arrays qualify as legacy dense arrays do.
+    from mxnet.autograd import _take_buffer
+    target = np.zeros((4, 4))
+    fresh = np.ones((4, 4)) * 3
+    data_id = id(fresh._data)  # (a reference would make the buffer look shared)
+    assert _take_buffer(target, fresh)
+    assert id(target._data) == data_id
+    assert not _take_buffer(mx.nd.zeros((4, 4)).tostype("row_sparse"), np.ones((4, 4)))
+
+
+def test_np_symbols_are_named_after_their_function_as_in_mxnet():
+    x = mx.sym.var("x").as_np_ndarray()
+    y = mx.sym.var("y").as_np_ndarray()
+    with mx.name.NameManager():
+        assert mx.sym.np.dot(x, y).name == "dot0"
+        assert (x + y).name == "add0"
+        assert mx.sym.np.exp(x).name == "exp0"
+        assert (x * 2).name == "multiply_scalar0"
