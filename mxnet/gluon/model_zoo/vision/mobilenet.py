@@ -10,6 +10,7 @@ import os
 
 from .... import base
 from ....context import cpu
+from ....util import is_np_array
 from ...block import HybridBlock
 from ... import nn
 
@@ -22,6 +23,8 @@ class RELU6(HybridBlock):
     """ReLU capped at 6: ``clip(x, 0, 6)``."""
 
     def hybrid_forward(self, F, x):
+        if is_np_array():  # (MXNet 1.9.1 itself fails here under npx.set_np())
+            return F.np.clip(x, 0, 6)
         return F.clip(x, 0, 6, name="relu6")
 
 
@@ -59,7 +62,7 @@ class LinearBottleneck(HybridBlock):
     def hybrid_forward(self, F, x):
         out = self.out(x)
         if self.use_shortcut:
-            out = F.elemwise_add(out, x)
+            out = F.np.add(out, x) if is_np_array() else F.elemwise_add(out, x)
         return out
 
 

@@ -11,6 +11,7 @@ import os
 from .... import base
 from ....context import cpu
 from ...block import HybridBlock
+from ....util import is_np_array
 from ... import nn
 
 __all__ = ["ResNetV1", "ResNetV2", "BasicBlockV1", "BasicBlockV2", "BottleneckV1",
@@ -22,6 +23,14 @@ __all__ = ["ResNetV1", "ResNetV2", "BasicBlockV1", "BasicBlockV2", "BottleneckV1
 def _conv3x3(channels, stride, in_channels):
     return nn.Conv2D(channels, kernel_size=3, strides=stride, padding=1, use_bias=False,
                      in_channels=in_channels)
+
+
+def _relu(F, x):
+    """ReLU through the front end in use (``npx.set_np()`` or legacy): the
+    same Activation node either way, as MXNet's blocks write it."""
+    if is_np_array():
+        return F.npx.activation(x, act_type="relu")
+    return F.Activation(x, act_type="relu")
 
 
 class BasicBlockV1(HybridBlock):
@@ -48,7 +57,7 @@ class BasicBlockV1(HybridBlock):
         # which fixes the node order and operands of exported graphs.
         out = self.body(x)
         residual = x if self.downsample is None else self.downsample(x)
-        return F.Activation(residual + out, act_type="relu")
+        return _relu(F, residual + out)
 
 
 class BottleneckV1(HybridBlock):
@@ -74,7 +83,7 @@ class BottleneckV1(HybridBlock):
         # As MXNet: body first, and (unlike the basic block) body + shortcut.
         out = self.body(x)
         residual = x if self.downsample is None else self.downsample(x)
-        return F.Activation(out + residual, act_type="relu")
+        return _relu(F, out + residual)
 
 
 class BasicBlockV2(HybridBlock):
@@ -95,11 +104,11 @@ class BasicBlockV2(HybridBlock):
 
     def hybrid_forward(self, F, x):
         residual = x
-        x = F.Activation(self.bn1(x), act_type="relu")
+        x = _relu(F, self.bn1(x))
         if self.downsample is not None:
             residual = self.downsample(x)
         x = self.conv1(x)
-        x = self.conv2(F.Activation(self.bn2(x), act_type="relu"))
+        x = self.conv2(_relu(F, self.bn2(x)))
         return x + residual
 
 
@@ -123,12 +132,12 @@ class BottleneckV2(HybridBlock):
 
     def hybrid_forward(self, F, x):
         residual = x
-        x = F.Activation(self.bn1(x), act_type="relu")
+        x = _relu(F, self.bn1(x))
         if self.downsample is not None:
             residual = self.downsample(x)
         x = self.conv1(x)
-        x = self.conv2(F.Activation(self.bn2(x), act_type="relu"))
-        x = self.conv3(F.Activation(self.bn3(x), act_type="relu"))
+        x = self.conv2(_relu(F, self.bn2(x)))
+        x = self.conv3(_relu(F, self.bn3(x)))
         return x + residual
 
 
