@@ -7,12 +7,18 @@ backends) and returns ``mx.np.ndarray`` outputs. When an input is a Symbol
 it builds a graph node instead, so one front-end function serves both
 ``mx.np`` and ``mx.sym.np`` (hybridized blocks under ``npx.set_np()``).
 """
+import threading
+
 from ..ndarray.invoke import invoke
 from ..ndarray.ndarray import NDArray
 from ..ops import registry as _registry
 from .multiarray import ndarray
 
 _get = _registry.get
+# graph.on: an mx.sym.np function is running, so calls without any input
+# (creation: zeros, arange...) build graph nodes too (see building_graph).
+graph = threading.local()
+graph.on = False
 
 
 def call(op_name, inputs=(), attrs=None, out=None, ctx=None):
@@ -21,6 +27,8 @@ def call(op_name, inputs=(), attrs=None, out=None, ctx=None):
     several outputs, a list of them. ``out`` (an ``ndarray`` or list) receives
     the results in place. Creation ops (no inputs) take ``ctx``."""
     inputs = list(inputs)
+    if not inputs and getattr(graph, "on", False):
+        return _call_symbol(op_name, inputs, attrs)
     for x in inputs:
         if not isinstance(x, NDArray):
             from ..symbol.symbol import Symbol

@@ -53,3 +53,25 @@ def test_np_symbols_are_named_after_their_function_as_in_mxnet():
         assert (x + y).name == "add0"
         assert mx.sym.np.exp(x).name == "exp0"
         assert (x * 2).name == "multiply_scalar0"
+
+
+def test_creation_functions_build_graph_nodes_in_hybridized_np_blocks():
+    class AddRange(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x + F.np.arange(4) + F.np.ones((4,)) + F.np.zeros((1, 4))
+
+    mx.npx.set_np()
+    try:
+        block = AddRange()
+        x = np.ones((2, 4))
+        imperative = block(x)
+        block.hybridize()
+        hybridized = block(x)
+    finally:
+        mx.npx.reset_np()
+    expected = [[2.0, 3.0, 4.0, 5.0]] * 2
+    assert imperative.asnumpy().tolist() == expected
+    assert hybridized.asnumpy().tolist() == expected
+    assert type(hybridized) is np.ndarray
+    zeros = mx.sym.np.zeros((2, 3))
+    assert isinstance(zeros, mx.sym.np._Symbol) and zeros.name.startswith("zeros")

@@ -3,13 +3,14 @@
 
 The ``mx.np`` functions build a graph node when an input is a Symbol, so
 each ``mx.sym.np.X`` is ``mx.np.X`` with its Symbol results given the
-NumPy-semantics class ``_Symbol``. A function called without any Symbol
-input (``mx.sym.np.zeros((2, 3))``) would compute an array instead of a
-graph node, so it raises ``MXNetError``.
+NumPy-semantics class ``_Symbol``. While one runs, operators called without
+any input (``mx.sym.np.zeros((2, 3))``) build graph nodes too; a function
+that computes its result on the host instead raises ``MXNetError``.
 """
 import functools
 
 from ... import numpy as _mx_np
+from ...numpy._op import graph as _graph
 from ...base import MXNetError
 from ..symbol import Symbol
 from ._symbol import _Symbol, as_legacy_symbol, as_np_symbol  # noqa: F401
@@ -20,7 +21,11 @@ __all__ = ["_Symbol", "load", "load_json", "linalg", "random"]
 def _symbolic(name, fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        res = fn(*args, **kwargs)
+        prev, _graph.on = getattr(_graph, "on", False), True
+        try:
+            res = fn(*args, **kwargs)
+        finally:
+            _graph.on = prev
         if isinstance(res, Symbol) or (isinstance(res, (list, tuple)) and res
                                        and all(isinstance(r, Symbol) for r in res)):
             return as_np_symbol(res)
