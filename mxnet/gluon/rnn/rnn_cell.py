@@ -8,12 +8,16 @@ are prefixed ``t<t>_``. Modifier cells (Zoneout, Residual) wrap another cell
 and share its parameters; BidirectionalCell runs two cells in opposite
 directions and can only be unrolled.
 """
+import functools
+
 from ... import ndarray, symbol
 from ...base import numeric_types
 from ...symbol import Symbol
+from ...util import is_np_array
 from .. import nn
 from ..block import Block
 from ..hybrid import HybridBlock
+from ..np_boundary import to_np
 from ..utils import _indent
 
 __all__ = ["RecurrentCell", "HybridRecurrentCell", "RNNCell", "LSTMCell", "GRUCell",
@@ -130,6 +134,16 @@ def _check_not_modified(cell):
                              "cannot be called directly. Call the modifier cell instead.")
 
 
+
+def _np_results(method):
+    """Under ``npx.set_np()``, give the arrays or Symbols ``method`` returns
+    back in the NumPy front end (the cells compute with legacy operators)."""
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        out = method(*args, **kwargs)
+        return to_np(out) if is_np_array() else out
+    return wrapper
+
 class RecurrentCell(Block):
     """Base class of recurrent cells: ``cell(inputs, states)`` runs one step,
     ``unroll`` a whole sequence. Subclasses define ``state_info``."""
@@ -150,6 +164,7 @@ class RecurrentCell(Block):
         """One dict (``shape``, ``__layout__``...) per state this cell carries."""
         raise NotImplementedError()
 
+    @_np_results
     def begin_state(self, batch_size=0, func=ndarray.zeros, **kwargs):
         """Initial states built by ``func(name=..., shape=..., **kwargs)``
         (``ndarray.zeros`` by default; ``symbol.var``/``symbol.zeros`` for graphs)."""
@@ -161,6 +176,7 @@ class RecurrentCell(Block):
             states.append(func(name=f"{self._prefix}begin_state_{self._init_counter}", **info))
         return states
 
+    @_np_results
     def unroll(self, length, inputs, begin_state=None, layout="NTC", merge_outputs=None,
                valid_length=None):
         """Run the cell over ``length`` steps of ``inputs``.
@@ -201,6 +217,7 @@ class RecurrentCell(Block):
             return F.LeakyReLU(inputs, act_type="leaky", slope=activation._alpha, **kwargs)
         return activation(inputs, **kwargs)
 
+    @_np_results
     def forward(self, inputs, states):
         """One step: returns (output, new states)."""
         self._counter += 1
@@ -373,10 +390,12 @@ class _StackMixin:
     def state_info(self, batch_size=0):
         return _cells_state_info(self._children.values(), batch_size)
 
+    @_np_results
     def begin_state(self, **kwargs):
         _check_not_modified(self)
         return _cells_begin_state(self._children.values(), **kwargs)
 
+    @_np_results
     def __call__(self, inputs, states):
         self._counter += 1
         if any(isinstance(c, BidirectionalCell) for c in self._children.values()):
@@ -390,6 +409,7 @@ class _StackMixin:
             next_states.extend(state)
         return inputs, next_states
 
+    @_np_results
     def unroll(self, length, inputs, begin_state=None, layout="NTC", merge_outputs=None,
                valid_length=None):
         self.reset()
@@ -459,6 +479,7 @@ class DropoutCell(HybridRecurrentCell):
                                name=f"t{self._counter}_fwd")
         return inputs, states
 
+    @_np_results
     def unroll(self, length, inputs, begin_state=None, layout="NTC", merge_outputs=None,
                valid_length=None):
         self.reset()
@@ -488,6 +509,7 @@ class ModifierCell(HybridRecurrentCell):
     def state_info(self, batch_size=0):
         return self.base_cell.state_info(batch_size)
 
+    @_np_results
     def begin_state(self, func=symbol.zeros, **kwargs):
         _check_not_modified(self)
         self.base_cell._modified = False
@@ -557,6 +579,7 @@ class ResidualCell(ModifierCell):
         output, states = self.base_cell(inputs, states)
         return F.elemwise_add(output, inputs, name=f"t{self._counter}_fwd"), states
 
+    @_np_results
     def unroll(self, length, inputs, begin_state=None, layout="NTC", merge_outputs=None,
                valid_length=None):
         self.reset()
@@ -588,6 +611,7 @@ class BidirectionalCell(HybridRecurrentCell):
         self.register_child(r_cell, "r_cell")
         self._output_prefix = output_prefix
 
+    @_np_results
     def __call__(self, inputs, states):
         raise NotImplementedError("Bidirectional cannot be stepped. Please use unroll")
 
@@ -598,10 +622,12 @@ class BidirectionalCell(HybridRecurrentCell):
     def state_info(self, batch_size=0):
         return _cells_state_info(self._children.values(), batch_size)
 
+    @_np_results
     def begin_state(self, **kwargs):
         _check_not_modified(self)
         return _cells_begin_state(self._children.values(), **kwargs)
 
+    @_np_results
     def unroll(self, length, inputs, begin_state=None, layout="NTC", merge_outputs=None,
                valid_length=None):
         self.reset()

@@ -14,7 +14,9 @@ import re
 
 from ... import ndarray, symbol
 from ...base import MXNetError
+from ...util import is_np_array
 from ..hybrid import HybridBlock
+from ..np_boundary import legacy_body, to_np
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
@@ -128,7 +130,7 @@ class _RNNLayer(HybridBlock):
         for i, info in enumerate(self.state_info(batch_size)):
             info = dict(info, **kwargs) if info is not None else kwargs
             states.append(func(name=f"{self.prefix}h0_{i}", **info))
-        return states
+        return to_np(states) if is_np_array() else states
 
     def __call__(self, inputs, states=None, sequence_length=None, **kwargs):
         """Run over ``inputs``; returns the outputs alone when ``states`` is
@@ -146,6 +148,7 @@ class _RNNLayer(HybridBlock):
             return super().__call__(inputs, states, sequence_length, **kwargs)
         return super().__call__(inputs, states, **kwargs)
 
+    @legacy_body
     def hybrid_forward(self, F, inputs, states, sequence_length=None, **kwargs):
         if F is ndarray:
             batch_size = inputs.shape[self._layout.find("N")]
