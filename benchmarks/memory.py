@@ -18,8 +18,11 @@ reported per mode:
   bytes of every array it computes, i.e. what it would hold with no planning.
 
 Imperative execution keeps every recorded intermediate on the autograd tape
-until ``backward``; the compiled program frees each intermediate once it is
-dead, so the hybridized step should be lighter. Real MXNet and PyTorch
+until ``backward`` and holds last step's gradients until the new ones are
+complete; the compiled program frees each intermediate once it is dead and
+drops the parameters' old gradients before computing the new ones, so the
+hybridized step should be lighter. The planned peak counts the inputs
+(parameters, batch) as live, the measured one only what the step adds. Real MXNet and PyTorch
 allocate outside Python's allocator, so this table is for this project only.
 """
 
