@@ -35,6 +35,18 @@ def _as_list(values, names, what, allow_missing=False):
     return out
 
 
+def _check_devices(ctx, groups):
+    """Arrays bound to an executor must live on its kind of device: its
+    program runs on ``ctx``'s array module (host arrays on another cpu are
+    fine, a GPU array under a cpu executor is not)."""
+    for what, names, arrays in groups:
+        for name, a in zip(names, arrays):
+            if a is not None and a.context.device_typeid != ctx.device_typeid:
+                raise MXNetError(f"bind: {what} '{name}' is on {a.context}, but the executor "
+                                 f"is bound to {ctx}; copy it with .as_in_context({ctx}) or "
+                                 f"bind on {a.context}")
+
+
 class Executor:
     """Runs a bound symbol: ``forward``, ``backward``, ``outputs``, ``arg_dict``..."""
 
@@ -49,6 +61,9 @@ class Executor:
         self.arg_arrays = _as_list(args, self._arg_names, "args")
         self.grad_arrays = _as_list(args_grad, self._arg_names, "args_grad", allow_missing=True)
         self.aux_arrays = _as_list(aux_states, self._aux_names, "aux_states")
+        _check_devices(ctx, [("args", self._arg_names, self.arg_arrays),
+                             ("args_grad", self._arg_names, self.grad_arrays),
+                             ("aux_states", self._aux_names, self.aux_arrays)])
         if isinstance(grad_req, str):
             reqs = [grad_req] * len(self._arg_names)
         elif isinstance(grad_req, dict):

@@ -441,3 +441,12 @@ def test_ops_on_an_asynchronous_device_run_inline_whatever_their_size(monkeypatc
         op.overrides["asyncdev"].remove(override)
     assert ran_in == [threading.main_thread()]
     assert mx.device.asynchronous(x.context) and not mx.device.asynchronous(mx.cpu())
+
+
+def test_binding_an_executor_to_arrays_of_another_device_kind_is_a_clear_error():
+    x = mx.sym.var("x")
+    with pytest.raises(MXNetError, match=r"bind: args 'x' is on testdev\(0\), but the executor"):
+        (x * 2).bind(mx.cpu(), {"x": mx.nd.ones((2,), ctx=TESTDEV)})
+    # Host arrays on another cpu are fine: the same array module.
+    out = (x * 2).bind(mx.cpu(), {"x": mx.nd.ones((2,), ctx=mx.cpu(1))}).forward()[0]
+    assert out.asnumpy().tolist() == [2.0, 2.0]
