@@ -187,7 +187,7 @@ def test_second_order_matmul():
 def test_symbol_graph():
     a, b = _rand(2, 3), _rand(3, 4)
     y = np.dot(mx.sym.var("a"), mx.sym.var("b"))
-    ex = y.bind(mx.cpu(), {"a": mx.nd.array(a), "b": mx.nd.array(b)})
+    ex = y.bind(mx.context.current_context(), {"a": mx.nd.array(a), "b": mx.nd.array(b)})
     onp.testing.assert_allclose(ex.forward()[0].asnumpy(), a @ b, rtol=1e-5)
 
 
@@ -196,7 +196,7 @@ def test_symbol_graph():
     lambda a, b: np.tensordot(a, b, 1), lambda a, b: np.einsum("ijk,k->ij", a, b)])
 def test_graph_gradient_equals_autograd(build):
     a, b = _rand(2, 3, 4), _rand(4)
-    ex = build(mx.sym.var("a"), mx.sym.var("b")).simple_bind(mx.cpu(), a=a.shape, b=b.shape)
+    ex = build(mx.sym.var("a"), mx.sym.var("b")).simple_bind(mx.context.current_context(), a=a.shape, b=b.shape)
     ex.arg_dict["a"][:] = a
     ex.arg_dict["b"][:] = b
     head = _rand(2, 3, seed=4)

@@ -264,7 +264,7 @@ def test_norm_graph_attrs_as_mxnet():
                             ({"ord": "2", "flag": "1", "axis": "None"},
                              onp.linalg.norm(x, "fro"))]:
         sym = mx.sym._internal._npi_norm(mx.sym.var("x"), keepdims="False", **attrs)
-        out = sym.bind(mx.cpu(), {"x": mx.nd.array(x, dtype="float64")}).forward()[0]
+        out = sym.bind(mx.context.current_context(), {"x": mx.nd.array(x, dtype="float64")}).forward()[0]
         onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-12)
 
 
@@ -323,7 +323,7 @@ def test_graph_attrs_written_by_mxnet(op, attrs, value, expected):
     else:
         sym = getattr(mx.sym._internal, op)(mx.sym.var("a"), **attrs)
         args = {"a": mx.nd.array(value, dtype="float64")}
-    out = sym.bind(mx.cpu(), args).forward()[0]
+    out = sym.bind(mx.context.current_context(), args).forward()[0]
     onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-8)
 
 

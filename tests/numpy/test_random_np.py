@@ -220,7 +220,7 @@ def test_legacy_internal_call_and_symbol():
 def test_symbol_parameters():
     y = R.normal(mx.sym.var("m"), 0.001, size=(2, 3))
     assert y.list_arguments() == ["m"]
-    out = y.bind(mx.cpu(), {"m": mx.nd.array([0.0, 10.0, 100.0])}).forward()[0].asnumpy()
+    out = y.bind(mx.context.current_context(), {"m": mx.nd.array([0.0, 10.0, 100.0])}).forward()[0].asnumpy()
     assert out.shape == (2, 3)
     onp.testing.assert_allclose(out.mean(axis=0), [0.0, 10.0, 100.0], atol=0.01)
 
@@ -273,5 +273,5 @@ def test_multivariate_normal_gradient():
 def test_graph_attrs_written_by_mxnet(op, attrs):
     """Nodes as MXNet 1.9.1's mx.sym.np.random writes them (one array parameter)."""
     sym = getattr(mx.sym._internal, op)(mx.sym.var("x"), **attrs)
-    out = sym.bind(mx.cpu(), {"x": mx.nd.array([0.5, 1.0, 2.0])}).forward()[0]
+    out = sym.bind(mx.context.current_context(), {"x": mx.nd.array([0.5, 1.0, 2.0])}).forward()[0]
     assert out.shape == (3,) and out.dtype == onp.float32

@@ -131,7 +131,7 @@ def test_unique_gradient_is_zero():
 
 def test_symbol_sort():
     y = np.sort(mx.sym.var("a"), axis=0)
-    ex = y.bind(mx.cpu(), {"a": mx.nd.array(M)})
+    ex = y.bind(mx.context.current_context(), {"a": mx.nd.array(M)})
     onp.testing.assert_array_equal(ex.forward()[0].asnumpy(), onp.sort(M, axis=0))
 
 
