@@ -1,9 +1,14 @@
-"""Executors write their outputs and gradients after the engine's pending work
-on those arrays: every operator pushed (MXNET_ENGINE_ASYNC_MIN_SIZE=0 in a
-subprocess), a fresh gradient array's zero fill must not land after backward."""
+"""Executors and the engine: outputs and gradients are written after the
+engine's pending work on those arrays (every operator pushed with
+MXNET_ENGINE_ASYNC_MIN_SIZE=0 in a subprocess: a fresh gradient array's zero
+fill must not land after backward); graphs bind their inputs by name."""
 import os
 import subprocess
 import sys
+
+import pytest
+
+import mxnet as mx
 
 SCRIPT = r"""
 import mxnet as mx, numpy as onp
@@ -28,3 +33,10 @@ def test_backward_and_forward_writes_follow_pending_engine_work():
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip().endswith("ok")
+
+
+def test_two_different_variables_with_one_name_are_a_clear_error():
+    first, second = mx.sym.var("c"), mx.sym.var("c")
+    group = mx.sym.Group([first * 2, second + 1])
+    with pytest.raises(mx.base.MXNetError, match=r"different variables with the same name \(c\)"):
+        group.bind(mx.cpu(), {"c": mx.nd.ones((2,))})

@@ -121,6 +121,11 @@ class Program:
         nodes = topo_order(outputs)
         variables = {n.name: n for n in nodes if n.op is None}
         self.input_names = [n.name for n in nodes if n.op is None]
+        if len(variables) != len(self.input_names):
+            twice = sorted({n for n in self.input_names if self.input_names.count(n) > 1})
+            raise MXNetError(f"the graph has different variables with the same name "
+                             f"({', '.join(twice)}): inputs are given by name, so each "
+                             f"name must be one variable")
         self._fuse = fusion_enabled() if fuse is None else fuse
         self._sym, self._shapes, self._dtypes = sym, dict(shapes), dict(dtypes)
         self._folded = None
