@@ -28,6 +28,6 @@ from . import monitor as mon
 from . import visualization as viz
 from . import profiler, util, operator
 from . import kvstore, kvstore as kv
-from . import contrib
+from . import contrib, onnx
 from .util import (is_np_array, is_np_shape, np_shape, np_array, set_np_shape, use_np,
                    use_np_shape, use_np_array)
