@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from ..base import MXNetError
-from .binary import _mod, scalar_as
+from .binary import _mod, _scalar_cache, scalar_as
 from .infer import broadcast_shape, same_shape
 from .params import Param
 from .quiet import quiet
@@ -325,24 +325,6 @@ for _name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_eq
 
 
 # -- array-scalar forms ----------------------------------------------------------
-
-def _scalar_cache():
-    """``scalar_as`` behind a cache: programs repeat their scalars, and making a
-    NumPy scalar costs more than arithmetic on a small array. Zeros (+0.0 and
-    -0.0 are equal keys) and nan (never equal) are not cached."""
-    cache = {}
-
-    def converted(dtype, scalar):
-        value = cache.get((dtype, scalar))
-        if value is None:
-            value = scalar_as(dtype, scalar)
-            if scalar and scalar == scalar:
-                if len(cache) >= 1024:
-                    cache.clear()
-                cache[(dtype, scalar)] = value
-        return value
-    return converted
-
 
 def _arith_dtype(dtype):
     """Arithmetic between a bool array and a scalar is done in int64."""

@@ -26,6 +26,7 @@ import numpy as np
 from ..base import MXNetError
 from .params import Param
 from .quiet import quiet
+from .reduce import normalize_axes
 from .registry import register
 
 _BOOL = np.dtype("bool")
@@ -41,16 +42,7 @@ def reduce_axes(op, axis, ndim):
     ``ndim``-d input; MXNetError naming ``op`` when out of range or repeated."""
     if axis is None:
         return tuple(range(ndim))
-    axes = []
-    for a in axis:
-        if not -ndim <= a < ndim:
-            raise MXNetError(f"{op}: axis {a} is out of range for a {ndim}-d input "
-                             f"(expected {-ndim} <= axis < {ndim})")
-        a %= ndim
-        if a in axes:
-            raise MXNetError(f"{op}: axis {a} is repeated in axis={tuple(axis)}")
-        axes.append(a)
-    return tuple(sorted(axes))
+    return normalize_axes(op, axis, ndim)
 
 
 def reduced_shape(shape, axes, keepdims):
