@@ -4,12 +4,15 @@ Inputs are HWC images (uint8 as decoded) until ``ToTensor`` makes CHW float32
 tensors in [0, 1]; ``Normalize`` works on those. Transforms built only from
 operators are HybridBlocks; those that choose a crop in Python are Blocks.
 """
+import functools
 import random
 
 import numpy as np
 
 from .... import image
+from ....numpy import ndarray as _np_ndarray
 from ...block import Block, HybridBlock
+from ...np_boundary import legacy_body, to_np
 from ...nn import HybridSequential, Sequential
 from ...utils import is_np_array
 
@@ -43,6 +46,16 @@ def _fuse(transforms):
     return out
 
 
+
+def _np_results(forward):
+    """Give a host-side transform's result in the front end of its input:
+    ``mx.np`` images in, ``mx.np`` images out (the image functions are legacy)."""
+    @functools.wraps(forward)
+    def wrapper(self, x):
+        out = forward(self, x)
+        return to_np(out) if isinstance(x, _np_ndarray) else out
+    return wrapper
+
 class Compose(Sequential):
     """Apply ``transforms`` in order. Runs of consecutive HybridBlocks are grouped into a
     hybridized HybridSequential; ``ToTensor`` followed by ``Normalize`` runs as one step."""
@@ -73,6 +86,7 @@ class Cast(HybridBlock):
         super().__init__()
         self._dtype = dtype
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.cast(x, dtype=self._dtype)
 
@@ -80,6 +94,7 @@ class Cast(HybridBlock):
 class ToTensor(HybridBlock):
     """HWC (or NHWC) image in [0, 255] to CHW (NCHW) float32 in [0, 1]."""
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.image.to_tensor(x)
 
@@ -92,6 +107,7 @@ class Normalize(HybridBlock):
         self._mean = mean
         self._std = std
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.image.normalize(x, mean=self._mean, std=self._std)
 
@@ -104,6 +120,7 @@ class _ToTensorNormalize(HybridBlock):
         super().__init__()
         self._args = dict(mean=mean, std=std, random_flip_left_right=flip)
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F._internal._fused_image_to_tensor_normalize(x, **self._args)
 
@@ -118,6 +135,7 @@ class Resize(HybridBlock):
         self._size = size
         self._interpolation = interpolation
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.image.resize(x, size=self._size, keep_ratio=self._keep,
                               interp=self._interpolation)
@@ -132,6 +150,7 @@ class CropResize(HybridBlock):
         self._size = size
         self._interpolation = interpolation
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         out = F.image.crop(x, x=self._x, y=self._y, width=self._width,
                            height=self._height)
@@ -149,6 +168,7 @@ class CenterCrop(Block):
         super().__init__()
         self._args = (_pair(size), interpolation)
 
+    @_np_results
     def forward(self, x):
         return image.center_crop(x, *self._args)[0]
 
@@ -161,6 +181,7 @@ class RandomResizedCrop(Block):
         super().__init__()
         self._args = (_pair(size), scale, ratio, interpolation)
 
+    @_np_results
     def forward(self, x):
         return image.random_size_crop(x, *self._args)[0]
 
@@ -168,6 +189,7 @@ class RandomResizedCrop(Block):
 class RandomFlipLeftRight(HybridBlock):
     """Mirror left to right with probability 0.5."""
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.image.random_flip_left_right(x)
 
@@ -175,6 +197,7 @@ class RandomFlipLeftRight(HybridBlock):
 class RandomFlipTopBottom(HybridBlock):
     """Mirror top to bottom with probability 0.5."""
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.image.random_flip_top_bottom(x)
 
@@ -186,6 +209,7 @@ class _RandomFactor(HybridBlock):
         super().__init__()
         self._args = (max(0, 1 - amount), 1 + amount)
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return getattr(F.image, self._op)(x, min_factor=self._args[0], max_factor=self._args[1])
 
@@ -217,6 +241,7 @@ class RandomColorJitter(HybridBlock):
         super().__init__()
         self._args = (brightness, contrast, saturation, hue)
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.image.random_color_jitter(x, **dict(zip(
             ("brightness", "contrast", "saturation", "hue"), self._args)))
@@ -229,6 +254,7 @@ class RandomLighting(HybridBlock):
         super().__init__()
         self._alpha = alpha
 
+    @legacy_body
     def hybrid_forward(self, F, x):
         return F.image.random_lighting(x, alpha_std=self._alpha)
 
@@ -240,6 +266,7 @@ class RandomGray(Block):
         super().__init__()
         self._aug = image.RandomGrayAug(p)
 
+    @_np_results
     def forward(self, x):
         return self._aug(x.astype("float32")).astype(x.dtype)
 
@@ -252,6 +279,7 @@ class RandomApply(Sequential):
         self.transforms = transforms
         self.p = p
 
+    @_np_results
     def forward(self, x):
         if self.p < random.random():
             return x
@@ -265,6 +293,7 @@ class Rotate(Block):
         super().__init__()
         self._args = (rotation_degrees, zoom_in, zoom_out)
 
+    @_np_results
     def forward(self, x):
         if x.dtype != np.float32:
             raise TypeError("Rotate: only float32 images are supported")
@@ -287,6 +316,7 @@ class RandomRotation(Block):
         self._args = (angle_limits, zoom_in, zoom_out)
         self._rotate_with_proba = rotate_with_proba
 
+    @_np_results
     def forward(self, x):
         if np.random.random() > self._rotate_with_proba:
             return x
