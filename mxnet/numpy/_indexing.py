@@ -18,7 +18,7 @@ from ._op import call
 
 __all__ = ["diag", "diagflat", "diagonal", "trace", "take", "take_along_axis", "compress",
            "extract", "choose", "delete", "insert", "resize", "trim_zeros", "ix_",
-           "unravel_index"]
+           "unravel_index", "shares_memory", "may_share_memory"]
 
 
 def _beside(arr, values, fname, name):
@@ -259,3 +259,16 @@ def unravel_index(indices, shape, order="C"):
         raise MXNetError(f"unravel_index: {e}") from None
     ctx = indices.ctx if isinstance(indices, NDArray) else _default_ctx()
     return tuple(_host(c, ctx, onp.int64) for c in coords)
+
+
+def shares_memory(a, b, max_work=None):
+    """Whether arrays ``a`` and ``b`` use some of the same memory (a view and
+    its base do, where their elements meet); a Python bool."""
+    return bool(call("_npi_share_memory", [_arr(a, "shares_memory"),
+                                           _arr(b, "shares_memory", "b")]).item())
+
+
+def may_share_memory(a, b, max_work=None):
+    """``shares_memory``: the overlap is computed exactly, so "may" is "does"."""
+    return bool(call("_npi_share_memory", [_arr(a, "may_share_memory"),
+                                           _arr(b, "may_share_memory", "b")]).item())

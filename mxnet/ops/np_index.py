@@ -104,3 +104,12 @@ def _backward_np_boolean_mask(xp, attrs, grad, index, like):
     out = xp.zeros(like.shape, dtype=grad.dtype)
     out[(slice(None),) * axis + (index.astype(bool),)] = grad
     return out
+
+
+@register("_npi_share_memory", inputs=("a", "b"),
+          infer_shape=lambda attrs, shapes: (shapes, [()]),
+          infer_type=lambda attrs, types: (types, ["bool"]))
+def _npi_share_memory(xp, attrs, a, b):
+    """Whether ``a`` and ``b`` overlap in memory (a 0-d bool): views of one array
+    do where their elements meet."""
+    return xp.asarray(bool(xp.shares_memory(a, b)))
