@@ -18,7 +18,7 @@ __all__ = ["positive", "signbit", "spacing", "heaviside", "float_power", "divmod
            "nanargmax", "nanargmin", "nanmedian", "nanpercentile", "nanquantile", "interp",
            "trapz", "histogram_bin_edges", "histogram2d", "histogramdd", "cov", "corrcoef",
            "correlate", "poly", "polyadd", "polysub", "polymul", "polydiv", "polyint", "polyfit",
-           "roots"]
+           "roots", "vander", "packbits", "unpackbits", "apply_along_axis", "apply_over_axes"]
 
 
 def _to_host(value):
@@ -119,3 +119,15 @@ polydiv = host_function(_onp.polydiv, "polydiv", "Quotient and remainder of two 
 polyint = host_function(_onp.polyint, "polyint", "Antiderivative of a polynomial.")
 polyfit = host_function(_onp.polyfit, "polyfit", "Least-squares polynomial fit of degree ``deg``.")
 roots = host_function(_onp.roots, "roots", "Roots of a polynomial.")
+vander = host_function(_onp.vander, "vander", "The Vandermonde matrix of ``x`` (powers in "
+                       "decreasing order unless ``increasing``).")
+packbits = host_function(_onp.packbits, "packbits", "Pack the elements of a binary-valued "
+                         "array into the bits of a uint8 array.")
+unpackbits = host_function(_onp.unpackbits, "unpackbits", "Unpack the bits of a uint8 array "
+                           "into a binary-valued array.")
+apply_along_axis = host_function(_onp.apply_along_axis, "apply_along_axis",
+                                 "Apply ``func1d`` to the 1-d slices of ``arr`` along "
+                                 "``axis`` (``func1d`` sees NumPy arrays).")
+apply_over_axes = host_function(_onp.apply_over_axes, "apply_over_axes",
+                                "Apply ``func`` repeatedly over ``axes`` (``func`` sees "
+                                "NumPy arrays).")
