@@ -14,6 +14,7 @@ from ..base import MXNetError
 from ..ops import registry
 from ..ops.control_flow import SUBGRAPH_PARAMS as SUBGRAPH_OPS
 from ..ops.control_flow import attach_subgraphs, split_subgraphs
+from ..util import is_np_shape
 from . import fused_json, naming, mxnet_nodes
 from .symbol import Node, Symbol, input_versions, topo_order
 
@@ -137,7 +138,11 @@ def _graph_json(sym, base, count_writes=True):
             f"{pad}  \"arg_nodes\": {_array(arg_nodes, base + 2)}, \n"
             f"{pad}  \"node_row_ptr\": {_array([str(r) for r in row_ptr], base + 2)}, \n"
             f"{pad}  \"heads\": {_array(heads, base + 2)}")
-    if base == 0:
+    if base == 0 and is_np_shape():
+        # MXNet marks graphs written under NumPy shape semantics, one attr a line.
+        text += (f", \n  \"attrs\": {{\n    \"is_np_shape\": [\"int\", 1], \n    "
+                 f"\"mxnet_version\": [\"int\", {MXNET_VERSION}]\n  }}")
+    elif base == 0:
         text += f", \n  \"attrs\": {{\"mxnet_version\": [\"int\", {MXNET_VERSION}]}}"
     return text
 

@@ -75,3 +75,14 @@ def test_creation_functions_build_graph_nodes_in_hybridized_np_blocks():
     assert type(hybridized) is np.ndarray
     zeros = mx.sym.np.zeros((2, 3))
     assert isinstance(zeros, mx.sym.np._Symbol) and zeros.name.startswith("zeros")
+
+
+def test_graphs_written_under_np_shape_are_marked_as_mxnet_marks_them():
+    x = mx.sym.var("x")
+    legacy_tail = '"attrs": {"mxnet_version": ["int", 10901]}\n}'
+    np_tail = ('"attrs": {\n    "is_np_shape": ["int", 1], \n'
+               '    "mxnet_version": ["int", 10901]\n  }\n}')
+    assert (x + 1).tojson().endswith(legacy_tail)
+    with mx.util.np_shape(True):
+        assert (x + 1).tojson().endswith(np_tail)
+        assert mx.sym.load_json((x + 1).tojson()).list_arguments() == ["x"]
