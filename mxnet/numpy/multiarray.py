@@ -20,6 +20,7 @@ from ..autograd import _state as _ag_state
 from ..base import MXNetError
 from ..ndarray import invoke as _invoke
 from ..ndarray.ndarray import NDArray
+from . import _dispatch
 from ._inplace import check_inplace_recording
 
 __all__ = ["ndarray"]
@@ -50,6 +51,9 @@ class ndarray(NDArray):  # noqa: N801 -- MXNet's (and NumPy's) class name
     functions, or from a legacy array with ``NDArray.as_np_ndarray()``.
     """
     __slots__ = ()
+    # NumPy functions and ufuncs on these arrays run mx.np's (see _dispatch).
+    __array_function__ = _dispatch.array_function
+    __array_ufunc__ = _dispatch.array_ufunc
 
     # -- properties --------------------------------------------------------------
     @property
