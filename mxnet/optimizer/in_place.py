@@ -65,7 +65,8 @@ def _direct(inputs):
     if ctx.device_typeid != 1:
         return False
     for x in inputs:
-        if type(x) is not NDArray or (x._ctx is not ctx and x._ctx != ctx):
+        if not isinstance(x, NDArray) or x._stype != "default" \
+                or (x._ctx is not ctx and x._ctx != ctx):  # (mx.np arrays are dense too)
             return False
     return True
 

@@ -86,3 +86,9 @@ def test_graphs_written_under_np_shape_are_marked_as_mxnet_marks_them():
     with mx.util.np_shape(True):
         assert (x + 1).tojson().endswith(np_tail)
         assert mx.sym.load_json((x + 1).tojson()).list_arguments() == ["x"]
+
+
+def test_multi_tensor_updates_take_the_in_place_path_for_np_parameters():
+    from mxnet.optimizer.in_place import _direct
+    assert _direct([np.ones((2,)), np.ones((2,))])
+    assert not _direct([np.ones((2,)), mx.nd.ones((2,)).tostype("row_sparse")])
