@@ -233,11 +233,13 @@ def _grad_targets(program, sources, positions, args):
     grad_slots = program.grad_slots
     for i, pos in enumerate(positions):
         var = sources[pos]
-        if type(var) is not NDArray or var._grad_req != "write" or id(var) in written \
+        if not isinstance(var, NDArray) or var._stype != "default" \
+                or var._grad_req != "write" or id(var) in written \
                 or grad_slots[i] is None:
             continue
         grad = var._grad
-        if type(grad) is not NDArray or grad._ctx.device_typeid != 1 \
+        if not isinstance(grad, NDArray) or grad._stype != "default" \
+                or grad._ctx.device_typeid != 1 \
                 or grad._var.exc is not None:
             continue
         old, x = grad._data, args[pos]._data

@@ -92,3 +92,37 @@ def test_multi_tensor_updates_take_the_in_place_path_for_np_parameters():
     from mxnet.optimizer.in_place import _direct
     assert _direct([np.ones((2,)), np.ones((2,))])
     assert not _direct([np.ones((2,)), mx.nd.ones((2,)).tostype("row_sparse")])
+
+
+def test_hybridized_np_backward_replaces_gradients_with_the_right_values(monkeypatch):
+    # Under npx.set_np() the parameters are mx.np arrays; the hybridized
+    # backward adopts each new gradient as .grad's data, as in legacy mode.
+    from mxnet import cached_op
+    taken = []
+    original = cached_op._grad_targets
+
+    def counting(*args, **kwargs):
+        targets = original(*args, **kwargs)
+        taken.append(len(targets))
+        return targets
+    monkeypatch.setattr(cached_op, "_grad_targets", counting)
+    mx.npx.set_np()
+    try:
+        net = mx.gluon.nn.HybridSequential()
+        net.add(mx.gluon.nn.Dense(8, activation="relu", in_units=4), mx.gluon.nn.Dense(3, in_units=8))
+        net.initialize(mx.init.Xavier())
+        x = np.random.uniform(size=(5, 4))
+        params = list(net.collect_params().values())
+        with autograd.record():
+            expected = autograd.grad(net(x).sum(), [p.data() for p in params])
+        net.hybridize(static_alloc=True, static_shape=True)
+        for _ in range(2):
+            with autograd.record():
+                loss = net(x).sum()
+            loss.backward()
+            for p, e in zip(params, expected):
+                assert type(p.grad()) is np.ndarray
+                assert abs(p.grad().asnumpy() - e.asnumpy()).max() < 1e-5
+    finally:
+        mx.npx.reset_np()
+    assert taken and taken[-1] == len(params)  # every parameter's gradient adopted
