@@ -113,3 +113,9 @@ def test_distributed_mpirun_workers_end_with_identical_parameters():
     checksums = dict(re.findall(r"worker (\d) parameter checksum ([\d.]+)", proc.stdout))
     assert set(checksums) == {"0", "1"} and checksums["0"] == checksums["1"], proc.stdout
     assert "held-out accuracy" in proc.stdout
+
+
+def test_numpy_interface_example_fits_and_reloads():
+    proc = run_example("numpy_interface.py", "--epochs", "3", "--min-accuracy", "0.8")
+    assert "linear regression: w = [" in proc.stdout
+    assert re.search(r"held-out accuracy ([\d.]+), after reloading \1", proc.stdout), proc.stdout
