@@ -12,6 +12,7 @@ from .. import autograd as _ag
 from ..base import MXNetError, numeric_types
 from ..ops import registry
 from ..device import from_numpy
+from ..util import is_np_shape as _is_np_shape
 from .invoke import invoke
 from .ndarray import NDArray, _new, run_or_push
 
@@ -55,15 +56,19 @@ def getitem(self, key):
             raise IndexError(f"index {key} is out of bounds for axis 0 with size {n}")
         key = int(key) % n
         view = data[key] if data.ndim > 1 else data[key:key + 1]
+        if view.ndim == data.ndim and _is_np_shape():  # an element of a 1-d array is 0-d
+            view = view.reshape(())
         return _new(view, self._ctx, self._var)
     self.wait_to_read()
     try:
-        self._data[key]
+        scalar = getattr(self._data[key], "ndim", 0) == 0
     except IndexError:
         raise
     except (TypeError, ValueError) as e:
         raise MXNetError(f"__getitem__: invalid index {key!r} for shape {self.shape}: {e}") from None
-    return invoke(_INDEX, [self], {"key": key})
+    out = invoke(_INDEX, [self], {"key": key})
+    # MXNet 1.x gives a single element shape (1,), or () under NumPy shape semantics.
+    return out.reshape(()) if scalar and _is_np_shape() else out
 
 
 def setitem(self, key, value):

@@ -126,3 +126,17 @@ def test_hybridized_np_backward_replaces_gradients_with_the_right_values(monkeyp
     finally:
         mx.npx.reset_np()
     assert taken and taken[-1] == len(params)  # every parameter's gradient adopted
+
+
+def test_legacy_indexing_of_one_element_is_zero_d_under_np_shape():
+    v = mx.nd.array([1.0, 2.0])
+    m = mx.nd.array([[1.0, 2.0], [3.0, 4.0]])
+    assert v[0].shape == (1,) and m[1, 1].shape == (1,)  # MXNet 1.x shapes
+    with mx.util.np_shape(True):
+        assert v[0].shape == () and v[-1].shape == () and m[1, 1].shape == ()
+        assert m[0].shape == (2,)
+        v.attach_grad()
+        with autograd.record():
+            element = v[1]
+        element.backward()
+        assert element.shape == () and v.grad.asnumpy().tolist() == [0.0, 1.0]
