@@ -16,7 +16,7 @@ from .multiarray import ndarray
 
 _get = _registry.get
 # graph.on: an mx.sym.np function is running, so calls without any input
-# (creation: zeros, arange...) build graph nodes too (see building_graph).
+# (creation: zeros, arange...) build graph nodes too; set by mxnet.symbol.numpy.
 graph = threading.local()
 graph.on = False
 
