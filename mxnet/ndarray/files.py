@@ -31,11 +31,27 @@ def save(fname, data):
         raise TypeError("save only accept dict str->NDArray or list of NDArray")
     buf = dumps([_host_item(a) for a in arrays], names,
                 contexts=[(a.context.device_typeid, a.context.device_id) for a in arrays])
+    write_file(fname, buf, "save")
+
+
+def write_file(fname, buf, who):
+    """Write ``buf`` to the (local or remote) path ``fname``; an OSError
+    becomes an MXNetError naming ``who`` and the path."""
     try:
         with filesystem.open(fname, "wb") as f:
             f.write(buf)
     except OSError as e:
-        raise MXNetError(f"save: cannot write {fname!r}: {e}") from None
+        raise MXNetError(f"{who}: cannot write {fname!r}: {e}") from None
+
+
+def read_file(fname, who):
+    """The bytes of the (local or remote) path ``fname``; an OSError becomes
+    an MXNetError naming ``who`` and the path."""
+    try:
+        with filesystem.open(fname, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise MXNetError(f"{who}: cannot open {fname!r}: {e}") from None
 
 
 def _host_item(arr):
@@ -47,12 +63,7 @@ def _host_item(arr):
 
 def load(fname):
     """Load arrays saved by ``save`` (or by MXNet): a list, or a dict when saved with names."""
-    try:
-        with filesystem.open(fname, "rb") as f:
-            buf = f.read()
-    except OSError as e:
-        raise MXNetError(f"load: cannot open {fname!r}: {e}") from None
-    return load_frombuffer(buf)
+    return load_frombuffer(read_file(fname, "load"))
 
 
 def load_frombuffer(buf):

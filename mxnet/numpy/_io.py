@@ -6,9 +6,9 @@ value and whose zero-size dimensions are real. As in MXNet, both functions
 need NumPy-array semantics to be on (``npx.set_np()``); ``load`` reads
 legacy-shape files too and always gives ``mx.np.ndarray`` arrays.
 """
-from .. import filesystem
 from ..base import MXNetError
 from ..context import cpu
+from ..ndarray.files import read_file, write_file
 from ..ndarray.ndarray import _from_host
 from ..ndarray.serialization import dumps, loads
 from ..util import is_np_array
@@ -41,11 +41,7 @@ def save(file, arr):
         raise TypeError("Only accepts dict str->ndarray or list of ndarrays")
     buf = dumps([a.asnumpy() for a in arrays], names, np_shape=True,
                 contexts=[(a.context.device_typeid, a.context.device_id) for a in arrays])
-    try:
-        with filesystem.open(file, "wb") as f:
-            f.write(buf)
-    except OSError as e:
-        raise MXNetError(f"npx.save: cannot write {file!r}: {e}") from None
+    write_file(file, buf, "npx.save")
 
 
 def load(file):
@@ -53,12 +49,7 @@ def load(file):
     when they were saved with names."""
     if not is_np_array():
         raise ValueError(_LEGACY_MODE.format("load"))
-    try:
-        with filesystem.open(file, "rb") as f:
-            buf = f.read()
-    except OSError as e:
-        raise MXNetError(f"npx.load: cannot open {file!r}: {e}") from None
-    arrays, names = loads(buf)
+    arrays, names = loads(read_file(file, "npx.load"))
     ctx = cpu(0)
     result = []
     for i, item in enumerate(arrays):
