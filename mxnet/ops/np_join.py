@@ -17,7 +17,7 @@ from ..device import to_numpy
 from . import registry
 from .params import Param
 from .registry import register
-from .shape import first_type, norm_axis, unary_shape
+from .shape import first_type, norm_axis, split_parts, unary_shape
 
 
 def _same_dtype(op, types):
@@ -137,23 +137,9 @@ def split_bounds(op, attrs, shape):
     if not shape:
         raise MXNetError(f"{op}: a zero-dimensional array cannot be split")
     axis = norm_axis(op, _split_axis(op, attrs, shape), len(shape))
-    size = shape[axis]
-    if attrs.sections > 0:
-        if size % attrs.sections:
-            raise MXNetError(f"{op}: axis {axis} of size {size} does not split into "
-                             f"{attrs.sections} equal parts")
-        step = size // attrs.sections
-        return axis, [(i * step, (i + 1) * step) for i in range(attrs.sections)]
-    cuts = tuple(attrs.indices) + (size,)
-    if not attrs.indices or cuts[0] != 0 or any(not 0 <= a <= b for a, b in
-                                                zip(cuts, cuts[1:])):
-        raise MXNetError(f"{op}: argument 'indices' must be increasing split points starting "
-                         f"at 0 and within the axis size {size}, got {attrs.indices}")
-    bounds = list(zip(cuts, cuts[1:]))
-    if attrs.squeeze_axis and any(e - b != 1 for b, e in bounds):
-        raise MXNetError(f"{op}: squeeze_axis=True needs parts of size 1, got sizes "
-                         f"{[e - b for b, e in bounds]}")
-    return axis, bounds
+    sections = attrs.sections if attrs.sections > 0 else None
+    return axis, split_parts(op, shape[axis], axis, sections, attrs.indices,
+                             attrs.squeeze_axis)
 
 
 def _split_axis(op, attrs, shape):

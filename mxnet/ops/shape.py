@@ -504,25 +504,35 @@ def _stack(xp, attrs, *data):
 def _split_bounds(op, attrs, shape):
     """(axis, [(begin, end)] per output) of a split of an array of ``shape``."""
     axis = norm_axis(op, attrs.axis, len(shape))
-    size = shape[axis]
-    if op == "SliceChannel" or attrs.sections > 0:
-        n = attrs.num_outputs if op == "SliceChannel" else attrs.sections
-        if n < 1 or size % n:
-            raise MXNetError(f"{op}: axis {attrs.axis} of size {size} cannot be split into "
-                             f"{n} equal parts (input shape {shape})")
-        step = size // n
-        bounds = [(i * step, (i + 1) * step) for i in range(n)]
+    if op == "SliceChannel":
+        sections, indices = attrs.num_outputs, ()
     else:
-        cuts = tuple(attrs.indices) + (size,)
-        if not attrs.indices or cuts[0] != 0 or any(
+        sections = attrs.sections if attrs.sections > 0 else None
+        indices = attrs.indices
+    return axis, split_parts(op, shape[axis], axis, sections, indices, attrs.squeeze_axis)
+
+
+def split_parts(op, size, axis, sections, indices, squeeze):
+    """[(begin, end)] per part of splitting axis ``axis`` of ``size``: into
+    ``sections`` equal parts, or (``sections`` None) at the increasing cut
+    points ``indices`` starting at 0; ``squeeze`` needs every part of size 1."""
+    if sections is not None:
+        if sections < 1 or size % sections:
+            raise MXNetError(f"{op}: axis {axis} of size {size} cannot be split into "
+                             f"{sections} equal parts")
+        step = size // sections
+        bounds = [(i * step, (i + 1) * step) for i in range(sections)]
+    else:
+        cuts = tuple(indices) + (size,)
+        if not indices or cuts[0] != 0 or any(
                 a is None or not 0 <= a <= b for a, b in zip(cuts, cuts[1:])):
             raise MXNetError(f"{op}: argument 'indices' must be increasing split points "
-                             f"starting at 0 within axis size {size}, got {attrs.indices}")
+                             f"starting at 0 within axis size {size}, got {indices}")
         bounds = list(zip(cuts, cuts[1:]))
-    if attrs.squeeze_axis and any(e - b != 1 for b, e in bounds):
+    if squeeze and any(e - b != 1 for b, e in bounds):
         raise MXNetError(f"{op}: squeeze_axis=True needs every output to have size 1 on "
-                         f"axis {attrs.axis}, got parts of sizes {[e - b for b, e in bounds]}")
-    return axis, bounds
+                         f"axis {axis}, got parts of sizes {[e - b for b, e in bounds]}")
+    return bounds
 
 
 def _split_shapes(op):
