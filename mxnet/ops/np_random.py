@@ -15,7 +15,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .params import REQUIRED, Param
-from .random import _host
+from .random import _host, draw_integers
 from .registry import register
 
 _FLOATS = ("float16", "float32", "float64")
@@ -227,16 +227,8 @@ def _size_or_scalar(size):
           infer_type=lambda attrs, t: (t, [attrs.dtype or "int64"]))
 def _npi_random_randint(xp, attrs, rng):
     """Integers drawn uniformly from [low, high), of shape `shape` (() when None)."""
-    if attrs.high <= attrs.low:
-        raise MXNetError(f"_npi_random_randint: 'high' must be greater than 'low', got "
-                         f"low={attrs.low}, high={attrs.high}")
-    dtype = attrs.dtype or "int64"
-    info = np.iinfo(dtype)
-    if attrs.low < info.min or attrs.high - 1 > info.max:
-        raise MXNetError(f"_npi_random_randint: range [{attrs.low}, {attrs.high}) does not fit "
-                         f"dtype {dtype}")
-    return xp.asarray(rng.integers(attrs.low, attrs.high, _size_or_scalar(attrs.shape),
-                                   dtype=dtype))
+    return draw_integers("_npi_random_randint", xp, rng, attrs.low, attrs.high,
+                         _size_or_scalar(attrs.shape), attrs.dtype or "int64")
 
 
 def _choice_inputs(attrs):

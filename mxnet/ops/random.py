@@ -228,16 +228,20 @@ for _name, _spec in _DISTS.items():
           infer_type=lambda attrs, t: (t, [attrs.dtype or "int32"]))
 def _randint(xp, attrs, rng):
     """Integers drawn uniformly from [low, high)."""
-    if attrs.high <= attrs.low:
-        raise MXNetError(f"_random_randint: 'high' must be greater than 'low', got "
-                         f"low={attrs.low}, high={attrs.high}")
-    dtype = attrs.dtype or "int32"
-    info = np.iinfo(dtype)
-    if attrs.low < info.min or attrs.high - 1 > info.max:
-        raise MXNetError(f"_random_randint: range [{attrs.low}, {attrs.high}) does not fit "
-                         f"dtype {dtype}")
     shape = _check_shape("_random_randint", attrs.shape)
-    return xp.asarray(rng.integers(attrs.low, attrs.high, shape, dtype=dtype))
+    return draw_integers("_random_randint", xp, rng, attrs.low, attrs.high, shape,
+                         attrs.dtype or "int32")
+
+
+def draw_integers(op, xp, rng, low, high, shape, dtype):
+    """Integers from [low, high) of ``shape`` and ``dtype``; MXNetError naming
+    ``op`` for an empty range or one the dtype cannot hold."""
+    if high <= low:
+        raise MXNetError(f"{op}: 'high' must be greater than 'low', got low={low}, high={high}")
+    info = np.iinfo(dtype)
+    if low < info.min or high - 1 > info.max:
+        raise MXNetError(f"{op}: range [{low}, {high}) does not fit dtype {dtype}")
+    return xp.asarray(rng.integers(low, high, shape, dtype=dtype))
 
 
 # --- multinomial -----------------------------------------------------------------------
