@@ -57,7 +57,7 @@ def _fc_check_shape(name, given, expected):
                          f"expected {tuple(expected)}{why.get(name, '')}")
 
 
-def _fc_shape(attrs, shapes):
+def _fc_shape(attrs, shapes, out_shapes=None):
     _fc_check_arity(attrs, len(shapes))
     if attrs.num_hidden <= 0:
         raise MXNetError(f"FullyConnected: argument 'num_hidden' must be positive, "
@@ -65,14 +65,22 @@ def _fc_shape(attrs, shapes):
     data = shapes[0]
     if data is None:
         return shapes, [None]
+    # Like MXNet, a known output gives an unknown batch size (0) back to the data, so
+    # an RNN's begin state (zeros of shape (0, hidden)) learns it through the h2h layer.
+    out_known = out_shapes[0] if out_shapes else None
+    if len(data) and data[0] == 0 and out_known:
+        data = (out_known[0],) + tuple(data[1:])
     if len(data) == 0:
         raise MXNetError("FullyConnected: input 'data' must have at least one axis, got a "
                          "0-d array")
     out, features = _fc_layout(attrs, data)
     filled = [tuple(data), (attrs.num_hidden, features), (attrs.num_hidden,)]
-    for name, given, expected in zip(("data", "weight", "bias"), shapes, filled):
+    for name, given, expected in zip(("data", "weight", "bias"), [data] + shapes[1:], filled):
         _fc_check_shape(name, given, expected)
     return filled[:len(shapes)], [out]
+
+
+_fc_shape.uses_outputs = True
 
 
 def _uniform_float_type(op):

@@ -260,11 +260,12 @@ def _conv_channel_axis(attrs):
 
 def _fused_shape_rule(base_rule, channels_of):
     """Shape rule: the base op's rule on (data, weight[, bias]), per-channel
-    shapes for the batch-norm inputs and the output shape for ``sum``."""
-    def infer(attrs, shapes):
+    shapes for the batch-norm inputs and the output shape for ``sum``. The base
+    rule also sees the known output shapes (FullyConnected learns a batch size)."""
+    def infer(attrs, shapes, out_shapes=None):
         names = fused_inputs(attrs, len(shapes) - 2)
         n_base = 2 + (not attrs.no_bias)
-        base_ins, outs = base_rule(attrs, shapes[:n_base])
+        base_ins, outs = base_rule(attrs, shapes[:n_base], out_shapes)
         out = outs[0]
         ins = list(base_ins)
         for name, given in zip(names[n_base - 2:], shapes[n_base:]):
@@ -276,6 +277,7 @@ def _fused_shape_rule(base_rule, channels_of):
         if out is None and "sum" in names and shapes[-1] is not None:
             out = tuple(shapes[-1])
         return ins, [out]
+    infer.uses_outputs = True
     return infer
 
 
@@ -321,7 +323,7 @@ def _conv_fused_params():
     return params
 
 
-def _conv_base_shape(attrs, shapes):
+def _conv_base_shape(attrs, shapes, out_shapes=None):
     return get("Convolution").infer_shape(attrs, shapes)
 
 
@@ -354,7 +356,7 @@ def _fc_fused_params():
 @register("_sg_mkldnn_fully_connected", inputs=("data", "weight", "bias") + _BN_NAMES,
           active_inputs=lambda a: ["data", "weight"] + fused_inputs(a, None), aux=_fused_aux,
           params=_fc_fused_params(),
-          infer_shape=_fused_shape_rule(lambda a, s: get("FullyConnected").infer_shape(a, s),
+          infer_shape=_fused_shape_rule(lambda a, s, o: get("FullyConnected").infer_shape(a, s, o),
                                         lambda a, out: a.num_hidden),
           infer_type=_fused_type_rule("_sg_mkldnn_fully_connected"))
 def _sg_fully_connected(xp, attrs, data, weight, *rest, const_vars=None):
