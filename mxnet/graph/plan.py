@@ -124,11 +124,14 @@ def assign_frees(steps, pinned, keep_after=()):
 
 def assign_layouts(steps, pinned):
     """Give the steps whose ops have a layout-aware kernel that kernel, and
-    let one keep its output in the backend's layout when the output is no
-    program input or output (``pinned``) and every step reading it takes
-    that layout at that input position. Everything else reads plain arrays.
-    A kept tensor read for the last time (``free``, after ``assign_frees``)
-    at an input its reader can reuse is donated to that reader."""
+    let one keep its (first) output in the backend's layout when that output
+    is no program input or output (``pinned``) and every step reading it
+    takes that layout at that input position. Everything else reads plain
+    arrays. A kept tensor read for the last time (``free``, after
+    ``assign_frees``) at an input its reader can reuse is donated to that
+    reader. A training program passes its forward and backward steps as one
+    list, so a value saved for backward stays in the backend's layout only
+    if its backward readers take it too."""
     readers = {}
     for step in steps:
         step.layout, step.keep_out, step.donated = layout_kernel(step.op.name), False, ()
@@ -136,7 +139,7 @@ def assign_layouts(steps, pinned):
             readers.setdefault(s, []).append((step, pos))
     pinned = set(pinned)
     for step in steps:
-        if step.layout is None or len(step.outs) != 1 or step.outs[0] in pinned:
+        if step.layout is None or not step.outs or step.outs[0] in pinned:
             continue
         found = readers.get(step.outs[0], ())
         step.keep_out = bool(found) and all(
@@ -149,6 +152,13 @@ def assign_layouts(steps, pinned):
                 pos for pos in step.layout.reusable(step.attrs, len(step.ins))
                 if step.ins[pos] in kept and step.ins[pos] in step.free
                 and step.ins.count(step.ins[pos]) == 1)
+
+
+def as_plain(value):
+    """``value`` as the array default kernels read: a backend's layout-held
+    tensor (which answers ``plain()``) converted, anything else as it is."""
+    convert = getattr(value, "plain", None)
+    return value if convert is None else convert()
 
 
 def run_steps(steps, slots, ctx, is_train, rng, monitor=None, slot_vars=None):
@@ -168,16 +178,16 @@ def run_steps(steps, slots, ctx, is_train, rng, monitor=None, slot_vars=None):
             extra["is_train"] = is_train
         if step.consts is not None and slot_vars is not None:
             extra["const_vars"] = tuple(slot_vars[s] for s in step.consts)
-        if host and not step.op.overrides:
-            res = step.op.compute(np, step.attrs, *args, **extra)
-        elif host and step.layout is not None:
+        if host and step.layout is not None:
             res = step.layout(step.attrs, args, ctx, extra, step.keep_out, step.donated)
+        elif host and not step.op.overrides:
+            res = step.op.compute(np, step.attrs, *args, **extra)
         else:
             res = backends.compute(step.op, step.attrs, args, ctx, extra)
         if type(res) is not tuple:
             res = (res,)
         for s, r in zip(step.outs, res):
-            # (a kept output may be a backend's layout-held tensor: left as it is)
+            # (a kept first output may be a backend's layout-held tensor: left as it is)
             slots[s] = r if not host or step.keep_out or isinstance(r, np.ndarray) \
                 else np.asarray(r)
         if monitor is not None:

@@ -11,7 +11,9 @@ Unless ``MXNET_USE_FUSION=0``, runs of elementwise steps are fused (see
 kept for backward) use a plan of the graph with convolution/dense + batch
 norm + activation (+ sum) chains folded into fused ops (see ``fold``),
 compiled at the first such run; between its layout-aware (oneDNN) kernels
-activations stay in the backend's blocked layouts (``plan.assign_layouts``).
+activations stay in the backend's blocked layouts (``plan.assign_layouts``),
+and so do the activations and gradients of training runs between the
+layout-aware kernels of their forward and backward steps.
 A run with a monitor executes the plain steps so that every node's output
 can be seen. Given the inputs' engine
 vars, fused kernels keep their folded, reordered weights between runs.
@@ -20,7 +22,7 @@ import os
 
 import numpy as np
 
-from ..backends import dnnl
+from ..backends import dnnl, layout_kernel
 from ..base import MXNetError
 from ..device import from_numpy
 from ..symbol.symbol import topo_order
@@ -60,6 +62,37 @@ def _inferred_creation_shapes(nodes, shapes):
 def fusion_enabled():
     """Whether graphs fuse and fold (``MXNET_USE_FUSION``, on by default)."""
     return os.environ.get("MXNET_USE_FUSION", "1").strip().lower() not in ("0", "false", "off")
+
+
+def training_layouts_enabled():
+    """Whether training plans pass activations and their gradients between
+    oneDNN kernels in oneDNN's blocked layouts (``MXNET_ONEDNN_TRAIN_LAYOUTS``,
+    on by default; read when a program is built)."""
+    value = os.environ.get("MXNET_ONEDNN_TRAIN_LAYOUTS", "1").strip().lower()
+    return value not in ("0", "false", "off")
+
+
+def _layout_gradients(steps):
+    """Slots the fusion pass must leave as they are so that layout-aware
+    steps can pass them on blocked: the incoming gradients of activation
+    gradients that layout-aware steps produce. (Alone, such a gradient step
+    is fused to write over that input, and a fused step reads plain arrays.)"""
+    made_by_layout_steps = {s for step in steps if layout_kernel(step.op.name) is not None
+                            for s in step.outs[:1]}
+    return {step.ins[0] for step in steps
+            if step.op.name == "_backward_Activation" and layout_kernel(step.op.name) is not None
+            and step.ins[0] in made_by_layout_steps}
+
+
+def _with_layouts(train_steps, backward_steps, pinned):
+    """Copies of the training plan's forward and backward steps with
+    layout-aware kernels assigned over both (``plan.assign_layouts``). The
+    steps are copied because the plain plans, which monitored runs take,
+    may share them."""
+    train = [step.copy() for step in train_steps]
+    backward = [step.copy() for step in backward_steps]
+    plan.assign_layouts(train + backward, pinned)
+    return train, backward
 
 
 class _Plan:
@@ -197,11 +230,18 @@ class Program:
         plan.assign_frees(self.infer_steps, pinned)
         self.train_steps = self.backward_steps = None
         if self.wrt:
+            layouts = dnnl.available and training_layouts_enabled()
             plan.assign_frees(plain_train, pinned, keep_after=bwd_reads | shown)
             self.train_steps = self._fused(plain_train, info, set(pinned) | bwd_reads, slot_of)
-            self.backward_steps = self._fused(plain_backward, info, pinned, slot_of)
+            self.backward_steps = self._fused(
+                plain_backward, info, set(pinned) | (
+                    _layout_gradients(plain_train + plain_backward) if layouts else set()),
+                slot_of)
             plan.assign_frees(self.train_steps, pinned, keep_after=bwd_reads)
             plan.assign_frees(self.backward_steps, pinned)
+            if layouts:
+                self.train_steps, self.backward_steps = _with_layouts(
+                    self.train_steps, self.backward_steps, pinned)
 
     def _fused(self, steps, info, keep, slot_of):
         """``steps`` (numbered by ``slot_of``) with cross-entropy chains,
@@ -306,6 +346,8 @@ class Program:
                              "backward; pass retain_graph=True to backward twice")
         # Otherwise backward may run again on the same forward values: work on a copy.
         slots = state if consume else list(state)
+        if monitor is not None:  # the plain steps read plain arrays only
+            slots[:] = [plan.as_plain(v) for v in slots]
         for s, g, shape, dtype in zip(self.head_slots, head_grads, self.output_shapes,
                                       self.output_dtypes):
             slots[s] = _ones(ctx, shape, dtype) if g is None else g

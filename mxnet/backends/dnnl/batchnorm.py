@@ -30,15 +30,20 @@ import ctypes
 import numpy as np
 
 from . import library as L
-from .normalization import (ARG_MEAN, ARG_SCALE, ARG_SHIFT, ARG_VARIANCE, FUSE_NORM_RELU,
-                            USE_SCALE, USE_SHIFT, bind_constructors)
+from .normalization import (ARG_DIFF_SCALE, ARG_DIFF_SHIFT, ARG_MEAN, ARG_SCALE, ARG_SHIFT,
+                            ARG_VARIANCE, BACKWARD, FUSE_NORM_RELU, USE_SCALE, USE_SHIFT,
+                            bind_constructors)
 from .overrides import all_float32, big_enough, contiguous, fallback, override
-from .primitive import Primitive, cache, create_pd, layout, strided_md, tag_md
+from .primitive import (Blocked, Primitive, cache, create_pd, destroy_pd, empty, layout,
+                        strided_md, tag_md)
 
 _p = ctypes.c_void_p
 bind_constructors({"batch_normalization_forward_primitive_desc_create":
                    [ctypes.POINTER(_p), _p, ctypes.c_int, _p, _p, ctypes.c_float,
-                    ctypes.c_uint, _p]})
+                    ctypes.c_uint, _p],
+                   "batch_normalization_backward_primitive_desc_create":
+                   [ctypes.POINTER(_p), _p, ctypes.c_int, _p, _p, _p, ctypes.c_float,
+                    ctypes.c_uint, _p, _p]})
 
 # channel-blocked format tags (dnnl_nCw16c, dnnl_nChw16c, dnnl_nCdhw16c) by number of axes
 _BLOCKED_TAG = {3: 56, 4: 78, 5: 121}
@@ -63,14 +68,24 @@ def _supports(attrs, args):
         and big_enough(data)
 
 
+def _channel_axis_first(attrs, n_inputs):
+    """``blocked_inputs`` of the forward: the data, when the channel axis is 1."""
+    return (0,) if attrs.get("axis", 1) == 1 else ()
+
+
+def _inner_md(x):
+    """The layout the primitives compute in: channel-blocked for 3-D to 5-D data."""
+    tag = _BLOCKED_TAG.get(x.ndim)
+    return strided_md(*layout(x)) if tag is None else tag_md(x.shape, tag)
+
+
 def _forward_primitive(x, y, eps, relu):
     """Training forward: normalizes with the batch statistics, which it
     writes to the mean and variance arguments, then applies max(., 0) when
     ``relu`` (its workspace, the sign mask, is for oneDNN's backward, which
     the operator's gradient rule does not use)."""
     def build():
-        tag = _BLOCKED_TAG.get(x.ndim)
-        inner = strided_md(*layout(x)) if tag is None else tag_md(x.shape, tag)
+        inner = _inner_md(x)
         vec = strided_md((x.shape[1],), (1,))
         flags = USE_SCALE | USE_SHIFT | (FUSE_NORM_RELU if relu else 0)
         pd = create_pd("batch_normalization_forward", L.FORWARD_TRAINING, inner, inner, eps,
@@ -85,9 +100,11 @@ def _forward_primitive(x, y, eps, relu):
 def _batch_norm_kernel(op_name):
     saved_var, relu = _VARIANTS[op_name]
 
-    def kernel(xp, attrs, data, gamma, beta, moving_mean, moving_var, is_train=False):
+    def kernel(xp, attrs, data, gamma, beta, moving_mean, moving_var, is_train=False,
+               keep_out=False):
         """Batch normalization with the batch statistics on oneDNN (see the
-        module docstring); with the moving ones, the default kernel."""
+        module docstring); with the moving ones, the default kernel. ``data``
+        may be ``Blocked``; with ``keep_out`` the result may stay blocked."""
         args = (data, gamma, beta, moving_mean, moving_var)
         if not is_train:
             return fallback(op_name, xp, attrs, args, {"is_train": is_train},
@@ -102,13 +119,87 @@ def _batch_norm_kernel(op_name):
             gamma[...] = 1  # MXNet overwrites gamma too
         scale = np.ones_like(gamma) if attrs.fix_gamma else np.ascontiguousarray(gamma)
         mean, var = np.empty(x.shape[1], np.float32), np.empty(x.shape[1], np.float32)
-        prim({L.ARG_SRC: x, L.ARG_DST: out, ARG_MEAN: mean, ARG_VARIANCE: var,
-              ARG_SCALE: scale, ARG_SHIFT: np.ascontiguousarray(beta)})
+        kept = prim({L.ARG_SRC: x, L.ARG_DST: out, ARG_MEAN: mean, ARG_VARIANCE: var,
+                     ARG_SCALE: scale, ARG_SHIFT: np.ascontiguousarray(beta)},
+                    keep=(L.ARG_DST,) if keep_out else ())
         if saved_var == "invstd":
             var = 1.0 / np.sqrt(var + attrs.eps)
-        return out, mean, var
+        return kept.get(L.ARG_DST, out), mean, var
     return kernel
 
 
 for _name in _VARIANTS:
-    override(_name, _supports)(_batch_norm_kernel(_name))
+    override(_name, _supports, blocked_inputs=_channel_axis_first)(_batch_norm_kernel(_name))
+
+
+# ----------------------------------------------------------------------------------------
+# Backward, for blocked tensors only
+# ----------------------------------------------------------------------------------------
+
+def _backward_supports(attrs, args):
+    """The output gradient or the data comes ``Blocked`` (plain arrays stay
+    on NumPy: see the module docstring), 3-D to 5-D with channel axis 1,
+    and every argument float32 of a matching size."""
+    ograd, data = args[0], args[1]
+    if type(ograd) is not Blocked and type(data) is not Blocked:
+        return False
+    return attrs.axis % data.ndim == 1 and data.ndim in _BLOCKED_TAG \
+        and ograd.shape == data.shape and all_float32(args) \
+        and all(a.shape == data.shape[1:2] for a in args[2:])
+
+
+def _backward_primitive(x, eps):
+    """Backward of the training forward (without ReLU): the data gradient
+    and the gradients of scale and shift, from the batch statistics."""
+    def build():
+        inner = _inner_md(x)
+        flags = USE_SCALE | USE_SHIFT
+        hint = create_pd("batch_normalization_forward", L.FORWARD_TRAINING, inner, inner, eps,
+                         flags, None)
+        try:
+            pd = create_pd("batch_normalization_backward", BACKWARD, inner, inner, inner, eps,
+                           flags, hint, None)
+        finally:
+            destroy_pd(hint)
+        data, vec = strided_md(*layout(x)), strided_md((x.shape[1],), (1,))
+        user = {L.ARG_SRC: data, L.ARG_DIFF_DST: data, L.ARG_DIFF_SRC: data, ARG_MEAN: vec,
+                ARG_VARIANCE: vec, ARG_SCALE: vec, ARG_DIFF_SCALE: vec, ARG_DIFF_SHIFT: vec}
+        return Primitive(pd, user, outputs=(L.ARG_DIFF_SRC, ARG_DIFF_SCALE, ARG_DIFF_SHIFT))
+    return cache.get(("bnorm_bwd", layout(x), eps), build)
+
+
+def _batch_variance(attrs, var):
+    """The batch variance from the forward's third output (see ``_VARIANTS``)."""
+    if attrs.saved_var == "invstd":
+        return np.ascontiguousarray(1.0 / (var * var) - attrs.eps, np.float32)
+    return np.ascontiguousarray(var, np.float32)
+
+
+@override("_backward_BatchNorm", _backward_supports, blocked_inputs=lambda attrs, n: (0, 1))
+def _backward_batch_norm(xp, attrs, ograd, data, gamma, mean, var, moving_mean, moving_var,
+                         is_train=False, keep_out=False):
+    """Gradients of the batch-norm family with the batch statistics, on
+    oneDNN, for ``Blocked`` data or output gradients (the data gradient
+    stays blocked with ``keep_out``); the moving statistics are updated as
+    the default kernel does. Other calls run the default kernel."""
+    args = (ograd, data, gamma, mean, var, moving_mean, moving_var)
+    x = contiguous(data)
+    prim = _backward_primitive(x, attrs.eps) \
+        if is_train and not attrs.use_global_stats else None
+    if prim is None:
+        return fallback("_backward_BatchNorm", xp, attrs, args, {"is_train": is_train},
+                        "has no batch normalization backward for this call")
+    batch_var = _batch_variance(attrs, var)
+    mom = attrs.momentum
+    moving_mean[...] = moving_mean * mom + mean * (1 - mom)
+    moving_var[...] = moving_var * mom + batch_var * (1 - mom)
+    scale = np.ones_like(gamma) if attrs.fix_gamma else np.ascontiguousarray(gamma)
+    dx = empty(x.shape)
+    dgamma, dbeta = np.empty(x.shape[1], np.float32), np.empty(x.shape[1], np.float32)
+    kept = prim({L.ARG_SRC: x, L.ARG_DIFF_DST: contiguous(ograd), L.ARG_DIFF_SRC: dx,
+                 ARG_MEAN: np.ascontiguousarray(mean), ARG_VARIANCE: batch_var,
+                 ARG_SCALE: scale, ARG_DIFF_SCALE: dgamma, ARG_DIFF_SHIFT: dbeta},
+                keep=(L.ARG_DIFF_SRC,) if keep_out else ())
+    if attrs.fix_gamma:
+        dgamma[...] = 0
+    return kept.get(L.ARG_DIFF_SRC, dx), dgamma, dbeta

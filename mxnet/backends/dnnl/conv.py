@@ -16,8 +16,8 @@ from ...ops import registry
 from ...ops.nn_conv import Geometry, _deconv_shapes
 from . import library as L
 from .overrides import all_float32, big_enough_product, contiguous, fallback, override
-from .primitive import (Attr, Primitive, blocked_from, cache, create_pd, destroy_pd, empty,
-                        layout, strided_md, tag_md)
+from .primitive import (Attr, Blocked, Primitive, blocked_from, cache, create_pd, destroy_pd,
+                        empty, layout, strided_md, tag_md)
 
 
 # oneDNN's direct kernels work on channels in blocks of this many (AVX-512).
@@ -67,6 +67,15 @@ def _backward_supports(attrs, args):
     return _supports(attrs, args[1:])
 
 
+def _channels_first_inputs(*positions):
+    """``blocked_inputs`` of a kernel: ``positions`` may come as ``Blocked``
+    tensors in channels-first layouts (a channels-last array is a view that
+    a ``Blocked`` tensor cannot stand for)."""
+    def accepts(attrs, n_inputs):
+        return positions if attrs.get("layout") in (None, "NCW", "NCHW", "NCDHW") else ()
+    return accepts
+
+
 # ----------------------------------------------------------------------------------------
 # Convolution
 # ----------------------------------------------------------------------------------------
@@ -111,7 +120,7 @@ def _blocked_forward(x, w, groups):
 def _conv_kernel(name):
     op = registry.get(name)
 
-    def kernel(xp, attrs, data, weight, bias=None):
+    def kernel(xp, attrs, data, weight, bias=None, keep_out=False):
         shapes = [data.shape, weight.shape] + ([] if bias is None else [bias.shape])
         out_shape = op.infer_shape(attrs, shapes)[1][0]
         g = Geometry(name, attrs, data.ndim)
@@ -127,13 +136,13 @@ def _conv_kernel(name):
         args = {L.ARG_SRC: x, L.ARG_WEIGHTS: w, L.ARG_DST: y}
         if bias is not None:
             args[L.ARG_BIAS] = bias
-        prim(args)
-        return out
+        # (with ``keep_out`` the result may stay in the primitive's layout)
+        return prim(args, keep=(L.ARG_DST,) if keep_out else ()).get(L.ARG_DST, out)
     return kernel
 
 
 for _name in ("Convolution", "Convolution_v1"):
-    override(_name, _supports)(_conv_kernel(_name))
+    override(_name, _supports, blocked_inputs=_channels_first_inputs(0))(_conv_kernel(_name))
 
 
 def _channels_last_md(shape):
@@ -230,12 +239,15 @@ def _shared_out_grad(bwd_data, bwd_weights, dy):
     want = bwd_data.blocks(L.ARG_DIFF_DST)
     if want is None or want is not bwd_weights.blocks(L.ARG_DIFF_DST):
         return dy
-    return blocked_from(dy, want)
+    return dy.to(want) if type(dy) is Blocked else blocked_from(dy, want)
 
 
-@override("_backward_Convolution", _backward_supports)
-def _backward_convolution(xp, attrs, out_grad, data, weight, bias=None):
-    """Gradients of Convolution w.r.t. data, weight (and bias) with oneDNN."""
+@override("_backward_Convolution", _backward_supports,
+          blocked_inputs=_channels_first_inputs(0, 1))
+def _backward_convolution(xp, attrs, out_grad, data, weight, bias=None, keep_out=False):
+    """Gradients of Convolution w.r.t. data, weight (and bias) with oneDNN.
+    ``out_grad`` and ``data`` may be ``Blocked``; with ``keep_out`` the data
+    gradient may stay in the primitive's layout."""
     g = Geometry("Convolution", attrs, data.ndim)
     groups = attrs.num_group
     dx_out = np.empty(data.shape, np.float32)
@@ -253,7 +265,9 @@ def _backward_convolution(xp, attrs, out_grad, data, weight, bias=None):
                         "has no convolution backward for this call")
     bwd_data, bwd_weights = prims
     dy_in = _shared_out_grad(bwd_data, bwd_weights, dy)
-    bwd_data({L.ARG_DIFF_SRC: dx, L.ARG_WEIGHTS: w, L.ARG_DIFF_DST: dy_in})
+    kept = bwd_data({L.ARG_DIFF_SRC: dx, L.ARG_WEIGHTS: w, L.ARG_DIFF_DST: dy_in},
+                    keep=(L.ARG_DIFF_SRC,) if keep_out else ())
+    dx_out = kept.get(L.ARG_DIFF_SRC, dx_out)
     grads = {L.ARG_SRC: x, L.ARG_DIFF_DST: dy_in, L.ARG_DIFF_WEIGHTS: dw}
     if db is not None:
         grads[L.ARG_DIFF_BIAS] = db
@@ -261,9 +275,12 @@ def _backward_convolution(xp, attrs, out_grad, data, weight, bias=None):
     return (dx_out, dw_out) if db is None else (dx_out, dw_out, db)
 
 
-@override("_backward_Convolution_weight", _backward_supports)
-def _backward_convolution_weight(xp, attrs, out_grad, data, weight, bias=None):
-    """Gradients of Convolution w.r.t. weight (and bias) only, with oneDNN."""
+@override("_backward_Convolution_weight", _backward_supports,
+          blocked_inputs=_channels_first_inputs(0, 1))
+def _backward_convolution_weight(xp, attrs, out_grad, data, weight, bias=None,
+                                 keep_out=False):
+    """Gradients of Convolution w.r.t. weight (and bias) only, with oneDNN
+    (``out_grad`` and ``data`` may be ``Blocked``; nothing is kept blocked)."""
     g = Geometry("Convolution", attrs, data.ndim)
     dw_out = np.empty(weight.shape, np.float32)
     x = _channels_first(g, contiguous(data))
