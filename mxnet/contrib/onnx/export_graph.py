@@ -16,7 +16,12 @@ from ...ops import registry
 from ._deps import require_onnx
 from .export_rules import ExportContext, ExportNode, rule_for
 # Importing the rule modules registers their translations.
+from . import export_attention_ops  # noqa: F401
+from . import export_index_ops  # noqa: F401
+from . import export_logic_ops  # noqa: F401
 from . import export_nn_ops  # noqa: F401
+from . import export_rnn  # noqa: F401
+from . import export_shape_ops  # noqa: F401
 from . import export_tensor_ops  # noqa: F401
 
 # The ONNX operator set the exporter writes; every rule targets its semantics.
@@ -175,8 +180,11 @@ def _infer_entries(sym, graph, params, shapes, dtypes):
     entry_shapes, entry_dtypes = {}, {}
     pos = 0
     for nid, node in enumerate(graph["nodes"]):
-        for idx, out_name in enumerate(_visible_output_names(node)):
-            if pos >= len(names) or names[pos] != out_name:
+        for idx in range(_visible_outputs(node)):
+            # get_internals names a node's outputs after it (topk0_output0,
+            # bn_mean...); a mismatch means the node's outputs are not listed.
+            if pos >= len(names) or not (names[pos] == node["name"]
+                                         or names[pos].startswith(node["name"] + "_")):
                 break
             entry_shapes[(nid, idx)] = tuple(out_shapes[pos])
             entry_dtypes[(nid, idx)] = np.dtype(out_types[pos]) if out_types[pos] else None
@@ -184,15 +192,14 @@ def _infer_entries(sym, graph, params, shapes, dtypes):
     return entry_shapes, entry_dtypes
 
 
-def _visible_output_names(node):
-    """The names ``get_internals`` gives the node's outputs (hidden ones follow)."""
+def _visible_outputs(node):
+    """How many of the node's outputs ``get_internals`` lists (hidden ones follow)."""
     if node["op"] == "null":
-        return [node["name"]]
+        return 1
     opdef = registry.find(node["op"])
     if opdef is None:
-        return []
-    attrs = _parse_attrs(opdef, node)
-    return [f"{node['name']}_{out}" for out in opdef.output_names(attrs)]
+        return 0
+    return len(opdef.output_names(_parse_attrs(opdef, node)))
 
 
 def _parse_attrs(opdef, node):

@@ -1,9 +1,11 @@
 """ONNX export rules of the neural-network layers: convolution, dense,
 normalisation, activation, pooling, softmax, resizing, embedding."""
+import dataclasses
 import math
 
 import numpy as np
 
+from ...ops.registry import Attrs
 from .export_rules import exports
 
 _ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh",
@@ -15,14 +17,42 @@ def _spatial(values, ndim, default):
     return list(values) if values else [default] * ndim
 
 
+_CHANNELS_LAST = ("NWC", "NHWC", "NDHWC")
+
+
 def _check_channel_first(node, layout):
     if layout is not None and not layout.startswith("NC"):
         raise node.unsupported(f"layout '{layout}' (only NC... layouts)")
 
 
+def _via_channels_first(ctx, node, rule, with_weight):
+    """Translate a channels-last node as ``rule`` does its channels-first twin.
+
+    ONNX's Conv and pools are channels-first only: the data (and the weight,
+    stored here as (num_filter, *kernel, channels)) move their channel axis
+    to position 1, and the result moves it back to the end.
+    """
+    ndim = len(node.in_shapes[0])
+    to_first = [0, ndim - 1] + list(range(1, ndim - 1))
+    to_last = [0] + list(range(2, ndim)) + [1]
+    moved = 2 if with_weight else 1
+    inputs = [ctx.emit("Transpose", [x], perm=to_first) for x in node.inputs[:moved]]
+    shapes = [tuple(s[i] for i in to_first) for s in node.in_shapes[:moved]]
+    out = ctx.reserve(f"{node.output}_channels_first")
+    twin = dataclasses.replace(
+        node, attrs=Attrs(dict(node.attrs, layout=None))._freeze(),
+        inputs=inputs + node.inputs[moved:], in_shapes=shapes + node.in_shapes[moved:],
+        out_shapes=[tuple(node.out_shapes[0][i] for i in to_first)], outputs=[out])
+    rule(ctx, twin)
+    ctx.emit("Transpose", [out], node.output, perm=to_last)
+
+
 @exports("Convolution")
 def convolution(ctx, node):
     a = node.attrs
+    if a.layout in _CHANNELS_LAST:
+        _via_channels_first(ctx, node, convolution, with_weight=True)
+        return
     _check_channel_first(node, a.layout)
     k = len(a.kernel)
     pad = _spatial(a.pad, k, 0)
@@ -186,6 +216,9 @@ def _gelu(ctx, node):
 @exports("Pooling")
 def pooling(ctx, node):
     a = node.attrs
+    if a.layout in _CHANNELS_LAST:
+        _via_channels_first(ctx, node, pooling, with_weight=False)
+        return
     _check_channel_first(node, a.layout)
     x = node.inputs[0]
     kind = a.pool_type
@@ -198,12 +231,14 @@ def pooling(ctx, node):
         else:
             ctx.emit(op, [x], node.output, **extra)
         return
-    if a.pooling_convention == "same":
-        raise node.unsupported("pooling_convention 'same'")
     k = len(a.kernel)
-    pad = _spatial(a.pad, k, 0)
-    window = dict(kernel_shape=list(a.kernel), strides=_spatial(a.stride, k, 1),
-                  pads=pad + pad, ceil_mode=int(a.pooling_convention == "full"))
+    strides = _spatial(a.stride, k, 1)
+    if a.pooling_convention == "same":
+        pads = _same_pads(node.in_shapes[0][2:], node.out_shapes[0][2:], a.kernel, strides)
+    else:
+        pads = _spatial(a.pad, k, 0) * 2
+    window = dict(kernel_shape=list(a.kernel), strides=strides,
+                  pads=pads, ceil_mode=int(a.pooling_convention == "full"))
     if kind == "max":
         ctx.emit("MaxPool", [x], node.output, **window)
     elif kind == "avg":
@@ -215,6 +250,27 @@ def pooling(ctx, node):
         ctx.emit("LpPool", [x], node.output, p=a.p_value or 2, **window)
     else:
         _sum_pool(ctx, node, window)
+
+
+def _same_pads(sizes, outs, kernel, strides):
+    """ONNX pads of MXNet's 'same' convention: the padding the windows need,
+    the odd unit after the data."""
+    total = [max((o - 1) * s + kk - n, 0) for n, o, kk, s in zip(sizes, outs, kernel, strides)]
+    return [t // 2 for t in total] + [t - t // 2 for t in total]
+
+
+@exports("_contrib_AdaptiveAvgPooling2D")
+def adaptive_avg_pooling(ctx, node):
+    sizes, outs = node.in_shapes[0][2:], node.out_shapes[0][2:]
+    if all(o == 1 for o in outs):
+        ctx.emit("GlobalAveragePool", node.inputs, node.output)
+        return
+    if any(n % o for n, o in zip(sizes, outs)):
+        # Uneven bins overlap by different amounts: no single ONNX pool has them.
+        raise node.unsupported(f"output_size {tuple(outs)} that does not divide the input "
+                               f"size {tuple(sizes)}")
+    kernel = [n // o for n, o in zip(sizes, outs)]
+    ctx.emit("AveragePool", node.inputs, node.output, kernel_shape=kernel, strides=kernel)
 
 
 def _sum_pool(ctx, node, window):
@@ -304,14 +360,25 @@ def dropout(ctx, node):
 @exports("UpSampling")
 def upsampling(ctx, node):
     a = node.attrs
-    if a.sample_type != "nearest" or len(node.inputs) != 1:
-        raise node.unsupported(f"sample_type '{a.sample_type}' with {len(node.inputs)} input(s)"
-                               f" (only nearest of one input)")
+    if a.sample_type == "bilinear":
+        _bilinear_upsampling(ctx, node)
+        return
+    if len(node.inputs) != 1:
+        raise node.unsupported(f"nearest sampling of {len(node.inputs)} inputs (only one)")
     ndim = len(node.in_shapes[0])
     scales = ctx.const(f"{node.name}_scales",
                        np.array([1.0, 1.0] + [float(a.scale)] * (ndim - 2), np.float32))
     ctx.emit("Resize", [node.inputs[0], "", scales], node.output, mode="nearest",
              coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+
+
+def _bilinear_upsampling(ctx, node):
+    # MXNet's bilinear UpSampling is a depthwise transposed convolution with
+    # the (channels, 1, k, k) weight input: the same ConvTranspose in ONNX.
+    s = node.attrs.scale
+    k, pad = 2 * s - s % 2, s // 2
+    ctx.emit("ConvTranspose", node.inputs, node.output, kernel_shape=[k, k], strides=[s, s],
+             pads=[pad] * 4, group=node.in_shapes[0][1])
 
 
 @exports("_contrib_BilinearResize2D")

@@ -31,7 +31,7 @@ def rule_for(op_name):
     rule = _RULES.get(opdef.name) if opdef is not None else None
     if rule is None:
         raise MXNetError(f"export_model: operator '{op_name}' has no ONNX translation "
-                         f"(supported: {', '.join(sorted(_RULES))})")
+                         f"(mx.onnx.get_operator_support() lists the {len(_RULES)} that have)")
     return rule, opdef
 
 

@@ -20,7 +20,7 @@ _UNARY = {
     "Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Exp": "exp", "Log": "log",
     "Sqrt": "sqrt", "Abs": "abs", "Neg": "negative", "Reciprocal": "reciprocal",
     "Floor": "floor", "Ceil": "ceil", "Erf": "erf", "Sin": "sin", "Cos": "cos",
-    "Softsign": "softsign", "Identity": ("_copy", "BlockGrad", "make_loss"),
+    "Softsign": "softsign", "Identity": ("_copy", "BlockGrad", "make_loss", "MakeLoss"),
 }
 
 # (ONNX op, whether the scalar is the left operand)
@@ -122,7 +122,7 @@ def squeeze(ctx, node):
     ctx.emit("Squeeze", [node.inputs[0], ctx.ints(f"{node.name}_axes", axes)], node.output)
 
 
-@exports("Concat")
+@exports("Concat", "_rnn_param_concat")
 def concat(ctx, node):
     ctx.emit("Concat", node.inputs, node.output, axis=node.attrs.dim)
 
@@ -247,13 +247,14 @@ def batch_dot(ctx, node):
     a = node.attrs
     lhs, rhs = node.inputs
     if a.transpose_a:
-        lhs = ctx.emit("Transpose", [lhs], perm=_swap_last(len(node.in_shapes[0])))
+        lhs = ctx.emit("Transpose", [lhs], perm=swap_last(len(node.in_shapes[0])))
     if a.transpose_b:
-        rhs = ctx.emit("Transpose", [rhs], perm=_swap_last(len(node.in_shapes[1])))
+        rhs = ctx.emit("Transpose", [rhs], perm=swap_last(len(node.in_shapes[1])))
     ctx.emit("MatMul", [lhs, rhs], node.output)
 
 
-def _swap_last(ndim):
+def swap_last(ndim):
+    """The permutation that swaps the last two of ``ndim`` axes."""
     return list(range(ndim - 2)) + [ndim - 1, ndim - 2]
 
 

@@ -1,0 +1,261 @@
+"""Export of the operators beyond the vision layers (indexing, sorting,
+comparisons, sequences, shapes, attention, RNN): each symbol of
+``tests/fixtures/onnx_export/cases.json`` (written by MXNet 1.9.1, see
+``tools/make_fixtures_onnx_export.py``) exports, passes the ONNX checker,
+gives MXNext's own outputs in onnxruntime, and uses the ONNX operators MXNet
+1.9.1's exporter uses for it."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import mxnet as mx
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+from mxnet.contrib import onnx as onnx_mx  # noqa: E402
+
+FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "onnx_export", "cases.json")
+with open(FIXTURE) as _f:
+    CASES = json.load(_f)
+
+# ONNX ops MXNet 1.9.1's exporter uses only to compute shapes, types and
+# index arithmetic at run time; MXNext knows the shapes at export and writes
+# them as constants, so it need not use these.
+PLUMBING = {"Shape", "Cast", "Constant", "Reshape", "Concat", "Slice", "Pad", "Sub", "Add",
+            "Mul", "Div", "Squeeze", "Unsqueeze", "Size", "ConstantOfShape", "ReduceProd",
+            "Range", "Equal", "Less", "Greater", "Where", "Max", "ScatterND", "GatherND",
+            "Transpose", "Sqrt", "Gather", "And", "Not", "Xor", "Mod", "Identity"}
+
+# Where MXNext deliberately writes a different core op than MXNet 1.9.1, why.
+OWN_CHOICE = {
+    # MXNet reverses with Gather over a computed index range; Slice with step
+    # -1 is the same and needs no index tensor.
+    "reverse": {"Slice"},
+    # A swap of two axes is a transpose; MXNet builds the permutation at run time.
+    "swapaxes": {"Transpose"},
+    # MXNet clamps indices with Where, Less and Greater; Clip is the same clamp.
+    "take": {"Clip"},
+}
+
+
+def _inputs(case, seed=0):
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, shape, dtype, low, high, integral in case["inputs"]:
+        if integral:
+            value = rng.integers(int(low), int(high), shape)
+        else:
+            value = rng.uniform(low, high, shape)
+        out[name] = value.astype(dtype)
+    return out
+
+
+def _params(sym, inputs):
+    shapes = {k: v.shape for k, v in inputs.items()}
+    arg_shapes, _, aux_shapes = sym.infer_shape_partial(**shapes)
+    rng = np.random.default_rng(1)
+    return {name: rng.uniform(-1, 1, shape).astype(np.float32)
+            for name, shape in zip(sym.list_arguments(), arg_shapes) if name not in shapes}
+
+
+def _mx_forward(sym, inputs, params):
+    args = {k: mx.nd.array(v, dtype=v.dtype) for k, v in inputs.items()}
+    args.update({k: mx.nd.array(v) for k, v in params.items()})
+    ex = sym.bind(mx.cpu(), args=args, grad_req="null")
+    ex.forward(is_train=False)
+    return [o.asnumpy() for o in ex.outputs]
+
+
+def export_and_compare(sym, inputs, tmp_path, params=None, rtol=1e-5, atol=1e-5):
+    """Export; onnxruntime must give MXNext's outputs. Returns the ONNX op types."""
+    params = _params(sym, inputs) if params is None else params
+    expected = _mx_forward(sym, inputs, params)
+    path = onnx_mx.export_model(sym, params, [v.shape for v in inputs.values()],
+                                [v.dtype for v in inputs.values()], str(tmp_path / "m.onnx"))
+    model = onnx.load(path)
+    onnx.checker.check_model(model, full_check=True)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    # Inputs only the shapes depend on are not inputs of the ONNX graph.
+    used = {i.name for i in sess.get_inputs()}
+    got = sess.run(None, {k: v for k, v in inputs.items() if k in used})
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert g.shape == e.shape
+        assert g.dtype == e.dtype
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol)
+    return {node.op_type for node in model.graph.node}
+
+
+@pytest.mark.parametrize("case_id", sorted(CASES))
+def test_exported_op_matches_mxnext_and_mxnet_exporter(case_id, tmp_path):
+    case = CASES[case_id]
+    sym = mx.sym.load_json(case["symbol"])
+    ours = export_and_compare(sym, _inputs(case), tmp_path)
+    theirs = case["mxnet_node_types"]
+    if theirs is None:  # MXNet 1.9.1's exporter rejects this case
+        return
+    core = set(theirs) - PLUMBING
+    assert core <= ours | OWN_CHOICE.get(case_id, set()), (sorted(core), sorted(ours))
+    assert ours <= set(theirs) | PLUMBING | OWN_CHOICE.get(case_id, set()), \
+        (sorted(theirs), sorted(ours))
+
+
+S = mx.sym
+D = S.var("data")
+
+
+def _rand(*shape, seed=0, low=-1.0, high=1.0):
+    return np.random.default_rng(seed).uniform(low, high, shape).astype(np.float32)
+
+
+def test_comparisons_with_scalars_and_mod_signs(tmp_path):
+    a, b = S.var("a"), S.var("b")
+    sym = S.Group([a >= 0.5, a <= -0.5, a != 1.0, S.broadcast_mod(a, b)])
+    inputs = {"a": np.array([[-3.5, -1, 0, 1, 2.5, 7]], np.float32),
+              "b": np.array([[2, -2, 3, -3, 2, -4]], np.float32)}
+    assert {"GreaterOrEqual", "LessOrEqual", "Mod"} <= export_and_compare(sym, inputs, tmp_path)
+
+
+def test_where_with_a_row_condition(tmp_path):
+    c, a, b = S.var("c"), S.var("a"), S.var("b")
+    inputs = {"c": np.array([1, 0, 1], np.float32), "a": _rand(3, 2), "b": _rand(3, 2, seed=1)}
+    export_and_compare(S.where(c, a, b), inputs, tmp_path)
+
+
+def test_one_hot_negative_index_is_all_off(tmp_path):
+    inputs = {"data": np.array([0, -1, 3, 2], np.float32)}
+    export_and_compare(S.one_hot(D, depth=3), inputs, tmp_path)
+
+
+def test_argmax_without_axis_and_arange_repeat(tmp_path):
+    inputs = {"data": _rand(2, 3)}
+    sym = S.Group([S.argmax(D), S.contrib.arange_like(D, start=2.0, step=0.5, repeat=3),
+                   S.arange(0, 6, repeat=2, dtype="int32")])
+    export_and_compare(sym, inputs, tmp_path)
+
+
+def test_encoder_decoder_attention(tmp_path):
+    q, kv = S.var("q"), S.var("kv")
+    scores = S.contrib.interleaved_matmul_encdec_qk(q, kv, heads=2)
+    out = S.contrib.interleaved_matmul_encdec_valatt(kv, S.softmax(scores), heads=2)
+    # The arguments come in the symbol's order: kv (read first by valatt), then q.
+    export_and_compare(out, {"kv": _rand(5, 2, 16, seed=1), "q": _rand(3, 2, 8)}, tmp_path)
+
+
+def test_pooling_same_pads_asymmetrically(tmp_path):
+    for size in (6, 7, 8):
+        sym = S.Pooling(D, kernel=(4,), stride=(3,), pool_type="max", pooling_convention="same")
+        export_and_compare(sym, {"data": _rand(1, 2, size)}, tmp_path)
+
+
+def test_channels_last_convolution_and_pooling_chain(tmp_path):
+    conv = S.Convolution(D, kernel=(3, 3), pad=(1, 1), stride=(2, 2), num_filter=4, num_group=2,
+                         layout="NHWC")
+    net = S.Pooling(S.relu(conv), kernel=(2, 2), stride=(1, 1), pool_type="max", layout="NHWC")
+    types = export_and_compare(net, {"data": _rand(2, 7, 7, 4)}, tmp_path)
+    assert {"Conv", "MaxPool", "Transpose"} <= types
+
+
+class _TinyEncoder(mx.gluon.HybridBlock):
+    """Embedding + positions, masked self-attention through the interleaved
+    ops, LayerNorm and a gelu feed-forward: the ops of a BERT layer."""
+
+    def __init__(self, vocab=11, units=8, heads=2, **kwargs):
+        super().__init__(**kwargs)
+        self.heads = heads
+        with self.name_scope():
+            self.embed = mx.gluon.nn.Embedding(vocab, units)
+            self.pos = mx.gluon.nn.Embedding(16, units)
+            self.qkv = mx.gluon.nn.Dense(3 * units, flatten=False)
+            self.proj = mx.gluon.nn.Dense(units, flatten=False)
+            self.norm = mx.gluon.nn.LayerNorm()
+            self.ffn = mx.gluon.nn.Dense(units, flatten=False, activation=None)
+
+    def hybrid_forward(self, F, tokens, valid_length):
+        x = self.embed(tokens)                                     # (N, T, C)
+        steps = F.contrib.arange_like(tokens, axis=1)              # (T,)
+        x = F.broadcast_add(x, F.expand_dims(self.pos(steps), axis=0))
+        x = F.transpose(x, axes=(1, 0, 2))                        # (T, N, C)
+        qkv = self.qkv(x)
+        scores = F.contrib.interleaved_matmul_selfatt_qk(qkv, heads=self.heads)
+        # (N*heads, T, T) masked where the key position is past valid_length.
+        keep = F.broadcast_lesser(F.reshape(steps, (1, 1, -1)),
+                                  F.reshape(F.repeat(valid_length, self.heads), (-1, 1, 1)))
+        scores = F.where(F.broadcast_like(keep, scores), scores, F.ones_like(scores) * -1e4)
+        att = F.softmax(scores, axis=-1)
+        ctx = F.contrib.interleaved_matmul_selfatt_valatt(qkv, att, heads=self.heads)
+        x = self.norm(x + self.proj(ctx))
+        x = x + F.LeakyReLU(self.ffn(x), act_type="gelu")
+        return F.transpose(x, axes=(1, 0, 2))
+
+
+def _gluon_export(net, inputs, tmp_path, rtol=1e-4, atol=1e-5):
+    net.initialize(mx.init.Xavier())
+    nd_inputs = [mx.nd.array(v, dtype=v.dtype) for v in inputs.values()]
+    net.hybridize()
+    expected = net(*nd_inputs)
+    expected = [e.asnumpy() for e in (expected if isinstance(expected, (list, tuple))
+                                      else [expected])]
+    prefix = str(tmp_path / "net")
+    net.export(prefix)
+    path = onnx_mx.export_model(prefix + "-symbol.json", prefix + "-0000.params",
+                                [v.shape for v in inputs.values()],
+                                [v.dtype for v in inputs.values()], str(tmp_path / "net.onnx"))
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    names = [i.name for i in sess.get_inputs()]
+    got = sess.run(None, dict(zip(names, inputs.values())))
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol)
+
+
+def test_bert_like_encoder_layer_exports(tmp_path):
+    tokens = np.random.default_rng(0).integers(0, 11, (2, 5)).astype(np.float32)
+    _gluon_export(_TinyEncoder(), {"data0": tokens,
+                                   "data1": np.array([5, 3], np.float32)}, tmp_path)
+
+
+@pytest.mark.parametrize("layer", ["lstm", "gru", "rnn"])
+def test_gluon_recurrent_layers_with_states(layer, tmp_path):
+    make = {"lstm": mx.gluon.rnn.LSTM, "gru": mx.gluon.rnn.GRU, "rnn": mx.gluon.rnn.RNN}[layer]
+    net = make(5, num_layers=2, bidirectional=True, input_size=3)
+    states = 2 if layer == "lstm" else 1
+    inputs = {"data": _rand(4, 2, 3)}
+    for i in range(states):
+        inputs[f"state{i}"] = _rand(4, 2, 5, seed=i + 1)
+
+    class WithStates(mx.gluon.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            with self.name_scope():
+                self.rnn = net
+
+        def hybrid_forward(self, F, x, *begin):
+            out, last = self.rnn(x, list(begin))
+            return [out] + list(last)
+
+    _gluon_export(WithStates(), inputs, tmp_path)
+
+
+def test_unsupported_settings_name_the_problem(tmp_path):
+    path = str(tmp_path / "e.onnx")
+    cases = [
+        (S.contrib.AdaptiveAvgPooling2D(D, output_size=(2, 2)), (1, 1, 5, 5),
+         "does not divide"),
+        (S.topk(D, k=1, ret_typ="mask"), (2, 3), "ret_typ 'mask'"),
+        (S.RNN(D, S.var("p"), S.var("s"), state_size=2, num_layers=1, mode="gru",
+               use_sequence_length=True, sequence_length=S.var("l")), None,
+         "use_sequence_length"),
+    ]
+    for sym, shape, message in cases:
+        shapes = [shape] if shape else [(3, 1, 2)]
+        params = {}
+        if shape is None:
+            arg_shapes, _, _ = sym.infer_shape_partial(data=(3, 1, 2), s=(1, 1, 2), l=(1,))
+            params = {n: np.zeros(s, np.float32) for n, s in zip(sym.list_arguments(), arg_shapes)
+                      if n in ("p",)}
+            shapes = [(3, 1, 2), (1, 1, 2), (1,)]
+        with pytest.raises(mx.base.MXNetError, match=message):
+            onnx_mx.export_model(sym, params, shapes, onnx_file_path=path)
