@@ -7,12 +7,21 @@ equivalent MXNet symbols. Initializers become variables with values in
 uses them as tensors; rules that need a value at conversion time (a reshape
 target, pads, axes) read it as a constant instead.
 """
+import numpy as np
+
 from ...base import MXNetError
 from ._deps import require_onnx
 from .import_rules import ImportContext, rule_for
 # Importing the rule modules registers their translations.
+from . import import_index_ops  # noqa: F401
+from . import import_logic_ops  # noqa: F401
 from . import import_nn_ops  # noqa: F401
+from . import import_rnn  # noqa: F401
 from . import import_tensor_ops  # noqa: F401
+
+# Ops whose value is not a function of their inputs: never folded.
+_RANDOM = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
+           "Multinomial", "Bernoulli"}
 
 
 def _load(model_file):
@@ -49,11 +58,18 @@ def import_model(model_file):
 
 
 def _convert(ctx, node):
+    if node.op_type == "If":
+        _inline_if(ctx, node)
+        return
+    if _fold(ctx, node):
+        return
     rule = rule_for(node.op_type, node.domain)
     attrs = {a.name: ctx.onnx.helper.get_attribute_value(a) for a in node.attribute}
     for key, value in attrs.items():
         if isinstance(value, bytes):
             attrs[key] = value.decode()
+        elif isinstance(value, list) and value and isinstance(value[0], bytes):
+            attrs[key] = [v.decode() for v in value]
     result = rule(ctx, node, attrs)
     if result is None:  # the rule stored constants itself (Constant, Shape)
         return
@@ -61,6 +77,43 @@ def _convert(ctx, node):
     for name, value in zip(node.output, results):
         if name:
             ctx.tensors[name] = value
+
+
+def _fold(ctx, node):
+    """Evaluate a node whose inputs are all constants (the shape arithmetic of
+    Shape -> Gather -> Concat -> Reshape chains, Range, ConstantOfShape...)
+    with onnx's reference evaluator, storing its outputs as constants.
+    False when the node reads a computed tensor or cannot be evaluated."""
+    names = [name for name in node.input if name]
+    if (not names or node.op_type in _RANDOM or node.domain not in ("", "ai.onnx")
+            or any(name not in ctx.consts for name in names)):
+        return False
+    try:
+        from onnx.reference import ReferenceEvaluator
+        values = ReferenceEvaluator(node, opsets={"": ctx.opset}).run(
+            None, {name: ctx.consts[name] for name in names})
+    except Exception:  # noqa: BLE001 - an op the evaluator lacks goes to its rule
+        return False
+    for name, value in zip(node.output, values):
+        if name:
+            ctx.consts[name] = np.asarray(value)
+    return True
+
+
+def _inline_if(ctx, node):
+    """An If whose condition is a constant: its taken branch, imported in place."""
+    cond = ctx.constant(node, 0, "cond")
+    branch_name = "then_branch" if bool(np.ravel(cond)[0]) else "else_branch"
+    branch = next(a.g for a in node.attribute if a.name == branch_name)
+    for init in branch.initializer:
+        ctx.consts[init.name] = ctx.onnx.numpy_helper.to_array(init)
+    for inner in branch.node:
+        _convert(ctx, inner)
+    for out, inner_out in zip(node.output, branch.output):
+        if inner_out.name in ctx.tensors:
+            ctx.tensors[out] = ctx.tensors[inner_out.name]
+        else:
+            ctx.consts[out] = ctx.consts[inner_out.name]
 
 
 def get_model_metadata(model_file):

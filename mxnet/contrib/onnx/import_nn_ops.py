@@ -91,13 +91,52 @@ def gemm(ctx, node, attrs):
 @imports("MatMul")
 def matmul(ctx, node, attrs):
     a, b = ctx.inputs(node)
-    ra = len(ctx.shape(node.input[0], node))
-    rb = len(ctx.shape(node.input[1], node))
-    if rb == 2 and ra >= 2:
+    sa = tuple(ctx.shape(node.input[0], node))
+    sb = tuple(ctx.shape(node.input[1], node))
+    if len(sb) == 2 and len(sa) >= 2:
         return ctx.sym.dot(a, b)  # contracts a's last axis with b's first, as MatMul
-    if ra == rb and ra >= 3:
-        return ctx.sym.linalg.gemm2(a, b)
-    raise _unsupported(node, f"MatMul of rank-{ra} and rank-{rb} operands")
+    if len(sa) < 2 or len(sb) < 2:
+        raise _unsupported(node, f"MatMul of rank-{len(sa)} and rank-{len(sb)} operands")
+    # numpy.matmul rules: the leading (batch) dims broadcast against each other.
+    batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
+    if sa[:-2] != batch:
+        a = ctx.sym.broadcast_to(ctx.sym.reshape(a, shape=_ranked(sa, len(batch))),
+                                 shape=batch + sa[-2:])
+    if sb[:-2] != batch:
+        b = ctx.sym.broadcast_to(ctx.sym.reshape(b, shape=_ranked(sb, len(batch))),
+                                 shape=batch + sb[-2:])
+    return ctx.sym.linalg.gemm2(a, b)
+
+
+def _ranked(shape, batch_rank):
+    """``shape`` with leading unit dims so that it has ``batch_rank`` batch dims."""
+    return (1,) * (batch_rank + 2 - len(shape)) + shape
+
+
+@imports("LayerNormalization")
+def layer_norm(ctx, node, attrs):
+    if any(len(node.output) > i and node.output[i] for i in (1, 2)):
+        raise _unsupported(node, "the Mean/InvStdDev outputs")
+    shape = ctx.shape(node.input[0], node)
+    axis = attrs.get("axis", -1) % len(shape)
+    eps = attrs.get("epsilon", 1e-5)
+    x = ctx.tensor(node.input[0])
+    if axis == len(shape) - 1:
+        gamma = ctx.tensor(node.input[1])
+        beta = (ctx.tensor(node.input[2]) if len(node.input) > 2 and node.input[2]
+                else ctx.param(f"{node.name}_beta", np.zeros(shape[-1], np.float32)))
+        return ctx.sym.LayerNorm(x, gamma, beta, axis=-1, eps=eps)
+    # Normalising over several trailing axes: flatten them into one, with
+    # the (constant) scale and bias flattened to match.
+    size = int(np.prod(shape[axis:]))
+    scale = ctx.constant(node, 1, "Scale")
+    bias = ctx.constant(node, 2, "B")
+    gamma = ctx.param(f"{node.input[1]}_flat", np.broadcast_to(scale, shape[axis:]).ravel())
+    beta = ctx.param(f"{node.name}_beta_flat", np.zeros(size, scale.dtype) if bias is None
+                     else np.broadcast_to(bias, shape[axis:]).ravel())
+    flat = ctx.sym.reshape(x, shape=tuple(shape[:axis]) + (size,))
+    normed = ctx.sym.LayerNorm(flat, gamma, beta, axis=-1, eps=eps)
+    return ctx.sym.reshape(normed, shape=tuple(shape))
 
 
 @imports("BatchNormalization")

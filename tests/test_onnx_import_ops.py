@@ -1,0 +1,228 @@
+"""ONNX import of comparisons, logic, Where, Expand, Tile, TopK, ArgMax,
+OneHot, GatherND, LayerNormalization, broadcasting MatMul, constant folding
+of shape arithmetic and constant If: each imported graph gives onnxruntime's
+results. Every symbol of the export fixture also survives export -> import."""
+import numpy as np
+import pytest
+
+import mxnet as mx
+from mxnet.base import MXNetError
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+from mxnet.contrib import onnx as onnx_mx  # noqa: E402
+
+from test_onnx_export_ops import CASES, _inputs, _mx_forward, _params  # noqa: E402
+
+F32, I64, BOOL = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
+
+
+def _rand(*shape, seed=0, low=-2.0, high=2.0):
+    return np.random.default_rng(seed).uniform(low, high, shape).astype(np.float32)
+
+
+def _model(nodes, feeds, outputs, initializers=(), opset=13):
+    """A model of ``nodes`` reading ``feeds`` (name -> example array) and
+    writing ``outputs`` (names; their types left to shape inference)."""
+    inputs = [helper.make_tensor_value_info(
+        name, helper.np_dtype_to_tensor_dtype(value.dtype), value.shape)
+        for name, value in feeds.items()]
+    graph = helper.make_graph(
+        nodes, "test", inputs, [helper.make_value_info(name, onnx.TypeProto())
+                                for name in outputs],
+        initializer=[numpy_helper.from_array(np.asarray(v), n) for n, v in initializers])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    return onnx.shape_inference.infer_shapes(model)
+
+
+def _run_imported(model, feeds):
+    sym, arg_params, aux_params = onnx_mx.import_model(model)
+    args = dict(arg_params)
+    args.update({k: mx.nd.array(v, dtype=v.dtype) for k, v in feeds.items()
+                 if k in sym.list_arguments()})
+    ex = sym.bind(mx.cpu(), args=args, aux_states=aux_params, grad_req="null")
+    ex.forward(is_train=False)
+    return [o.asnumpy() for o in ex.outputs]
+
+
+def check_import(model, feeds, rtol=1e-5, atol=1e-5):
+    """The imported model's outputs equal onnxruntime's, dtypes included."""
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    expected = sess.run(None, feeds)
+    got = _run_imported(model, feeds)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert g.shape == e.shape and g.dtype == e.dtype, (g.shape, e.shape, g.dtype, e.dtype)
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol)
+
+
+def _node(op, inputs, outputs=("y",), **attrs):
+    return helper.make_node(op, list(inputs), list(outputs), **attrs)
+
+
+AB = {"a": np.array([[1, -2, 3], [0, 5, -1]], np.float32),
+      "b": np.array([[1, 2, -3]], np.float32)}
+
+
+def test_comparisons_and_logic_give_booleans():
+    nodes = [_node(op, ["a", "b"], [op]) for op in
+             ("Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual")]
+    nodes += [_node("And", ["Greater", "Less"], ["and"]), _node("Or", ["Equal", "Less"], ["or"]),
+              _node("Xor", ["Greater", "LessOrEqual"], ["xor"]), _node("Not", ["Equal"], ["not"])]
+    outs = [n.output[0] for n in nodes]
+    check_import(_model(nodes, AB, outs), AB)
+
+
+def test_where_broadcasts_and_mod_both_signs():
+    feeds = dict(AB, i=np.array([[7, -7, 7, -7]], np.int64), j=np.array([[3, 3, -3, -3]]))
+    nodes = [_node("Greater", ["a", "b"], ["c"]), _node("Where", ["c", "a", "zero"], ["w"]),
+             _node("Mod", ["i", "j"], ["m"]), _node("Mod", ["a", "b"], ["f"], fmod=1)]
+    model = _model(nodes, feeds, ["w", "m", "f"], [("zero", np.array(0.0, np.float32))])
+    check_import(model, feeds)
+
+
+@pytest.mark.parametrize("op", ["Asin", "Acos", "Atan", "Tan", "Sinh", "Cosh", "Asinh",
+                                "Atanh", "Sign", "Round", "HardSwish"])
+def test_unary_math(op):
+    feeds = {"x": np.array([[-0.9, -0.5, -0.2, 0.0, 0.3, 0.5, 0.7]], np.float32)}
+    feeds["x"][0, 1] = 1.5  # a tie Round sends to the even neighbour
+    check_import(_model([_node(op, ["x"])], feeds, ["y"], opset=14), feeds)
+
+
+def test_expand_tile_and_shape_arithmetic_fold():
+    # A PyTorch-style chain: the target shape is computed from Shape/Gather/Concat.
+    nodes = [_node("Shape", ["x"], ["s"]),
+             _node("Gather", ["s", "zero"], ["n"], axis=0),
+             _node("Unsqueeze", ["n", "axes0"], ["n1"]),
+             _node("Concat", ["n1", "three_four"], ["target"], axis=0),
+             _node("Expand", ["x", "target"], ["e"]),
+             _node("Tile", ["x", "reps"], ["t"]),
+             _node("Range", ["r0", "r1", "r2"], ["r"]),
+             _node("ConstantOfShape", ["three_four"], ["ones"],
+                   value=numpy_helper.from_array(np.array([1.0], np.float32))),
+             _node("Add", ["e", "ones"], ["y"])]
+    feeds = {"x": _rand(2, 1, 4)}
+    inits = [("zero", np.array(0, np.int64)), ("axes0", np.array([0])),
+             ("three_four", np.array([3, 4])), ("reps", np.array([1, 2, 1])),
+             ("r0", np.array(1.0, np.float32)), ("r1", np.array(4.0, np.float32)),
+             ("r2", np.array(0.5, np.float32))]
+    check_import(_model(nodes, feeds, ["y", "t", "r"], inits), feeds)
+
+
+def test_topk_argmax_argmin():
+    feeds = {"x": _rand(3, 5)}
+    nodes = [_node("TopK", ["x", "k"], ["v", "i"], axis=1),
+             _node("TopK", ["x", "k"], ["v2", "i2"], axis=0, largest=0),
+             _node("ArgMax", ["x"], ["am"], axis=1, keepdims=0),
+             _node("ArgMin", ["x"], ["an"], axis=0)]
+    check_import(_model(nodes, feeds, ["v", "i", "v2", "i2", "am", "an"],
+                        [("k", np.array([2]))]), feeds)
+
+
+def test_one_hot_gather_nd_depth_to_space():
+    feeds = {"idx": np.array([[0, 2], [-1, 1]], np.int64), "d": _rand(3, 4, 2),
+             "p": np.array([[0, 1], [2, 3], [1, 0]], np.int64), "s": _rand(1, 8, 2, 3)}
+    nodes = [_node("OneHot", ["idx", "depth", "values"], ["oh"]),
+             _node("OneHot", ["idx", "depth", "values"], ["oh0"], axis=0),
+             _node("GatherND", ["d", "p"], ["g"]),
+             _node("DepthToSpace", ["s"], ["ds"], blocksize=2),
+             _node("SpaceToDepth", ["ds"], ["sd"], blocksize=2)]
+    inits = [("depth", np.array(3, np.int64)), ("values", np.array([-1.0, 5.0], np.float32))]
+    check_import(_model(nodes, feeds, ["oh", "oh0", "g", "ds", "sd"], inits), feeds)
+
+
+def test_layer_normalization_opset17():
+    feeds = {"x": _rand(2, 3, 4)}
+    nodes = [_node("LayerNormalization", ["x", "g", "b"], ["last"], epsilon=1e-3),
+             _node("LayerNormalization", ["x", "g2"], ["two"], axis=1)]
+    inits = [("g", _rand(4, seed=1)), ("b", _rand(4, seed=2)), ("g2", _rand(3, 4, seed=3))]
+    check_import(_model(nodes, feeds, ["last", "two"], inits, opset=17), feeds, atol=1e-4)
+
+
+def test_matmul_broadcasts_batch_dims():
+    feeds = {"a": _rand(2, 3, 4, 5), "b": _rand(3, 5, 2, seed=1), "c": _rand(4, 5, seed=2)}
+    nodes = [_node("MatMul", ["a", "b"], ["ab"]), _node("MatMul", ["c", "b"], ["cb"])]
+    check_import(_model(nodes, feeds, ["ab", "cb"]), feeds, atol=1e-4)
+
+
+def test_reduce_norms_and_reverse_sequence():
+    feeds = {"x": _rand(4, 2, 3), "n": np.array([2, 4], np.int64)}
+    nodes = [_node("ReduceL2", ["x"], ["l2"], axes=[2], keepdims=0),
+             _node("ReduceL1", ["x"], ["l1"], axes=[0, 2]),
+             _node("ReverseSequence", ["x", "n"], ["rs"], batch_axis=1, time_axis=0)]
+    check_import(_model(nodes, feeds, ["l2", "l1", "rs"]), feeds)
+
+
+def _if_model(cond):
+    then_graph = helper.make_graph([_node("Relu", ["x"], ["t"])], "then", [],
+                                   [helper.make_tensor_value_info("t", F32, [2, 3])])
+    else_graph = helper.make_graph([_node("Neg", ["x"], ["e"])], "else", [],
+                                   [helper.make_tensor_value_info("e", F32, [2, 3])])
+    nodes = [_node("If", ["cond"], ["y"], then_branch=then_graph, else_branch=else_graph)]
+    return _model(nodes, {"x": _rand(2, 3)}, ["y"], [("cond", np.array(cond))])
+
+
+@pytest.mark.parametrize("cond", [True, False])
+def test_if_with_a_constant_condition_inlines_its_branch(cond):
+    check_import(_if_model(cond), {"x": _rand(2, 3)})
+
+
+def test_computed_if_condition_and_bad_settings_raise():
+    then_graph = helper.make_graph([_node("Relu", ["x"], ["t"])], "then", [],
+                                   [helper.make_tensor_value_info("t", F32, [2, 3])])
+    nodes = [_node("ReduceMax", ["x"], ["m"], keepdims=0), _node("Cast", ["m"], ["c"], to=BOOL),
+             _node("If", ["c"], ["y"], then_branch=then_graph, else_branch=then_graph)]
+    with pytest.raises(MXNetError, match="If.*'cond' must be a constant"):
+        onnx_mx.import_model(_model(nodes, {"x": _rand(2, 3)}, ["y"]))
+    crd = _model([_node("DepthToSpace", ["x"], blocksize=2, mode="CRD")],
+                 {"x": _rand(1, 4, 2, 2)}, ["y"])
+    with pytest.raises(MXNetError, match="DepthToSpace.*CRD"):
+        onnx_mx.import_model(crd)
+
+
+@pytest.mark.parametrize("case_id", sorted(CASES))
+def test_export_then_import_round_trip(case_id, tmp_path):
+    case = CASES[case_id]
+    sym = mx.sym.load_json(case["symbol"])
+    inputs = _inputs(case)
+    params = _params(sym, inputs)
+    expected = _mx_forward(sym, inputs, params)
+    path = onnx_mx.export_model(sym, params, [v.shape for v in inputs.values()],
+                                [v.dtype for v in inputs.values()], str(tmp_path / "m.onnx"))
+    got = _run_imported(onnx.load(path), inputs)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert g.shape == e.shape
+        np.testing.assert_allclose(g.astype(e.dtype), e, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("op,gates,extra", [
+    ("LSTM", 4, {}), ("GRU", 3, {"linear_before_reset": 1}), ("RNN", 1, {}),
+    ("RNN", 1, {"activations": ["Relu", "Relu"]})])
+def test_recurrent_nodes_with_initial_states(op, gates, extra):
+    hidden, dirs = 3, 2
+    feeds = {"x": _rand(4, 2, 5), "h0": _rand(dirs, 2, hidden, seed=1)}
+    inputs = ["x", "w", "r", "b", "", "h0"]
+    if op == "LSTM":
+        feeds["c0"] = _rand(dirs, 2, hidden, seed=2)
+        inputs.append("c0")
+    outs = ["y", "yh", "yc"] if op == "LSTM" else ["y", "yh"]
+    inits = [("w", _rand(dirs, gates * hidden, 5, seed=3, low=-1, high=1)),
+             ("r", _rand(dirs, gates * hidden, hidden, seed=4, low=-1, high=1)),
+             ("b", _rand(dirs, 2 * gates * hidden, seed=5, low=-1, high=1))]
+    node = _node(op, inputs, outs, hidden_size=hidden, direction="bidirectional", **extra)
+    check_import(_model([node], feeds, outs, inits), feeds, atol=1e-5)
+
+
+def test_recurrent_settings_mxnet_lacks_raise():
+    feeds = {"x": _rand(4, 2, 5)}
+    inits = [("w", _rand(1, 9, 5)), ("r", _rand(1, 9, 3))]
+    gru = _node("GRU", ["x", "w", "r"], ["y"], hidden_size=3)
+    with pytest.raises(MXNetError, match="linear_before_reset=0"):
+        onnx_mx.import_model(_model([gru], feeds, ["y"], inits))
+    reverse = _node("GRU", ["x", "w", "r"], ["y"], hidden_size=3, linear_before_reset=1,
+                    direction="reverse")
+    with pytest.raises(MXNetError, match="direction 'reverse'"):
+        onnx_mx.import_model(_model([reverse], feeds, ["y"], inits))
