@@ -18,7 +18,7 @@ from ..symbol import naming
 from ..numpy._io import load as _npx_load, save as _npx_save
 from ..numpy.multiarray import as_np, ndarray as np_ndarray
 from ..util import is_np_array
-from .parameter import _DEFAULT_INIT, Parameter, ParameterDict
+from .parameter import _DEFAULT_INIT, Parameter, ParameterDict, ParameterMismatchError
 from .utils import HookHandle, _brief_print_list, _check_all_np_ndarrays, _indent
 
 __all__ = ["Block", "HybridBlock", "SymbolBlock"]
@@ -263,16 +263,17 @@ class Block:
                 names_of[param].append(key)
             for key, param in params.items():
                 if not any(n in loaded for n in names_of[param]):
-                    raise MXNetError(f"Parameter '{key}' is missing in file '{filename}', which "
-                                     f"contains parameters: {_brief_print_list(loaded.keys())}. "
-                                     "Set allow_missing=True to ignore missing parameters.")
+                    raise ParameterMismatchError(
+                        f"Parameter '{key}' is missing in file '{filename}', which contains "
+                        f"parameters: {_brief_print_list(loaded.keys())}. Set "
+                        "allow_missing=True to ignore missing parameters.")
         for key, value in loaded.items():
             if key not in params:
                 if not ignore_extra:
-                    raise MXNetError(f"Parameter '{key}' loaded from file '{filename}' is not "
-                                     "present in ParameterDict, which contains parameters "
-                                     f"{_brief_print_list(params.keys())}. Set "
-                                     "ignore_extra=True to ignore. ")
+                    raise ParameterMismatchError(
+                        f"Parameter '{key}' loaded from file '{filename}' is not present in "
+                        "ParameterDict, which contains parameters "
+                        f"{_brief_print_list(params.keys())}. Set ignore_extra=True to ignore. ")
                 continue
             params[key]._load_init(value, ctx, cast_dtype=cast_dtype, dtype_source=dtype_source)
 

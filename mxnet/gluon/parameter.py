@@ -27,6 +27,15 @@ tensor_types = (ndarray.NDArray,)
 _DEFAULT_INIT = initializer.Uniform()
 
 
+class ParameterMismatchError(MXNetError, AssertionError, ValueError):
+    """Parameters and the arrays given for them (a file, a dict, a new shape)
+    do not match: missing or extra names, incompatible shapes or dtypes.
+
+    MXNet 1.9.1 raises AssertionError for these (ValueError for an extra
+    array in ``Block.load_parameters``), so code that catches either keeps
+    working; it is an MXNetError like every other error here."""
+
+
 class DeferredInitializationError(MXNetError):
     """A parameter's data was read before its deferred initialisation ran
     (the shape becomes known at the first forward pass)."""
@@ -127,9 +136,9 @@ class Parameter:
             return
         if len(self._shape) != len(new_shape) or \
                 any(old not in (0, new) for new, old in zip(new_shape, self._shape)):
-            raise MXNetError(f"Parameter '{self.name}' has shape {self._shape}; shape "
-                             f"{tuple(new_shape)} is incompatible with it (0 marks a dimension "
-                             f"still unknown).")
+            raise ParameterMismatchError(
+                f"Parameter '{self.name}' has shape {self._shape}; shape {tuple(new_shape)} is "
+                "incompatible with it (0 marks a dimension still unknown).")
         self._shape = tuple(new_shape)
 
     @property
@@ -316,9 +325,9 @@ class Parameter:
         if self._shape:
             if len(self._shape) != len(data.shape) or \
                     any(mine not in (0, saved) for mine, saved in zip(self._shape, data.shape)):
-                raise MXNetError(f"Failed loading Parameter '{self.name}' from saved params: "
-                                 f"shape incompatible expected {self.shape} vs saved "
-                                 f"{data.shape}")
+                raise ParameterMismatchError(
+                    f"Failed loading Parameter '{self.name}' from saved params: shape "
+                    f"incompatible expected {self.shape} vs saved {data.shape}")
             self.shape = tuple(data.shape)
         if self.dtype:
             if cast_dtype and np.dtype(self.dtype) != np.dtype(data.dtype):
@@ -327,10 +336,11 @@ class Parameter:
                 else:
                     self.dtype = data.dtype
             elif np.dtype(self.dtype) != np.dtype(data.dtype):
-                raise MXNetError(f"Failed loading Parameter '{self.name}' from saved params: "
-                                 f"dtype incompatible expected {np.dtype(self.dtype)} vs saved "
-                                 f"{np.dtype(data.dtype)}. Set cast_dtype=True to cast the "
-                                 "dtype of saved params.")
+                raise ParameterMismatchError(
+                    f"Failed loading Parameter '{self.name}' from saved params: dtype "
+                    f"incompatible expected {np.dtype(self.dtype)} vs saved "
+                    f"{np.dtype(data.dtype)}. Set cast_dtype=True to cast the dtype of saved "
+                    "params.")
         if self._stype != data.stype:
             data = data.tostype(self._stype)
         if isinstance(ctx, Context):
@@ -642,8 +652,9 @@ class ParameterDict:
         if restore_prefix:
             for name in self.keys():
                 if not name.startswith(restore_prefix):
-                    raise MXNetError(f"restore_prefix is '{restore_prefix}' but Parameters name "
-                                     f"'{name}' does not start with '{restore_prefix}'.")
+                    raise ParameterMismatchError(
+                        f"restore_prefix is '{restore_prefix}' but Parameters name '{name}' "
+                        f"does not start with '{restore_prefix}'.")
         self.load_dict(ndarray.load(filename), ctx, allow_missing, ignore_extra,
                        restore_prefix, filename, cast_dtype, dtype_source)
 
@@ -658,14 +669,14 @@ class ParameterDict:
         if not allow_missing:
             for name in self.keys():
                 if name not in arrays:
-                    raise MXNetError(
+                    raise ParameterMismatchError(
                         f"Parameter '{name[strip:]}' is missing in {source}, which contains "
                         f"parameters: {_brief_print_list(arrays.keys())}. Please make sure "
                         "source and target networks have the same prefix.")
         for name, value in arrays.items():
             if name not in self._params:
                 if not ignore_extra:
-                    raise MXNetError(
+                    raise ParameterMismatchError(
                         f"Parameter '{name[strip:]}' loaded from {source} is not present in "
                         f"ParameterDict, choices are: {_brief_print_list(self._params.keys())}. "
                         "Set ignore_extra to True to ignore. Please make sure source and "
