@@ -259,3 +259,57 @@ def test_unsupported_settings_name_the_problem(tmp_path):
             shapes = [(3, 1, 2), (1, 1, 2), (1,)]
         with pytest.raises(mx.base.MXNetError, match=message):
             onnx_mx.export_model(sym, params, shapes, onnx_file_path=path)
+
+
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_softmax_with_lengths(axis, tmp_path):
+    length = S.var("length")
+    sym = S.softmax(D, length, axis=axis, use_length=True)
+    lengths = np.array([[1, 4, 2], [3, 0, 4]], np.int32) if axis == -1 else \
+        np.array([[1, 3, 2, 3], [3, 2, 1, 3]], np.int32)
+    data = _rand(2, 3, 4)
+    export_and_compare(sym, {"data": data, "length": lengths}, tmp_path)
+
+
+def test_box_decode_both_anchor_formats(tmp_path):
+    data, anchors = S.var("data"), S.var("anchors")
+    corner = np.sort(_rand(1, 6, 4, seed=1, low=0, high=1).reshape(1, 6, 2, 2), axis=2)
+    inputs = {"data": _rand(2, 6, 4, low=-0.5, high=0.5),
+              "anchors": corner.reshape(1, 6, 4)}
+    for kwargs in ({"format": "corner", "std0": 0.1, "std1": 0.1, "std2": 0.2, "std3": 0.2,
+                    "clip": 0.3}, {"format": "center"}):
+        sym = S.contrib.box_decode(data, anchors, **kwargs)
+        assert "Exp" in export_and_compare(sym, inputs, tmp_path)
+
+
+def test_roi_align_and_roi_pooling(tmp_path):
+    data, rois = S.var("data"), S.var("rois")
+    inputs = {"data": _rand(2, 3, 8, 8),
+              "rois": np.array([[0, 0.5, 1.0, 6.0, 5.5], [1, 2.0, 2.0, 7.5, 7.0],
+                                [1, 3.0, 1.0, 3.5, 1.2]], np.float32)}
+    sym = S.Group([S.contrib.ROIAlign(data, rois, pooled_size=(2, 3), spatial_scale=1.0,
+                                      sample_ratio=2),
+                   S.contrib.ROIAlign(data, rois, pooled_size=(3, 3), spatial_scale=0.5),
+                   S.ROIPooling(data, rois, pooled_size=(2, 2), spatial_scale=1.0)])
+    types = export_and_compare(sym, inputs, tmp_path, atol=1e-5)
+    assert {"RoiAlign", "MaxRoiPool"} <= types
+
+
+def test_random_generators_export_their_distributions(tmp_path):
+    sym = S.Group([S.random.normal(loc=1.0, scale=0.1, shape=(200, 10)) + D,
+                   S.random.uniform(low=2.0, high=3.0, shape=(200, 10)),
+                   S.random.uniform_like(D, low=-1.0, high=0.0),
+                   S.sample_multinomial(S.var("p"), shape=(3,)),
+                   S.random.normal_like(D)])
+    path = onnx_mx.export_model(sym, {}, [(200, 10), (4, 5)], [np.float32, np.float32],
+                                str(tmp_path / "r.onnx"))
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    p = np.array([[0.0, 1.0, 0.0, 0, 0]] * 4, np.float32)
+    normal, uniform, like, draws, normal_like = sess.run(
+        None, {"data": np.zeros((200, 10), np.float32), "p": p})
+    assert normal.shape == (200, 10) and abs(normal.mean() - 1.0) < 0.05
+    assert uniform.min() >= 2.0 and uniform.max() <= 3.0
+    assert like.shape == (200, 10) and like.min() >= -1.0 and like.max() <= 0.0
+    assert draws.shape == (4, 3) and draws.dtype == np.int32 and (draws == 1).all()
+    assert normal_like.shape == (200, 10) and abs(normal_like.std() - 1.0) < 0.1

@@ -118,6 +118,11 @@ def _cases():
                                               num_filter=2, num_args=2), \
         [f32("data", (1, 2, 3, 3))]
     yield "interleaved_selfatt", _selfatt(), [f32("data", (3, 2, 12))]
+    yield "softmax_length", S.softmax(D, S.var("length"), axis=-1, use_length=True), \
+        [f32("data", (2, 3, 4)), i64("length", (2, 3), 1, 5, "int32")]
+    yield "box_decode", S.contrib.box_decode(A, B, std0=0.1, std1=0.1, std2=0.2, std3=0.2,
+                                             format="center"), \
+        [f32("a", (2, 5, 4), -0.5, 0.5), f32("b", (1, 5, 4), 0.2, 1.0)]
     yield "lstm", _rnn("lstm", 2, False), [f32("data", (5, 2, 3))]
     yield "gru", _rnn("gru", 1, False), [f32("data", (5, 2, 3))]
     yield "lstm_bidirectional", _rnn("lstm", 1, True), [f32("data", (5, 2, 3))]

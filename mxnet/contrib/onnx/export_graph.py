@@ -17,9 +17,11 @@ from ._deps import require_onnx
 from .export_rules import ExportContext, ExportNode, rule_for
 # Importing the rule modules registers their translations.
 from . import export_attention_ops  # noqa: F401
+from . import export_detection_ops  # noqa: F401
 from . import export_index_ops  # noqa: F401
 from . import export_logic_ops  # noqa: F401
 from . import export_nn_ops  # noqa: F401
+from . import export_random_ops  # noqa: F401
 from . import export_rnn  # noqa: F401
 from . import export_shape_ops  # noqa: F401
 from . import export_tensor_ops  # noqa: F401

@@ -300,15 +300,35 @@ def _scaled_average(ctx, node, op, attrs, size, data=None):
 
 def _softmax(ctx, node, onnx_op):
     a = node.attrs
-    if a.get("use_length"):
-        raise node.unsupported("use_length=True")
     x = node.inputs[0]
     if a.temperature is not None and a.temperature != 1.0:
         t = ctx.const(f"{node.name}_temperature", np.array(a.temperature, node.in_dtypes[0]))
         x = ctx.emit("Div", [x, t])
     if a.get("dtype") is not None and np.dtype(a.dtype) != node.in_dtypes[0]:
         x = ctx.emit("Cast", [x], to=_onnx_type(ctx, a.dtype))
-    ctx.emit(onnx_op, [x], node.output, axis=a.axis)
+    if not a.get("use_length"):
+        ctx.emit(onnx_op, [x], node.output, axis=a.axis)
+        return
+    # Positions at or past a row's length get no weight: they enter as -inf
+    # and leave as 0.
+    mask = _length_mask(ctx, node, a.axis)
+    dtype = node.out_dtypes[0]
+    low = ctx.const(f"{node.name}_minus_inf", np.array(-np.inf, dtype))
+    probs = ctx.emit(onnx_op, [ctx.emit("Where", [mask, x, low])], axis=a.axis)
+    zero = ctx.const(f"{node.name}_zero", np.array(0, dtype))
+    ctx.emit("Where", [mask, probs, zero], node.output)
+
+
+def _length_mask(ctx, node, axis):
+    """True where the position along ``axis`` is below its row's length
+    (``length`` has the data's shape without ``axis``)."""
+    shape = node.in_shapes[0]
+    axis %= len(shape)
+    grid = [n if i == axis else 1 for i, n in enumerate(shape)]
+    positions = ctx.const(f"{node.name}_positions",
+                          np.arange(shape[axis], dtype=node.in_dtypes[1]).reshape(grid))
+    length = ctx.emit("Unsqueeze", [node.inputs[1], ctx.ints(f"{node.name}_axes", [axis])])
+    return ctx.emit("Less", [positions, length])
 
 
 def _onnx_type(ctx, dtype):
