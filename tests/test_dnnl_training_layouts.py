@@ -2,8 +2,9 @@
 layouts between oneDNN kernels (``MXNET_ONEDNN_TRAIN_LAYOUTS``), with the
 same results as plain arrays.
 
-A small ResNet-style net (convolution, batch norm, relu, residual sums,
-pooling) trains a few SGD steps with the blocked path on and off: the
+A small ResNet-style net (convolution, batch norm, relu, tanh, residual
+sums, pooling; channel counts that fill oneDNN's blocks of 16 and ones
+that leave them padded) trains a few SGD steps with the blocked path on and off: the
 gradients, updated weights and moving statistics agree to float32
 rounding. Values saved for backward are blocked where every reader takes
 them; monitored backward runs, repeated backward runs and the switch
@@ -114,8 +115,9 @@ def test_values_saved_for_backward_stay_blocked(monkeypatch):
     program = exe._program
     kept = {step.op.name for step in program.train_steps + program.backward_steps
             if step.keep_out}
-    assert {"Convolution", "BatchNorm", "Activation", "_backward_Convolution",
-            "_backward_BatchNorm", "_backward_Activation"} <= kept
+    # (the residual sum and its relu, forward and backward, are fused steps)
+    assert {"Convolution", "BatchNorm", "Activation", "_FusedElemwise",
+            "_backward_Convolution", "_backward_BatchNorm", "_backward_Activation"} <= kept
     assert any(type(v) is Blocked for v in exe._state)
     # outputs and gradients leave the chain as plain arrays
     exe.backward(mx.nd.ones(exe.outputs[0].shape))

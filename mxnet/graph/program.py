@@ -22,11 +22,11 @@ import os
 
 import numpy as np
 
-from ..backends import dnnl, layout_kernel
+from ..backends import dnnl
 from ..base import MXNetError
 from ..device import from_numpy
 from ..symbol.symbol import topo_order
-from . import infer, plan, softmax_ce
+from . import blocked_elemwise, infer, plan, softmax_ce  # noqa: F401 (blocked_elemwise registers a kernel)
 from .dense_act import fuse_dense_activation
 from .fold import fold_graph
 from .fuse import fuse_steps
@@ -70,18 +70,6 @@ def training_layouts_enabled():
     on by default; read when a program is built)."""
     value = os.environ.get("MXNET_ONEDNN_TRAIN_LAYOUTS", "1").strip().lower()
     return value not in ("0", "false", "off")
-
-
-def _layout_gradients(steps):
-    """Slots the fusion pass must leave as they are so that layout-aware
-    steps can pass them on blocked: the incoming gradients of activation
-    gradients that layout-aware steps produce. (Alone, such a gradient step
-    is fused to write over that input, and a fused step reads plain arrays.)"""
-    made_by_layout_steps = {s for step in steps if layout_kernel(step.op.name) is not None
-                            for s in step.outs[:1]}
-    return {step.ins[0] for step in steps
-            if step.op.name == "_backward_Activation" and layout_kernel(step.op.name) is not None
-            and step.ins[0] in made_by_layout_steps}
 
 
 def _with_layouts(train_steps, backward_steps, pinned):
@@ -230,16 +218,12 @@ class Program:
         plan.assign_frees(self.infer_steps, pinned)
         self.train_steps = self.backward_steps = None
         if self.wrt:
-            layouts = dnnl.available and training_layouts_enabled()
             plan.assign_frees(plain_train, pinned, keep_after=bwd_reads | shown)
             self.train_steps = self._fused(plain_train, info, set(pinned) | bwd_reads, slot_of)
-            self.backward_steps = self._fused(
-                plain_backward, info, set(pinned) | (
-                    _layout_gradients(plain_train + plain_backward) if layouts else set()),
-                slot_of)
+            self.backward_steps = self._fused(plain_backward, info, pinned, slot_of)
             plan.assign_frees(self.train_steps, pinned, keep_after=bwd_reads)
             plan.assign_frees(self.backward_steps, pinned)
-            if layouts:
+            if dnnl.available and training_layouts_enabled():
                 self.train_steps, self.backward_steps = _with_layouts(
                     self.train_steps, self.backward_steps, pinned)
 
