@@ -6,8 +6,8 @@ count of weights is the ``num_weights`` (``num_tensors`` for LAMB)
 argument, which MXNet does not infer from the number of arrays. The ops
 return the new weights (one output per weight) and update states in place,
 exactly like the single-tensor ops of ``optimizer_ops`` whose steps they
-reuse. Unlike most single-tensor ops, ``clip_gradient=0`` disables clipping
-here, as in MXNet 1.9.
+reuse; symbols list those states as aux states, as MXNet does. Unlike most
+single-tensor ops, ``clip_gradient=0`` disables clipping here, as in MXNet 1.9.
 
 Also here: ``multi_lars`` (LARS learning rates from precomputed norms) and
 ``reset_arrays`` (zero a list of arrays in place).
@@ -114,7 +114,7 @@ def multi_op(name, group, shared, params, lists, doc, count="num_weights", in_pl
 
     def states(attrs, n_inputs):
         """Positions of the optimizer states (all but weight and grad of each group),
-        which the kernel updates in place."""
+        which the kernel updates in place and symbols list as aux states, as in MXNet."""
         return tuple(k * stride + j for k in range(attrs[count]) for j in range(2, stride))
 
     # Calls already checked, by (attrs, shapes, dtypes): a training loop makes
@@ -149,7 +149,7 @@ def multi_op(name, group, shared, params, lists, doc, count="num_weights", in_pl
         return register(name, inputs=("data",), variadic=count, params=params,
                         num_outputs=lambda attrs: attrs[count], infer_shape=infer_shape,
                         infer_type=infer_type, mutate_inputs=states if stride > 2 else (),
-                        doc=doc)(compute)
+                        aux_positions=states if stride > 2 else None, doc=doc)(compute)
     return wrap
 
 

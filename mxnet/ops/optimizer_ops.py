@@ -136,9 +136,15 @@ def dtype_names(arrays):
     return names
 
 
-def update_op(name, inputs, layout, params, mutate, doc, out_kind="w"):
-    """Register an update kernel; the kernel first gets checked inputs."""
+def update_op(name, inputs, layout, params, mutate, doc, out_kind="w", aux=None):
+    """Register an update kernel; the kernel first gets checked inputs.
+
+    ``aux``: positions of the inputs a symbol lists as auxiliary states, by
+    default the updated states ``mutate``: MXNet makes every input an op may
+    write an aux state, so symbols and executors keep them apart from the
+    arguments (``list_auxiliary_states``, ``aux_states=`` of ``bind``)."""
     infer_shape, infer_type = elementwise_rules(name, inputs, layout, out_kind)
+    aux_names = tuple(inputs[i] for i in (mutate if aux is None else aux))
 
     def wrap(kernel):
         def compute(xp, attrs, *arrays):
@@ -147,6 +153,7 @@ def update_op(name, inputs, layout, params, mutate, doc, out_kind="w"):
             return kernel(xp, attrs, *arrays)
         compute.__doc__ = doc
         return register(name, inputs=inputs, params=params,
+                        aux=(lambda attrs: aux_names) if aux_names else (),
                         mutate_inputs=mutate, infer_shape=infer_shape, infer_type=infer_type,
                         doc=doc)(compute)
     return wrap
@@ -536,6 +543,7 @@ def _lamb_update_phase2(xp, attrs, weight, g, r1, r2):
 
 
 @update_op("mp_lamb_update_phase2", ("weight", "g", "r1", "r2", "weight32"), "wfSSf", _LAMB2, (),
+           aux=(4,),  # MXNet declares weight32 writable (an aux state) but never writes it
            doc="Multi-precision LAMB phase 2: returns weight32 - lr*(r1/r2)*g rounded to the "
                "weight's dtype. Like MXNet 1.9, weight32 itself is left unchanged.")
 def _mp_lamb_update_phase2(xp, attrs, weight, g, r1, r2, weight32):

@@ -12,7 +12,10 @@ statistics) and returns the output array, or a tuple of them for several
 outputs, with the dtype and shape ``infer_type``/``infer_shape`` promise;
 outputs never alias inputs. An op whose aux states depend on its parameters
 lists them among ``inputs`` and gives ``aux`` as a function ``attrs -> names``
-(the fused ops' folded batch-norm statistics). Resources (``rng``: the device's random
+(the fused ops' folded batch-norm statistics), or ``aux_positions`` as a
+function ``(attrs, n_inputs) -> positions`` when its inputs have no names of
+their own (the multi-tensor optimizer updates: their variadic count is the
+number of weights, each with a group of inputs). Resources (``rng``: the device's random
 generator, ``is_train``: training mode) are passed only to ops that declare
 them. Inputs whose positions are listed in ``mutate_inputs`` (optimizer
 states, moving statistics; a tuple, or a function ``(attrs, n_inputs) ->
@@ -81,7 +84,7 @@ class OpDef:
                  aux=(), variadic=None, num_outputs=1, visible_outputs=None, output_names=None,
                  infer_shape=None, infer_type=None, gradient=None, inplace=(),
                  resources=(), mutate_inputs=(), active_inputs=None, specialize=None,
-                 doc=""):
+                 aux_positions=None, doc=""):
         self.name = name
         self.compute = compute
         self.aliases = tuple(aliases)
@@ -92,6 +95,7 @@ class OpDef:
         # keeps the appended names, which the front ends' signatures use.
         self._aux_of = aux if callable(aux) else None
         self.aux = () if callable(aux) else tuple(aux)
+        self._aux_at = aux_positions
         self.variadic = variadic
         self._num_outputs = num_outputs
         self.visible_outputs = visible_outputs
@@ -130,10 +134,12 @@ class OpDef:
     @property
     def has_aux(self):
         """Whether some call of this op has aux states."""
-        return bool(self.aux) or self._aux_of is not None
+        return bool(self.aux) or self._aux_of is not None or self._aux_at is not None
 
     def aux_positions(self, attrs, n_inputs):
         """Positions, among a call's ``n_inputs`` inputs, of its aux states."""
+        if self._aux_at is not None:
+            return tuple(self._aux_at(attrs, n_inputs))
         if self._aux_of is None:
             return tuple(range(n_inputs - len(self.aux), n_inputs)) if self.aux else ()
         aux = set(self._aux_of(attrs))
