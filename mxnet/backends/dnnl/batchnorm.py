@@ -24,6 +24,12 @@ The primitive alone takes 3 of those 10.4 ms: the three reorders are the
 cost, so the backward pays once activations stay channel-blocked between
 the training plan's oneDNN steps. The training forward gains on both: 12 ->
 8 ms on one thread, 13 -> 8 ms on two.
+
+So inside compiled training programs, where the data and gradients come
+as ``Blocked`` tensors (``LayoutKernel``), both directions run on oneDNN
+and may leave their result blocked: ResNet-18 v1 at batch 8, one thread,
+CPU time per step: forward 27 -> 16 ms, backward 37 -> 22 ms. Plain arrays
+keep the NumPy backward.
 """
 import ctypes
 

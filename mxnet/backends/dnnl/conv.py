@@ -6,8 +6,11 @@ first axis (oneDNN's grouped ``goihw`` weights), and Deconvolution's
 (in, out/groups, *kernel) weights are viewed as oneDNN's (out, in) ones. The
 primitives work in the layouts picked per layer by channel counts (blocked,
 channels-last or the caller's own; see ``_blocked_forward`` and
-``_backward_formats``) and the arguments are reordered in and out. oneDNN
-counts dilation from 0 (MXNet's ``dilate - 1``).
+``_backward_formats``) and the arguments are reordered in and out, except
+inside compiled programs, where the forward and both backwards take their
+data and output gradient as ``Blocked`` tensors and may leave their result
+(output or data gradient) in the primitive's layout (``LayoutKernel``).
+oneDNN counts dilation from 0 (MXNet's ``dilate - 1``).
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
