@@ -217,6 +217,20 @@ def test_bert_like_encoder_layer_exports(tmp_path):
                                    "data1": np.array([5, 3], np.float32)}, tmp_path)
 
 
+class _WithStates(mx.gluon.HybridBlock):
+    """A gluon recurrent layer taking its begin states as inputs and
+    returning its output and final states."""
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.rnn = layer
+
+    def hybrid_forward(self, F, x, *begin):
+        out, last = self.rnn(x, list(begin))
+        return [out] + list(last)
+
+
 @pytest.mark.parametrize("layer", ["lstm", "gru", "rnn"])
 def test_gluon_recurrent_layers_with_states(layer, tmp_path):
     make = {"lstm": mx.gluon.rnn.LSTM, "gru": mx.gluon.rnn.GRU, "rnn": mx.gluon.rnn.RNN}[layer]
@@ -225,18 +239,7 @@ def test_gluon_recurrent_layers_with_states(layer, tmp_path):
     inputs = {"data": _rand(4, 2, 3)}
     for i in range(states):
         inputs[f"state{i}"] = _rand(4, 2, 5, seed=i + 1)
-
-    class WithStates(mx.gluon.HybridBlock):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            with self.name_scope():
-                self.rnn = net
-
-        def hybrid_forward(self, F, x, *begin):
-            out, last = self.rnn(x, list(begin))
-            return [out] + list(last)
-
-    _gluon_export(WithStates(), inputs, tmp_path)
+    _gluon_export(_WithStates(net), inputs, tmp_path)
 
 
 def test_unsupported_settings_name_the_problem(tmp_path):
@@ -313,3 +316,41 @@ def test_random_generators_export_their_distributions(tmp_path):
     assert like.shape == (200, 10) and like.min() >= -1.0 and like.max() <= 0.0
     assert draws.shape == (4, 3) and draws.dtype == np.int32 and (draws == 1).all()
     assert normal_like.shape == (200, 10) and abs(normal_like.std() - 1.0) < 0.1
+
+
+def _dynamic_check(net, export_inputs, run_inputs, dynamic_shapes, tmp_path, atol=1e-5):
+    """Export at one set of shapes with dims left symbolic; run at others."""
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    net(*[mx.nd.array(v, dtype=v.dtype) for v in export_inputs.values()])
+    prefix = str(tmp_path / "dyn")
+    net.export(prefix)
+    path = onnx_mx.export_model(prefix + "-symbol.json", prefix + "-0000.params",
+                                [v.shape for v in export_inputs.values()],
+                                [v.dtype for v in export_inputs.values()],
+                                str(tmp_path / "dyn.onnx"), dynamic=True,
+                                dynamic_input_shapes=dynamic_shapes)
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    names = [i.name for i in sess.get_inputs()]
+    got = sess.run(None, dict(zip(names, run_inputs.values())))
+    expected = net(*[mx.nd.array(v, dtype=v.dtype) for v in run_inputs.values()])
+    expected = expected if isinstance(expected, (list, tuple)) else [expected]
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e.asnumpy(), rtol=1e-4, atol=atol)
+
+
+def test_bert_like_encoder_with_symbolic_batch_and_length(tmp_path):
+    rng = np.random.default_rng(0)
+    small = {"data0": rng.integers(0, 11, (2, 5)).astype(np.float32),
+             "data1": np.array([5, 3], np.float32)}
+    large = {"data0": rng.integers(0, 11, (3, 7)).astype(np.float32),
+             "data1": np.array([7, 2, 4], np.float32)}
+    _dynamic_check(_TinyEncoder(), small, large, [(None, None), (None,)], tmp_path)
+
+
+def test_lstm_with_symbolic_batch_and_length(tmp_path):
+    net = _WithStates(mx.gluon.rnn.LSTM(4, num_layers=2, bidirectional=True, input_size=3))
+    small = {"data": _rand(5, 2, 3), "h": _rand(4, 2, 4, seed=1), "c": _rand(4, 2, 4, seed=2)}
+    large = {"data": _rand(7, 3, 3), "h": _rand(4, 3, 4, seed=3), "c": _rand(4, 3, 4, seed=4)}
+    _dynamic_check(net, small, large, [(None, None, 3), (4, None, 4), (4, None, 4)], tmp_path)

@@ -42,25 +42,28 @@ def div_sqrt_dim(ctx, node):
 
 def _heads_first(ctx, node, x, shape, heads, packed, slot):
     """Part ``slot`` of the packed ``x`` (L, B, H*packed*D) as (B*H, L, D)."""
-    length, batch, features = shape
-    dim = features // (heads * packed)
-    split = ctx.emit("Reshape", [x, ctx.ints(f"{node.name}_unpack",
-                                             [length, batch, heads, packed, dim])])
+    dim = shape[2] // (heads * packed)
+    # Lengths and batch stay run-time sizes (0 copies them, Shape reads them).
+    split = ctx.emit("Reshape", [x, ctx.ints(f"{node.name}_unpack", [0, 0, heads, packed, dim])])
     part = ctx.emit("Gather", [split, ctx.const(f"{node.name}_slot", np.array(slot, np.int64))],
                     axis=3)
-    part = ctx.emit("Transpose", [part], perm=[1, 2, 0, 3])
-    return ctx.emit("Reshape", [part, ctx.ints(f"{node.name}_heads_first",
-                                               [batch * heads, length, dim])]), dim
+    part = ctx.emit("Transpose", [part], perm=[1, 2, 0, 3])  # (B, H, L, D)
+    return _reshape_keeping_tail(ctx, node, part, [-1], 2), dim
 
 
-def _heads_last(ctx, node, y, batch, heads):
+def _reshape_keeping_tail(ctx, node, x, head, first_kept):
+    """``x`` reshaped to ``head`` followed by its own dims from ``first_kept`` on."""
+    tail = ctx.emit("Slice", [ctx.emit("Shape", [x]), ctx.ints(f"{node.name}_tail", [first_kept]),
+                              ctx.ints(f"{node.name}_tail_end", [np.iinfo(np.int64).max])])
+    target = ctx.emit("Concat", [ctx.ints(f"{node.name}_head", head), tail], axis=0)
+    return ctx.emit("Reshape", [x, target])
+
+
+def _heads_last(ctx, node, y, heads):
     """(B*H, L, D) back to MXNet's (L, B, H*D)."""
-    length = node.out_shapes[0][0]
-    split = ctx.emit("Reshape", [y, ctx.ints(f"{node.name}_split_heads",
-                                             [batch, heads, length, -1])])
+    split = _reshape_keeping_tail(ctx, node, y, [-1, heads], 1)  # (B, H, L, D)
     moved = ctx.emit("Transpose", [split], perm=[2, 0, 1, 3])
-    ctx.emit("Reshape", [moved, ctx.ints(f"{node.name}_shape", node.out_shapes[0])],
-             node.output)
+    ctx.emit("Reshape", [moved, ctx.ints(f"{node.name}_shape", [0, 0, -1])], node.output)
 
 
 def _scaled_scores(ctx, node, q, k, dim):
@@ -81,7 +84,7 @@ def selfatt_qk(ctx, node):
 def selfatt_valatt(ctx, node):
     heads, shape = node.attrs.heads, node.in_shapes[0]
     v, _ = _heads_first(ctx, node, node.inputs[0], shape, heads, 3, 2)
-    _heads_last(ctx, node, ctx.emit("MatMul", [node.inputs[1], v]), shape[1], heads)
+    _heads_last(ctx, node, ctx.emit("MatMul", [node.inputs[1], v]), heads)
 
 
 @exports("_contrib_interleaved_matmul_encdec_qk")
@@ -96,4 +99,4 @@ def encdec_qk(ctx, node):
 def encdec_valatt(ctx, node):
     heads, shape = node.attrs.heads, node.in_shapes[0]
     v, _ = _heads_first(ctx, node, node.inputs[0], shape, heads, 2, 1)
-    _heads_last(ctx, node, ctx.emit("MatMul", [node.inputs[1], v]), shape[1], heads)
+    _heads_last(ctx, node, ctx.emit("MatMul", [node.inputs[1], v]), heads)

@@ -152,7 +152,9 @@ def build_model(sym, params, in_shapes, in_types, dynamic=False, dynamic_input_s
             raise MXNetError(f"export_model: output {idx} of node "
                              f"'{graph['nodes'][nid]['name']}' ({graph['nodes'][nid]['op']}) has "
                              f"no ONNX translation; export the symbol's first output instead")
-        shape = None if dynamic else entry_shapes[key]
+        shape = entry_shapes[key]
+        if dynamic:  # the rank is known, any dim may vary with the inputs
+            shape = (None,) * len(shape)
         outputs.append(ctx.value_info(entry_names[key], entry_dtypes[key], shape))
     return ctx.make_model(inputs, outputs, EXPORT_OPSET, EXPORT_IR_VERSION)
 

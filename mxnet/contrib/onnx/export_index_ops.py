@@ -134,14 +134,13 @@ def sequence_mask(ctx, node):
     time_axis = a.axis % len(shape)
     steps = shape[time_axis]
     # mask[t, b] = t < length[b], laid out on (time, batch) in the data's order.
-    batch = shape[1 - time_axis]
-    grid, len_grid = ((steps, 1), (1, batch)) if time_axis == 0 else ((1, steps), (batch, 1))
+    grid, len_grid = ((steps, 1), (1, -1)) if time_axis == 0 else ((1, steps), (-1, 1))
     times = ctx.const(f"{node.name}_steps",
                       np.arange(steps, dtype=node.in_dtypes[1]).reshape(grid))
     lengths = ctx.emit("Reshape", [lengths, ctx.ints(f"{node.name}_len_shape", len_grid)])
     mask = ctx.emit("Less", [times, lengths])
     mask = ctx.emit("Reshape", [mask, ctx.ints(f"{node.name}_mask_shape",
-                                               list(shape[:2]) + [1] * (len(shape) - 2))])
+                                               [0, 0] + [1] * (len(shape) - 2))])
     fill = ctx.const(f"{node.name}_value", np.array(a.value, node.in_dtypes[0]))
     ctx.emit("Where", [mask, data, fill], node.output)
 

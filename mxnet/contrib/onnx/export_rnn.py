@@ -74,7 +74,7 @@ def rnn(ctx, node):
     mode, hidden, layers = a.mode, a.state_size, a.num_layers
     dirs = 2 if a.bidirectional else 1
     gates = len(_GATE_ORDER[mode])
-    steps, batch, input_size = node.in_shapes[0]
+    input_size = node.in_shapes[0][2]
     params = _Params(ctx, node, hidden)
     blocks = _layout(layers, dirs, gates, hidden, input_size)
     x = node.inputs[0]
@@ -99,8 +99,7 @@ def rnn(ctx, node):
             finals["c"].append(y_c)
         # Y is (T, directions, N, H); the next layer reads (T, N, directions * H).
         moved = ctx.emit("Transpose", [y], perm=[0, 2, 1, 3])
-        x = ctx.emit("Reshape", [moved, ctx.ints(f"{node.name}_y_shape",
-                                                 [steps, batch, dirs * hidden])])
+        x = ctx.emit("Reshape", [moved, ctx.ints(f"{node.name}_y_shape", [0, 0, -1])])
     ctx.emit("Identity", [x], node.outputs[0])
     for out, key in zip(node.outputs[1:], ("h", "c")):
         ctx.emit("Concat", finals[key], out, axis=0)

@@ -19,8 +19,7 @@ def tile(ctx, node):
     x = node.inputs[0]
     ndim = len(node.in_shapes[0])
     if len(reps) > ndim:  # the input gains leading unit axes first
-        x = ctx.emit("Reshape", [x, ctx.ints(f"{node.name}_shape",
-                                             [1] * (len(reps) - ndim) + list(node.in_shapes[0]))])
+        x = ctx.emit("Unsqueeze", [x, ctx.ints(f"{node.name}_axes", range(len(reps) - ndim))])
     reps = [1] * (ndim - len(reps)) + reps
     ctx.emit("Tile", [x, ctx.ints(f"{node.name}_reps", reps)], node.output)
 
@@ -41,8 +40,9 @@ def repeat(ctx, node):
     reps = [1] * (len(shape) + 1)
     reps[axis + 1] = a.repeats
     tiled = ctx.emit("Tile", [x, ctx.ints(f"{node.name}_reps", reps)])
-    ctx.emit("Reshape", [tiled, ctx.ints(f"{node.name}_shape", node.out_shapes[0])],
-             node.output)
+    # Axes before `axis` keep their run-time size (0), `axis` absorbs the copies.
+    target = [0] * axis + [-1] + shape[axis + 1:]
+    ctx.emit("Reshape", [tiled, ctx.ints(f"{node.name}_shape", target)], node.output)
 
 
 @exports("reverse")
@@ -76,12 +76,6 @@ def size_array(ctx, node):
 def reshape_like(ctx, node):
     shape = ctx.ints(f"{node.name}_shape", node.out_shapes[0])
     ctx.emit("Reshape", [node.inputs[0], shape], node.output)
-
-
-@exports("broadcast_axis")
-def broadcast_axis(ctx, node):
-    shape = ctx.ints(f"{node.name}_shape", node.out_shapes[0])
-    ctx.emit("Expand", [node.inputs[0], shape], node.output)
 
 
 def _crop(ctx, node, starts):
@@ -167,28 +161,53 @@ exports("_zeros")(_filled(0))
 exports("_ones")(_filled(1))
 
 
-def _range(ctx, node, start, step, repeat):
-    """``start + (i // repeat) * step`` for every element of the output, in its shape.
+def _range(ctx, node, count, start, step, repeat, shape):
+    """``start + (i // repeat) * step`` for the ``count * repeat`` elements of
+    the output, reshaped to ``shape``; ``count`` is a float scalar tensor.
 
     ONNX Range counts ``ceil((limit - start) / delta)`` values; a limit half a
     step short of the last wanted value keeps float rounding from adding one.
     """
-    shape = node.out_shapes[0]
-    count = int(np.prod(shape)) // repeat
     dtype = node.out_dtypes[0]
-    work = np.float64 if dtype == np.float64 else np.float32
-    bounds = [ctx.const(f"{node.name}_{what}", np.array(v, work)) for what, v in
-              (("start", start), ("limit", start + (count - 0.5) * step), ("delta", step))]
-    values = ctx.emit("Range", bounds)
+    work = _work_dtype(dtype)
+    start_, step_, half = (ctx.const(f"{node.name}_{what}", np.array(v, work))
+                           for what, v in (("start", start), ("step", step), ("half", 0.5)))
+    limit = ctx.emit("Add", [start_, ctx.emit("Mul", [ctx.emit("Sub", [count, half]), step_])])
+    values = ctx.emit("Range", [start_, limit, step_])
     if repeat > 1:
         values = ctx.emit("Unsqueeze", [values, ctx.ints(f"{node.name}_axes", [1])])
         values = ctx.emit("Tile", [values, ctx.ints(f"{node.name}_reps", [1, repeat])])
     if np.dtype(work) != dtype:
         values = ctx.emit("Cast", [values], to=onnx_type(ctx, dtype))
-    ctx.emit("Reshape", [values, ctx.ints(f"{node.name}_shape", shape)], node.output)
+    ctx.emit("Reshape", [values, shape], node.output)
 
 
-@exports("_arange", "_contrib_arange_like")
+def _work_dtype(dtype):
+    return np.float64 if dtype == np.float64 else np.float32
+
+
+@exports("_arange")
 def arange(ctx, node):
     a = node.attrs
-    _range(ctx, node, a.start, a.step, a.repeat)
+    count = int(np.prod(node.out_shapes[0])) // a.repeat
+    _range(ctx, node, ctx.const(f"{node.name}_count", np.array(count, _work_dtype(
+        node.out_dtypes[0]))), a.start, a.step, a.repeat,
+        ctx.ints(f"{node.name}_shape", node.out_shapes[0]))
+
+
+@exports("_contrib_arange_like")
+def arange_like(ctx, node):
+    # The count comes from the input's run-time shape, so a length left
+    # symbolic at export still gets its own range.
+    a = node.attrs
+    shape = ctx.emit("Shape", node.inputs)
+    if a.axis is not None:
+        axis = a.axis % len(node.in_shapes[0])
+        shape = ctx.emit("Slice", [shape, ctx.ints(f"{node.name}_start", [axis]),
+                                   ctx.ints(f"{node.name}_end", [axis + 1])])
+    size = ctx.emit("ReduceProd", [shape], keepdims=0)
+    count = ctx.emit("Cast", [size], to=onnx_type(ctx, _work_dtype(node.out_dtypes[0])))
+    if a.repeat > 1:
+        count = ctx.emit("Div", [count, ctx.const(f"{node.name}_repeat", np.array(
+            a.repeat, _work_dtype(node.out_dtypes[0])))])
+    _range(ctx, node, count, a.start, a.step, a.repeat, shape)

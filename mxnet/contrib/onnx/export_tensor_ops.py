@@ -276,10 +276,22 @@ exports("zeros_like")(_filled_like(0))
 exports("ones_like")(_filled_like(1))
 
 
-@exports("broadcast_to", "broadcast_like")
+@exports("broadcast_to", "broadcast_axis")
 def broadcast_to(ctx, node):
-    shape = ctx.ints(f"{node.name}_shape", node.out_shapes[0])
-    ctx.emit("Expand", [node.inputs[0], shape], node.output)
+    # Expand keeps a dim given as 1, so dims that do not grow stay whatever
+    # size they have at run time (a batch left symbolic, say).
+    grown = [o if o != i else 1 for i, o in zip(node.in_shapes[0], node.out_shapes[0])]
+    ctx.emit("Expand", [node.inputs[0], ctx.ints(f"{node.name}_shape", grown)], node.output)
+
+
+@exports("broadcast_like")
+def broadcast_like(ctx, node):
+    a = node.attrs
+    if a.lhs_axes is not None or a.rhs_axes is not None:
+        broadcast_to(ctx, node)
+        return
+    # The target is the other input's run-time shape.
+    ctx.emit("Expand", [node.inputs[0], ctx.emit("Shape", [node.inputs[1]])], node.output)
 
 
 @exports("Pad")

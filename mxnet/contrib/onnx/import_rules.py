@@ -93,10 +93,28 @@ class ImportContext:
         if name in self.consts:
             return tuple(np.shape(self.consts[name]))
         shape = self._shapes.get(name)
+        if (shape is None or None in shape) and name in self.tensors:
+            shape = self._mxnet_shape(name) or shape
         if shape is None or any(d is None for d in shape):
             raise MXNetError(f"import_model: {node.op_type} '{node.name}' needs the static shape "
                              f"of '{name}', which ONNX shape inference did not determine")
         return shape
+
+    def _mxnet_shape(self, name):
+        """The shape MXNet infers for the imported tensor ``name`` from the
+        static input and parameter shapes (a reshape to a computed target
+        leaves ONNX's inference without one), or None."""
+        sym = self.tensors[name]
+        known = {n: s for n, s in self._shapes.items() if s is not None and None not in s}
+        known.update({n: np.shape(v) for n, v in self.params.items()})
+        wanted = set(sym.list_arguments()) | set(sym.list_auxiliary_states())
+        try:
+            _, out_shapes, _ = sym.infer_shape_partial(
+                **{n: s for n, s in known.items() if n in wanted})
+        except MXNetError:
+            return None
+        shape = tuple(out_shapes[0]) if out_shapes and out_shapes[0] else None
+        return shape if shape and all(shape) else None
 
     def inputs(self, node):
         """Every non-empty input of ``node`` as a Symbol."""
@@ -106,7 +124,7 @@ class ImportContext:
 def _inferred_shapes(onnx, model):
     """``{tensor name: shape}`` from ONNX shape inference (None for unknown dims)."""
     try:
-        inferred = onnx.shape_inference.infer_shapes(model)
+        inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
     except Exception:  # noqa: BLE001 - inference is best effort; rules report what they miss
         inferred = model
     graph = inferred.graph
