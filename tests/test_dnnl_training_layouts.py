@@ -116,8 +116,9 @@ def test_values_saved_for_backward_stay_blocked(monkeypatch):
     kept = {step.op.name for step in program.train_steps + program.backward_steps
             if step.keep_out}
     # (the residual sum and its relu, forward and backward, are fused steps)
-    assert {"Convolution", "BatchNorm", "Activation", "_FusedElemwise",
-            "_backward_Convolution", "_backward_BatchNorm", "_backward_Activation"} <= kept
+    assert {"Convolution", "BatchNorm", "Activation", "_FusedElemwise", "Pooling",
+            "_backward_Convolution", "_backward_BatchNorm", "_backward_Activation",
+            "_backward_Pooling"} <= kept
     assert any(type(v) is Blocked for v in exe._state)
     # outputs and gradients leave the chain as plain arrays
     exe.backward(mx.nd.ones(exe.outputs[0].shape))
@@ -169,3 +170,19 @@ def test_onednn_switched_off_after_compiling(monkeypatch):
     assert not [k for k in counts if k[1] == "onednn"]
     for g, want in zip(got, expected):
         np.testing.assert_allclose(g, want, rtol=1e-4, atol=1e-5)
+
+
+def test_blocked_max_pooling_backward_finds_its_forward_workspace(monkeypatch):
+    from mxnet.backends.dnnl import pool
+    from mxnet.backends.dnnl.primitive import Blocked
+    found, take = [], pool._Workspaces.take
+
+    def recorded(self, output, forward):
+        workspace = take(self, output, forward)
+        found.append((type(output), workspace is not None))
+        return workspace
+    monkeypatch.setattr(pool._Workspaces, "take", recorded)
+    exe = _program(monkeypatch, True)
+    exe.forward(is_train=True)
+    exe.backward(mx.nd.ones(exe.outputs[0].shape))
+    assert (Blocked, True) in found

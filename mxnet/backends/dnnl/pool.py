@@ -10,8 +10,9 @@ needs the forward's workspace (where each maximum was): a forward run in
 training mode (``is_train``) keeps it beside its output, and the backward of
 that output uses it; otherwise the backward runs the forward again. Ties go
 to the first maximum of a window, as in the NumPy kernel. Inside compiled
-inference programs the forward takes and gives tensors in oneDNN's blocked
-layouts (``LayoutKernel``).
+programs the forward and (in training programs) the backward take and give
+tensors in oneDNN's blocked layouts (``LayoutKernel``); a training forward
+of blocked data keeps its workspace for the backward as on plain data.
 """
 import weakref
 
@@ -21,7 +22,7 @@ from ...ops.nn_pool import PoolGeometry
 from . import library as L
 from .overrides import all_float32, big_enough, contiguous, fallback, override
 from .primitive import (Blocked, Primitive, cache, create_pd, destroy_pd, empty, layout,
-                        strided_md, tag_md)
+                        plain, strided_md, tag_md)
 
 
 def _supports(attrs, args):
@@ -78,12 +79,13 @@ def _pooling(xp, attrs, data, keep_out=False, is_train=False):
     blocked = data.layout if type(data) is Blocked else None
     x = data if blocked is not None else _channels_first(pg, contiguous(data))
     y = _channels_first(pg, out)
-    if is_train and blocked is None and chosen is not None and chosen[0] == L.POOLING_MAX:
+    if is_train and chosen is not None and chosen[0] == L.POOLING_MAX:
         prims = _backward_primitives(chosen[0], layout(x), layout(y),
-                                     _grad_layout(pg, data.shape), pg, chosen[1])
+                                     _grad_layout(pg, data.shape), pg, chosen[1]) \
+            if blocked is None else _blocked_primitives(chosen[0], blocked, data.shape,
+                                                         y.shape, pg, chosen[1])
         if prims is not None:
-            _workspaces.run_forward(prims[0], x, y, out)
-            return out
+            return _workspaces.run_forward(prims[0], x, y, out, keep_out)
     prim = None
     if chosen is not None:
         alg, pad_r = chosen
@@ -128,14 +130,19 @@ class _Workspaces:
     def __init__(self):
         self._by_id = {}
 
-    def run_forward(self, forward, x, y, out):
+    def run_forward(self, forward, x, y, out, keep_out=False):
         """Run training ``forward`` from ``x`` into ``y`` (a view of ``out``)
-        and keep its workspace for ``out``."""
+        and keep its workspace for the result, which is ``out`` or, with
+        ``keep_out``, possibly a ``Blocked`` tensor (kept by its buffer)."""
         workspace = np.empty(forward.internal_size(L.ARG_WORKSPACE), np.uint8)
-        forward({L.ARG_SRC: x, L.ARG_DST: y}, {L.ARG_WORKSPACE: workspace})
-        key = id(out)
-        ref = weakref.ref(out, lambda r: self._drop(key, r))
+        kept = forward({L.ARG_SRC: x, L.ARG_DST: y}, {L.ARG_WORKSPACE: workspace},
+                       keep=(L.ARG_DST,) if keep_out else ())
+        result = kept.get(L.ARG_DST, out)
+        array = _array_of(result)
+        key = id(array)
+        ref = weakref.ref(array, lambda r: self._drop(key, r))
         self._by_id[key] = (ref, forward, workspace)
+        return result
 
     def _drop(self, key, ref):
         entry = self._by_id.get(key)
@@ -143,7 +150,9 @@ class _Workspaces:
             del self._by_id[key]
 
     def take(self, output, forward):
-        """The workspace ``forward`` left for array ``output``, or None."""
+        """The workspace ``forward`` left for ``output`` (an array or
+        ``Blocked`` tensor), or None."""
+        output = _array_of(output)
         entry = self._by_id.get(id(output))
         if entry is None or entry[0]() is not output or entry[1] is not forward:
             return None
@@ -151,6 +160,11 @@ class _Workspaces:
 
     def __len__(self):
         return len(self._by_id)
+
+
+def _array_of(result):
+    """The NumPy array holding a pooling result (a ``Blocked`` tensor's buffer)."""
+    return result.buf if type(result) is Blocked else result
 
 
 _workspaces = _Workspaces()
@@ -181,11 +195,79 @@ def _backward_primitives(alg, x, dy, dx, pg, pad_r):
                      build)
 
 
-@override("_backward_Pooling", _supports)
-def _backward_pooling(xp, attrs, out_grad, data, output):
-    """Gradient of max or avg pooling w.r.t. its data, with oneDNN."""
+def _blocked_primitives(alg, held, x_shape, y_shape, pg, pad_r):
+    """(forward-training primitive or None, backward primitive) for data in
+    Layout ``held``: the forward writes, and the backward reads and writes,
+    the layouts oneDNN picks (plain arrays given for them are reordered)."""
+    def build():
+        geometry = _geometry(pg, pad_r)
+        plain_x, plain_y = strided_md(*_grad_layout(pg, x_shape)), \
+            strided_md(*_grad_layout(pg, y_shape))
+        hint = _forward_pd(L.FORWARD_TRAINING, alg, held.md, tag_md(y_shape), geometry)
+        forward = None
+        if alg == L.POOLING_MAX:
+            forward = Primitive(hint, {L.ARG_SRC: held.md, L.ARG_DST: plain_y},
+                                outputs=(L.ARG_DST,), internal=(L.ARG_WORKSPACE,),
+                                blocked=(L.ARG_SRC,))
+        try:
+            pd = create_pd("pooling_backward", alg, tag_md(x_shape), tag_md(y_shape),
+                           *geometry, hint, None)
+            backward = Primitive(pd, {L.ARG_DIFF_SRC: plain_x, L.ARG_DIFF_DST: plain_y},
+                                 outputs=(L.ARG_DIFF_SRC,), internal=(L.ARG_WORKSPACE,))
+        finally:
+            if forward is None:
+                destroy_pd(hint)
+        return forward, backward
+    return cache.get(("pool_blocked", alg, held, tuple(x_shape), tuple(y_shape), pg.kernel,
+                      pg.stride, pg.pad_before, pad_r), build)
+
+
+def _workspace(forward, data, output, y_shape):
+    """The internal arguments of a backward: none for avg pooling, else the
+    workspace the forward left for ``output``, or one from running it again."""
+    if forward is None:
+        return None
+    workspace = _workspaces.take(output, forward)
+    if workspace is None:
+        workspace = np.empty(forward.internal_size(L.ARG_WORKSPACE), np.uint8)
+        forward({L.ARG_SRC: data, L.ARG_DST: empty(y_shape)}, {L.ARG_WORKSPACE: workspace})
+    return {L.ARG_WORKSPACE: workspace}
+
+
+def _blocked_backward(pg, chosen, out_grad, data, output, keep_out):
+    """The pooling gradient of ``Blocked`` data in its layout (left there with
+    ``keep_out``), or None when oneDNN has no implementation."""
+    y_shape = pg.output_shape(data.shape)
+    prims = _blocked_primitives(chosen[0], data.layout, data.shape, y_shape, pg, chosen[1])
+    if prims is None:
+        return None
+    forward, backward = prims
+    internal = _workspace(forward, data, output, y_shape)
+    grad = empty(data.shape)
+    dy = out_grad if type(out_grad) is Blocked else np.ascontiguousarray(out_grad)
+    kept = backward({L.ARG_DIFF_SRC: grad, L.ARG_DIFF_DST: dy}, internal,
+                    keep=(L.ARG_DIFF_SRC,) if keep_out else ())
+    return kept.get(L.ARG_DIFF_SRC, grad)
+
+
+def _backward_blocked_inputs(attrs, n_inputs):
+    """The output gradient, data and output may come blocked (channels-first layouts)."""
+    return (0, 1, 2) if _blocked_inputs(attrs, n_inputs) else ()
+
+
+@override("_backward_Pooling", _supports, blocked_inputs=_backward_blocked_inputs)
+def _backward_pooling(xp, attrs, out_grad, data, output, keep_out=False):
+    """Gradient of max or avg pooling w.r.t. its data, with oneDNN. Blocked
+    data is worked on in its layout (the gradient stays there with
+    ``keep_out``); other arguments may be ``Blocked`` too."""
     pg = PoolGeometry("Pooling", attrs, data.shape)
     chosen = _algorithm(attrs, pg)
+    if type(data) is Blocked and chosen is not None:
+        grad = _blocked_backward(pg, chosen, out_grad, data, output, keep_out)
+        if grad is not None:
+            return grad
+    if type(data) is Blocked or type(out_grad) is Blocked:
+        return _backward_pooling(xp, attrs, plain(out_grad), plain(data), output)
     grad = np.empty(data.shape, np.float32)
     x = _channels_first(pg, contiguous(data))
     dy = _channels_first(pg, np.ascontiguousarray(out_grad))
