@@ -3,6 +3,8 @@ Sockeye, GluonTS, Module tutorials) side by side with MXNet 1.9.1.
 
 Expected values are what MXNet 1.9.1 gives (noted next to each literal) or are
 computed here with NumPy or by the imperative path of the same model."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -99,3 +101,85 @@ def test_incompatible_set_data_and_restore_prefix_are_assertion_errors(tmp_path)
     dense.collect_params().save(path)
     with pytest.raises(AssertionError, match="restore_prefix is 'zz_'"):
         dense.collect_params().load(path, restore_prefix="zz_")
+
+
+_INF, _NAN = np.inf, np.nan
+
+# Operators fed infinities, NaNs or overflowing values give what MXNet 1.9.1
+# gives (values from it) without a NumPy RuntimeWarning: under
+# ``warnings.simplefilter("error")``, common in test suites, a warning would
+# turn into a failed operator.
+_SILENT_CASES = {
+    "BatchNorm": (lambda: nd.BatchNorm(nd.ones((1, 2, 1, 1)), nd.ones(2), nd.zeros(2),
+                                       nd.zeros(2), nd.array([-5., 1.]), fix_gamma=False,
+                                       use_global_stats=True).reshape((-1,)),
+                  [_NAN, 0.9995004]),
+    "LayerNorm": (lambda: nd.LayerNorm(nd.array([[1., _INF, 2.], [1., 2., 3.]]),
+                                       nd.ones(3), nd.zeros(3)).reshape((-1,)),
+                  [_NAN, _NAN, _NAN, -1.2247356, 0., 1.2247356]),
+    "InstanceNorm": (lambda: nd.InstanceNorm(nd.array([[[1., _INF]]]), nd.ones(1),
+                                             nd.zeros(1)).reshape((-1,)), [_NAN, _NAN]),
+    "L2Normalization": (lambda: nd.L2Normalization(nd.array([[1e30, 1.]])).reshape((-1,)),
+                        [0., 0.]),
+    "softmax_cross_entropy": (lambda: nd.softmax_cross_entropy(
+        nd.array([[_INF, 0.], [0., 0.]]), nd.array([0, 1])), [_NAN]),
+    "Activation": (lambda: nd.Activation(nd.array([_INF, -_INF, _NAN, 0.]),
+                                         act_type="softrelu"), [_INF, 0., _NAN, 0.6931472]),
+    "moments": (lambda: nd.moments(nd.array([[_INF, 1.], [1., 2.]]), axes=(1,))[1],
+                [_NAN, 0.25]),
+    "Cast": (lambda: nd.array([_NAN, 1e30, -1e30, 2.7]).astype("int32"),
+             [-2147483648, -2147483648, -2147483648, 2]),
+    "FullyConnected": (lambda: nd.FullyConnected(nd.array([[_INF, 1.]]), nd.array([[0., 1.]]),
+                                                 nd.zeros(1), num_hidden=1).reshape((-1,)),
+                       [_NAN]),
+    "Convolution": (lambda: nd.Convolution(nd.full((1, 1, 1, 2), 1e30),
+                                           nd.full((1, 1, 1, 1), 1e30), nd.zeros(1),
+                                           kernel=(1, 1), num_filter=1).reshape((-1,)),
+                    [_INF, _INF]),
+    "Pooling": (lambda: nd.Pooling(nd.full((1, 1, 2, 2), 1e30), kernel=(2, 2), pool_type="lp",
+                                   p_value=2).reshape((-1,)), [_INF]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SILENT_CASES))
+def test_operators_compute_through_inf_and_nan_silently(name):
+    run, expected = _SILENT_CASES[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        got = run().asnumpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_normalization_gradients_through_inf_are_silent():
+    x = nd.array([[1., _INF, 2.]])
+    x.attach_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with mx.autograd.record():
+            y = nd.LayerNorm(x, nd.ones(3), nd.zeros(3)) + nd.BatchNorm(
+                x.reshape((1, 3, 1, 1)), nd.ones(3), nd.zeros(3), nd.zeros(3),
+                nd.ones(3)).reshape((1, 3))
+        y.backward()
+        assert np.isnan(x.grad.asnumpy()).all()  # MXNet 1.9.1: nan everywhere too
+
+
+def test_norms_scale_instead_of_overflowing_or_underflowing():
+    # float32 squares of 1e30 overflow and of 1e-30 underflow; MXNet 1.9.1 scales by
+    # the largest magnitude and gives the norm (values from it).
+    big = nd.array([[1e30, 1.], [1., 2.]])
+    np.testing.assert_allclose(nd.norm(big, axis=1).asnumpy(), [1e30, 2.236068], rtol=1e-6)
+    np.testing.assert_allclose(nd.norm(nd.array([1e-30, 1e-30])).asnumpy(), [1.4142136e-30],
+                               rtol=1e-6)
+    assert np.isinf(nd.norm(nd.array([3e38, 3e38])).asscalar())  # beyond float32 itself
+    assert nd.norm(nd.zeros((2, 0))).asscalar() == 0
+    np.testing.assert_allclose(mx.np.linalg.norm(big.as_np_ndarray(), ord="nuc").asnumpy(),
+                               1e30, rtol=1e-6)
+    np.testing.assert_allclose(
+        mx.np.linalg.norm(big.as_np_ndarray(), axis=1, keepdims=True).asnumpy(),
+        [[1e30], [2.236068]], rtol=1e-6)
+    x = nd.array([1e30, 1.])
+    x.attach_grad()
+    with mx.autograd.record():
+        n = nd.norm(x)
+    n.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [1., 1e-30], rtol=1e-6)

@@ -5,6 +5,7 @@ from ..base import MXNetError
 from .infer import dtype_param, same_shape, same_type
 from .params import Param
 from ..util import is_np_shape
+from .quiet import quiet
 from .registry import register
 
 _DTYPES = ("bfloat16", "bool", "float16", "float32", "float64", "int32", "int64", "int8",
@@ -279,4 +280,12 @@ def _cast(xp, attrs, data):
         # Floats out of an unsigned type's range wrap around as they do on the cpu
         # (through a signed integer); CUDA's own conversion would saturate.
         data = data.astype(np.int64)
+    if data.dtype.kind == "f" and data.dtype.itemsize > np.dtype(dtype).itemsize \
+            or data.dtype.kind == "f" and np.dtype(dtype).kind != "f":
+        return _narrowing_cast(data, dtype)
+    return data.astype(dtype)
+
+
+@quiet  # nan and out-of-range values convert as the C cast does, without a warning
+def _narrowing_cast(data, dtype):
     return data.astype(dtype)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .params import Param
+from .quiet import quiet
 from .registry import Attrs, register
 from .shape import norm_axis
 from .unary import special_function
@@ -124,11 +125,11 @@ def _activation_backward(xp, attrs, grad, out):
                                         "(log(1 + exp(x))), softsign (x / (1 + |x|)) or tanh.")},
           infer_shape=_same_shape_rule, infer_type=float_same_type("Activation"),
           gradient=_activation_grad)
+@quiet  # softrelu of inf or nan is nan/inf without a warning, as in MXNet
 def _activation(xp, attrs, data):
     """Apply the activation function ``act_type`` elementwise."""
     require_float("Activation", data.dtype)
-    with np.errstate(over="ignore"):
-        return _ACTIVATIONS[attrs.act_type](xp, data).astype(data.dtype, copy=False)
+    return _ACTIVATIONS[attrs.act_type](xp, data).astype(data.dtype, copy=False)
 
 
 # -- LeakyReLU --------------------------------------------------------------------

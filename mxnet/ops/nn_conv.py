@@ -19,6 +19,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .params import Param
+from .quiet import quiet
 from .registry import input_grad_needed, register
 
 _CHANNELS_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
@@ -366,7 +367,7 @@ for _name, _min_dims, _layouts in (("Convolution", 1, _LAYOUTS),
     register(_name, inputs=("data", "weight", "bias"),
              params=conv_params(1024, False, _layouts),
              infer_shape=_conv_infer_shape(_name, _min_dims), infer_type=uniform_type(_name),
-             gradient=_conv_gradient, doc=_CONV_DOC)(_conv_compute(_name, _min_dims))
+             gradient=_conv_gradient, doc=_CONV_DOC)(quiet(_conv_compute(_name, _min_dims)))
 
 
 def _backward_conv_shape(attrs, shapes):

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .params import Param
+from .quiet import quiet
 from .registry import input_grad_needed, register, run_host_op
 
 _FLOATS = ("float16", "float32", "float64")
@@ -183,12 +184,13 @@ for _with_data, _name in ((True, "_backward_FullyConnected"),
              gradient=(lambda F, attrs, ins, outs, g, w=_with_data:
                        _grad_of_backward_fc(F, attrs, ins, outs, g, w)),
              doc="Gradients of FullyConnected (w.r.t. data, weight and bias, or weight "
-                 "and bias only) in one operator.")(_backward_fc_compute(_with_data))
+                 "and bias only) in one operator.")(quiet(_backward_fc_compute(_with_data)))
 
 
 @register("FullyConnected", inputs=("data", "weight", "bias"), params=_FC_PARAMS,
           infer_shape=_fc_shape, infer_type=_fc_type,
           gradient=_fc_grad)
+@quiet
 def _fully_connected(xp, attrs, data, weight, bias=None):
     """Affine layer: ``data @ weight.T + bias``, on the flattened data (``flatten``)
     or on its last axis."""

@@ -22,6 +22,7 @@ import numpy as np
 from ..base import MXNetError
 from .nn_activation import float_same_type, require_float
 from .params import Param
+from .quiet import quiet
 from .registry import register, run_host_op
 
 _GRAD_SCALE = Param("float", 1.0, "Scale of the gradient.")
@@ -320,6 +321,7 @@ def _sce_grad(F, attrs, ins, outs, g):
 
 @register("softmax_cross_entropy", inputs=("data", "label"), infer_shape=_sce_shape,
           infer_type=_sce_type, gradient=_sce_grad)
+@quiet
 def _softmax_cross_entropy(xp, attrs, data, label):
     """The cross-entropy of softmax(data) with the integer class labels,
     summed over the batch: a (1,) array. No gradient flows to the label."""
@@ -649,6 +651,7 @@ def _ctc_log_likelihood(xp, alpha, ext_len, steps):
           gradient=lambda F, attrs, ins, outs, g: [F.broadcast_mul(
               F._internal._backward_CTCLoss(*ins, **attrs),
               F.reshape(g[0], shape=(1, -1, 1)))] + [None] * (len(ins) - 1))
+@quiet
 def _ctc_loss(xp, attrs, data, label, *lengths):
     """Connectionist temporal classification loss: for each sequence of the
     batch, -log of the total probability of all frame alignments of its label

@@ -27,6 +27,7 @@ import numpy as np
 from ..base import MXNetError
 from .optimizer_ops import dtype_names
 from .params import Param
+from .quiet import quiet
 from .registry import register
 
 _FLOATS = ("float16", "float32", "float64")
@@ -190,6 +191,7 @@ def _batch_norm_kernel(op, saved_var, relu):
     check_shapes = _bn_shape_rule(op)
     check_types = _uniform_type(op, _BN_INPUTS + _BN_AUX, _bn_param_dtype)
 
+    @quiet
     def compute(xp, attrs, data, gamma, beta, moving_mean, moving_var, is_train=False):
         check_shapes(attrs, [data.shape, gamma.shape, beta.shape, moving_mean.shape,
                              moving_var.shape])
@@ -279,6 +281,7 @@ def _bn_backward_shape(attrs, shapes):
           num_outputs=3, infer_shape=_bn_backward_shape,
           infer_type=lambda attrs, t: (t, [t[1], t[2], t[2]]),
           resources=("is_train",), mutate_inputs=(5, 6))
+@quiet
 def _batch_norm_backward(xp, attrs, ograd, data, gamma, mean, var, moving_mean, moving_var,
                          is_train=False):
     """Gradients of the batch-norm family w.r.t. data, gamma and beta. In training
@@ -367,6 +370,7 @@ def _register_norm3(name, params, layout, param_shape, n_out, doc):
         infer_shape(attrs, [data.shape, gamma.shape, beta.shape])
         _uniform_type(name, inputs)(attrs, dtype_names((data, gamma, beta)))
 
+    @quiet
     def compute(xp, attrs, data, gamma, beta):
         check(attrs, data, gamma, beta)
         view, stat_axis, stat_shape = layout(attrs, data.shape)
@@ -378,6 +382,7 @@ def _register_norm3(name, params, layout, param_shape, n_out, doc):
         return (out, mean.reshape(stat_shape).astype(data.dtype, copy=False),
                 std.reshape(stat_shape).astype(data.dtype, copy=False))
 
+    @quiet
     def backward(xp, attrs, ograd, data, gamma):
         view, stat_axis, _ = layout(attrs, data.shape)
         dx, dgamma, dbeta = _norm3_backward(_wide(data).reshape(view), _wide(ograd).reshape(view),
@@ -538,6 +543,7 @@ def _l2_grad(F, attrs, ins, outs, g):
                                 "2 and up).", choices=_L2_MODES)},
           infer_shape=_l2_shape, infer_type=_uniform_type("L2Normalization", ("data",)),
           gradient=_l2_grad)
+@quiet
 def _l2_normalization(xp, attrs, data):
     """Divide the data by its L2 norm sqrt(sum(x^2) + eps) over the axes of `mode`."""
     axes = _l2_axes(attrs, data.ndim)

@@ -16,6 +16,7 @@ from ..base import MXNetError
 from .nn_conv import (Geometry, check_float, check_layout, conv_backward_data,
                       to_channels_first, to_channels_last)
 from .params import Param
+from .quiet import quiet
 from .registry import Attrs, register
 
 _POOL_LAYOUTS = (None, "NCDHW", "NCHW", "NCW", "NDHWC", "NHWC", "NWC")
@@ -313,7 +314,7 @@ for _name, _v1 in (("Pooling", False), ("Pooling_v1", True)):
              doc=f"""{_name}: max, average, sum{'' if _v1 else ' or Lp'} pooling over
 windows of `kernel` moved by `stride` over the padded spatial axes; 'valid' rounds the
 output size down, 'full' up; `global_pool` pools the whole spatial extent.""")(
-        _pool_compute(_name, _v1))
+        quiet(_pool_compute(_name, _v1)))
 
     def _backward_compute(xp, attrs, out_grad, data, output, _op=_name, _v1=_v1):
         pg = PoolGeometry(_op, attrs, data.shape, _v1)
@@ -325,7 +326,7 @@ output size down, 'full' up; `global_pool` pools the whole spatial extent.""")(
              params=_pool_params(_v1), infer_shape=lambda attrs, s: (s, [s[1]]),
              infer_type=lambda attrs, t: (t, [t[1]]),
              gradient=_grad_of_backward_pool(_name),
-             doc=f"Gradient of {_name} w.r.t. its data.")(_backward_compute)
+             doc=f"Gradient of {_name} w.r.t. its data.")(quiet(_backward_compute))
 
 
 # ----------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import numpy as np
 
 from ..base import MXNetError
 from .params import Param
+from .quiet import quiet
+from .reduce import rescaled_norm
 
 NORM_PARAMS = {
     "ord": Param("float", 2.0, doc="Numeric order of the norm (when flag is -1)."),
@@ -53,11 +55,13 @@ def norm_shape(attrs, shape):
     return tuple(d for i, d in enumerate(shape) if i not in reduced)
 
 
+@quiet  # a norm overflowing to inf is inf, silently as in MXNet
 def norm_kernel(xp, attrs, data):
     """Vector or matrix norm, as numpy.linalg.norm(data, ord, axis, keepdims)."""
     axes = _axes(attrs, data.ndim)
     try:
-        out = xp.linalg.norm(data, norm_order(attrs), axes, attrs.keepdims)
+        out = rescaled_norm(xp, lambda v: xp.linalg.norm(v, norm_order(attrs), axes,
+                                                          attrs.keepdims), data, axes)
     except ValueError as e:
         raise MXNetError(f"_npi_norm: {e} (ord={norm_order(attrs)!r}, axis={attrs.axis}, "
                          f"input shape {data.shape})") from None

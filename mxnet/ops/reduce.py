@@ -228,6 +228,27 @@ def _square_sum(xp, attrs, data):
     return out.astype(data.dtype).reshape(reduced_shape(data.shape, axes, attrs.keepdims))
 
 
+# Below these values a norm computed from squares may have lost precision to underflow.
+_NORM_FLOOR = {np.dtype(t).char: math.sqrt(np.finfo(t).tiny) / np.finfo(t).eps
+               for t in ("float16", "float32", "float64")}
+
+
+def rescaled_norm(xp, norm, x, axes):
+    """``norm(x)`` (a norm of ``x`` over ``axes``, None for all, keeping them or not),
+    recomputed as ``m * norm(x / m)``, with m the largest |x| over those axes, where
+    squaring overflows to inf or underflows toward 0. MXNet scales its norms this way, so
+    the norm of a finite [1e30, 1] in float32 is 1e30, not inf, and of [1e-30] not 0."""
+    out = norm(x)
+    if x.size == 0:
+        return out
+    low, high = (float(out), float(out)) if out.ndim == 0 else (out.min(), out.max())
+    if _NORM_FLOOR[out.dtype.char] <= low and high < math.inf:
+        return out
+    top = xp.max(xp.abs(x), axis=axes, keepdims=True)
+    unit = xp.where((top > 0) & xp.isfinite(top), top, 1).astype(x.dtype, copy=False)
+    return xp.asarray(norm(x / unit) * unit.reshape(xp.shape(out)), dtype=out.dtype)
+
+
 _NORM_PARAMS = {
     "ord": Param("int", 2, "Order of the norm: 1 (sum of absolute values) or 2 (Euclidean)."),
     "axis": Param("shape", None, "Axes to compute the norm over; all when empty or None."),
@@ -260,6 +281,7 @@ def _norm_grad(F, attrs, ins, outs, g):
 
 @register("norm", params=_NORM_PARAMS, infer_shape=_norm_shape, infer_type=_norm_type,
           gradient=_norm_grad)
+@quiet
 def _norm(xp, attrs, data):
     """L1 or L2 norm of the elements over the given axes (all by default)."""
     _check_ord(attrs)
@@ -276,7 +298,7 @@ def _norm(xp, attrs, data):
         hits = xp.sum(mag == xp.max(mag, axis=axes, keepdims=True), axis=axes)
         out = xp.where(top > 0, top * xp.sqrt(hits), 0)
     else:
-        out = xp.sqrt(xp.sum(x * x, axis=axes))
+        out = rescaled_norm(xp, lambda v: xp.sqrt(xp.sum(v * v, axis=axes)), x, axes)
     out = out.astype(attrs.out_dtype or data.dtype)
     return out.reshape(reduced_shape(data.shape, axes, attrs.keepdims))
 
@@ -313,6 +335,7 @@ def _moments_grad(F, attrs, ins, outs, g):
                              "keepdims": Param("bool", False, "Keep reduced axes with size 1.")},
           num_outputs=2, infer_shape=_moments_shape,
           infer_type=lambda attrs, t: (t, [t[0], t[0]]), gradient=_moments_grad)
+@quiet
 def _moments(xp, attrs, data):
     """Mean and (biased) variance of the elements over ``axes``."""
     axes = _moments_axes(attrs, data.ndim)
