@@ -183,3 +183,19 @@ def test_norms_scale_instead_of_overflowing_or_underflowing():
         n = nd.norm(x)
     n.backward()
     np.testing.assert_allclose(x.grad.asnumpy(), [1., 1e-30], rtol=1e-6)
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda: nd.array([1e20], dtype="float16"), [np.inf]),
+    (lambda: nd.array(np.array([np.nan]), dtype="int32"), [-2147483648]),
+    (lambda: mx.np.array([1e20], dtype="float16"), [np.inf]),
+    (lambda: nd.full((2,), 1e20, dtype="float16"), [np.inf, np.inf]),
+    (lambda: nd.full((2,), np.nan, dtype="int32"), [-2147483648] * 2),
+    (lambda: mx.np.full((2,), np.nan, dtype="int32"), [-2147483648] * 2),
+    (lambda: mx.np.full_like(mx.np.ones(2), np.nan, dtype="int32"), [-2147483648] * 2),
+])
+def test_creating_arrays_from_out_of_range_values_is_silent(make, expected):
+    # MXNet 1.9.1 converts in C: inf for float16 overflow, INT_MIN for nan (x86).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        np.testing.assert_array_equal(make().asnumpy(), expected)

@@ -367,6 +367,12 @@ def run_or_push(fn, ctx, read_vars, write_vars, name):
     _engine._engine.push(fn, ctx, read_vars, write_vars, name)
 
 
+def _silent_cast():
+    """Values out of the target dtype's range (1e20 as float16, nan as int32) convert as
+    MXNet's C copy does, to inf or the integer it gives, without NumPy's RuntimeWarning."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
 def array(source_array, ctx=None, dtype=None):
     """An NDArray from a list, NumPy array, scalar or NDArray (a copy).
 
@@ -382,12 +388,14 @@ def array(source_array, ctx=None, dtype=None):
             data = source_array
         else:
             try:
-                data = np.array(source_array, dtype=dtype)
+                with _silent_cast():
+                    data = np.array(source_array, dtype=dtype)
             except (TypeError, ValueError) as e:
                 raise MXNetError(f"array: cannot convert {type(source_array).__name__} "
                                  f"to an NDArray: {e}") from None
     try:
-        data = np.array(data, dtype=np.dtype(dtype))
+        with _silent_cast():
+            data = np.array(data, dtype=np.dtype(dtype))
     except TypeError as e:
         raise MXNetError(f"array: invalid dtype {dtype!r}: {e}") from None
     return _from_host(data, ctx)

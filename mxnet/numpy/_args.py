@@ -22,6 +22,8 @@ def array_arg(a, fname, name="a"):
 
 def from_host(values, ctx, dtype=None):
     """A new ``mx.np.ndarray`` on ``ctx`` holding a copy of host data ``values``."""
-    res = _from_host(onp.array(values, dtype=dtype), ctx)
+    with onp.errstate(over="ignore", invalid="ignore"):  # 1e20 as float16 is inf, silently
+        host = onp.array(values, dtype=dtype)
+    res = _from_host(host, ctx)
     res.__class__ = ndarray
     return res

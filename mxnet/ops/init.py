@@ -42,6 +42,12 @@ def _cast_value(value, dtype):
     return value
 
 
+@quiet  # nan and out-of-range values convert as the C cast does, without a warning
+def full_cast(xp, shape, value, dtype):
+    """An array of ``shape`` and ``dtype`` filled with ``value`` converted like a C cast."""
+    return xp.full(shape, _cast_value(value, dtype), dtype)
+
+
 def _creation(name, fill, doc, extra_params=None, shape_default=()):
     params = {"shape": Param("shape", shape_default), "ctx": _CTX,
               "dtype": Param("dtype", "float32", choices=_DTYPES)}
@@ -57,7 +63,7 @@ def _creation(name, fill, doc, extra_params=None, shape_default=()):
 
 _creation("_zeros", lambda xp, s, t, a: xp.zeros(s, t), "An array of zeros.")
 _creation("_ones", lambda xp, s, t, a: xp.ones(s, t), "An array of ones.")
-_creation("_full", lambda xp, s, t, a: xp.full(s, _cast_value(a.value, t), t),
+_creation("_full", lambda xp, s, t, a: full_cast(xp, s, a.value, t),
           "An array filled with `value` (converted to `dtype` like a C cast).",
           {"value": Param("float", doc="The fill value.")}, shape_default=None)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..base import MXNetError
 from .infer import dtype_param, same_shape
-from .init import _CTX, _cast_value, _dtype, arange_with_length
+from .init import _CTX, _dtype, arange_with_length, full_cast
 from .params import Param
 from .registry import register
 
@@ -65,7 +65,7 @@ def _square_shape(op, name, shape):
 
 _fill_op("_npi_zeros", lambda xp, s, t, a: xp.zeros(s, t), "An array of zeros (0-d too).")
 _fill_op("_npi_ones", lambda xp, s, t, a: xp.ones(s, t), "An array of ones (0-d too).")
-_fill_op("_npi_full", lambda xp, s, t, a: xp.full(s, _cast_value(a.value, t), t),
+_fill_op("_npi_full", lambda xp, s, t, a: full_cast(xp, s, a.value, t),
          "An array filled with `value`, converted to `dtype` like a C cast.",
          {"value": Param("float", doc="The fill value.")}, shape_default=None)
 _fill_op("_npi_identity", lambda xp, s, t, a: xp.eye(s[0], dtype=t),
@@ -85,7 +85,7 @@ def _full_like_type(attrs, types):
 def _npi_full_like(xp, attrs, a):
     """An array with the shape of `a` filled with `fill_value` (dtype `dtype`, else a's)."""
     dtype = _dtype(attrs.dtype) if attrs.dtype else a.dtype
-    return xp.full(a.shape, _cast_value(attrs.fill_value, dtype), dtype)
+    return full_cast(xp, a.shape, attrs.fill_value, dtype)
 
 
 # -- ranges -----------------------------------------------------------------------------------
