@@ -354,3 +354,37 @@ def test_lstm_with_symbolic_batch_and_length(tmp_path):
     small = {"data": _rand(5, 2, 3), "h": _rand(4, 2, 4, seed=1), "c": _rand(4, 2, 4, seed=2)}
     large = {"data": _rand(7, 3, 3), "h": _rand(4, 3, 4, seed=3), "c": _rand(4, 3, 4, seed=4)}
     _dynamic_check(net, small, large, [(None, None, 3), (4, None, 4), (4, None, 4)], tmp_path)
+
+
+def _detections(batch, n, classes, seed):
+    """Rows of (class id, score, x1, y1, x2, y2) with overlapping boxes."""
+    rng = np.random.default_rng(seed)
+    corner = rng.uniform(0, 1, (batch, n, 2)).astype(np.float32)
+    size = rng.uniform(0.1, 0.5, (batch, n, 2)).astype(np.float32)
+    ids = rng.integers(0, classes, (batch, n, 1)).astype(np.float32)
+    score = rng.uniform(0, 1, (batch, n, 1)).astype(np.float32)
+    return np.concatenate([ids, score, corner, corner + size], axis=-1)
+
+
+NMS_CASES = [
+    dict(overlap_thresh=0.3),
+    dict(overlap_thresh=0.5, valid_thresh=0.3, topk=6, id_index=0),
+    dict(overlap_thresh=0.4, id_index=0, force_suppress=True, background_id=1),
+    dict(overlap_thresh=0.2, id_index=0, background_id=0, topk=20),
+]
+
+
+@pytest.mark.parametrize("kwargs", NMS_CASES, ids=[str(i) for i in range(len(NMS_CASES))])
+def test_box_nms(kwargs, tmp_path):
+    sym = S.contrib.box_nms(D, coord_start=2, score_index=1, **kwargs)
+    types = export_and_compare(sym, {"data": _detections(2, 12, 3, seed=1)}, tmp_path)
+    assert "NonMaxSuppression" in types
+    export_and_compare(sym, {"data": _detections(1, 12, 3, seed=2)[0]}, tmp_path)
+
+
+def test_box_nms_center_format(tmp_path):
+    rows = _detections(2, 10, 2, seed=3)
+    centre = np.concatenate([rows[..., :2], (rows[..., 2:4] + rows[..., 4:]) / 2,
+                             rows[..., 4:] - rows[..., 2:4]], axis=-1)
+    sym = S.contrib.box_nms(D, overlap_thresh=0.3, in_format="center", out_format="center")
+    export_and_compare(sym, {"data": centre}, tmp_path)
