@@ -8,9 +8,11 @@ mxnet`` finds real MXNet 1.9.1 and its ``mx.onnx`` exporter):
 writes ``tests/fixtures/onnx_export/cases.json``: for each case its symbol
 (MXNet's JSON), its inputs (name, shape, dtype, value range) and the sorted
 set of ONNX op types MXNet's exporter emits for it, or null where that
-exporter rejects the case. ``tests/test_onnx_export_ops.py`` loads each
-symbol, exports it with MXNext, runs it in onnxruntime against MXNext's own
-forward pass and compares the op types.
+exporter rejects the case; and ``operator_support.json``, the operator names
+MXNet's ``mx.onnx.get_operator_support()`` lists.
+``tests/test_onnx_export_ops.py`` loads each symbol, exports it with MXNext,
+runs it in onnxruntime against MXNext's own forward pass and compares the op
+types.
 """
 import json
 import os
@@ -185,6 +187,8 @@ def make():
                           "mxnet_node_types": _node_types(sym, inputs)}
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump(cases, f, indent=1, sort_keys=True)
+    with open(os.path.join(OUT, "operator_support.json"), "w") as f:
+        json.dump(sorted(mx.onnx.get_operator_support()), f, indent=0)
 
 
 if __name__ == "__main__":
