@@ -15,6 +15,7 @@ from numpy.lib.stride_tricks import as_strided
 from ...ops import nn_fused, registry
 from ...ops.nn_conv import Geometry
 from . import library as L
+from . import replay
 from .conv import _channels_first, _split_groups, forward_primitive
 from .dense import inner_product_primitive, run_inner_product
 from .overrides import all_float32, big_enough_product, contiguous, fallback, override
@@ -50,7 +51,9 @@ def _folded(attrs, param, weight, rest, const_vars):
 def _run(prim, x, w, b, y, weight, attrs, rest, const_vars, keep_out=False):
     """Run ``prim`` with the (folded) weight ``w`` reordered once into the
     primitive's layout and kept, like the fold, with the parameter ``weight``.
-    Returns the ``Blocked`` destination when ``keep_out`` left it blocked, else None."""
+    Returns ``(dst, weights)``: the ``Blocked`` destination when ``keep_out``
+    left it blocked, else None; and the weights as bound (``w`` or its
+    packed copy)."""
     packed = nn_fused.derived(weight, nn_fused.constants(attrs, weight, rest), const_vars,
                               ("onednn-packed", prim, nn_fused.fold_key(attrs)),
                               lambda: prim.pack(L.ARG_WEIGHTS, w))
@@ -59,7 +62,7 @@ def _run(prim, x, w, b, y, weight, attrs, rest, const_vars, keep_out=False):
         args[L.ARG_BIAS] = b
     kept = prim(args, packed=() if packed is None else (L.ARG_WEIGHTS,),
                 keep=(L.ARG_DST,) if keep_out else ())
-    return kept.get(L.ARG_DST)
+    return kept.get(L.ARG_DST), args[L.ARG_WEIGHTS]
 
 
 def _eltwise(attrs, prefix):
@@ -147,6 +150,17 @@ def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False, do
     ``data`` and the ``sum`` input may be ``Blocked``; with ``keep_out`` the
     result stays in the primitive's layout when that is not the plain one,
     written over a ``Blocked`` sum input that is ``donated``."""
+    summand = rest[-1] if nn_fused.has_sum_input(attrs) else None
+    # Replayed: calls with the output new or written over a donated Blocked summand.
+    into = summand is not None and type(summand) is Blocked and len(rest) + 1 in donated
+    holder = None
+    if (summand is None or into) and attrs.layout in (None, "NCW", "NCHW", "NCDHW"):
+        holder = replay.slot(attrs, data, weight, nn_fused.constants(attrs, weight, rest),
+                             const_vars, (keep_out, into and summand.layout))
+        if holder is not None and holder[0]:
+            out = holder[0](attrs, data, summand)
+            if out is not None:
+                return out
     g, out_shape, post, standin = _call_plan(attrs, data, weight)
     w_cf, b = _folded(attrs, weight, _channels_first(g, contiguous(weight)), rest, const_vars)
     x = data if type(data) is Blocked else _channels_first(g, contiguous(data))
@@ -156,7 +170,6 @@ def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False, do
         return fallback("_sg_mkldnn_conv", xp, attrs, (data, weight) + rest,
                         {"const_vars": const_vars}, "has no convolution with these post-ops")
     blocked_out = keep_out and prim.blocks(L.ARG_DST) is not None
-    summand = rest[-1] if nn_fused.has_sum_input(attrs) else None
     if blocked_out and (summand is None or type(summand) is Blocked):
         out, dst = None, standin  # the result goes to a Blocked tensor
     else:
@@ -173,8 +186,21 @@ def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False, do
                 dst = dst.copy()
         else:
             dst[...] = _channels_first(g, plain(summand))
-    kept = _run(prim, x, w, b, dst, weight, attrs, rest, const_vars, keep_out)
-    return out if kept is None else kept
+    kept, weights = _run(prim, x, w, b, dst, weight, attrs, rest, const_vars, keep_out)
+    result = out if kept is None else kept
+    if holder is not None and x is data and (holder[0] is None or holder[0] and
+                                             holder[0].attrs is not attrs):
+        others = {L.ARG_WEIGHTS: ("plain" if weights is w else "packed", weights)}
+        if b is not None:
+            others[L.ARG_BIAS] = ("plain", b)
+        # False: calls of this kind need reorders (or a copy of the summand)
+        # and are not replayed
+        recorded = None
+        if summand is None or result is summand:
+            recorded = replay.Replay.record(attrs, prim, x, result, others, weight, out_shape,
+                                            into=summand is not None)
+        holder[0] = recorded or False
+    return result
 
 
 def _fc_supports(attrs, args):

@@ -617,6 +617,45 @@ class Primitive:
         L.call(_lib.stream_wait, stream)
         return kept
 
+    def direct_roles(self, kinds):
+        """How a call whose arguments ``kinds`` ({arg id: 'blocked' for a
+        ``Blocked`` tensor in the wanted layout, 'plain' for an array in the
+        layout given at creation, 'packed' for ``pack``'s result, 'kept' for
+        an output left in the primitive's layout}) binds each of them as it
+        is, with no reorder before or after: a list of (arg id, role,
+        descriptor) for ``run_direct``, or None when some argument needs a
+        reorder."""
+        roles = []
+        for arg, kind in kinds.items():
+            reorder = self.reorders.get(arg)
+            if kind == "blocked" and arg in self.layouts:
+                roles.append((arg, (arg, "blocked"), self.layouts[arg].md.handle))
+            elif kind == "packed" and reorder is not None and arg not in self.outputs:
+                roles.append((arg, (arg, "packed"), reorder[1]))
+            elif kind == "kept" and reorder is not None and arg in self.outputs \
+                    and arg not in self.reorders_in:
+                roles.append((arg, (arg, "inner"), reorder[1]))
+            elif kind == "plain" and reorder is None:
+                roles.append((arg, (arg, "user"), self.user[arg].handle))
+            else:
+                return None
+        return roles
+
+    def run_direct(self, roles, addresses):
+        """Run with the arguments of ``roles`` (from ``direct_roles``) at
+        ``addresses`` (in the same order), internal ones in this thread's
+        buffers: what ``__call__`` does for such a call, without working
+        out each argument's way in."""
+        stream = _stream()
+        bound = self._bindings()
+        bind = bound.bind
+        bindings = [(arg, bind(role, md, where))
+                    for (arg, role, md), where in zip(roles, addresses)]
+        for arg, (md, nbytes) in self.internal.items():
+            bindings.append((arg, bind((arg, "internal"), md, _buffer(arg, nbytes))))
+        _execute_args(self.prim, stream, bound.exec_args(bindings))
+        L.call(_lib.stream_wait, stream)
+
     def internal_size(self, arg):
         """Bytes of internal argument ``arg`` (0 when the primitive has none)."""
         entry = self.internal.get(arg)
