@@ -2,8 +2,8 @@
 layouts between oneDNN kernels (``MXNET_ONEDNN_TRAIN_LAYOUTS``), with the
 same results as plain arrays.
 
-A small ResNet-style net (convolution, batch norm, relu, tanh, residual
-sums, pooling; channel counts that fill oneDNN's blocks of 16 and ones
+A small ResNet-style net (convolution, strided too, batch norm, relu,
+tanh, residual sums, pooling; channel counts that fill oneDNN's blocks of 16 and ones
 that leave them padded) trains a few SGD steps with the blocked path on and off: the
 gradients, updated weights and moving statistics agree to float32
 rounding. Values saved for backward are blocked where every reader takes
@@ -47,6 +47,7 @@ def _net(width):
     net.add(nn.Conv2D(width, 3, 1, 1), nn.BatchNorm(), nn.Activation("relu"),
             nn.Conv2D(width, 3, 1, 1, use_bias=False), nn.BatchNorm(scale=False),
             nn.Activation("tanh"), nn.MaxPool2D(2, 2), _Residual(width),
+            nn.Conv2D(width, 3, 2, 1, use_bias=False), nn.BatchNorm(), nn.Activation("relu"),
             nn.GlobalAvgPool2D(), nn.Dense(10))
     return net
 

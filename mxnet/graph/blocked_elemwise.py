@@ -15,26 +15,34 @@ from ..backends import dnnl, is_enabled, register_layout_kernel
 from .fuse import FUSED_OP
 
 
-def _common_layout(plan, args):
-    """The unpadded layout of the first blocked input when every input has
-    the group's shape and dtype (float32), else None."""
+def _common_layout(plan, args, keep_out):
+    """The unpadded layout to run the group in, or None for plain arrays.
+    Every input must have the group's shape and dtype (float32); the layout
+    is the one most inputs are in, so that fewest need a reorder. A result
+    to give plain is computed there only when that needs fewer reorders
+    (the inputs not in it, and the result) than making the inputs plain."""
     if plan.dtype != np.float32:
         return None
-    held = None
+    held = {}
     for a in args:
         if a.shape != plan.shape or a.dtype != np.float32:
             return None
-        if held is None and type(a) is Blocked:
-            held = a.layout
-    if held is None or held.nbytes != int(np.prod(plan.shape)) * 4:
+        if type(a) is Blocked:
+            held[a.layout] = held.get(a.layout, 0) + 1
+    if not held:
         return None
-    return held
+    best = max(held, key=held.get)
+    if best.nbytes != int(np.prod(plan.shape)) * 4:
+        return None
+    if not keep_out and len(args) - held[best] + 1 > sum(held.values()):
+        return None
+    return best
 
 
 class BlockedElemwise:
     """The layout-aware kernel of fused steps: every input may be blocked.
-    With one common unpadded layout the group runs over the buffers in that
-    layout (plain inputs reordered into it) and its result stays there when
+    In the layout ``_common_layout`` picks the group runs over the buffers
+    (other inputs reordered into it) and its result stays there when
     ``keep_out``; otherwise it runs on plain arrays."""
     __slots__ = ()
     reusable = None
@@ -44,7 +52,7 @@ class BlockedElemwise:
         return tuple(range(n_inputs))
 
     def __call__(self, attrs, args, ctx, resources, keep_out, donated=()):
-        held = _common_layout(attrs, args) if is_enabled("onednn") else None
+        held = _common_layout(attrs, args, keep_out) if is_enabled("onednn") else None
         if held is None:
             return FUSED_OP.compute(np, attrs, *[plain(a) for a in args], **resources)
         views = []
