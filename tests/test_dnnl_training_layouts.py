@@ -155,7 +155,7 @@ def test_monitored_and_repeated_backward_read_blocked_values(monkeypatch):
     seen = []
     runs = [program.backward(state, heads, mx.cpu(), None),  # state kept: backward again
             program.backward(state, heads, mx.cpu(), None,
-                             monitor=lambda name, arr: seen.append(type(arr)), monitor_all=True)]
+                             monitor=lambda name, arr: seen.append(type(arr)))]
     assert seen and Blocked not in seen
     for grads in runs:
         for i, want in zip(index, expected):
@@ -176,13 +176,13 @@ def test_onednn_switched_off_after_compiling(monkeypatch):
 def test_blocked_max_pooling_backward_finds_its_forward_workspace(monkeypatch):
     from mxnet.backends.dnnl import pool
     from mxnet.backends.dnnl.primitive import Blocked
-    found, take = [], pool._Workspaces.take
+    found, take = [], pool._workspaces.take
 
-    def recorded(self, output, forward):
-        workspace = take(self, output, forward)
+    def recorded(output, forward):
+        workspace = take(output, forward)
         found.append((type(output), workspace is not None))
         return workspace
-    monkeypatch.setattr(pool._Workspaces, "take", recorded)
+    monkeypatch.setattr(pool._workspaces, "take", recorded)
     exe = _program(monkeypatch, True)
     exe.forward(is_train=True)
     exe.backward(mx.nd.ones(exe.outputs[0].shape))
