@@ -22,7 +22,7 @@ from . import initializer, optimizer, lr_scheduler, metric, registry
 from . import initializer as init
 from . import gluon
 from . import io, recordio, image
-from . import model, callback, monitor, visualization
+from . import model, callback, monitor, visualization, rnn
 from . import module, module as mod
 from . import monitor as mon
 from . import visualization as viz
