@@ -388,3 +388,38 @@ def test_box_nms_center_format(tmp_path):
                              rows[..., 4:] - rows[..., 2:4]], axis=-1)
     sym = S.contrib.box_nms(D, overlap_thresh=0.3, in_format="center", out_format="center")
     export_and_compare(sym, {"data": centre}, tmp_path)
+
+
+class _TinySSD(mx.gluon.HybridBlock):
+    """An SSD-style head: class and box predictions per anchor, box_decode,
+    best class per box and class-aware box_nms."""
+
+    def __init__(self, classes=3, anchors_per_cell=2, size=4, **kwargs):
+        super().__init__(**kwargs)
+        self.classes = classes
+        count = size * size * anchors_per_cell
+        rng = np.random.default_rng(7)
+        anchors = np.concatenate([rng.uniform(0.2, 0.8, (1, count, 2)),
+                                  rng.uniform(0.2, 0.5, (1, count, 2))], axis=-1)
+        with self.name_scope():
+            self.body = mx.gluon.nn.Conv2D(8, 3, padding=1, activation="relu")
+            self.cls = mx.gluon.nn.Conv2D(anchors_per_cell * (classes + 1), 3, padding=1)
+            self.box = mx.gluon.nn.Conv2D(anchors_per_cell * 4, 3, padding=1)
+            self.anchors = self.params.get_constant("anchors", anchors.astype(np.float32))
+
+    def hybrid_forward(self, F, x, anchors):
+        y = self.body(x)
+        cls = F.reshape(F.transpose(self.cls(y), axes=(0, 2, 3, 1)), (0, -1, self.classes + 1))
+        box = F.reshape(F.transpose(self.box(y), axes=(0, 2, 3, 1)), (0, -1, 4))
+        probs = F.slice_axis(F.softmax(cls, axis=-1), axis=-1, begin=1, end=None)
+        boxes = F.contrib.box_decode(box, anchors, std0=0.1, std1=0.1, std2=0.2, std3=0.2,
+                                     format="center")
+        det = F.concat(F.argmax(probs, axis=-1, keepdims=True),
+                       F.max(probs, axis=-1, keepdims=True), boxes, dim=-1)
+        kept = F.contrib.box_nms(det, overlap_thresh=0.3, valid_thresh=0.2, topk=20,
+                                 id_index=0, score_index=1, coord_start=2)
+        return kept
+
+
+def test_ssd_like_detection_head_exports(tmp_path):
+    _gluon_export(_TinySSD(), {"data": _rand(2, 3, 4, 4)}, tmp_path)

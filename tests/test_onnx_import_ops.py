@@ -13,7 +13,8 @@ ort = pytest.importorskip("onnxruntime")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 from mxnet.contrib import onnx as onnx_mx  # noqa: E402
 
-from test_onnx_export_ops import CASES, _inputs, _mx_forward, _params  # noqa: E402
+from test_onnx_export_ops import (CASES, _TinyEncoder, _WithStates,  # noqa: E402
+                                  _inputs, _mx_forward, _params)
 
 F32, I64, BOOL = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
 
@@ -226,3 +227,35 @@ def test_recurrent_settings_mxnet_lacks_raise():
                     direction="reverse")
     with pytest.raises(MXNetError, match="direction 'reverse'"):
         onnx_mx.import_model(_model([reverse], feeds, ["y"], inits))
+
+
+def _gluon_round_trip(net, inputs, tmp_path, atol=1e-5):
+    """Export a gluon block, import it back with import_to_gluon: same outputs."""
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    arrays = [mx.nd.array(v, dtype=v.dtype) for v in inputs.values()]
+    expected = net(*arrays)
+    expected = expected if isinstance(expected, (list, tuple)) else [expected]
+    prefix = str(tmp_path / "net")
+    net.export(prefix)
+    path = onnx_mx.export_model(prefix + "-symbol.json", prefix + "-0000.params",
+                                [v.shape for v in inputs.values()],
+                                [v.dtype for v in inputs.values()], str(tmp_path / "net.onnx"))
+    block = onnx_mx.import_to_gluon(path, mx.cpu())
+    got = block(*arrays)
+    got = got if isinstance(got, (list, tuple)) else [got]
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g.asnumpy(), e.asnumpy(), rtol=1e-4, atol=atol)
+
+
+def test_bert_like_layer_round_trip(tmp_path):
+    tokens = np.random.default_rng(0).integers(0, 11, (2, 5)).astype(np.float32)
+    _gluon_round_trip(_TinyEncoder(), {"data0": tokens, "data1": np.array([5, 3], np.float32)},
+                      tmp_path)
+
+
+def test_stacked_bidirectional_lstm_round_trip(tmp_path):
+    net = _WithStates(mx.gluon.rnn.LSTM(4, num_layers=2, bidirectional=True, input_size=3))
+    _gluon_round_trip(net, {"data": _rand(5, 2, 3), "h": _rand(4, 2, 4, seed=1),
+                            "c": _rand(4, 2, 4, seed=2)}, tmp_path)

@@ -40,8 +40,9 @@ class _Params:
         self.order = _GATE_ORDER[node.attrs.mode]
         self.hidden = hidden
 
-    def block(self, offset, rows, cols, leading):
-        """The (1, rows, cols) matrix (or (1, rows) bias) at ``offset``, gates reordered."""
+    def block(self, offset, rows, cols, is_matrix):
+        """The (1, rows, cols) matrix, or with ``is_matrix`` False the (1, rows)
+        bias, stored at ``offset``, its gates reordered."""
         ctx, name = self.ctx, self.node.name
         flat = ctx.emit("Slice", [self.node.inputs[1],
                                   ctx.ints(f"{name}_start", [offset]),
@@ -53,7 +54,7 @@ class _Params:
                                          ctx.ints(f"{name}_ge", [(g + 1) * h]),
                                          ctx.ints(f"{name}_ga", [0])]) for g in self.order]
             matrix = ctx.emit("Concat", pieces, axis=0)
-        shape = [1, rows, cols] if leading else [1, rows]
+        shape = [1, rows, cols] if is_matrix else [1, rows]
         return ctx.emit("Reshape", [matrix, ctx.ints(f"{name}_shape", shape)])
 
 

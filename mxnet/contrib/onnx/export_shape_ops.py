@@ -1,10 +1,12 @@
 """ONNX export rules of the shape and layout ops: tile, repeat, reverse,
-SwapAxis, shape_array, size_array, reshape_like, broadcast_axis, slice_like,
-Crop, split_v2, depth_to_space/space_to_depth, norm and the generators
-(zeros, ones, arange, arange_like).
+SwapAxis, shape_array, size_array, reshape_like, slice_like, Crop, split_v2,
+depth_to_space/space_to_depth, norm and the generators (zeros, ones, arange,
+arange_like).
 
-Every shape is known at export (``node.out_shapes``), so targets, sizes and
-offsets are written as constants.
+Shapes are known at export (``node.out_shapes``), so most targets, sizes and
+offsets are constants; where a size follows an input that may be left
+symbolic (the batch, a sequence length), the rule reads it at run time
+(Reshape's 0/-1 codes, Shape).
 """
 import numpy as np
 
