@@ -12,10 +12,23 @@ with MXNet's layouts:
   aside): ``<node>_backward_output<i>``, no index when there is one. A
   gradient nothing needs is not computed: it shows as zeros of the input's
   shape, where MXNet shows an output buffer it did not write;
-- its inputs, for the operators in ``_INPUTS`` (what MXNet's backward node
-  of that operator reads: the head gradient of an output, a forward input
-  or a forward output, under MXNet's labels); other operators' backward
-  inputs are not reported;
+- its inputs, for the operators ``backward_inputs`` knows (what MXNet's
+  backward node of that operator reads: head gradients, forward inputs,
+  forward outputs including hidden ones, max pooling's oneDNN workspace,
+  derived here from the forward input), under MXNet's labels, reported
+  before the node runs (BatchNorm's backward then updates the moving
+  statistics they show); with the ``zeros_like`` / ``zeros_without_dtype``
+  nodes MXNet adds around some of them;
+- other operators' backward inputs are not reported. Among the common
+  layers these are: InstanceNorm, SliceChannel/split and SVMOutput (MXNet
+  1.9.1's ``monitor_all`` hangs on them, so there is nothing to match; their
+  outputs are named after the forward inputs, ``<node>_backward_data``),
+  LeakyReLU rrelu (its random slopes are not kept), channels-last max
+  pooling, and MakeLoss. Max pooling's workspace matches MXNet's where
+  MXNet's oneDNN kernel reads plain-layout data (as from a variable); after
+  a oneDNN convolution MXNet pools in a blocked layout (channels innermost
+  in blocks of 16 on an AVX-512 CPU), whose workspace bytes come in that
+  order instead; for non-float32 data MXNet's value is not known;
 - operators whose gradient passes the head gradient on unchanged
   (``elemwise_add``, ``add_n``) have no backward node in MXNet: nothing;
 - a sum of 2 to 7 gradients is ``sum_grad``: ``sum_grad_arg<k>`` per term
@@ -28,67 +41,44 @@ before the node that consumes it (for a variable's gradient, at the end).
 """
 import numpy as np
 
+from ..base import MXNetError
+from .backward_inputs import Derived, Layout, layout, workspace
+
 # MXNet sums fewer gradients than this in one node (MXNET_EXEC_INPLACE_GRAD_SUM_CAP).
 SUM_CAP = 8
-
-_OGRAD = (("input0", "ograd", 0),)
-_OGRAD_IN2 = (("input0", "ograd", 0), ("input1", "in", 0), ("input2", "in", 1))
-_OGRAD_ALL_IN = "ograd, every input"  # input0 the head gradient, then every forward input
-_UNARY_OUT = (("lhs", "ograd", 0), ("rhs", "out", 0))
-
-# operator name -> its backward node's inputs: (label, kind, index) with kind
-# 'ograd' (head gradient of output index), 'in' (forward input), 'out'
-# (forward output); or a function of the node's attrs giving that (None: not
-# known). Checked against MXNet 1.9.1 by tests/test_executor_backward_monitor_all.py.
-_INPUTS = {
-    "FullyConnected": _OGRAD_IN2,
-    "Convolution": _OGRAD_ALL_IN,
-    "Concat": _OGRAD_ALL_IN,
-    "dot": _OGRAD_IN2,
-    "elemwise_mul": _OGRAD_IN2,
-    "elemwise_div": _OGRAD_IN2,
-    "broadcast_mul": _OGRAD_IN2,
-    "elemwise_sub": _OGRAD,
-    "broadcast_add": _OGRAD,
-    "Flatten": _OGRAD,
-    "Reshape": _OGRAD,
-    "transpose": _OGRAD,
-    "sum": _OGRAD,
-    "mean": _OGRAD,
-    "_mul_scalar": _OGRAD,
-    "_plus_scalar": _OGRAD,
-    "relu": _UNARY_OUT,
-    "sigmoid": _UNARY_OUT,
-    "tanh": _UNARY_OUT,
-    "exp": _UNARY_OUT,
-    "square": (("lhs", "ograd", 0), ("rhs", "in", 0)),
-    "softmax": (("ograd", "ograd", 0), ("output", "out", 0)),
-    "log_softmax": (("ograd", "ograd", 0), ("output", "out", 0)),
-    "SoftmaxOutput": (("input0", "out", 0), ("input1", "in", 1)),
-    "LinearRegressionOutput": (("input0", "in", 1), ("input1", "out", 0)),
-    "LogisticRegressionOutput": (("input0", "in", 1), ("input1", "out", 0)),
-    "LeakyReLU": lambda attrs: ((("input0", "ograd", 0), ("input1", "in", 0),
-                                 ("input2", "out", 0)) if attrs.act_type == "leaky" else None),
-    "Activation": lambda attrs: (
-        (("input0", "ograd", 0), ("input1", "out", 0)) if attrs.act_type == "relu" else
-        (("input0", "ograd", 0), ("input1", "out", 0), ("input2", "in", 0))
-        if attrs.act_type in ("sigmoid", "tanh") else None),
-}
 
 # Operators MXNet differentiates without a backward node.
 NO_NODE = frozenset(("elemwise_add", "add_n"))
 
 
-def input_layout(op_name, attrs, n_inputs):
-    """The (label, kind, index) inputs of ``op_name``'s MXNet backward node,
-    or None when not known."""
-    layout = _INPUTS.get(op_name)
-    if callable(layout):
-        return layout(attrs)
-    if layout == _OGRAD_ALL_IN:
-        return (("input0", "ograd", 0),) + tuple(
-            (f"input{i + 1}", "in", i) for i in range(n_inputs))
-    return layout
+def report_slots(reports):
+    """The slots ``reports`` (from ``backward_reports``) read, derived values' included."""
+    slots = set()
+    for items in reports.values():
+        for _, s, _ in items:
+            if type(s) is int:
+                slots.add(s)
+            elif isinstance(s, Derived):
+                slots.update(s.slots)
+    return slots
+
+
+def report_value(name, source, values, ctx, zeros):
+    """The array report ``name`` shows, from ``source`` (a slot of ``values``,
+    a Derived value, or the (shape, dtype) given to ``zeros(ctx, shape,
+    dtype)``)."""
+    if type(source) is int:
+        needed = (source,)
+    elif isinstance(source, Derived):
+        needed = source.slots
+    else:
+        return zeros(ctx, *source)
+    if any(values[s] is None for s in needed):
+        # A fused training forward frees what its backward does not read.
+        raise MXNetError(f"monitor: backward report '{name}' shows a forward value that the "
+                         f"last forward did not keep (it ran without a monitor); set the "
+                         f"monitor callback before forward")
+    return values[source] if type(source) is int else source(values, ctx)
 
 
 def backward_reports(log, steps, slot_of, shapes, dtypes):
@@ -104,10 +94,7 @@ def backward_reports(log, steps, slot_of, shapes, dtypes):
         ``key`` when None); (shape, dtype) zeros of ``key`` for a gradient
         nothing computes."""
         slot = slot_of.get(key if value is None else (id(value.entry[0]), value.entry[1]))
-        if slot is None:
-            return zeros_of(key)
-        at[0] = max(at[0], produced.get(slot, -1))
-        return slot
+        return zeros_of(key) if slot is None else slot
 
     def zeros_of(key):
         if shapes.get(key) is None or dtypes.get(key) is None:
@@ -115,13 +102,19 @@ def backward_reports(log, steps, slot_of, shapes, dtypes):
         return tuple(shapes[key]), np.dtype(dtypes[key])
 
     def put(items):
-        reports.setdefault(at[0], []).extend(item for item in items if item[1] is not None)
+        """Report ``items`` once their values are computed, and after earlier ones."""
+        items = [item for item in items if item[1] is not None]
+        at[0] = max([at[0]] + [produced.get(s, -1) for s in report_slots({0: items})])
+        reports.setdefault(at[0], []).extend(items)
 
     for record in log:
         if record[0] == "sum":
             put(_sum_reports(record[1], record[2], source))
         else:
-            put(_node_reports(*record[1:], source, zeros_of))
+            # A node's inputs before the step computing its outputs runs: it
+            # may update them in place (BatchNorm's moving statistics).
+            for items in _node_reports(*record[1:], source, zeros_of):
+                put(items)
     return reports
 
 
@@ -135,26 +128,70 @@ def _sum_reports(terms, total, source):
 
 
 def _node_reports(node, in_grads, out_grads, source, zeros_of):
-    op = node.op
-    if op.name in NO_NODE:
+    """The node's reports in two groups: those before its backward node runs
+    (its inputs, and nodes MXNet runs first), and its outputs (and nodes
+    MXNet runs after)."""
+    if node.op.name in NO_NODE:
         return []
     attrs = node.params()
-    items = []
+    found = layout(node.op.name, attrs, len(node.inputs)) or Layout(())
+    before, after = [], []
+    for suffix, i, first in found.zeros_nodes:
+        (before if first else after).extend(_zeros_node(node, suffix, i, source, zeros_of))
     prefix = f"{node.name}_backward_"
-    for label, kind, i in input_layout(op.name, attrs, len(node.inputs)) or ():
+    for label, kind, i in found.inputs:
         if kind == "ograd":
-            items.append((prefix + label, source(out_grads[i], (id(node), i)), True))
-            continue
-        entry = node.inputs[i] if kind == "in" else (node, i)
-        src = source(None, (id(entry[0]), entry[1]))
-        if kind == "in" and entry[0].op is None:  # a variable: its own name first
-            items.append((entry[0].name, src, True))
-        items.append((prefix + label, src, True))
-    aux = set(op.aux_positions(attrs, len(node.inputs)))
-    values = [(e, g) for i, (e, g) in enumerate(zip(node.inputs, in_grads)) if i not in aux]
-    for i, (entry, g) in enumerate(values):
-        suffix = "" if len(values) == 1 else str(i)
+            before.append((prefix + label, source(out_grads[i], (id(node), i)), True))
+        elif kind in ("ws_grad", "ws"):
+            _workspace_items(before, node, attrs, prefix + label, kind, source, zeros_of)
+        else:
+            entry = node.inputs[i] if kind == "in" else (node, i)
+            src = source(None, (id(entry[0]), entry[1]))
+            if kind == "in" and entry[0].op is None:  # a variable: its own name first
+                before.append((entry[0].name, src, True))
+            before.append((prefix + label, src, True))
+    return before, _output_items(node, attrs, found, in_grads, source, zeros_of) + after
+
+
+def _output_items(node, attrs, found, in_grads, source, zeros_of):
+    """The backward node's outputs: the gradients of the forward inputs but
+    aux states and those other nodes differentiate."""
+    skip = set(node.op.aux_positions(attrs, len(node.inputs)))
+    skip.update(i for _, i, _ in found.zeros_nodes)
+    values = [(i, e, g) for i, (e, g) in enumerate(zip(node.inputs, in_grads)) if i not in skip]
+    names = node.op.input_names(attrs) if found.named_outputs else None
+    items = []
+    for n, (i, entry, g) in enumerate(values):
+        label = names[i] if names else "output" + ("" if len(values) == 1 else str(n))
         key = (id(entry[0]), entry[1])
-        items.append((f"{prefix}output{suffix}", zeros_of(key) if g is None else source(g, key),
-                      False))
+        items.append((f"{node.name}_backward_{label}",
+                      zeros_of(key) if g is None else source(g, key), False))
     return items
+
+
+def _zeros_node(node, suffix, i, source, zeros_of):
+    """Reports of the ``zeros_like`` node MXNet differentiates input ``i`` with."""
+    entry = node.inputs[i]
+    key = (id(entry[0]), entry[1])
+    name = f"{node.name}_{suffix}_backward_"
+    items = [(entry[0].name, source(None, key), True)] if entry[0].op is None else []
+    return items + [(name + "input0", source(None, key), True),
+                    (name + "output", zeros_of(key), False)]
+
+
+def _workspace_items(items, node, attrs, name, kind, source, zeros_of):
+    """Adds to ``items`` max pooling's hidden workspace (int32, output 0's
+    shape): its head gradient, which a ``zeros_without_dtype`` node makes
+    (reported before everything else of the node), or its value, derived
+    from the forward input."""
+    out = zeros_of((id(node), 0))
+    if out is None:
+        return
+    if kind == "ws_grad":
+        zeros = (out[0], np.dtype(np.int32))
+        items.insert(0, ("zeros_without_dtype_output", zeros, False))
+        items.append((name, zeros, True))
+        return
+    data = source(None, (id(node.inputs[0][0]), node.inputs[0][1]))
+    if type(data) is int:
+        items.append((name, workspace(attrs, data), True))

@@ -30,7 +30,7 @@ from . import blocked_elemwise, infer, plan, softmax_ce  # noqa: F401 (blocked_e
 from .dense_act import fuse_dense_activation
 from .fold import fold_graph
 from .fuse import fuse_steps
-from .backward_reports import backward_reports
+from .backward_reports import backward_reports, report_slots, report_value
 from .gradient import build_backward, mirror_policy
 
 
@@ -123,7 +123,7 @@ def _reporter(reports, slots, report, ctx, monitor_all):
     def send(due, values):
         for name, s, all_only in reports.get(due, ()):
             if monitor_all or not all_only:
-                report(name, values[s] if type(s) is int else _zeros(ctx, *s))
+                report(name, report_value(name, s, values, ctx, _zeros))
     send(-1, slots)
     done = [0]
 
@@ -200,8 +200,7 @@ class Program:
                 {**inferred_shapes, **{k: v[0] for k, v in front.shapes.items()}},
                 {**inferred_types, **{k: v[1] for k, v in front.shapes.items()}})
             # Monitored runs (plain steps) keep the forward values reports show.
-            shown = {s for items in self._backward_reports.values()
-                     for _, s, _ in items if type(s) is int}
+            shown = report_slots(self._backward_reports)
             self.grad_slots = [None if g is None else slot_of[(id(g.entry[0]), g.entry[1])]
                                for g in grads]
             pinned = pinned + self.head_slots + [s for s in self.grad_slots if s is not None]
