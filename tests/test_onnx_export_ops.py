@@ -423,3 +423,39 @@ class _TinySSD(mx.gluon.HybridBlock):
 
 def test_ssd_like_detection_head_exports(tmp_path):
     _gluon_export(_TinySSD(), {"data": _rand(2, 3, 4, 4)}, tmp_path)
+
+
+UNSUPPORTED = [
+    ("sequence_reverse_axis", lambda: S.SequenceReverse(D, axis=1), [(2, 3, 4)],
+     "axis=1"),
+    ("argsort_flat", lambda: S.argsort(D, axis=None), [(2, 3)], "axis=None"),
+    ("topk_flat", lambda: S.topk(D, axis=None, k=2), [(2, 3)], "axis=None"),
+    ("gemm2_axis", lambda: S.linalg.gemm2(S.var("a"), S.var("b"), axis=-3),
+     [(2, 3, 2), (2, 3, 2)], "axis=-3"),
+    ("roi_align_aligned", lambda: S.contrib.ROIAlign(D, S.var("r"), pooled_size=(2, 2),
+                                                     spatial_scale=1.0, aligned=True),
+     [(1, 2, 4, 4), (1, 5)], "aligned"),
+    ("nms_formats", lambda: S.contrib.box_nms(D, in_format="center", out_format="corner"),
+     [(4, 6)], "in_format"),
+    ("multinomial_prob", lambda: S.sample_multinomial(D, get_prob=True)[0], [(2, 3)],
+     "get_prob"),
+    ("lstmp", lambda: S.RNN(D, S.var("p"), S.var("s"), S.var("c"), state_size=2,
+                            num_layers=1, mode="lstm", projection_size=1),
+     [(3, 1, 2), (1, 1, 1), (1, 1, 2)], "projection_size"),
+    ("lstm_clip", lambda: S.RNN(D, S.var("p"), S.var("s"), S.var("c"), state_size=2,
+                                num_layers=1, mode="lstm", lstm_state_clip_min=-1.0,
+                                lstm_state_clip_max=1.0),
+     [(3, 1, 2), (1, 1, 2), (1, 1, 2)], "lstm_state_clip"),
+]
+
+
+@pytest.mark.parametrize("build,shapes,message", [c[1:] for c in UNSUPPORTED],
+                         ids=[c[0] for c in UNSUPPORTED])
+def test_settings_without_translation_raise(build, shapes, message, tmp_path):
+    sym = build()
+    data = [n for n in sym.list_arguments() if n != "p"]
+    arg_shapes, _, _ = sym.infer_shape_partial(**dict(zip(data, shapes)))
+    params = {n: np.zeros(s, np.float32) for n, s in zip(sym.list_arguments(), arg_shapes)
+              if n == "p"}
+    with pytest.raises(mx.base.MXNetError, match=message):
+        onnx_mx.export_model(sym, params, shapes, onnx_file_path=str(tmp_path / "m.onnx"))

@@ -259,3 +259,33 @@ def test_stacked_bidirectional_lstm_round_trip(tmp_path):
     net = _WithStates(mx.gluon.rnn.LSTM(4, num_layers=2, bidirectional=True, input_size=3))
     _gluon_round_trip(net, {"data": _rand(5, 2, 3), "h": _rand(4, 2, 4, seed=1),
                             "c": _rand(4, 2, 4, seed=2)}, tmp_path)
+
+
+def _rejects(nodes, feeds, message, inits=(), opset=13):
+    model = _model(nodes, feeds, [nodes[-1].output[0]], inits, opset)
+    with pytest.raises(MXNetError, match=message):
+        onnx_mx.import_model(model)
+
+
+def test_settings_without_translation_raise():
+    x = {"x": _rand(2, 3)}
+    k = [("k", np.array([2]))]
+    _rejects([_node("TopK", ["x", "k"], ["v", "i"], sorted=0)], x, "TopK.*sorted=0", k)
+    _rejects([_node("ArgMax", ["x"], select_last_index=1)], x, "select_last_index", opset=13)
+    _rejects([_node("GatherND", ["x", "i"], batch_dims=1)], x, "batch_dims",
+             [("i", np.array([[0], [1]]))])
+    _rejects([_node("ReverseSequence", ["x", "n"], batch_axis=0, time_axis=1)],
+             {"x": _rand(4, 2, 3), "n": np.array([1, 2, 3, 4], np.int64)}, "batch_axis")
+    _rejects([_node("LayerNormalization", ["x", "g"], ["y", "mean"])], x, "Mean/InvStdDev",
+             [("g", _rand(3))], opset=17)
+    rnn_feeds = {"x": _rand(4, 2, 5)}
+    w = [("w", _rand(1, 12, 5)), ("r", _rand(1, 12, 3))]
+    lstm = dict(hidden_size=3)
+    _rejects([_node("LSTM", ["x", "w", "r"], clip=1.0, **lstm)], rnn_feeds, "clip", w)
+    _rejects([_node("LSTM", ["x", "w", "r"], layout=1, **lstm)], rnn_feeds, "layout", w)
+    _rejects([_node("LSTM", ["x", "w", "r"], activations=["Relu", "Tanh", "Tanh"], **lstm)],
+             rnn_feeds, "activations", w)
+    _rejects([_node("LSTM", ["x", "w", "r", "", "lens"], **lstm)],
+             dict(rnn_feeds, lens=np.array([4, 3], np.int32)), "sequence_lens", w)
+    _rejects([_node("RNN", ["x", "w3", "r3"], hidden_size=3, activations=["Sigmoid"])],
+             rnn_feeds, "activations", [("w3", _rand(1, 3, 5)), ("r3", _rand(1, 3, 3))])
