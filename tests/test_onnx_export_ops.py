@@ -459,3 +459,52 @@ def test_settings_without_translation_raise(build, shapes, message, tmp_path):
               if n == "p"}
     with pytest.raises(mx.base.MXNetError, match=message):
         onnx_mx.export_model(sym, params, shapes, onnx_file_path=str(tmp_path / "m.onnx"))
+
+
+def _int_input(shape, low, high, seed=0, dtype=np.float32):
+    return np.random.default_rng(seed).integers(low, high, shape).astype(dtype)
+
+
+_I = S.var("i")
+
+VARIANTS = [
+    ("sequence_mask_4d", S.SequenceMask(D, S.var("n"), use_sequence_length=True, value=2.0),
+     {"data": _rand(4, 2, 3, 2), "n": np.array([2, 4], np.float32)}),
+    ("sequence_mask_off", S.SequenceMask(D), {"data": _rand(3, 2)}),
+    ("sequence_reverse_all", S.SequenceReverse(D), {"data": _rand(4, 2, 3)}),
+    ("take_last_axis_3d_index", S.take(D, S.var("i"), axis=-1),
+     {"data": _rand(2, 5), "i": _int_input((2, 2, 3), -2, 7)}),
+    ("take_raise_mode", S.take(D, S.var("i"), mode="raise"),
+     {"data": _rand(4, 2), "i": _int_input((3,), 0, 4)}),
+    ("one_hot_int", S.one_hot(D, depth=4, dtype="int32"), {"data": _int_input((3,), -1, 5)}),
+    ("topk_all", S.topk(D, k=0, axis=0, ret_typ="value"), {"data": _rand(3, 2)}),
+    ("repeat_last", S.repeat(D, repeats=3, axis=-1), {"data": _rand(2, 3)}),
+    ("tile_short_reps", S.tile(D, reps=(2,)), {"data": _rand(2, 3)}),
+    ("arange_like_repeat_axis", S.contrib.arange_like(D, start=-1.0, step=2.0, repeat=2,
+                                                      axis=0), {"data": _rand(4, 3)}),
+    ("broadcast_like_axes", S.broadcast_like(D, S.var("b"), lhs_axes=(0,), rhs_axes=(1,)),
+     {"data": _rand(1, 3), "b": _rand(2, 4)}),
+    ("reverse_two_axes", S.reverse(D, axis=(0, 2)), {"data": _rand(2, 3, 4)}),
+    ("split_v2_sections", S.Group(list(S.split_v2(D, indices_or_sections=2, axis=0))),
+     {"data": _rand(4, 3)}),
+    ("norm_l1_all", S.norm(D, ord=1), {"data": _rand(2, 3)}),
+    ("argmin_keep", S.argmin(D, axis=1, keepdims=True), {"data": _rand(2, 3, 4)}),
+    ("where_same_shape_int", S.where(S.var("c"), D, D * 2),
+     {"c": _int_input((2, 3), 0, 2, dtype=np.int32), "data": _rand(2, 3)}),
+    ("compare_scalar_int", S.Group([_I >= 2, _I != 1]),
+     {"i": _int_input((2, 3), 0, 4, dtype=np.int32)}),
+    ("mod_int", S.broadcast_mod(S.var("i"), S.var("j")),
+     {"i": _int_input((2, 3), -7, 8, dtype=np.int32),
+      "j": _int_input((1, 3), 1, 4, dtype=np.int32) * np.array([1, -1, 1], np.int32)}),
+    ("crop_center", S.Crop(D, h_w=(2, 3), center_crop=True), {"data": _rand(1, 2, 5, 6)}),
+    ("gather_nd_1d", S.gather_nd(D, S.var("i")), {"data": _rand(4, 3),
+                                                   "i": _int_input((1, 2), 0, 4)}),
+    ("swapaxes_negative", S.SwapAxis(D, dim1=-1, dim2=1), {"data": _rand(2, 3, 4)}),
+    ("selfatt_three_heads", S.contrib.interleaved_matmul_selfatt_qk(D, heads=3),
+     {"data": _rand(4, 2, 18)}),
+]
+
+
+@pytest.mark.parametrize("sym,inputs", [v[1:] for v in VARIANTS], ids=[v[0] for v in VARIANTS])
+def test_export_variants_match_mxnext(sym, inputs, tmp_path):
+    export_and_compare(sym, inputs, tmp_path)

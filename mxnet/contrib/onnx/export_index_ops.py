@@ -47,9 +47,15 @@ def one_hot(ctx, node):
     depth = ctx.const(f"{node.name}_depth", np.array(a.depth, np.int64))
     zero = ctx.const(f"{node.name}_zero", np.array(0, np.int64))
     index = ctx.emit("Where", [ctx.emit("Less", [index, zero]), depth, index])
-    values = ctx.const(f"{node.name}_values",
-                       np.array([a.off_value, a.on_value], node.out_dtypes[0]))
-    ctx.emit("OneHot", [index, depth, values], node.output, axis=-1)
+    # onnxruntime has OneHot kernels for float32 and int64 values only.
+    dtype = node.out_dtypes[0]
+    work = np.int64 if np.issubdtype(dtype, np.integer) else np.float32
+    values = ctx.const(f"{node.name}_values", np.array([a.off_value, a.on_value], work))
+    if np.dtype(work) == dtype:
+        ctx.emit("OneHot", [index, depth, values], node.output, axis=-1)
+    else:
+        _cast_out(ctx, node, ctx.emit("OneHot", [index, depth, values], axis=-1), node.output,
+                  dtype)
 
 
 @exports("gather_nd")
