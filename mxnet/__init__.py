@@ -15,13 +15,14 @@ from . import autograd, random, runtime, test_utils
 from . import symbol
 from . import symbol as sym
 from .symbol import AttrScope
-from .symbol import naming as name
+from . import attribute, name
 from . import executor, cached_op
 nd.CachedOp = cached_op.CachedOp
 from . import initializer, optimizer, lr_scheduler, metric, registry
 from . import initializer as init
 from . import gluon
-from . import io, recordio, image
+from . import io, recordio, image, log
+from . import image as img, random as rnd
 from . import model, callback, monitor, visualization, rnn
 from . import module, module as mod
 from . import monitor as mon

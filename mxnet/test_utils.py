@@ -23,6 +23,7 @@ import numpy as np
 
 from .base import MXNetError
 from .context import Context, current_context, num_gpus
+from .io import DataIter
 from .ndarray import NDArray, array
 from .runtime import Features  # noqa: F401  (MXNet exposes it here)
 from . import ndarray as nd
@@ -402,6 +403,33 @@ def get_cuda_compute_capability(ctx):
 def is_cd_run():
     """Whether this is a continuous-delivery job (environment CD_JOB=1)."""
     return os.environ.get("CD_JOB") == "1"
+
+
+class DummyIter(DataIter):
+    """For speed tests: an endless data iterator that returns the first batch of
+    ``real_iter`` again and again (with its ``provide_data``/``provide_label``
+    and ``batch_size``), so that timings leave data loading out."""
+
+    def __init__(self, real_iter):
+        super().__init__()
+        self.real_iter = real_iter
+        self.provide_data = real_iter.provide_data
+        self.provide_label = real_iter.provide_label
+        self.batch_size = real_iter.batch_size
+        self.the_batch = next(real_iter)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.the_batch
+
+    def next(self):
+        """The same first batch, every time."""
+        return self.the_batch
+
+    def reset(self):
+        """Nothing to rewind: every batch is the first one."""
 
 
 def is_aarch64_run():

@@ -199,3 +199,61 @@ def test_creating_arrays_from_out_of_range_values_is_silent(make, expected):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         np.testing.assert_array_equal(make().asnumpy(), expected)
+
+
+def test_mxnet_1x_module_names():
+    import importlib
+    assert mx.img is mx.image and mx.rnd is mx.random
+    assert importlib.import_module("mxnet.attribute").AttrScope is mx.AttrScope
+    name = importlib.import_module("mxnet.name")
+    with name.Prefix("p_"):
+        assert mx.sym.FullyConnected(mx.sym.var("x"), num_hidden=2).name.startswith("p_")
+    assert importlib.import_module("mxnet.contrib.io").DataLoaderIter is \
+        mx.contrib.io.DataLoaderIter
+
+
+def test_log_get_logger_format(capsys, tmp_path):
+    logger = mx.log.get_logger("compat_sweep_logger", level=mx.log.INFO)
+    assert logger.level == mx.log.INFO
+    logger.info("hello %d", 3)
+    logger.debug("hidden")
+    err = capsys.readouterr().err
+    # MXNet 1.9.1: "\x1b[32mI1126 05:43:23 31431 file.py:function:11]\x1b[0m hello 3"
+    assert err.startswith("\x1b[32mI") and err.endswith("]\x1b[0m hello 3\n")
+    assert "test_compat_sweep.py:test_log_get_logger_format:" in err
+    assert "hidden" not in err
+    assert mx.log.get_logger("compat_sweep_logger") is logger  # one handler only
+    assert len(logger.handlers) == 1
+    path = tmp_path / "log.txt"
+    to_file = mx.log.get_logger("compat_sweep_file", filename=str(path), level=mx.log.DEBUG)
+    to_file.warning("w %d", 1)
+    to_file.handlers[0].flush()
+    assert path.read_text() == "w 1\n"
+    with pytest.warns(DeprecationWarning, match="Use get_logger"):
+        mx.log.getLogger("compat_sweep_old")
+
+
+def test_dummy_iter_repeats_the_first_batch():
+    real = mx.io.NDArrayIter(np.arange(12).reshape((6, 2)), np.zeros(6), batch_size=3)
+    dummy = mx.test_utils.DummyIter(real)
+    assert isinstance(dummy, mx.io.DataIter) and iter(dummy) is dummy
+    assert dummy.batch_size == 3 and dummy.provide_data == real.provide_data
+    first = next(dummy)
+    assert dummy.next() is first and next(dummy) is first
+    np.testing.assert_array_equal(first.data[0].asnumpy(), [[0, 1], [2, 3], [4, 5]])
+
+
+def test_data_loader_iter_feeds_module_batches():
+    data = gluon.data.ArrayDataset(np.arange(20).reshape((10, 2)).astype("float64"),
+                                   np.arange(10))
+    it = mx.contrib.io.DataLoaderIter(gluon.data.DataLoader(data, batch_size=4))
+    assert [(d.name, d.shape) for d in it.provide_data] == [("data", (4, 2))]
+    assert [(d.name, d.shape) for d in it.provide_label] == [("softmax_label", (4,))]
+    batches = list(it)
+    assert [b.pad for b in batches] == [0, 0, 2]
+    last = batches[-1]
+    assert last.data[0].dtype == np.float32 and last.data[0].shape == (4, 2)
+    np.testing.assert_array_equal(last.label[0].asnumpy()[:2], [8, 9])
+    np.testing.assert_array_equal(last.data[0].asnumpy()[:2], [[16, 17], [18, 19]])
+    it.reset()
+    assert len(list(it)) == 3

@@ -2,19 +2,20 @@
 
 ``mx.contrib.nd``/``ndarray`` and ``sym``/``symbol`` are the contrib operator
 namespaces of ``mx.nd`` and ``mx.sym``, as in MXNet; ``quant`` is
-``quantization``. ``onnx`` (ONNX export and import) is imported on first use.
+``quantization``; ``io`` wraps Gluon DataLoaders as Module iterators. ``onnx``
+(ONNX export and import) is imported on first use.
 """
 import importlib
 
 from ..ndarray import contrib as ndarray
 from ..symbol import contrib as symbol
-from . import quantization
+from . import io, quantization
 from . import quantization as quant
 
 nd = ndarray
 sym = symbol
 
-__all__ = ["quantization", "quant", "ndarray", "nd", "symbol", "sym", "onnx"]
+__all__ = ["io", "quantization", "quant", "ndarray", "nd", "symbol", "sym", "onnx"]
 
 
 def __getattr__(name):
