@@ -289,3 +289,34 @@ def test_settings_without_translation_raise():
              dict(rnn_feeds, lens=np.array([4, 3], np.int32)), "sequence_lens", w)
     _rejects([_node("RNN", ["x", "w3", "r3"], hidden_size=3, activations=["Sigmoid"])],
              rnn_feeds, "activations", [("w3", _rand(1, 3, 5)), ("r3", _rand(1, 3, 3))])
+
+
+IMPORT_VARIANTS = [
+    ("expand_lower_rank_target", [_node("Expand", ["x", "s"])], {"x": _rand(2, 1, 3)},
+     [("s", np.array([4, 1]))]),
+    ("expand_higher_rank_target", [_node("Expand", ["x", "s"])], {"x": _rand(1, 3)},
+     [("s", np.array([2, 2, 1]))]),
+    ("tile_int", [_node("Tile", ["x", "r"])], {"x": np.arange(6).reshape(2, 3)},
+     [("r", np.array([2, 2]))]),
+    ("equal_int", [_node("Equal", ["x", "c"])], {"x": np.arange(6).reshape(2, 3)},
+     [("c", np.array([0, 4, 2]))]),
+    ("where_int", [_node("Less", ["x", "c"], ["m"]), _node("Where", ["m", "x", "c"])],
+     {"x": np.arange(6, dtype=np.int32).reshape(2, 3)}, [("c", np.array([3], np.int32))]),
+    ("topk_last_axis_default", [_node("TopK", ["x", "k"], ["y", "i"])], {"x": _rand(2, 5)},
+     [("k", np.array([3]))]),
+    ("one_hot_int_values", [_node("OneHot", ["x", "d", "v"])],
+     {"x": np.array([1, 0, 2], np.int64)},
+     [("d", np.array([3], np.int64)), ("v", np.array([0, 7], np.int64))]),
+    ("argmax_default_axis", [_node("ArgMax", ["x"])], {"x": _rand(3, 4)}, []),
+    ("reduce_l2_opset18_axes_input", [_node("ReduceL2", ["x", "a"], keepdims=0)],
+     {"x": _rand(2, 3, 4)}, [("a", np.array([-1]))]),
+    ("layer_norm_no_bias", [_node("LayerNormalization", ["x", "g"], axis=-1)],
+     {"x": _rand(2, 5)}, [("g", _rand(5, seed=4))]),
+]
+
+
+@pytest.mark.parametrize("nodes,feeds,inits", [v[1:] for v in IMPORT_VARIANTS],
+                         ids=[v[0] for v in IMPORT_VARIANTS])
+def test_import_variants_match_onnxruntime(nodes, feeds, inits):
+    opset = 18 if any(n.op_type in ("ReduceL2", "LayerNormalization") for n in nodes) else 13
+    check_import(_model(nodes, feeds, [nodes[-1].output[0]], inits, opset), feeds, atol=1e-4)
