@@ -257,3 +257,9 @@ def test_data_loader_iter_feeds_module_batches():
     np.testing.assert_array_equal(last.data[0].asnumpy()[:2], [[16, 17], [18, 19]])
     it.reset()
     assert len(list(it)) == 3
+
+
+def test_interval_sampler_at_its_contrib_path():
+    from mxnet.gluon.contrib.data.sampler import IntervalSampler
+    assert list(IntervalSampler(7, 3)) == [0, 3, 6, 1, 4, 2, 5]  # MXNet 1.9.1
+    assert list(mx.gluon.contrib.data.IntervalSampler(7, 3, rollover=False)) == [0, 3, 6]

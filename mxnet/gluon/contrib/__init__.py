@@ -1,2 +1,3 @@
-"""``mx.gluon.contrib``: Gluon layers outside the core API (``contrib.nn``)."""
-from . import cnn, nn, rnn
+"""``mx.gluon.contrib``: Gluon layers outside the core API (``contrib.nn``) and
+``contrib.data`` samplers."""
+from . import cnn, data, nn, rnn

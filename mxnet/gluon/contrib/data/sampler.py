@@ -1,0 +1,4 @@
+"""Samplers of ``mx.gluon.contrib.data``."""
+from ...data.sampler import IntervalSampler
+
+__all__ = ["IntervalSampler"]
