@@ -17,8 +17,8 @@ __all__ = ["Executor", "simple_bind"]
 
 def _as_list(values, names, what, allow_missing=False):
     if values is None:
-        return [None] * len(names)
-    if isinstance(values, dict):
+        out = [None] * len(names)
+    elif isinstance(values, dict):
         unknown = set(values) - set(names)
         if unknown:
             raise MXNetError(f"bind: {what} has unknown names {sorted(unknown)}; "

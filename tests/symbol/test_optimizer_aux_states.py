@@ -214,3 +214,11 @@ def test_wrong_aux_shape_is_rejected():
     sym = mx.sym.sgd_mom_update(w, g, mom, lr=0.1)
     with pytest.raises(MXNetError, match="mom"):
         sym.infer_shape(weight=(3,), mom=(4,))
+
+
+def test_bind_without_the_aux_states_is_a_clear_error():
+    # MXNet 1.9.1 refuses too (a ValueError: aux_states has the wrong length)
+    w, g, mom = (mx.sym.var(k) for k in ("weight", "grad", "mom"))
+    sym = mx.sym.sgd_mom_update(w, g, mom, lr=0.1)
+    with pytest.raises(MXNetError, match=r"aux_states is missing arrays for \['mom'\]"):
+        sym.bind(mx.cpu(), args={"weight": mx.nd.ones(2), "grad": mx.nd.ones(2)})
