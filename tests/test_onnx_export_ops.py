@@ -515,3 +515,35 @@ VARIANTS = [
 @pytest.mark.parametrize("sym,inputs", [v[1:] for v in VARIANTS], ids=[v[0] for v in VARIANTS])
 def test_export_variants_match_mxnext(sym, inputs, tmp_path):
     export_and_compare(sym, inputs, tmp_path)
+
+
+def test_more_unary_math(tmp_path):
+    x = np.array([[-2.5, -1.5, -0.7, -0.5, 0.0, 0.3, 0.5, 1.5, 2.5, 3.2]], np.float32)
+    sym = S.Group([S.sign(D), S.round(D), S.rint(D), S.trunc(D), S.fix(D), S.cbrt(D),
+                   S.sinh(D), S.cosh(D), S.arcsinh(D), S.arctan(D), S.expm1(D),
+                   S.softmin(D, axis=-1)])
+    export_and_compare(sym, {"data": x}, tmp_path)
+    positive = {"data": np.abs(x) + 1.5}
+    logs = S.Group([S.log10(D), S.log1p(D), S.rsqrt(D), S.arccosh(D)])
+    export_and_compare(logs, positive, tmp_path)
+    export_and_compare(S.arctanh(D), {"data": x / 4}, tmp_path)
+
+
+def test_group_norm_and_sync_batch_norm(tmp_path):
+    gn = S.GroupNorm(D, num_groups=2, eps=1e-3)
+    export_and_compare(gn, {"data": _rand(2, 4, 3, 3)}, tmp_path, atol=1e-4)
+    bn = S.contrib.SyncBatchNorm(D, key="bn", fix_gamma=False, eps=1e-3)
+    params = {"syncbatchnorm0_gamma": _rand(3, seed=1), "syncbatchnorm0_beta": _rand(3, seed=2),
+              "syncbatchnorm0_moving_mean": _rand(3, seed=3),
+              "syncbatchnorm0_moving_var": _rand(3, seed=4, low=0.5, high=1.5)}
+    inputs = {"data": _rand(2, 3, 2, 2)}
+    expected = bn.bind(mx.cpu(), args={"data": mx.nd.array(inputs["data"]),
+                                       **{k: mx.nd.array(v) for k, v in params.items()
+                                          if "moving" not in k}},
+                       aux_states={k: mx.nd.array(v) for k, v in params.items()
+                                   if "moving" in k}, grad_req="null")
+    expected.forward(is_train=False)
+    path = onnx_mx.export_model(bn, params, [(2, 3, 2, 2)], onnx_file_path=str(tmp_path / "b.onnx"))
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(sess.run(None, inputs)[0], expected.outputs[0].asnumpy(),
+                               rtol=1e-5, atol=1e-5)

@@ -320,3 +320,11 @@ IMPORT_VARIANTS = [
 def test_import_variants_match_onnxruntime(nodes, feeds, inits):
     opset = 18 if any(n.op_type in ("ReduceL2", "LayerNormalization") for n in nodes) else 13
     check_import(_model(nodes, feeds, [nodes[-1].output[0]], inits, opset), feeds, atol=1e-4)
+
+
+def test_group_normalization_opset18():
+    feeds = {"x": _rand(2, 6, 3, 2)}
+    node = _node("GroupNormalization", ["x", "s", "b"], num_groups=3, epsilon=1e-3)
+    model = _model([node], feeds, ["y"], [("s", _rand(3, seed=1)), ("b", _rand(3, seed=2))],
+                   opset=18)
+    check_import(model, feeds, atol=1e-4)

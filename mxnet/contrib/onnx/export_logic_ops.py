@@ -1,6 +1,6 @@
 """ONNX export rules of comparisons, logical ops, ``where``, ``broadcast_mod``
-and the unary math beyond the basics (inverse trigonometry, log2,
-hard_sigmoid).
+and the unary math beyond the basics (inverse and hyperbolic trigonometry,
+sign and the roundings, log2/log10/log1p/expm1, rsqrt, cbrt, hard_sigmoid).
 
 MXNet's comparisons and logical ops return 0/1 in the input's dtype, where
 ONNX returns booleans, so each result is cast back to the MXNet dtype.
@@ -23,7 +23,9 @@ _LOGICAL = {"And": ("broadcast_logical_and", "_logical_and"),
             "Or": ("broadcast_logical_or", "_logical_or"),
             "Xor": ("broadcast_logical_xor", "_logical_xor")}
 
-_UNARY = {"Asin": "arcsin", "Acos": "arccos", "Atan": "arctan", "Tan": "tan"}
+_UNARY = {"Asin": "arcsin", "Acos": "arccos", "Atan": "arctan", "Tan": "tan",
+          "Sinh": "sinh", "Cosh": "cosh", "Asinh": "arcsinh", "Acosh": "arccosh",
+          "Atanh": "arctanh", "Sign": "sign"}
 
 
 def onnx_type(ctx, dtype):
@@ -89,10 +91,68 @@ def logical_not(ctx, node):
     ctx.emit("Cast", [result], node.output, to=onnx_type(ctx, node.out_dtypes[0]))
 
 
-@exports("log2")
-def log2(ctx, node):
-    ln2 = ctx.const(f"{node.name}_ln2", np.array(math.log(2.0), node.in_dtypes[0]))
-    ctx.emit("Div", [ctx.emit("Log", node.inputs), ln2], node.output)
+def _log_base(base):
+    def rule(ctx, node):
+        ln = ctx.const(f"{node.name}_ln{base}", np.array(math.log(base), node.in_dtypes[0]))
+        ctx.emit("Div", [ctx.emit("Log", node.inputs), ln], node.output)
+    return rule
+
+
+exports("log2")(_log_base(2))
+exports("log10")(_log_base(10))
+
+
+def _one(ctx, node):
+    return ctx.const(f"{node.name}_one", np.array(1, node.in_dtypes[0]))
+
+
+@exports("log1p")
+def log1p(ctx, node):
+    ctx.emit("Log", [ctx.emit("Add", [node.inputs[0], _one(ctx, node)])], node.output)
+
+
+@exports("expm1")
+def expm1(ctx, node):
+    ctx.emit("Sub", [ctx.emit("Exp", node.inputs), _one(ctx, node)], node.output)
+
+
+@exports("rsqrt")
+def rsqrt(ctx, node):
+    ctx.emit("Reciprocal", [ctx.emit("Sqrt", node.inputs)], node.output)
+
+
+def _signed(ctx, node, magnitude):
+    """sign(x) * magnitude(|x|): an odd function from its positive half."""
+    x = node.inputs[0]
+    ctx.emit("Mul", [ctx.emit("Sign", [x]), magnitude(ctx.emit("Abs", [x]))], node.output)
+
+
+@exports("cbrt")
+def cbrt(ctx, node):
+    third = ctx.const(f"{node.name}_third", np.array(1.0 / 3.0, node.in_dtypes[0]))
+    _signed(ctx, node, lambda a: ctx.emit("Pow", [a, third]))
+
+
+@exports("round")
+def round_half_away(ctx, node):
+    # ONNX Round sends halves to even; MXNet's round sends them away from zero.
+    half = ctx.const(f"{node.name}_half", np.array(0.5, node.in_dtypes[0]))
+    _signed(ctx, node, lambda a: ctx.emit("Floor", [ctx.emit("Add", [a, half])]))
+
+
+@exports("trunc", "fix")
+def trunc(ctx, node):
+    _signed(ctx, node, lambda a: ctx.emit("Floor", [a]))
+
+
+@exports("rint")
+def rint(ctx, node):
+    # MXNet's rint takes the floor when x is at most half above it.
+    x = node.inputs[0]
+    floor = ctx.emit("Floor", [x])
+    half = ctx.const(f"{node.name}_half", np.array(0.5, node.in_dtypes[0]))
+    low = ctx.emit("LessOrEqual", [ctx.emit("Sub", [x, floor]), half])
+    ctx.emit("Where", [low, floor, ctx.emit("Ceil", [x])], node.output)
 
 
 @exports("hard_sigmoid")

@@ -100,11 +100,12 @@ def fully_connected(ctx, node):
         ctx.emit("MatMul", [data, wt], node.output)
 
 
-@exports("BatchNorm")
+@exports("BatchNorm", "_contrib_SyncBatchNorm")
 def batch_norm(ctx, node):
     a = node.attrs
-    if a.axis not in (1, 1 - len(node.in_shapes[0])):
-        raise node.unsupported(f"axis={a.axis} (only the channel axis 1)")
+    axis = a.get("axis", 1)  # SyncBatchNorm always normalises axis 1
+    if axis not in (1, 1 - len(node.in_shapes[0])):
+        raise node.unsupported(f"axis={axis} (only the channel axis 1)")
     data, gamma, beta, mean, var = node.inputs
     if a.fix_gamma:
         # fix_gamma: MXNet ignores the stored gamma and scales by one.
@@ -137,6 +138,27 @@ def layer_norm(ctx, node):
         gamma = ctx.emit("Reshape", [gamma, shape])
         beta = ctx.emit("Reshape", [beta, shape])
     ctx.emit("Add", [ctx.emit("Mul", [normed, gamma]), beta], node.output)
+
+
+@exports("GroupNorm")
+def group_norm(ctx, node):
+    # Opset 13 has no GroupNormalization: the channels fold into (groups, rest),
+    # each group is normalised, and gamma/beta (one per group) scale it.
+    a = node.attrs
+    data, gamma, beta = node.inputs
+    dtype = node.in_dtypes[0]
+    grouped = ctx.emit("Reshape", [data, ctx.ints(f"{node.name}_groups",
+                                                  [0, a.num_groups, -1])])
+    mean = ctx.emit("ReduceMean", [grouped], axes=[2], keepdims=1)
+    centred = ctx.emit("Sub", [grouped, mean])
+    var = ctx.emit("ReduceMean", [ctx.emit("Mul", [centred, centred])], axes=[2], keepdims=1)
+    eps = ctx.const(f"{node.name}_eps", np.array(a.eps, dtype))
+    normed = ctx.emit("Div", [centred, ctx.emit("Sqrt", [ctx.emit("Add", [var, eps])])])
+    per_group = ctx.ints(f"{node.name}_param_shape", [1, -1, 1])
+    scaled = ctx.emit("Add", [ctx.emit("Mul", [normed, ctx.emit("Reshape", [gamma, per_group])]),
+                              ctx.emit("Reshape", [beta, per_group])])
+    # Back to the input's shape, read at run time so the batch may vary.
+    ctx.emit("Reshape", [scaled, ctx.emit("Shape", [data])], node.output)
 
 
 @exports("L2Normalization")
@@ -338,6 +360,13 @@ def _onnx_type(ctx, dtype):
 @exports("softmax")
 def softmax(ctx, node):
     _softmax(ctx, node, "Softmax")
+
+
+@exports("softmin")
+def softmin(ctx, node):
+    # softmin(x) is softmax(-x).
+    negated = ctx.emit("Neg", node.inputs[:1])
+    _softmax(ctx, dataclasses.replace(node, inputs=[negated] + node.inputs[1:]), "Softmax")
 
 
 @exports("log_softmax")

@@ -113,6 +113,14 @@ def _ranked(shape, batch_rank):
     return (1,) * (batch_rank + 2 - len(shape)) + shape
 
 
+@imports("GroupNormalization")
+def group_norm(ctx, node, attrs):
+    # Opset 18's scale and bias hold one value per group, as MXNet's gamma/beta do.
+    data, gamma, beta = ctx.inputs(node)
+    return ctx.sym.GroupNorm(data, gamma, beta, num_groups=attrs["num_groups"],
+                             eps=attrs.get("epsilon", 1e-5))
+
+
 @imports("LayerNormalization")
 def layer_norm(ctx, node, attrs):
     if any(len(node.output) > i and node.output[i] for i in (1, 2)):
