@@ -328,3 +328,80 @@ def test_group_normalization_opset18():
     model = _model([node], feeds, ["y"], [("s", _rand(3, seed=1)), ("b", _rand(3, seed=2))],
                    opset=18)
     check_import(model, feeds, atol=1e-4)
+
+
+def _symbolic_model(nodes, inputs, outputs, initializers=(), opset=17):
+    """A model whose inputs have symbolic dims: ``inputs`` is [(name, dims)]."""
+    graph = helper.make_graph(
+        nodes, "dynamic", [helper.make_tensor_value_info(n, F32, dims) for n, dims in inputs],
+        [helper.make_value_info(name, onnx.TypeProto()) for name in outputs],
+        initializer=[numpy_helper.from_array(np.asarray(v), n) for n, v in initializers])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    return model
+
+
+def test_symbolic_batch_and_length_through_shape_arithmetic():
+    # Multi-head self-attention as exporters write it with dynamic axes: the
+    # reshape targets are computed from Shape of the (N, L, 8) input.
+    nodes = [
+        _node("Shape", ["x"], ["s"]),
+        _node("Gather", ["s", "i0"], ["n"], axis=0), _node("Gather", ["s", "i1"], ["l"], axis=0),
+        _node("Unsqueeze", ["n", "ax0"], ["n1"]), _node("Unsqueeze", ["l", "ax0"], ["l1"]),
+        _node("Concat", ["n1", "l1", "heads"], ["split_shape"], axis=0),
+        _node("Reshape", ["x", "split_shape"], ["r"]),
+        _node("Transpose", ["r"], ["q"], perm=[0, 2, 1, 3]),
+        _node("Transpose", ["q"], ["kt"], perm=[0, 1, 3, 2]),
+        _node("MatMul", ["q", "kt"], ["scores"]),
+        _node("Softmax", ["scores"], ["att"], axis=-1),
+        _node("MatMul", ["att", "q"], ["ctx"]),
+        _node("Transpose", ["ctx"], ["back"], perm=[0, 2, 1, 3]),
+        _node("Slice", ["s", "ax0", "i2"], ["nl"]),
+        _node("Concat", ["nl", "minus1"], ["merge_shape"], axis=0),
+        _node("Reshape", ["back", "merge_shape"], ["merged"]),
+        _node("Greater", ["merged", "zero"], ["positive"]),
+        _node("Where", ["positive", "merged", "zero"], ["relu"]),
+        _node("Add", ["relu", "x"], ["res"]),
+        _node("LayerNormalization", ["res", "g", "b"], ["y"]),
+    ]
+    inits = [("i0", np.array(0)), ("i1", np.array(1)), ("i2", np.array([2])),
+             ("ax0", np.array([0])), ("heads", np.array([2, 4])), ("minus1", np.array([-1])),
+             ("zero", np.array(0.0, np.float32)), ("g", _rand(8, seed=1)),
+             ("b", _rand(8, seed=2))]
+    model = _symbolic_model(nodes, [("x", ["N", "L", 8])], ["y"], inits)
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    sym, arg_params, aux_params = onnx_mx.import_model(model)
+    for shape in ((2, 5, 8), (3, 1, 8)):
+        x = _rand(*shape, seed=shape[0])
+        ex = sym.bind(mx.cpu(), args=dict(arg_params, x=mx.nd.array(x)), aux_states=aux_params,
+                      grad_req="null")
+        ex.forward(is_train=False)
+        np.testing.assert_allclose(ex.outputs[0].asnumpy(), sess.run(None, {"x": x})[0],
+                                   rtol=1e-4, atol=1e-5)
+
+
+def test_symbolic_shape_used_as_a_tensor_raises():
+    nodes = [_node("Shape", ["x"], ["s"]), _node("Cast", ["s"], ["f"], to=F32),
+             _node("Add", ["f", "f"], ["y"])]
+    with pytest.raises(MXNetError, match="computed from the symbolic shape"):
+        onnx_mx.import_model(_symbolic_model(nodes, [("x", ["N", 3])], ["y"]))
+
+
+def test_lstm_exported_with_symbolic_dims_imports_and_runs_at_other_sizes(tmp_path):
+    net = _WithStates(mx.gluon.rnn.LSTM(4, num_layers=2, bidirectional=True, input_size=3))
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    small = [_rand(5, 2, 3), _rand(4, 2, 4, seed=1), _rand(4, 2, 4, seed=2)]
+    net(*[mx.nd.array(v) for v in small])
+    prefix = str(tmp_path / "lstm")
+    net.export(prefix)
+    path = onnx_mx.export_model(prefix + "-symbol.json", prefix + "-0000.params",
+                                [v.shape for v in small], [np.float32] * 3,
+                                str(tmp_path / "lstm.onnx"), dynamic=True,
+                                dynamic_input_shapes=[(None, None, 3), (4, None, 4),
+                                                      (4, None, 4)])
+    block = onnx_mx.import_to_gluon(path, mx.cpu())
+    large = [mx.nd.array(v) for v in (_rand(7, 3, 3), _rand(4, 3, 4, seed=3),
+                                      _rand(4, 3, 4, seed=4))]
+    for got, expected in zip(block(*large), net(*large)):
+        np.testing.assert_allclose(got.asnumpy(), expected.asnumpy(), rtol=1e-4, atol=1e-5)

@@ -12,6 +12,7 @@ import numpy as np
 from ...base import MXNetError
 from ._deps import require_onnx
 from .import_rules import ImportContext, rule_for
+from .import_shapes import follow
 # Importing the rule modules registers their translations.
 from . import import_index_ops  # noqa: F401
 from . import import_logic_ops  # noqa: F401
@@ -61,7 +62,7 @@ def _convert(ctx, node):
     if node.op_type == "If":
         _inline_if(ctx, node)
         return
-    if _fold(ctx, node):
+    if follow(ctx, node) or _fold(ctx, node):
         return
     rule = rule_for(node.op_type, node.domain)
     attrs = {a.name: ctx.onnx.helper.get_attribute_value(a) for a in node.attribute}

@@ -69,7 +69,7 @@ def one_hot(ctx, node, attrs):
     out = ctx.sym.one_hot(index, depth=depth, on_value=on, off_value=off,
                           dtype=values.dtype.name)
     axis = attrs.get("axis", -1)
-    rank = len(ctx.shape(node.input[0], node)) + 1
+    rank = ctx.rank(node.input[0], node) + 1
     axis %= rank
     if axis == rank - 1:
         return out
@@ -82,7 +82,7 @@ def one_hot(ctx, node, attrs):
 def gather_nd(ctx, node, attrs):
     if attrs.get("batch_dims", 0):
         raise _unsupported(node, "batch_dims > 0")
-    rank = len(ctx.shape(node.input[1], node))
+    rank = ctx.rank(node.input[1], node)
     index = ctx.tensor(node.input[1])
     if rank > 1:  # ONNX's coordinates are the last axis, MXNet's the first
         index = ctx.sym.transpose(index, axes=(rank - 1,) + tuple(range(rank - 1)))

@@ -48,13 +48,45 @@ def logical_not(ctx, node, attrs):
 
 
 def broadcast_all(ctx, node, names):
-    """The inputs ``names`` as Symbols broadcast to their common static shape."""
+    """The inputs ``names`` as Symbols broadcast to their common shape."""
+    symbolic = [_as_imported(ctx.symbolic_shape(name)) for name in names]
+    widest = _widest(symbolic)
+    if widest is not None:
+        # One input has the result's shape (symbolic dims and all): the
+        # others broadcast like it, after gaining leading unit axes.
+        like = ctx.tensor(names[widest])
+        return [like if i == widest else
+                ctx.sym.broadcast_like(_leading_units(ctx, ctx.tensor(name), shape,
+                                                      len(symbolic[widest])), like)
+                for i, (name, shape) in enumerate(zip(names, symbolic))]
     shapes = [ctx.shape(name, node) for name in names]
     common = tuple(np.broadcast_shapes(*shapes))
     return [ctx.tensor(name) if tuple(shape) == common else
             ctx.sym.broadcast_to(_with_rank(ctx, ctx.tensor(name), shape, len(common)),
                                  shape=common)
             for name, shape in zip(names, shapes)]
+
+
+def _as_imported(shape):
+    # A 0-d constant imports as shape (1,): MXNet's legacy arrays have no 0-d.
+    return (1,) if shape == () else shape
+
+
+def _widest(shapes):
+    """Index of the shape every other broadcasts to (dims equal or 1), or None."""
+    if any(s is None for s in shapes):
+        return None
+    for i, big in enumerate(shapes):
+        if all(len(s) <= len(big) and all(d == 1 or d == b for d, b in
+                                          zip(s[::-1], big[::-1])) for s in shapes):
+            return i
+    return None
+
+
+def _leading_units(ctx, sym, shape, rank):
+    for _ in range(rank - len(shape)):
+        sym = ctx.sym.expand_dims(sym, axis=0)
+    return sym
 
 
 def _with_rank(ctx, sym, shape, rank):

@@ -91,12 +91,15 @@ def gemm(ctx, node, attrs):
 @imports("MatMul")
 def matmul(ctx, node, attrs):
     a, b = ctx.inputs(node)
+    ra, rb = ctx.rank(node.input[0], node), ctx.rank(node.input[1], node)
+    if rb == 2 and ra >= 2:
+        return ctx.sym.dot(a, b)  # contracts a's last axis with b's first, as MatMul
+    if ra < 2 or rb < 2:
+        raise _unsupported(node, f"MatMul of rank-{ra} and rank-{rb} operands")
+    if ctx.symbolic_shape(node.input[0])[:-2] == ctx.symbolic_shape(node.input[1])[:-2]:
+        return ctx.sym.linalg.gemm2(a, b)  # the same batch dims, symbolic ones included
     sa = tuple(ctx.shape(node.input[0], node))
     sb = tuple(ctx.shape(node.input[1], node))
-    if len(sb) == 2 and len(sa) >= 2:
-        return ctx.sym.dot(a, b)  # contracts a's last axis with b's first, as MatMul
-    if len(sa) < 2 or len(sb) < 2:
-        raise _unsupported(node, f"MatMul of rank-{len(sa)} and rank-{len(sb)} operands")
     # numpy.matmul rules: the leading (batch) dims broadcast against each other.
     batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
     if sa[:-2] != batch:
@@ -125,15 +128,17 @@ def group_norm(ctx, node, attrs):
 def layer_norm(ctx, node, attrs):
     if any(len(node.output) > i and node.output[i] for i in (1, 2)):
         raise _unsupported(node, "the Mean/InvStdDev outputs")
-    shape = ctx.shape(node.input[0], node)
-    axis = attrs.get("axis", -1) % len(shape)
+    rank = ctx.rank(node.input[0], node)
+    axis = attrs.get("axis", -1) % rank
     eps = attrs.get("epsilon", 1e-5)
     x = ctx.tensor(node.input[0])
-    if axis == len(shape) - 1:
+    if axis == rank - 1:
         gamma = ctx.tensor(node.input[1])
         beta = (ctx.tensor(node.input[2]) if len(node.input) > 2 and node.input[2]
-                else ctx.param(f"{node.name}_beta", np.zeros(shape[-1], np.float32)))
+                else ctx.param(f"{node.name}_beta",
+                               np.zeros(ctx.shape(node.input[1], node), np.float32)))
         return ctx.sym.LayerNorm(x, gamma, beta, axis=-1, eps=eps)
+    shape = ctx.shape(node.input[0], node)
     # Normalising over several trailing axes: flatten them into one, with
     # the (constant) scale and bias flattened to match.
     size = int(np.prod(shape[axis:]))

@@ -63,10 +63,11 @@ def _flat_params(ctx, node, dirs, gates, hidden, order):
     return np.concatenate(parts).astype(w.dtype)
 
 
-def _initial(ctx, node, index, shape):
+def _initial(ctx, node, index, dirs, hidden):
     if len(node.input) > index and node.input[index]:
         return ctx.tensor(node.input[index])
-    return ctx.sym.zeros(shape=shape)
+    # No initial state: zeros, which needs the batch size now.
+    return ctx.sym.zeros(shape=(dirs, ctx.shape(node.input[0], node)[1], hidden))
 
 
 @imports("LSTM", "GRU", "RNN")
@@ -81,15 +82,14 @@ def recurrent(ctx, node, attrs):
     mode = _mode(node, attrs, dirs)
     order = _GATE_ORDER[node.op_type]
     hidden = attrs["hidden_size"]
-    steps, batch, _ = ctx.shape(node.input[0], node)
     flat = _flat_params(ctx, node, dirs, len(order), hidden, order)
-    states = [_initial(ctx, node, 5, (dirs, batch, hidden))]
+    states = [_initial(ctx, node, 5, dirs, hidden)]
     if mode == "lstm":
-        states.append(_initial(ctx, node, 6, (dirs, batch, hidden)))
+        states.append(_initial(ctx, node, 6, dirs, hidden))
     outs = ctx.sym.RNN(ctx.tensor(node.input[0]), ctx.param(f"{node.name}_parameters", flat),
                        *states, state_size=hidden, num_layers=1, mode=mode,
                        bidirectional=dirs == 2, state_outputs=True)
     # MXNet's (T, N, D*H) output is ONNX's (T, D, N, H) with the axes swapped.
-    y = ctx.sym.transpose(ctx.sym.reshape(outs[0], shape=(steps, batch, dirs, hidden)),
+    y = ctx.sym.transpose(ctx.sym.reshape(outs[0], shape=(0, 0, dirs, hidden)),
                           axes=(0, 2, 1, 3))
     return [y] + [outs[i] for i in range(1, len(states) + 1)]

@@ -45,6 +45,9 @@ class ImportContext:
         self.consts = {init.name: onnx.numpy_helper.to_array(init)
                        for init in model.graph.initializer}
         self.params = {}
+        # Shape vectors holding symbolic dims (names like 'batch'), which are
+        # not constants: see import_shapes.
+        self.dims = {}
         for value in model.graph.input:
             if value.name not in self.consts:
                 self.tensors[value.name] = symbol.var(value.name)
@@ -54,6 +57,9 @@ class ImportContext:
         """Input ``name`` as a Symbol; a constant becomes a parameter variable."""
         sym = self.tensors.get(name)
         if sym is None:
+            if name in self.dims:
+                raise MXNetError(f"import_model: tensor '{name}' is computed from the symbolic "
+                                 f"shape {list(self.dims[name])}; only a Reshape target may be")
             if name not in self.consts:
                 raise MXNetError(f"import_model: tensor '{name}' is used before it is produced")
             value = np.asarray(self.consts[name])
@@ -92,20 +98,37 @@ class ImportContext:
         """The static shape of tensor ``name``, or MXNetError naming ``node``."""
         if name in self.consts:
             return tuple(np.shape(self.consts[name]))
-        shape = self._shapes.get(name)
-        if (shape is None or None in shape) and name in self.tensors:
-            shape = self._mxnet_shape(name) or shape
-        if shape is None or any(d is None for d in shape):
+        shape = self.symbolic_shape(name)
+        if shape is None or not _static(shape):
             raise MXNetError(f"import_model: {node.op_type} '{node.name}' needs the static shape "
-                             f"of '{name}', which ONNX shape inference did not determine")
+                             f"of '{name}', which ONNX shape inference did not determine "
+                             f"(given {shape})")
         return shape
+
+    def symbolic_shape(self, name):
+        """The shape of ``name`` as far as it is known: ints, the names of
+        symbolic dims, None for unknown ones; None when even the rank is."""
+        if name in self.consts:
+            return tuple(np.shape(self.consts[name]))
+        shape = self._shapes.get(name)
+        if (shape is None or not _static(shape)) and name in self.tensors:
+            shape = self._mxnet_shape(name) or shape
+        return shape
+
+    def rank(self, name, node):
+        """The rank of tensor ``name`` (its dims may be symbolic)."""
+        shape = self.symbolic_shape(name)
+        if shape is None:
+            raise MXNetError(f"import_model: {node.op_type} '{node.name}' needs the rank of "
+                             f"'{name}', which ONNX shape inference did not determine")
+        return len(shape)
 
     def _mxnet_shape(self, name):
         """The shape MXNet infers for the imported tensor ``name`` from the
         static input and parameter shapes (a reshape to a computed target
         leaves ONNX's inference without one), or None."""
         sym = self.tensors[name]
-        known = {n: s for n, s in self._shapes.items() if s is not None and None not in s}
+        known = {n: s for n, s in self._shapes.items() if s is not None and _static(s)}
         known.update({n: np.shape(v) for n, v in self.params.items()})
         wanted = set(sym.list_arguments()) | set(sym.list_auxiliary_states())
         try:
@@ -121,8 +144,13 @@ class ImportContext:
         return [self.tensor(name) for name in node.input if name]
 
 
+def _static(shape):
+    return all(isinstance(d, int) for d in shape)
+
+
 def _inferred_shapes(onnx, model):
-    """``{tensor name: shape}`` from ONNX shape inference (None for unknown dims)."""
+    """``{tensor name: shape}`` from ONNX shape inference: ints, the names of
+    symbolic dims, None for unknown dims."""
     try:
         inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
     except Exception:  # noqa: BLE001 - inference is best effort; rules report what they miss
@@ -132,6 +160,7 @@ def _inferred_shapes(onnx, model):
     for value in list(graph.input) + list(graph.value_info) + list(graph.output):
         tensor_type = value.type.tensor_type
         if tensor_type.HasField("shape"):
-            shapes[value.name] = tuple(d.dim_value if d.HasField("dim_value") else None
-                                       for d in tensor_type.shape.dim)
+            shapes[value.name] = tuple(
+                d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
+                for d in tensor_type.shape.dim)
     return shapes

@@ -4,6 +4,7 @@ import numpy as np
 
 from ...base import MXNetError
 from .import_rules import imports
+from .import_shapes import reshape_codes
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -77,6 +78,9 @@ def flatten(ctx, node, attrs):
 def reshape(ctx, node, attrs):
     if attrs.get("allowzero", 0):
         raise MXNetError(f"import_model: Reshape '{node.name}': allowzero=1 is not supported")
+    if ctx.opset >= 5 and node.input[1] in ctx.dims:  # computed from symbolic dims
+        return ctx.sym.reshape(ctx.tensor(node.input[0]),
+                               shape=reshape_codes(ctx, node, ctx.dims[node.input[1]]))
     shape = attrs["shape"] if ctx.opset < 5 else ctx.constant(node, 1, "shape")
     # ONNX's 0 (copy) and -1 (infer) mean the same in MXNet's reshape.
     return ctx.sym.reshape(ctx.tensor(node.input[0]), shape=tuple(int(d) for d in shape))
@@ -113,7 +117,7 @@ def squeeze(ctx, node, attrs):
 @imports("Unsqueeze")
 def unsqueeze(ctx, node, attrs):
     axes = _axes(ctx, node, attrs, 13)
-    rank = len(ctx.shape(node.input[0], node)) + len(axes)
+    rank = ctx.rank(node.input[0], node) + len(axes)
     out = ctx.tensor(node.input[0])
     # Axes name positions of the result: inserting in ascending order keeps them valid.
     for axis in sorted(a % rank for a in axes):
@@ -148,7 +152,7 @@ def gather(ctx, node, attrs):
     if index is not None and np.ndim(index) == 0:
         # A scalar index drops the axis; MXNet's take wants an index array.
         k = int(index)
-        axis %= len(ctx.shape(node.input[0], node))
+        axis %= ctx.rank(node.input[0], node)
         picked = ctx.sym.slice_axis(data, axis=axis, begin=k, end=(k + 1) or None)
         return ctx.sym.squeeze(picked, axis=axis)
     # mode 'wrap' reads negative indices from the end, as ONNX does.
@@ -212,17 +216,30 @@ def slice_op(ctx, node, attrs):
     else:
         starts, ends = ctx.constant(node, 1, "starts"), ctx.constant(node, 2, "ends")
         axes, steps = ctx.constant(node, 3, "axes"), ctx.constant(node, 4, "steps")
-    shape = ctx.shape(node.input[0], node)
+    shape = ctx.symbolic_shape(node.input[0])
+    if shape is None:
+        shape = ctx.shape(node.input[0], node)  # raises, naming the tensor
     axes = list(range(len(starts))) if axes is None else [int(a) % len(shape) for a in axes]
     steps = [1] * len(starts) if steps is None else [int(s) for s in steps]
     begin, end, step = [None] * len(shape), [None] * len(shape), [1] * len(shape)
     for axis, b, e, s in zip(axes, starts, ends, steps):
+        if not isinstance(shape[axis], int):
+            begin[axis], end[axis], step[axis] = _symbolic_bounds(node, int(b), int(e), s)
+            continue
         # Python's slice clamps out-of-range bounds exactly as ONNX does.
         b, e, s = slice(int(b), int(e), s).indices(shape[axis])
         begin[axis], step[axis] = b, s
         end[axis] = None if e < 0 else e
     return ctx.sym.slice(ctx.tensor(node.input[0]), begin=tuple(begin), end=tuple(end),
                          step=tuple(step))
+
+
+def _symbolic_bounds(node, begin, end, step):
+    """Slice bounds on an axis of unknown size: forward slices from the front."""
+    if step != 1 or begin < 0 or end < 0:
+        raise MXNetError(f"import_model: Slice '{node.name}': only forward slices from the "
+                         f"front (step 1, non-negative bounds) of an axis of symbolic size")
+    return begin, (None if end >= 2 ** 31 else end), 1
 
 
 @imports("Split")
