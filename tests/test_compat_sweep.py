@@ -263,3 +263,41 @@ def test_interval_sampler_at_its_contrib_path():
     from mxnet.gluon.contrib.data.sampler import IntervalSampler
     assert list(IntervalSampler(7, 3)) == [0, 3, 6, 1, 4, 2, 5]  # MXNet 1.9.1
     assert list(mx.gluon.contrib.data.IntervalSampler(7, 3, rollover=False)) == [0, 3, 6]
+
+
+def _adam_run(ctxs, steps, states_in=None, states_out=None):
+    net = nn.Dense(3, in_units=4)
+    net.initialize(mx.init.Constant(0.1), ctx=ctxs)
+    if states_in:
+        net.weight.set_data(nd.array(np.load(states_in + ".w.npy")))
+        net.bias.set_data(nd.array(np.load(states_in + ".b.npy")))
+    trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": 0.05})
+    if states_in:
+        trainer.load_states(states_in)
+    x = nd.array(np.random.RandomState(0).randn(8, 4))
+    for _ in range(steps):
+        parts = gluon.utils.split_and_load(x, ctxs)
+        with mx.autograd.record():
+            losses = [net(p).square().sum() for p in parts]
+        for loss in losses:
+            loss.backward()
+        trainer.step(8)
+    if states_out:
+        trainer.save_states(states_out)
+        np.save(states_out + ".w.npy", net.weight.data(ctxs[0]).asnumpy())
+        np.save(states_out + ".b.npy", net.bias.data(ctxs[0]).asnumpy())
+    return net.weight.data(ctxs[0]).asnumpy()
+
+
+@pytest.mark.parametrize("saved_on, resumed_on", [
+    ([mx.cpu(0), mx.cpu(1)], [mx.cpu(0)]),
+    ([mx.cpu(0)], [mx.cpu(0), mx.cpu(1)]),
+])
+def test_trainer_states_resume_on_another_device_layout(tmp_path, saved_on, resumed_on):
+    # The saved optimizer counts updates per device; resumed on another layout,
+    # Adam must continue at step 4, not restart bias correction at step 1.
+    path = str(tmp_path / "adam.states")
+    _adam_run(saved_on, 3, states_out=path)
+    resumed = _adam_run(resumed_on, 1, states_in=path)
+    straight = _adam_run([mx.cpu(0)], 4)
+    np.testing.assert_allclose(resumed, straight, rtol=1e-5, atol=1e-6)

@@ -191,7 +191,11 @@ class Optimizer(object):
     # -- update counting ---------------------------------------------------------
     def _set_current_context(self, device_id):
         """Count updates separately for each device (data-parallel copies)."""
-        self._index_update_count = self._all_index_update_counts.setdefault(device_id, {})
+        counts = self._all_index_update_counts.get(device_id)
+        if counts is None:  # a device first seen after loading states continues their counts
+            counts = dict(getattr(self, "_resumed_counts", {}))
+            self._all_index_update_counts[device_id] = counts
+        self._index_update_count = counts
 
     def _update_count(self, index):
         """Count one more update of ``index`` (an index or a list of them)."""
@@ -256,6 +260,25 @@ class Optimizer(object):
     def __setstate__(self, state):
         self.__dict__ = state
         self.param_dict = {}
+        self._share_update_counts()
+
+    def _share_update_counts(self):
+        """Give every device the latest update count of every index. A saved
+        optimizer counts per device, and which device updated a key depends on
+        where it was trained (a 'device' kvstore spreads keys over the devices);
+        resumed on another layout, a key would otherwise restart at step 1
+        (Adam's bias correction, schedules by count). Copies of one weight on
+        several devices always share one count, so this loses nothing."""
+        per_device = getattr(self, "_all_index_update_counts", None)
+        if not per_device:
+            return
+        latest = {}
+        for counts in per_device.values():
+            for idx, count in counts.items():
+                latest[idx] = max(count, latest.get(idx, count))
+        for counts in per_device.values():  # in place: _index_update_count is one of them
+            counts.update(latest)
+        self._resumed_counts = latest
 
 
 def _warn_float16(name):
