@@ -1,5 +1,5 @@
-"""ONNX export rules of the detection ops: box_decode (SSD/YOLO heads),
-ROIAlign and ROIPooling (Faster/Mask R-CNN)."""
+"""ONNX export rules of the detection ops: box_decode and box_nms (SSD/YOLO
+heads), ROIAlign and ROIPooling (Faster/Mask R-CNN)."""
 import numpy as np
 
 from .export_rules import exports
