@@ -1,3 +1,3 @@
-"""``mx.gluon.contrib``: Gluon layers outside the core API (``contrib.nn``) and
-``contrib.data`` samplers."""
-from . import cnn, data, nn, rnn
+"""``mx.gluon.contrib``: Gluon layers outside the core API (``contrib.nn``),
+``contrib.data`` samplers and the ``contrib.estimator`` training loop."""
+from . import cnn, data, estimator, nn, rnn
