@@ -9,6 +9,7 @@ a Python function over NDArrays as well as a Symbol.
 """
 import bz2
 import functools
+import json
 import os
 import platform
 import shutil
@@ -36,6 +37,8 @@ from ._test_utils_compare import (
 from ._test_utils_grad import (numeric_grad, check_numeric_gradient, check_symbolic_forward,
                                check_symbolic_backward, simple_forward)
 from ._test_utils_consistency import check_consistency
+from ._test_utils_sparse import (create_sparse_array, create_sparse_array_zd,
+                                 rand_sparse_ndarray, shuffle_csr_column_indices)
 
 __all__ = [
     "default_context", "set_default_context", "default_dtype", "default_rtols",
@@ -55,7 +58,9 @@ __all__ = [
     "var_check", "chi_square_check", "verify_generator", "list_gpus",
     "get_cuda_compute_capability", "is_cd_run", "is_aarch64_run", "has_tvm_ops", "is_op_runnable", "retry",
     "discard_stderr", "download", "get_zip_data", "get_bz2_data", "array", "current_context",
-    "contextmanager", "Context", "Features", "OrderedDict"]
+    "contextmanager", "Context", "Features", "OrderedDict", "DummyIter", "rand_sparse_ndarray",
+    "create_sparse_array", "create_sparse_array_zd", "shuffle_csr_column_indices",
+    "same_symbol_structure", "check_speed"]
 
 
 # -- defaults ----------------------------------------------------------------------
@@ -193,12 +198,12 @@ def rand_ndarray(shape, stype="default", density=None, dtype=None, modifier_func
     """A random NDArray of ``shape``: standard-normal values cast to ``dtype``
     (float32 by default; integer dtypes truncate toward zero).
 
-    ``density``, ``distribution``, ``modifier_func`` and ``shuffle_csr_indices``
-    only shape sparse arrays (``stype`` row_sparse or csr), which need the
-    sparse storage layer."""
+    With ``stype`` row_sparse or csr, ``rand_sparse_ndarray``'s array (using
+    ``density``, ``distribution``, ``modifier_func``, ``shuffle_csr_indices``)."""
     if stype in ("row_sparse", "csr"):
-        raise MXNetError(f"rand_ndarray: stype={stype!r} needs sparse NDArray support, "
-                         "which this build does not have yet; use stype='default'")
+        return rand_sparse_ndarray(shape, stype, density=density, dtype=dtype,
+                                   distribution=distribution, modifier_func=modifier_func,
+                                   shuffle_csr_indices=shuffle_csr_indices, ctx=ctx)[0]
     if stype != "default":
         raise MXNetError("rand_ndarray: stype must be 'default', 'row_sparse' or 'csr', "
                          f"got {stype!r}")
@@ -403,6 +408,50 @@ def get_cuda_compute_capability(ctx):
 def is_cd_run():
     """Whether this is a continuous-delivery job (environment CD_JOB=1)."""
     return os.environ.get("CD_JOB") == "1"
+
+
+def same_symbol_structure(sym1, sym2):
+    """Whether the nodes of the two symbols' graphs (in JSON order) run the same
+    operators, position by position (over the shorter graph)."""
+    nodes1 = json.loads(sym1.tojson())["nodes"]
+    nodes2 = json.loads(sym2.tojson())["nodes"]
+    return all(n1["op"] == n2["op"] for n1, n2 in zip(nodes1, nodes2))
+
+
+def check_speed(sym, location=None, ctx=None, N=20, grad_req=None, typ="whole", **kwargs):
+    """Seconds per run of ``sym`` bound on ``ctx``: forward and backward (``typ``
+    'whole') or inference forward ('forward'), averaged over ``N`` runs after a
+    warm-up. Inputs are ``location`` (name -> array) or standard-normal arrays
+    of the shapes given as keyword arguments."""
+    if typ not in ("whole", "forward"):
+        raise ValueError('typ can only be "whole" or "forward".')
+    ctx = ctx or default_context()
+    grad_req = grad_req or "write"
+    if location is None:
+        exe = sym.simple_bind(grad_req=grad_req, ctx=ctx, **kwargs)
+        location = {k: np.random.normal(size=arr.shape, scale=1.0)
+                    for k, arr in exe.arg_dict.items()}
+    else:
+        if not isinstance(location, dict):
+            raise MXNetError(f"check_speed: location must be a dict of name -> array, got "
+                             f"{type(location).__name__}")
+        exe = sym.simple_bind(grad_req=grad_req, ctx=ctx,
+                              **{k: v.shape for k, v in location.items()})
+    for name, value in location.items():
+        exe.arg_dict[name][:] = np.asarray(value).astype(exe.arg_dict[name].dtype)
+    training = typ == "whole"
+
+    def run():
+        exe.forward(is_train=training)
+        if training:
+            exe.backward(out_grads=exe.outputs)
+    run()
+    nd.waitall()
+    tic = time.time()
+    for _ in range(N):
+        run()
+    nd.waitall()
+    return (time.time() - tic) / N
 
 
 class DummyIter(DataIter):

@@ -253,10 +253,15 @@ def test_rand_ndarray_dense():
     assert tu.rand_ndarray((2,), ctx=mx.cpu(1)).context == mx.cpu(1)
 
 
-@pytest.mark.parametrize("stype", ["row_sparse", "csr", "dense"])
-def test_rand_ndarray_without_sparse_storage_raises(stype):
+def test_rand_ndarray_unknown_stype_raises():
     with pytest.raises(MXNetError, match="stype"):
-        tu.rand_ndarray((2, 3), stype=stype, density=0.5)
+        tu.rand_ndarray((2, 3), stype="dense", density=0.5)
+
+
+@pytest.mark.parametrize("stype", ["row_sparse", "csr"])
+def test_rand_ndarray_sparse(stype):
+    arr = tu.rand_ndarray((2, 3), stype=stype, density=0.5)
+    assert arr.stype == stype and arr.shape == (2, 3)
 
 
 def test_random_arrays_and_samples():
