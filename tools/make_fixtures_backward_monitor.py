@@ -24,7 +24,7 @@ backward records the names reported without ``monitor_all``. Written to
 - ``reported`` / ``reported_plain``: all names reported, in order
   (variables by their names), with and without ``monitor_all``;
 - ``arrays``: per group (``args``, ``aux``, ``ograds``, ``reports``: the
-  values of ``reported``), each array's ``[dtype, shape]``; the values
+  values of ``reported``), each array's ``"dtype (shape)"``; the values
   themselves, flattened into one float64 array per group (exact for the
   float32 and int32 values there), are ``<call>|<group>`` in
   ``backward_values.npz``.
@@ -32,8 +32,9 @@ backward records the names reported without ``monitor_all``. Written to
 An operator whose gradient passes the head gradient through unchanged has
 no backward node and an empty ``reported`` list. Each call runs in its own
 process: MXNet's monitor hangs on some graphs (``MakeLoss`` heads; with
-``monitor_all`` also InstanceNorm, SliceChannel/split and SVMOutput, which
-are not listed), and a call that does not finish in time is left out.
+``monitor_all`` also InstanceNorm, SliceChannel/split and SVMOutput, whose
+names without it are ``plain_only``), and a call that does not finish in
+time is left out.
 
 Also ``sums``: the names reported in backward where one value feeds
 ``n`` consumers, for a few ``n`` (MXNet sums such gradients in one node
@@ -152,9 +153,32 @@ CALLS = [
     ("SoftmaxOutput/ignore", "SoftmaxOutput", [(2, 4), (2,)],
      {"use_ignore": True, "ignore_label": 0, "normalization": "valid"}, (1,)),
     ("BlockGrad", "BlockGrad", [(2, 4)], {}, ()),
+    ("Cast", "Cast", [(2, 4)], {"dtype": "float64"}, ()),
+    ("expand_dims", "expand_dims", [(2, 4)], {"axis": 1}, ()),
+    ("squeeze", "squeeze", [(2, 1, 4)], {"axis": 1}, ()),
+    ("stack", "stack", [(2, 4), (2, 4)], {"num_args": 2}, ()),
+    ("negative", "negative", [(2, 4)], {}, ()),
+    ("_minus_scalar", "_minus_scalar", [(2, 4)], {"scalar": 1.0}, ()),
+    ("_div_scalar", "_div_scalar", [(2, 4)], {"scalar": 2.0}, ()),
+    ("_rdiv_scalar", "_rdiv_scalar", [(2, 4)], {"scalar": 2.0}, ()),
+    ("UpSampling", "UpSampling", [(1, 2, 2, 2)],
+     {"scale": 2, "sample_type": "nearest", "num_args": 1}, ()),
+    ("sqrt", "sqrt", [(2, 4)], {}, ()),
+    ("log", "log", [(2, 4)], {}, ()),
+    ("abs", "abs", [(2, 4)], {}, ()),
+    ("max", "max", [(2, 4)], {"axis": 1}, ()),
+    ("norm", "norm", [(2, 4)], {}, ()),
 ]
 # Inputs bound without a gradient (MXNet refuses one for Embedding's indices).
 NO_GRAD = {"Embedding": (0,)}
+# Calls whose backward MXNet's monitor_all hangs on: only the names reported
+# without it are recorded (under ``plain_only``).
+PLAIN_ONLY = [
+    ("InstanceNorm", "InstanceNorm", [(2, 3, 4), (3,), (3,)], {}, ()),
+    ("SliceChannel", "SliceChannel", [(2, 6)], {"num_outputs": 3}, ()),
+    ("split", "split", [(2, 4)], {"num_outputs": 2, "axis": 1}, ()),
+    ("SVMOutput", "SVMOutput", [(2, 4), (2,)], {}, (1,)),
+]
 SUM_COUNTS = (2, 3, 8)
 
 
@@ -246,8 +270,8 @@ def sums(mx):
 def _in_subprocess(what):
     """The JSON this script prints for ``--one what``, or None if it hangs or fails."""
     try:
-        done = subprocess.run([sys.executable, __file__, "--one", what], capture_output=True,
-                              text=True, timeout=60)
+        done = subprocess.run([sys.executable, __file__, "--one", what], check=False,
+                              capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
         print(f"{what}: timed out, left out")
         return None
@@ -258,10 +282,22 @@ def _in_subprocess(what):
     return json.loads(lines[-1])
 
 
+def plain_names(mx, fn, shapes, kwargs, integers):
+    syms = [mx.sym.var(f"v{i}") for i in range(len(shapes))]
+    sym = getattr(mx.sym, fn)(*syms, name="node", **kwargs)
+    exe, _, _ = _bound(mx, sym, shapes, integers, np.random.RandomState(0))
+    outputs = exe.forward(is_train=True)
+    return [n for n, _ in _monitored_backward(mx, exe, [mx.nd.ones(o.shape) for o in outputs],
+                                              False)]
+
+
 def one(what):
     import mxnet as mx
     if what == "sums":
         return sums(mx)
+    if what.startswith("plain:"):
+        _, fn, shapes, kwargs, integers = next(c for c in PLAIN_ONLY if c[0] == what[6:])
+        return plain_names(mx, fn, shapes, kwargs, integers)
     _, fn, shapes, kwargs, integers = next(c for c in CALLS if c[0] == what)
     return describe(mx, what, fn, shapes, kwargs, integers)
 
@@ -278,14 +314,16 @@ def main():
             # with each array's dtype and shape in the JSON.
             found["arrays"] = {}
             for group, arrays in found.pop("values").items():
-                found["arrays"][group] = [[dtype, shape] for dtype, shape, _ in arrays]
+                found["arrays"][group] = [f"{dtype} {tuple(shape)}" for dtype, shape, _ in arrays]
                 values[f"{key}|{group}"] = np.concatenate(
                     [np.array(flat, np.float64) for _, _, flat in arrays] or [np.zeros(0)])
             table[key] = found
     np.savez_compressed(VALUES, **values)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
-        json.dump({"ops": table, "sums": _in_subprocess("sums")}, f, indent=1, sort_keys=True)
+        plain = {key: _in_subprocess("plain:" + key) for key, *_ in PLAIN_ONLY}
+        json.dump({"ops": table, "sums": _in_subprocess("sums"), "plain_only": plain}, f,
+                  indent=1, sort_keys=True)
         f.write("\n")
     print(f"wrote {OUT}")
 

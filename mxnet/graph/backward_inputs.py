@@ -29,9 +29,11 @@ from typing import NamedTuple
 import numpy as np
 
 from ..device import array_module
+from ..ops.nn_pool import PoolGeometry, _lowest, _padded
 
 
 class Layout(NamedTuple):
+    """One operator's MXNet backward node, as the module docstring describes."""
     inputs: tuple
     zeros_nodes: tuple = ()   # (suffix, forward input index, before the main node?)
     named_outputs: bool = False
@@ -40,6 +42,8 @@ class Layout(NamedTuple):
 _OGRAD = (("input0", "ograd", 0),)
 _OGRAD_IN2 = (("input0", "ograd", 0), ("input1", "in", 0), ("input2", "in", 1))
 _UNARY_OUT = (("lhs", "ograd", 0), ("rhs", "out", 0))
+_UNARY_IN = (("lhs", "ograd", 0), ("rhs", "in", 0))
+_OGRAD_IN_OUT = (("input0", "ograd", 0), ("input1", "in", 0), ("input2", "out", 0))
 _LOSS = (("input0", "in", 1), ("input1", "out", 0))
 _NORM_STATS = (("input0", "ograd", 0), ("input1", "in", 0), ("input2", "in", 1),
                ("input3", "out", 1), ("input4", "out", 2))
@@ -103,6 +107,16 @@ _INPUTS = {
     "mean": _OGRAD,
     "_mul_scalar": _OGRAD,
     "_plus_scalar": _OGRAD,
+    "Cast": _OGRAD,
+    "expand_dims": _OGRAD,
+    "squeeze": _OGRAD,
+    "stack": _OGRAD,
+    "negative": _OGRAD,
+    "_minus_scalar": _OGRAD,
+    "_div_scalar": _OGRAD,
+    "UpSampling": lambda attrs, n: _OGRAD if attrs.sample_type == "nearest" else None,
+    "max": _OGRAD_IN_OUT,
+    "norm": _OGRAD_IN_OUT,
     "clip": (("input0", "ograd", 0), ("input1", "in", 0)),
     "take": (("input0", "ograd", 0), ("input1", "in", 1)),
     "Embedding": (("input0", "ograd", 0), ("input1", "in", 0)),
@@ -113,7 +127,11 @@ _INPUTS = {
     "sigmoid": _UNARY_OUT,
     "tanh": _UNARY_OUT,
     "exp": _UNARY_OUT,
-    "square": (("lhs", "ograd", 0), ("rhs", "in", 0)),
+    "sqrt": _UNARY_OUT,
+    "square": _UNARY_IN,
+    "log": _UNARY_IN,
+    "abs": _UNARY_IN,
+    "_rdiv_scalar": _UNARY_IN,
     "softmax": (("ograd", "ograd", 0), ("output", "out", 0)),
     "log_softmax": (("ograd", "ograd", 0), ("output", "out", 0)),
     "SoftmaxOutput": (("input0", "out", 0), ("input1", "in", 1)),
@@ -170,7 +188,6 @@ def pool_workspace(xp, attrs, data):
     fewer than 256 cells, else one int32 each; the bytes fill an int32 array
     of the output's shape from the start (MXNet leaves the rest unwritten;
     zeros here)."""
-    from ..ops.nn_pool import PoolGeometry, _lowest, _padded
     pg = PoolGeometry("Pooling", attrs, data.shape)
     low = _lowest(xp, data.dtype)
     padded = _padded(xp, data, pg, low, low)
