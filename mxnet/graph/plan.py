@@ -8,7 +8,9 @@ live at once instead of everything computed.
 
 ``assign_layouts`` lets activations stay in a backend's own layout (oneDNN's
 blocked formats) from one layout-aware kernel to the next, so a chain of
-convolutions and poolings is reordered only where it enters and leaves.
+convolutions and poolings is reordered only where it enters and leaves; in
+training plans the same holds across forward and backward steps, for the
+gradients too.
 """
 import numpy as np
 
