@@ -532,10 +532,10 @@ def test_more_unary_math(tmp_path):
 def test_group_norm_and_sync_batch_norm(tmp_path):
     gn = S.GroupNorm(D, num_groups=2, eps=1e-3)
     export_and_compare(gn, {"data": _rand(2, 4, 3, 3)}, tmp_path, atol=1e-4)
-    bn = S.contrib.SyncBatchNorm(D, key="bn", fix_gamma=False, eps=1e-3)
-    params = {"syncbatchnorm0_gamma": _rand(3, seed=1), "syncbatchnorm0_beta": _rand(3, seed=2),
-              "syncbatchnorm0_moving_mean": _rand(3, seed=3),
-              "syncbatchnorm0_moving_var": _rand(3, seed=4, low=0.5, high=1.5)}
+    bn = S.contrib.SyncBatchNorm(D, key="bn", fix_gamma=False, eps=1e-3, name="sbn")
+    params = {"sbn_gamma": _rand(3, seed=1), "sbn_beta": _rand(3, seed=2),
+              "sbn_moving_mean": _rand(3, seed=3),
+              "sbn_moving_var": _rand(3, seed=4, low=0.5, high=1.5)}
     inputs = {"data": _rand(2, 3, 2, 2)}
     expected = bn.bind(mx.cpu(), args={"data": mx.nd.array(inputs["data"]),
                                        **{k: mx.nd.array(v) for k, v in params.items()
