@@ -141,7 +141,7 @@ def test_the_switch_turns_blocked_layouts_off_after_compiling(monkeypatch):
     np.testing.assert_allclose(without, with_onednn, rtol=1e-4, atol=1e-5)
 
 
-def test_training_programs_use_plain_arrays_and_match_imperative():
+def test_training_programs_match_imperative():
     def run(hybrid):
         mx.random.seed(3)  # the same initial weights for both
         net = _initialized(_resnet(20))
