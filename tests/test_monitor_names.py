@@ -64,9 +64,8 @@ def test_monitor_all_reports_values_of_variables_and_inputs():
 @pytest.mark.parametrize("monitor_all", [False, True])
 @pytest.mark.parametrize("sort", [False, True])
 def test_module_monitor_toc_names(monitor_all, sort):
-    # With monitor_all MXNet also reports its BatchNorm backward node's
-    # inputs (saved statistics among them), which executors here do not;
-    # everything else matches, backward nodes' inputs and outputs included.
+    # Backward nodes' inputs (BatchNorm's saved statistics among them) and
+    # outputs included.
     sym, _ = _graphs()["bn"]
     mod = mx.mod.Module(sym, data_names=["data"], label_names=["softmax_label"])
     mod.bind(data_shapes=[("data", (2, 3))], label_shapes=[("softmax_label", (2,))])
@@ -78,22 +77,7 @@ def test_module_monitor_toc_names(monitor_all, sort):
     mod.forward_backward(mx.io.DataBatch([mx.nd.ones((2, 3))], [mx.nd.array([0, 1])]))
     mod.update()
     got = [[step, name] for step, name, _ in mon.toc()]
-    assert got == _without_batchnorm_backward_inputs(monitor_all, sort)
-
-
-def _without_batchnorm_backward_inputs(monitor_all, sort):
-    """MXNet's toc() names less what it reported for the BatchNorm backward
-    node's inputs (each variable among them is named just before): the
-    unsorted list is forward reports, backward reports, then the arguments
-    and aux states; sorting by name is stable."""
-    full = SEQUENCES[f"module/monitor_all={monitor_all}/sort=False"]
-    backward = [i for i, (_, n) in enumerate(full) if "_backward" in n]
-    section = full[backward[0]:backward[-1] + 1]
-    dropped = {i for i, (_, n) in enumerate(section) if n.startswith("bn_backward_input")}
-    dropped |= {i - 1 for i in dropped if "_backward" not in section[i - 1][1]}
-    kept = full[:backward[0]] + [e for i, e in enumerate(section) if i not in dropped] + \
-        full[backward[-1] + 1:]
-    return sorted(kept, key=lambda item: item[1]) if sort else kept
+    assert got == SEQUENCES[f"module/monitor_all={monitor_all}/sort={sort}"]
 
 
 def _canonical(name):
