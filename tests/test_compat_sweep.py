@@ -301,3 +301,24 @@ def test_trainer_states_resume_on_another_device_layout(tmp_path, saved_on, resu
     resumed = _adam_run(resumed_on, 1, states_in=path)
     straight = _adam_run([mx.cpu(0)], 4)
     np.testing.assert_allclose(resumed, straight, rtol=1e-5, atol=1e-6)
+
+
+def test_pre_1_0_contrib_autograd_api():
+    from mxnet.contrib import autograd as old
+    x, g = nd.array([1., 2.]), nd.zeros(2)
+    old.mark_variables([x], [g])
+    with old.train_section():
+        assert mx.autograd.is_recording() and mx.autograd.is_training()
+        y = x * x * 3
+    assert not mx.autograd.is_recording()
+    old.backward([y])
+    np.testing.assert_array_equal(g.asnumpy(), [6, 12])
+    grads, loss = old.grad_and_loss(lambda a, b: (a * b).sum())(nd.array([1., 2.]),
+                                                                nd.array([3., 4.]))
+    assert [v.asnumpy().tolist() for v in grads] == [[3, 4], [1, 2]]
+    assert loss.asnumpy().tolist() == [11]
+    only_b = old.grad(lambda a, b: (a * b).sum(), argnum=1)(nd.array([1., 5.]), nd.array([2., 3.]))
+    assert only_b[0].asnumpy().tolist() == [1, 5]
+    assert old.set_is_training(True) is False and old.set_is_training(False) is True
+    with pytest.raises(TypeError, match="should NDArray"):
+        old.grad(lambda a: a)(np.ones(2))

@@ -2,20 +2,21 @@
 
 ``mx.contrib.nd``/``ndarray`` and ``sym``/``symbol`` are the contrib operator
 namespaces of ``mx.nd`` and ``mx.sym``, as in MXNet; ``quant`` is
-``quantization``; ``io`` wraps Gluon DataLoaders as Module iterators. ``onnx``
+``quantization``; ``io`` wraps Gluon DataLoaders as Module iterators;
+``autograd`` is the pre-1.0 autograd API. ``onnx``
 (ONNX export and import) is imported on first use.
 """
 import importlib
 
 from ..ndarray import contrib as ndarray
 from ..symbol import contrib as symbol
-from . import io, quantization
+from . import autograd, io, quantization
 from . import quantization as quant
 
 nd = ndarray
 sym = symbol
 
-__all__ = ["io", "quantization", "quant", "ndarray", "nd", "symbol", "sym", "onnx"]
+__all__ = ["autograd", "io", "quantization", "quant", "ndarray", "nd", "symbol", "sym", "onnx"]
 
 
 def __getattr__(name):
