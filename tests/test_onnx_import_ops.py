@@ -405,3 +405,44 @@ def test_lstm_exported_with_symbolic_dims_imports_and_runs_at_other_sizes(tmp_pa
                                       _rand(4, 3, 4, seed=4))]
     for got, expected in zip(block(*large), net(*large)):
         np.testing.assert_allclose(got.asnumpy(), expected.asnumpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_symbolic_dims_as_range_expand_and_constant_of_shape():
+    # Position ids and a filled mask built from the run-time (N, L) of x.
+    nodes = [
+        _node("Shape", ["x"], ["s"]),
+        _node("Gather", ["s", "i1"], ["l"], axis=0),
+        _node("Range", ["zero", "l", "one"], ["pos"]),
+        _node("Unsqueeze", ["pos", "ax0"], ["pos1"]),
+        _node("Slice", ["s", "ax0", "i2"], ["nl"]),
+        _node("Expand", ["pos1", "nl"], ["pos_nl"]),
+        _node("Cast", ["pos_nl"], ["posf"], to=F32),
+        _node("Unsqueeze", ["posf", "ax2"], ["pos3"]),
+        _node("ConstantOfShape", ["nl"], ["twos"],
+              value=numpy_helper.from_array(np.array([2.0], np.float32))),
+        _node("Unsqueeze", ["twos", "ax2"], ["twos3"]),
+        _node("Add", ["x", "pos3"], ["shifted"]),
+        _node("Mul", ["shifted", "twos3"], ["y"]),
+    ]
+    inits = [("i1", np.array(1)), ("i2", np.array([2])), ("ax0", np.array([0])),
+             ("ax2", np.array([2])), ("zero", np.array(0)), ("one", np.array(1))]
+    model = _symbolic_model(nodes, [("x", ["N", "L", 4])], ["y", "pos_nl"], inits)
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    sym, arg_params, aux_params = onnx_mx.import_model(model)
+    for shape in ((2, 5, 4), (3, 2, 4)):
+        x = _rand(*shape, seed=shape[1])
+        ex = sym.bind(mx.cpu(), args=dict(arg_params, x=mx.nd.array(x)), aux_states=aux_params,
+                      grad_req="null")
+        ex.forward(is_train=False)
+        for got, expected in zip(ex.outputs, sess.run(None, {"x": x})):
+            assert got.dtype == expected.dtype
+            np.testing.assert_allclose(got.asnumpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_symbolic_range_with_other_bounds_raises():
+    nodes = [_node("Shape", ["x"], ["s"]), _node("Gather", ["s", "i0"], ["n"], axis=0),
+             _node("Range", ["one", "n", "one"], ["y"])]
+    model = _symbolic_model(nodes, [("x", ["N", 3])], ["y"],
+                            [("i0", np.array(0)), ("one", np.array(1))])
+    with pytest.raises(MXNetError, match="Range.*start 0 and delta 1"):
+        onnx_mx.import_model(model)

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...base import MXNetError
 from .import_rules import imports
+from .import_shapes import arange_of_dim, broadcast_to_dims
 
 
 def _unsupported(node, what):
@@ -17,6 +18,8 @@ def _unsupported(node, what):
 
 @imports("Expand")
 def expand(ctx, node, attrs):
+    if node.input[1] in ctx.dims:
+        return _expand_to_dims(ctx, node, ctx.dims[node.input[1]])
     shape = ctx.shape(node.input[0], node)
     target = ctx.constant(node, 1, "shape")
     # Expand broadcasts both ways: a target dim of 1 keeps the input's.
@@ -25,6 +28,41 @@ def expand(ctx, node, attrs):
     if len(shape) < len(common):
         x = ctx.sym.reshape(x, shape=(1,) * (len(common) - len(shape)) + tuple(shape))
     return ctx.sym.broadcast_to(x, shape=common)
+
+
+def _expand_to_dims(ctx, node, target):
+    """Expand to a target holding symbolic dims: the input plus zeros of the
+    target's shape, which broadcasts both ways as Expand does."""
+    x = ctx.tensor(node.input[0])
+    for _ in range(len(target) - ctx.rank(node.input[0], node)):
+        x = ctx.sym.expand_dims(x, axis=0)
+    # Zeros of x's dtype and shape (1, ..., 1), grown to the target.
+    unit = ctx.sym.sum(ctx.sym.zeros_like(x), axis=tuple(range(len(target))), keepdims=True)
+    return ctx.sym.broadcast_add(x, broadcast_to_dims(ctx, unit, list(target)))
+
+
+@imports("ConstantOfShape")
+def constant_of_shape(ctx, node, attrs):
+    # Reached only with a symbolic shape: a constant one is folded on import.
+    if node.input[0] not in ctx.dims:
+        raise _unsupported(node, "a shape computed from tensors")
+    target = ctx.dims[node.input[0]]
+    value = attrs.get("value")
+    value = (np.zeros(1, np.float32) if value is None
+             else ctx.onnx.numpy_helper.to_array(value).reshape(1))
+    fill = ctx.param(f"{node.name}_value", value.reshape((1,) * len(target)))
+    return broadcast_to_dims(ctx, fill, list(target))
+
+
+@imports("Range")
+def range_op(ctx, node, attrs):
+    # Reached only with a symbolic limit: constant bounds are folded on import.
+    start = ctx.constant(node, 0, "start")
+    delta = ctx.constant(node, 2, "delta")
+    limit = ctx.dims.get(node.input[1])
+    if limit is None or limit.size != 1 or not isinstance(limit.ravel()[0], str):
+        raise _unsupported(node, "bounds computed from tensors")
+    return arange_of_dim(ctx, node, start, limit.ravel()[0], delta)
 
 
 @imports("Tile")

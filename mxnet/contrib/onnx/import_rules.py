@@ -48,6 +48,8 @@ class ImportContext:
         # Shape vectors holding symbolic dims (names like 'batch'), which are
         # not constants: see import_shapes.
         self.dims = {}
+        # {symbolic dim name: (tensor, axis)}: a tensor that has the dim.
+        self.dim_sources = {}
         for value in model.graph.input:
             if value.name not in self.consts:
                 self.tensors[value.name] = symbol.var(value.name)

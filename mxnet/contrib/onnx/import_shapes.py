@@ -41,6 +41,9 @@ def _shape(ctx, node):
     attrs = {a.name: ctx.onnx.helper.get_attribute_value(a) for a in node.attribute}
     # An unknown dim gets a name of its own: equal only to itself.
     dims = [d if d is not None else f"?{node.input[0]}:{i}" for i, d in enumerate(shape)]
+    for axis, dim in enumerate(dims):
+        if isinstance(dim, str):
+            ctx.dim_sources.setdefault(dim, (node.input[0], axis))
     start, end = attrs.get("start", 0), attrs.get("end", len(dims))
     _store(ctx, node.output[0], np.array(dims[start:end], dtype=object))
     return True
@@ -109,6 +112,30 @@ def _same(ctx, node, attrs, values):
 
 _EVALUATE = {"Gather": _gather, "Unsqueeze": _unsqueeze, "Squeeze": _squeeze,
              "Concat": _concat, "Slice": _slice, "Cast": _same, "Identity": _same}
+
+
+def broadcast_to_dims(ctx, sym, target):
+    """``sym``, of shape (1, ..., 1) and rank ``len(target)``, broadcast to
+    ``target``: like the source tensor along a symbolic dim, to the size of a
+    number along the others."""
+    for axis, dim in enumerate(target):
+        if isinstance(dim, str):
+            source, source_axis = ctx.dim_sources[dim]
+            sym = ctx.sym.broadcast_like(sym, ctx.tensor(source), lhs_axes=(axis,),
+                                         rhs_axes=(source_axis,))
+        elif int(dim) > 1:
+            sym = ctx.sym.broadcast_axis(sym, axis=axis, size=int(dim))
+    return sym
+
+
+def arange_of_dim(ctx, node, start, limit, delta):
+    """``Range(0, d, 1)`` for a symbolic dim ``d``: arange_like of its source."""
+    if float(start) != 0 or float(delta) != 1:
+        raise MXNetError(f"import_model: Range '{node.name}': a symbolic limit needs start 0 "
+                         f"and delta 1, given start {start} and delta {delta}")
+    source, axis = ctx.dim_sources[limit]
+    values = ctx.sym.contrib.arange_like(ctx.tensor(source), axis=axis)
+    return ctx.sym.cast(values, dtype=np.asarray(start).dtype.name)
 
 
 def reshape_codes(ctx, node, target):
