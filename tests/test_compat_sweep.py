@@ -322,3 +322,13 @@ def test_pre_1_0_contrib_autograd_api():
     assert old.set_is_training(True) is False and old.set_is_training(False) is True
     with pytest.raises(TypeError, match="should NDArray"):
         old.grad(lambda a: a)(np.ones(2))
+
+
+def test_random_color_transforms_take_mxnet_keyword_names():
+    from mxnet.gluon.data.vision import transforms
+    image = nd.ones((4, 4, 3)) * 100
+    for make in (lambda: transforms.RandomBrightness(brightness=0.3),
+                 lambda: transforms.RandomContrast(contrast=0.3),
+                 lambda: transforms.RandomSaturation(saturation=0.3),
+                 lambda: transforms.RandomHue(hue=0.1)):
+        assert make()(image).shape == (4, 4, 3)

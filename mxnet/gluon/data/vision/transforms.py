@@ -218,20 +218,32 @@ class RandomBrightness(_RandomFactor):
     """Scale the values by a factor drawn from [max(0, 1 - brightness), 1 + brightness]."""
     _op = "random_brightness"
 
+    def __init__(self, brightness):  # MXNet's keyword name
+        super().__init__(brightness)
+
 
 class RandomContrast(_RandomFactor):
     """Blend with the mean grey level by a factor drawn from [1 - contrast, 1 + contrast]."""
     _op = "random_contrast"
+
+    def __init__(self, contrast):  # MXNet's keyword name
+        super().__init__(contrast)
 
 
 class RandomSaturation(_RandomFactor):
     """Blend with each pixel's grey level by a factor from [1 - saturation, 1 + saturation]."""
     _op = "random_saturation"
 
+    def __init__(self, saturation):  # MXNet's keyword name
+        super().__init__(saturation)
+
 
 class RandomHue(_RandomFactor):
     """Rotate the hue by a factor drawn from [1 - hue, 1 + hue] turns."""
     _op = "random_hue"
+
+    def __init__(self, hue):  # MXNet's keyword name
+        super().__init__(hue)
 
 
 class RandomColorJitter(HybridBlock):
