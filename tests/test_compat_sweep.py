@@ -332,3 +332,67 @@ def test_random_color_transforms_take_mxnet_keyword_names():
                  lambda: transforms.RandomSaturation(saturation=0.3),
                  lambda: transforms.RandomHue(hue=0.1)):
         assert make()(image).shape == (4, 4, 3)
+
+
+def _adamw_inputs(seed, shape=(2, 3)):
+    rng = np.random.RandomState(seed)
+    return [nd.array(rng.randn(*shape)) for _ in range(3)] + [nd.array(rng.rand(*shape))]
+
+
+def test_contrib_adamw_wrappers():
+    w, g, m, v = _adamw_inputs(0)
+    out = nd.contrib.adamw_update(w, g, m.copy(), v.copy(), rescale_grad=0.5, lr=0.1, eta=0.9,
+                                  wd=0.01)
+    expected = nd._internal._adamw_update(w, g, m.copy(), v.copy(), nd.array([0.5]), lr=0.1,
+                                          eta=0.9, wd=0.01)
+    np.testing.assert_allclose(out.asnumpy(), expected.asnumpy(), rtol=1e-6)
+    # a non-finite rescale_grad (loss-scaler overflow) leaves the weight alone
+    skipped = nd.contrib.adamw_update(w, g, m, v, rescale_grad=float("inf"), lr=0.1, eta=0.9)
+    np.testing.assert_array_equal(skipped.asnumpy(), w.asnumpy())
+    # the multi-tensor form equals one update per weight
+    pairs = [_adamw_inputs(1), _adamw_inputs(2)]
+    singles = [nd.contrib.adamw_update(pw, pg, pm.copy(), pv.copy(), 1.0, lr=lr, eta=eta, wd=wd)
+               for (pw, pg, pm, pv), lr, eta, wd in zip(pairs, [0.1, 0.2], [1.0, 0.5], [0, 0.1])]
+    weights = [p[0].copy() for p in pairs]
+    nd.contrib.multi_adamw_update(weights, [p[1] for p in pairs], [p[2] for p in pairs],
+                                  [p[3] for p in pairs], 1.0, lrs=[0.1, 0.2], wds=[0, 0.1],
+                                  etas=[1.0, 0.5], out=weights)
+    for got, single in zip(weights, singles):
+        np.testing.assert_allclose(got.asnumpy(), single.asnumpy(), rtol=1e-6)
+    w16, g16 = w.astype("float16"), g.astype("float16")
+    w32 = w.copy()
+    nd.contrib.mp_adamw_update(w16, g16, m, v, w32, rescale_grad=nd.array([1.0]), lr=0.1,
+                               eta=1.0, out=w16)
+    np.testing.assert_allclose(w16.asnumpy(), w32.asnumpy(), rtol=1e-3)
+
+
+def test_contrib_multi_lamb_wrappers():
+    rng = np.random.RandomState(3)
+    weights = [nd.array(rng.randn(3)) for _ in range(2)]
+    grads = [nd.array(rng.randn(3)) for _ in range(2)]
+    w16 = [w.astype("float16") for w in weights]
+    w32 = [w.astype("float32") for w in w16]
+    nd.contrib.multi_lamb_update(weights, grads, [nd.zeros(3), nd.zeros(3)],
+                                 [nd.zeros(3), nd.zeros(3)], step_count=[1, 2], lrs=[0.1, 0.2],
+                                 wds=[0.0, 0.1], out=weights)
+    nd.contrib.multi_mp_lamb_update(w16, [x.astype("float16") for x in grads],
+                                    [nd.zeros(3), nd.zeros(3)], [nd.zeros(3), nd.zeros(3)], w32,
+                                    step_count=[1, 2], lrs=[0.1, 0.2], wds=[0.0, 0.1], out=w16)
+    for full, half, master in zip(weights, w16, w32):
+        np.testing.assert_allclose(master.asnumpy(), full.asnumpy(), rtol=1e-2, atol=1e-3)
+        np.testing.assert_allclose(half.asnumpy(), master.asnumpy(), rtol=1e-3, atol=1e-3)
+
+
+def test_contrib_rand_zipfian():
+    mx.random.seed(0)
+    sampled, expected_true, expected_sampled = nd.contrib.rand_zipfian(
+        nd.array([3, 10, 0]), 50, 100)
+    assert sampled.shape == (50,) and sampled.dtype == np.int64
+    s = sampled.asnumpy()
+    assert ((s >= 0) & (s < 100)).all() and (s < 10).mean() > 0.3  # small classes dominate
+    log_range = np.log(101)
+    np.testing.assert_allclose(expected_true.asnumpy(),
+                               np.log(np.array([5., 12, 2]) / [4, 11, 1]) / log_range * 50)
+    np.testing.assert_allclose(expected_sampled.asnumpy(),
+                               np.log((s + 2.) / (s + 1.)) / log_range * 50)
+    assert expected_true.dtype == expected_sampled.dtype == np.float64

@@ -1,11 +1,15 @@
 """``mx.nd.contrib``: contributed operators (``_contrib_*``) and a few helpers."""
 import numpy as np
 
+from . import contrib_updates
 from .contrib_control_flow import foreach, while_loop, cond
+from .contrib_updates import (adamw_update, mp_adamw_update, multi_adamw_update,
+                              multi_lamb_update, multi_mp_adamw_update, multi_mp_lamb_update,
+                              rand_zipfian)
 from .register import populate
 
 __all__ = populate(globals(), "contrib") + ["isinf", "isfinite", "isnan", "foreach",
-                                            "while_loop", "cond"]
+                                            "while_loop", "cond"] + contrib_updates.__all__
 
 
 def isinf(data):
