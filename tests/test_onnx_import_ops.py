@@ -446,3 +446,53 @@ def test_symbolic_range_with_other_bounds_raises():
                             [("i0", np.array(0)), ("one", np.array(1))])
     with pytest.raises(MXNetError, match="Range.*start 0 and delta 1"):
         onnx_mx.import_model(model)
+
+
+def test_bert_like_layer_with_symbolic_dims_round_trip(tmp_path):
+    net = _TinyEncoder()
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    rng = np.random.default_rng(0)
+    small = [rng.integers(0, 11, (2, 5)).astype(np.float32), np.array([5, 3], np.float32)]
+    net(*[mx.nd.array(v) for v in small])
+    prefix = str(tmp_path / "enc")
+    net.export(prefix)
+    path = onnx_mx.export_model(prefix + "-symbol.json", prefix + "-0000.params",
+                                [v.shape for v in small], [np.float32] * 2,
+                                str(tmp_path / "enc.onnx"), dynamic=True,
+                                dynamic_input_shapes=[(None, None), (None,)])
+    block = onnx_mx.import_to_gluon(path, mx.cpu())
+    large = [mx.nd.array(rng.integers(0, 11, (3, 7)).astype(np.float32)),
+             mx.nd.array(np.array([7, 2, 4], np.float32))]
+    np.testing.assert_allclose(block(*large).asnumpy(), net(*large).asnumpy(),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_symbolic_reshapes_merging_or_splitting_the_front():
+    # (N, 2, L, 4) -> [-1] + its dims 2: = (N*2, L, 4) (MXNet code -3); then
+    # [-1, 2] + the dims 1: of that = (N, 2, L, 4) again (code -4).
+    nodes = [
+        _node("Reshape", ["x", "four_d"], ["r0"]),
+        _node("Transpose", ["r0"], ["r"], perm=[0, 2, 1, 3]),
+        _node("Shape", ["r"], ["rs"]),
+        _node("Slice", ["rs", "two", "big"], ["tail"]),
+        _node("Concat", ["minus1", "tail"], ["merge"], axis=0),
+        _node("Reshape", ["r", "merge"], ["merged"]),
+        _node("Shape", ["merged"], ["ms"]),
+        _node("Slice", ["ms", "one", "big"], ["rest"]),
+        _node("Concat", ["minus1", "two_heads", "rest"], ["split"], axis=0),
+        _node("Reshape", ["merged", "split"], ["y"]),
+    ]
+    inits = [("four_d", np.array([0, 0, 2, 4])), ("two", np.array([2])),
+             ("one", np.array([1])), ("big", np.array([2 ** 62])),
+             ("minus1", np.array([-1])), ("two_heads", np.array([2]))]
+    model = _symbolic_model(nodes, [("x", ["N", "L", 8])], ["y", "merged"], inits)
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    sym, arg_params, aux_params = onnx_mx.import_model(model)
+    for shape in ((2, 3, 8), (4, 1, 8)):
+        x = _rand(*shape)
+        ex = sym.bind(mx.cpu(), args=dict(arg_params, x=mx.nd.array(x)), grad_req="null")
+        ex.forward(is_train=False)
+        for got, expected in zip(ex.outputs, sess.run(None, {"x": x})):
+            assert got.shape == expected.shape
+            np.testing.assert_allclose(got.asnumpy(), expected)

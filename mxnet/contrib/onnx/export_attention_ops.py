@@ -41,29 +41,27 @@ def div_sqrt_dim(ctx, node):
 
 
 def _heads_first(ctx, node, x, shape, heads, packed, slot):
-    """Part ``slot`` of the packed ``x`` (L, B, H*packed*D) as (B*H, L, D)."""
+    """Part ``slot`` of the packed ``x`` (L, B, H*packed*D) as (B*H, L, D).
+
+    Only Reshape's 0 (copy) and -1 (infer) codes appear, so the length and
+    batch stay run-time sizes and ONNX shape inference keeps every rank: B
+    and H are merged while they are the last two axes.
+    """
     dim = shape[2] // (heads * packed)
-    # Lengths and batch stay run-time sizes (0 copies them, Shape reads them).
     split = ctx.emit("Reshape", [x, ctx.ints(f"{node.name}_unpack", [0, 0, heads, packed, dim])])
     part = ctx.emit("Gather", [split, ctx.const(f"{node.name}_slot", np.array(slot, np.int64))],
-                    axis=3)
-    part = ctx.emit("Transpose", [part], perm=[1, 2, 0, 3])  # (B, H, L, D)
-    return _reshape_keeping_tail(ctx, node, part, [-1], 2), dim
-
-
-def _reshape_keeping_tail(ctx, node, x, head, first_kept):
-    """``x`` reshaped to ``head`` followed by its own dims from ``first_kept`` on."""
-    tail = ctx.emit("Slice", [ctx.emit("Shape", [x]), ctx.ints(f"{node.name}_tail", [first_kept]),
-                              ctx.ints(f"{node.name}_tail_end", [np.iinfo(np.int64).max])])
-    target = ctx.emit("Concat", [ctx.ints(f"{node.name}_head", head), tail], axis=0)
-    return ctx.emit("Reshape", [x, target])
+                    axis=3)                                       # (L, B, H, D)
+    part = ctx.emit("Transpose", [part], perm=[0, 3, 1, 2])       # (L, D, B, H)
+    part = ctx.emit("Reshape", [part, ctx.ints(f"{node.name}_merge", [0, 0, -1])])
+    return ctx.emit("Transpose", [part], perm=[2, 0, 1]), dim     # (B*H, L, D)
 
 
 def _heads_last(ctx, node, y, heads):
-    """(B*H, L, D) back to MXNet's (L, B, H*D)."""
-    split = _reshape_keeping_tail(ctx, node, y, [-1, heads], 1)  # (B, H, L, D)
-    moved = ctx.emit("Transpose", [split], perm=[2, 0, 1, 3])
-    ctx.emit("Reshape", [moved, ctx.ints(f"{node.name}_shape", [0, 0, -1])], node.output)
+    """(B*H, L, D) back to MXNet's (L, B, H*D), splitting B*H as the last axis."""
+    moved = ctx.emit("Transpose", [y], perm=[1, 2, 0])            # (L, D, B*H)
+    split = ctx.emit("Reshape", [moved, ctx.ints(f"{node.name}_split", [0, 0, -1, heads])])
+    back = ctx.emit("Transpose", [split], perm=[0, 2, 3, 1])      # (L, B, H, D)
+    ctx.emit("Reshape", [back, ctx.ints(f"{node.name}_shape", [0, 0, -1])], node.output)
 
 
 def _scaled_scores(ctx, node, q, k, dim):

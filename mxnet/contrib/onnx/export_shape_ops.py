@@ -197,11 +197,25 @@ def arange(ctx, node):
         ctx.ints(f"{node.name}_shape", node.out_shapes[0]))
 
 
+def _positions(ctx, node, axis):
+    """0, 1, ... along ``axis`` as Range(0, size, 1): the positions of a
+    sequence, in the form importers read back."""
+    size = ctx.emit("Gather", [ctx.emit("Shape", node.inputs),
+                               ctx.const(f"{node.name}_axis", np.array(axis, np.int64))], axis=0)
+    zero = ctx.const(f"{node.name}_zero", np.array(0, np.int64))
+    one = ctx.const(f"{node.name}_one", np.array(1, np.int64))
+    ctx.emit("Cast", [ctx.emit("Range", [zero, size, one])], node.output,
+             to=onnx_type(ctx, node.out_dtypes[0]))
+
+
 @exports("_contrib_arange_like")
 def arange_like(ctx, node):
     # The count comes from the input's run-time shape, so a length left
     # symbolic at export still gets its own range.
     a = node.attrs
+    if a.axis is not None and (a.start, a.step, a.repeat) == (0, 1, 1):
+        _positions(ctx, node, a.axis % len(node.in_shapes[0]))
+        return
     shape = ctx.emit("Shape", node.inputs)
     if a.axis is not None:
         axis = a.axis % len(node.in_shapes[0])

@@ -59,6 +59,11 @@ def broadcast_all(ctx, node, names):
                 ctx.sym.broadcast_like(_leading_units(ctx, ctx.tensor(name), shape,
                                                       len(symbolic[widest])), like)
                 for i, (name, shape) in enumerate(zip(names, symbolic))]
+    if all(s is not None and len(s) == len(symbolic[0]) for s in symbolic) and \
+            not all(isinstance(d, int) for s in symbolic for d in s):
+        # Run-time dims of equal rank, taken to be equal: the MXNet op checks
+        # them when it runs (broadcasting them is not covered).
+        return [ctx.tensor(name) for name in names]
     shapes = [ctx.shape(name, node) for name in names]
     common = tuple(np.broadcast_shapes(*shapes))
     return [ctx.tensor(name) if tuple(shape) == common else

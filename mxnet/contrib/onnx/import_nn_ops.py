@@ -96,8 +96,12 @@ def matmul(ctx, node, attrs):
         return ctx.sym.dot(a, b)  # contracts a's last axis with b's first, as MatMul
     if ra < 2 or rb < 2:
         raise _unsupported(node, f"MatMul of rank-{ra} and rank-{rb} operands")
-    if ctx.symbolic_shape(node.input[0])[:-2] == ctx.symbolic_shape(node.input[1])[:-2]:
-        return ctx.sym.linalg.gemm2(a, b)  # the same batch dims, symbolic ones included
+    sa, sb = ctx.symbolic_shape(node.input[0]), ctx.symbolic_shape(node.input[1])
+    static = all(isinstance(d, int) for d in sa[:-2] + sb[:-2])
+    if sa[:-2] == sb[:-2] or (ra == rb and not static):
+        # Equal batch dims, or run-time ones taken to be equal: gemm2 checks
+        # them when it runs (broadcasting a symbolic batch dim is not covered).
+        return ctx.sym.linalg.gemm2(a, b)
     sa = tuple(ctx.shape(node.input[0], node))
     sb = tuple(ctx.shape(node.input[1], node))
     # numpy.matmul rules: the leading (batch) dims broadcast against each other.

@@ -138,6 +138,24 @@ def arange_of_dim(ctx, node, start, limit, delta):
     return ctx.sym.cast(values, dtype=np.asarray(start).dtype.name)
 
 
+def _merge_or_split_front(source, target):
+    """MXNet codes for the two reshapes of multi-head attention: merging the
+    first two dims (``[-1] + rest``, code -3) or splitting the first in two
+    (``[-1, n] + rest``, code -4); None for any other target."""
+    rest = len(source) - 2
+    if len(target) == len(source) - 1 and _is_minus_one(target[0]) and \
+            list(target[1:]) == list(source[2:]):
+        return (-3,) + (0,) * rest
+    if len(target) == len(source) + 1 and _is_minus_one(target[0]) and \
+            isinstance(target[1], (int, np.integer)) and list(target[2:]) == list(source[1:]):
+        return (-4, -1, int(target[1])) + (0,) * (rest + 1)
+    return None
+
+
+def _is_minus_one(dim):
+    return isinstance(dim, (int, np.integer)) and dim == -1
+
+
 def reshape_codes(ctx, node, target):
     """MXNet reshape codes for a ``target`` holding names of symbolic dims."""
     source = ctx.symbolic_shape(node.input[0]) or ()
@@ -149,6 +167,8 @@ def reshape_codes(ctx, node, target):
             codes.append(0)
         else:
             codes.append(-1)
+    if codes.count(-1) > 1:
+        codes = _merge_or_split_front(source, list(target)) or codes
     if codes.count(-1) > 1:
         raise MXNetError(f"import_model: Reshape '{node.name}': target {list(target)} has more "
                          f"than one dim that is neither a number nor copied from the input "
