@@ -396,3 +396,9 @@ def test_contrib_rand_zipfian():
     np.testing.assert_allclose(expected_sampled.asnumpy(),
                                np.log((s + 2.) / (s + 1.)) / log_range * 50)
     assert expected_true.dtype == expected_sampled.dtype == np.float64
+
+
+def test_nd_power_takes_base_and_exp_keywords():
+    got = nd.power(base=nd.array([2., 3.]), exp=2)  # MXNet 1.9.1's argument names
+    np.testing.assert_array_equal(got.asnumpy(), [4, 9])
+    np.testing.assert_array_equal(nd.power(2, nd.array([1., 3.])).asnumpy(), [2, 8])

@@ -57,7 +57,15 @@ subtract = _binary("broadcast_sub", "_minus_scalar", "_rminus_scalar")
 multiply = _binary("broadcast_mul", "_mul_scalar")
 divide = _binary("broadcast_div", "_div_scalar", "_rdiv_scalar")
 modulo = _binary("broadcast_mod", "_mod_scalar", "_rmod_scalar")
-power = _binary("broadcast_power", "_power_scalar", "_rpower_scalar")
+_power = _binary("broadcast_power", "_power_scalar", "_rpower_scalar")
+
+
+def power(base, exp, out=None):
+    """``base ** exp`` elementwise: arrays broadcast, a number may be either side
+    (MXNet names the arguments ``base`` and ``exp``)."""
+    return _power(base, exp, out)
+
+
 maximum = _binary("broadcast_maximum", "_maximum_scalar")
 minimum = _binary("broadcast_minimum", "_minimum_scalar")
 hypot = _binary("broadcast_hypot", "_hypot_scalar")
