@@ -50,13 +50,12 @@ def test_create_sparse_array_helpers():
 
 def test_same_symbol_structure_and_check_speed():
     x = mx.sym.var("x")
-    fc = mx.sym.FullyConnected(x, num_hidden=3)
+    fc = mx.sym.FullyConnected(x, num_hidden=3, name="fc")
     # operators compared node by node, parameters not (as in MXNet 1.9.1)
     assert tu.same_symbol_structure(fc, mx.sym.FullyConnected(x, num_hidden=4))
     assert not tu.same_symbol_structure(fc, mx.sym.relu(x))
     assert tu.check_speed(fc, x=(2, 3), N=2) > 0
     assert tu.check_speed(fc, typ="forward", N=2, location={
-        "x": np.ones((2, 3)), "fullyconnected0_weight": np.ones((3, 3)),
-        "fullyconnected0_bias": np.ones(3)}) > 0
+        "x": np.ones((2, 3)), "fc_weight": np.ones((3, 3)), "fc_bias": np.ones(3)}) > 0
     with pytest.raises(ValueError, match="whole"):
         tu.check_speed(fc, typ="backward", x=(2, 3))
