@@ -19,8 +19,9 @@ def _set_params(cell, seed=1):
 
 
 def test_shapes_names_and_repr():
-    cell = rnn.Conv2DLSTMCell(input_shape=(3, 8, 8), hidden_channels=4, i2h_kernel=(3, 3),
-                              h2h_kernel=(3, 3), i2h_pad=(1, 1))
+    with mx.name.NameManager():  # fresh counters: the prefix is conv_lstm0_
+        cell = rnn.Conv2DLSTMCell(input_shape=(3, 8, 8), hidden_channels=4, i2h_kernel=(3, 3),
+                                  h2h_kernel=(3, 3), i2h_pad=(1, 1))
     cell.initialize()
     assert repr(cell) == "Conv2DLSTMCell(3 -> 16, tanh, NCHW)"  # MXNet 1.9.1
     assert [(name, p.shape) for name, p in cell.collect_params().items()] == [
