@@ -119,3 +119,11 @@ def test_numpy_interface_example_fits_and_reloads():
     proc = run_example("numpy_interface.py", "--epochs", "3", "--min-accuracy", "0.8")
     assert "linear regression: w = [" in proc.stdout
     assert re.search(r"held-out accuracy ([\d.]+), after reloading \1", proc.stdout), proc.stdout
+
+
+def test_lstm_bucketing_learns_the_bundled_text():
+    proc = run_example("lstm_bucketing.py", "--num-epochs", "15", "--disp-batches", "3")
+    assert re.search(r"Epoch\[0\] Batch \[0-3\]\tSpeed: [\d.]+ samples/sec\tperplexity=[\d.]+",
+                     proc.stdout + proc.stderr)
+    final = float(re.search(r"final training perplexity: ([\d.]+)", proc.stdout).group(1))
+    assert final < 40  # from about 250 (the vocabulary) untrained
