@@ -32,8 +32,9 @@ backward records the names reported without ``monitor_all``. Written to
 An operator whose gradient passes the head gradient through unchanged has
 no backward node and an empty ``reported`` list. Each call runs in its own
 process: MXNet's monitor hangs on some graphs (``MakeLoss`` heads; with
-``monitor_all`` also InstanceNorm, SliceChannel/split and SVMOutput, whose
-names without it are ``plain_only``), and a call that does not finish in
+``monitor_all`` also MXNet's older operators such as InstanceNorm,
+SliceChannel/split and SVMOutput, whose names without it are
+``plain_only``), and a call that does not finish in
 time is left out.
 
 Also ``sums``: the names reported in backward where one value feeds
@@ -178,6 +179,15 @@ PLAIN_ONLY = [
     ("SliceChannel", "SliceChannel", [(2, 6)], {"num_outputs": 3}, ()),
     ("split", "split", [(2, 4)], {"num_outputs": 2, "axis": 1}, ()),
     ("SVMOutput", "SVMOutput", [(2, 4), (2,)], {}, (1,)),
+    ("SwapAxis", "SwapAxis", [(2, 3, 4)], {"dim1": 0, "dim2": 2}, ()),
+    ("L2Normalization", "L2Normalization", [(2, 4)], {}, ()),
+    ("SequenceMask", "SequenceMask", [(3, 2, 4)], {}, ()),
+    ("SequenceLast", "SequenceLast", [(3, 2, 4)], {}, ()),
+    ("SequenceReverse", "SequenceReverse", [(3, 2, 4)], {}, ()),
+    ("Pad", "Pad", [(1, 2, 3, 3)], {"mode": "constant", "pad_width": (0, 0, 0, 0, 1, 1, 1, 1)},
+     ()),
+    ("ROIPooling", "ROIPooling", [(1, 2, 4, 4), (1, 5)],
+     {"pooled_size": (2, 2), "spatial_scale": 1.0}, ()),
 ]
 SUM_COUNTS = (2, 3, 8)
 

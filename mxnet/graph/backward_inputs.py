@@ -19,10 +19,11 @@ Some operators differentiate an input with a separate ``zeros_like`` node
 named ``<node>_<suffix>_backward`` (``where``'s condition, ``broadcast_like``'s
 right side): ``zeros_nodes`` lists them, with whether MXNet runs them
 before or after the main node; their input is left out of the main node's
-outputs. MXNet's older operators (InstanceNorm,
-SliceChannel, SVMOutput) label their backward node's outputs with the
-forward input names (``<node>_backward_data``): ``named_outputs``; their
-backward inputs are not known (MXNet 1.9.1's ``monitor_all`` hangs on them).
+outputs. MXNet's older operators (InstanceNorm, SliceChannel, SVMOutput,
+SwapAxis, L2Normalization, Sequence*, Pad, ROIPooling...) label their
+backward node's outputs with the forward input names
+(``<node>_backward_data``): ``named_outputs``; their backward inputs are not
+known (MXNet 1.9.1's ``monitor_all`` hangs on them).
 """
 from typing import NamedTuple
 
@@ -148,6 +149,13 @@ _INPUTS = {
     "InstanceNorm": _NAMED_OUTPUTS,
     "SliceChannel": _NAMED_OUTPUTS,
     "SVMOutput": _NAMED_OUTPUTS,
+    "SwapAxis": _NAMED_OUTPUTS,
+    "L2Normalization": _NAMED_OUTPUTS,
+    "SequenceMask": _NAMED_OUTPUTS,
+    "SequenceLast": _NAMED_OUTPUTS,
+    "SequenceReverse": _NAMED_OUTPUTS,
+    "Pad": _NAMED_OUTPUTS,
+    "ROIPooling": _NAMED_OUTPUTS,
 }
 
 

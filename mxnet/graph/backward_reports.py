@@ -20,15 +20,20 @@ with MXNet's layouts:
   statistics they show); with the ``zeros_like`` / ``zeros_without_dtype``
   nodes MXNet adds around some of them;
 - other operators' backward inputs are not reported. Among the common
-  layers these are: InstanceNorm, SliceChannel/split and SVMOutput (MXNet
-  1.9.1's ``monitor_all`` hangs on them, so there is nothing to match; their
-  outputs are named after the forward inputs, ``<node>_backward_data``),
-  LeakyReLU rrelu (its random slopes are not kept), channels-last max
-  pooling, and MakeLoss. Max pooling's workspace matches MXNet's where
-  MXNet's oneDNN kernel reads plain-layout data (as from a variable); after
-  a oneDNN convolution MXNet pools in a blocked layout (channels innermost
-  in blocks of 16 on an AVX-512 CPU), whose workspace bytes come in that
-  order instead; for non-float32 data MXNet's value is not known;
+  layers these are: MXNet's older operators (InstanceNorm,
+  SliceChannel/split, SVMOutput, SwapAxis, L2Normalization, Sequence*,
+  Pad, ROIPooling: MXNet 1.9.1's ``monitor_all`` hangs on them, so there is
+  nothing to match; their outputs are named after the forward inputs,
+  ``<node>_backward_data``, as MXNet names them), LeakyReLU rrelu (its
+  random slopes are not kept), channels-last max pooling, batch_dot (two
+  backward nodes in MXNet), softmax_cross_entropy, MakeLoss, and operators
+  not checked against MXNet (Crop's output, which MXNet names
+  ``<node>_backward_arg0``, is ``<node>_backward_output`` here);
+- max pooling's workspace matches MXNet's where MXNet's oneDNN kernel
+  reads plain-layout data (as from a variable); after a oneDNN convolution
+  MXNet pools in a blocked layout (channels innermost in blocks of 16 on an
+  AVX-512 CPU), whose workspace bytes come in that order instead; for
+  non-float32 data MXNet's value is not known;
 - operators whose gradient passes the head gradient on unchanged
   (``elemwise_add``, ``add_n``) have no backward node in MXNet: nothing;
 - a sum of 2 to 7 gradients is ``sum_grad``: ``sum_grad_arg<k>`` per term
@@ -53,25 +58,22 @@ NO_NODE = frozenset(("elemwise_add", "add_n"))
 
 def report_slots(reports):
     """The slots ``reports`` (from ``backward_reports``) read, derived values' included."""
-    slots = set()
-    for items in reports.values():
-        for _, s, _ in items:
-            if type(s) is int:
-                slots.add(s)
-            elif isinstance(s, Derived):
-                slots.update(s.slots)
-    return slots
+    return {s for items in reports.values() for _, source, _ in items
+            for s in _slots_read(source)}
+
+
+def _slots_read(source):
+    if type(source) is int:
+        return (source,)
+    return source.slots if isinstance(source, Derived) else ()
 
 
 def report_value(name, source, values, ctx, zeros):
     """The array report ``name`` shows, from ``source`` (a slot of ``values``,
     a Derived value, or the (shape, dtype) given to ``zeros(ctx, shape,
     dtype)``)."""
-    if type(source) is int:
-        needed = (source,)
-    elif isinstance(source, Derived):
-        needed = source.slots
-    else:
+    needed = _slots_read(source)
+    if not needed:
         return zeros(ctx, *source)
     if any(values[s] is None for s in needed):
         # A fused training forward frees what its backward does not read.
@@ -104,7 +106,8 @@ def backward_reports(log, steps, slot_of, shapes, dtypes):
     def put(items):
         """Report ``items`` once their values are computed, and after earlier ones."""
         items = [item for item in items if item[1] is not None]
-        at[0] = max([at[0]] + [produced.get(s, -1) for s in report_slots({0: items})])
+        at[0] = max([at[0]] + [produced.get(s, -1) for _, source, _ in items
+                               for s in _slots_read(source)])
         reports.setdefault(at[0], []).extend(items)
 
     for record in log:
