@@ -169,9 +169,10 @@ CALLS = [
     ("abs", "abs", [(2, 4)], {}, ()),
     ("max", "max", [(2, 4)], {"axis": 1}, ()),
     ("norm", "norm", [(2, 4)], {}, ()),
+    ("softmax_cross_entropy", "softmax_cross_entropy", [(2, 4), (2,)], {}, (1,)),
 ]
-# Inputs bound without a gradient (MXNet refuses one for Embedding's indices).
-NO_GRAD = {"Embedding": (0,)}
+# Inputs bound without a gradient (MXNet refuses one for these indices and labels).
+NO_GRAD = {"Embedding": (0,), "softmax_cross_entropy": (1,)}
 # Calls whose backward MXNet's monitor_all hangs on: only the names reported
 # without it are recorded (under ``plain_only``).
 PLAIN_ONLY = [

@@ -139,6 +139,7 @@ _INPUTS = {
     "LinearRegressionOutput": _LOSS,
     "LogisticRegressionOutput": _LOSS,
     "MAERegressionOutput": _LOSS,
+    "softmax_cross_entropy": _OGRAD_IN2,
     "LeakyReLU": _leaky_relu,
     "Activation": _activation,
     "BatchNorm": _BATCH_NORM,

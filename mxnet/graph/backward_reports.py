@@ -26,7 +26,7 @@ with MXNet's layouts:
   nothing to match; their outputs are named after the forward inputs,
   ``<node>_backward_data``, as MXNet names them), LeakyReLU rrelu (its
   random slopes are not kept), channels-last max pooling, batch_dot (two
-  backward nodes in MXNet), softmax_cross_entropy, MakeLoss, and operators
+  backward nodes in MXNet), MakeLoss, and operators
   not checked against MXNet (Crop's output, which MXNet names
   ``<node>_backward_arg0``, is ``<node>_backward_output`` here);
 - max pooling's workspace matches MXNet's where MXNet's oneDNN kernel
