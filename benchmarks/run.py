@@ -286,7 +286,7 @@ def parse_args(argv):
                         help="seconds per worker (one worker per framework and workload)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
                         help="thread count for every framework (0: leave the environment)")
-    parser.add_argument("--omp-wait-policy", default="PASSIVE",
+    parser.add_argument("--omp-wait-policy", default="",
                         help="OMP_WAIT_POLICY for every framework ('' leaves the environment); "
                         "PASSIVE keeps spinning OpenMP threads from collapsing on a shared machine")
     parser.add_argument("--markdown", metavar="FILE", help="also write the report here")

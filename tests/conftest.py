@@ -9,8 +9,13 @@ the host.
 import os
 import re
 
-import mxnet as mx
-from mxnet.base import MXNetError
+# Two test processes share the cores (pytest -n 2): OpenMP threads that spin
+# after each parallel region would take them from the other process. Set
+# before mxnet loads oneDNN, whose OpenMP runtime reads it once.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import mxnet as mx  # noqa: E402
+from mxnet.base import MXNetError  # noqa: E402
 
 
 def _parse_context(text):

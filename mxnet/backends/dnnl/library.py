@@ -208,10 +208,14 @@ def _candidates():
 def load():
     """The oneDNN library as a ``Library``, or None when none usable is installed.
 
-    Unless ``OMP_WAIT_POLICY`` is set, OpenMP threads are made to sleep rather
-    than spin between parallel regions: with other threads or processes busy on
-    the cores, spinning threads slowed every primitive 3 to 10 times."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    The OpenMP runtime keeps its own wait policy, as under MXNet and PyTorch:
+    after a parallel region its threads spin for a few milliseconds before
+    they sleep, which spans the Python work between a program's oneDNN calls.
+    Made to sleep at once (``OMP_WAIT_POLICY=PASSIVE``), the team was woken
+    31 times in a VGG-11 inference at batch 1, which took 88-94 ms instead
+    of 82-84 on an idle 2-core machine, and W2's MLP trained at half the
+    rate. On cores shared with other busy processes, spinning threads lose
+    their time slices instead: set PASSIVE there."""
     for path in _candidates():
         if not os.path.isabs(path) or os.path.exists(path):
             try:
