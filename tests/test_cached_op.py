@@ -125,7 +125,15 @@ def test_hybridized_blocks_on_two_devices_run_at_the_same_time():
     import threading
     global _BARRIER
     _BARRIER = threading.Barrier(2, timeout=10)
-    net = mx.gluon.nn.HybridLambda(lambda F, x: F.Custom(x * 2, op_type="cached_op_test_meet"))
+    class Meet(mx.gluon.HybridBlock):  # data parallel: parameters on both devices
+        def __init__(self):
+            super().__init__()
+            self.scale = self.params.get("scale", shape=(1,), init=mx.init.Constant(2.0))
+
+        def hybrid_forward(self, F, x, scale):
+            return F.Custom(F.broadcast_mul(x, scale), op_type="cached_op_test_meet")
+    net = Meet()
+    net.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
     net.hybridize()
     xs = [mx.nd.ones((2, 2), ctx=mx.cpu(i)) for i in range(2)]
     outs = [net(x) for x in xs]           # each program waits until the other has started

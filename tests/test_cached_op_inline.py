@@ -46,11 +46,10 @@ def _step(net, x):
                             if p.grad_req != "null"]
 
 
-def test_first_run_is_pushed_and_later_runs_go_inline(pushes):
+def test_a_block_on_one_device_runs_inline_from_the_first_run(pushes):
     net, x = _net(), mx.nd.ones((4, 5))
     _step(net, x)
-    assert pushes == ["_CachedOp", "_backward_CachedOp"]
-    del pushes[:]
+    assert pushes == []
     with mx.autograd.record():
         y = net(x)
         assert not y._var.pending      # computed before the call returned
@@ -88,8 +87,9 @@ def test_an_op_used_on_two_devices_is_always_pushed(pushes):
     net = _net()
     net.collect_params().reset_ctx([mx.cpu(0), mx.cpu(1)])
     xs = [mx.nd.ones((4, 5), ctx=mx.cpu(i)) for i in range(2)]
-    for x in xs:
+    for x in xs:  # first runs too: parameters on two devices mean data parallelism
         net(x).wait_to_read()
+    assert pushes == ["_CachedOp", "_CachedOp"]
     del pushes[:]
     for x in xs:
         net(x).wait_to_read()
@@ -104,3 +104,14 @@ def test_inline_training_run_marks_the_moving_statistics_written(pushes):
     del pushes[:]
     _step(net, x)
     assert pushes == [] and moving_mean._var.version == before + 1
+
+
+def test_a_bare_cached_op_pushes_its_first_run(pushes):
+    data = mx.sym.var("data")
+    op = mx.nd.CachedOp(mx.sym.FullyConnected(data, num_hidden=3, no_bias=True, name="fc"))
+    x, w = mx.nd.ones((4, 5)), mx.nd.ones((3, 5))
+    op(x, w).wait_to_read()
+    assert pushes == ["_CachedOp"]
+    del pushes[:]
+    op(x, w).wait_to_read()
+    assert pushes == []

@@ -199,7 +199,11 @@ class HybridBlock(Block):
                 if not is_arg:
                     p._finish_deferred_init()
             cargs = [flat[i] if is_arg else i.data(ctx) for is_arg, i in self._cached_op_args]
-        out = self._cached_op(*cargs)
+        op = self._cached_op
+        if not op._devices:  # the first run: it may go inline (CachedOp._runs_inline)
+            op.single_device = all(len(p.list_ctx()) == 1
+                                   for is_arg, p in self._cached_op_args if not is_arg)
+        out = op(*cargs)
         if isinstance(out, ndarray.NDArray):
             out = [out]
         if isinstance(self._cached_graph[1], _Symbol):  # a NumPy-semantics graph
