@@ -9,6 +9,8 @@ the host.
 import os
 import re
 
+import pytest
+
 # Two test processes share the cores (pytest -n 2): OpenMP threads that spin
 # after each parallel region would take them from the other process. Set
 # before mxnet loads oneDNN, whose OpenMP runtime reads it once.
@@ -28,3 +30,15 @@ def _parse_context(text):
 
 if os.environ.get("MXNET_TEST_DEFAULT_CONTEXT"):
     mx.test_utils.set_default_context(_parse_context(os.environ["MXNET_TEST_DEFAULT_CONTEXT"]))
+
+
+@pytest.fixture
+def small_calls_use_onednn(monkeypatch):
+    """Tiny test networks pass oneDNN's size thresholds (the backend switched
+    on), so that its kernels, not NumPy's, run them."""
+    from mxnet.backends import dnnl
+    if dnnl.available:
+        from mxnet.backends.dnnl import overrides
+        monkeypatch.setattr(overrides, "MIN_ELEMENTS", 0)
+        monkeypatch.setattr(overrides, "MIN_WORK", 0)
+        monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")

@@ -17,17 +17,8 @@ import mxnet as mx
 from mxnet.backends import dnnl
 from mxnet.gluon import nn
 
-pytestmark = pytest.mark.skipif(not dnnl.available, reason="oneDNN library not installed")
-
-
-@pytest.fixture(autouse=True)
-def small_calls_use_onednn(monkeypatch):
-    """The nets are tiny; let them through oneDNN's size thresholds."""
-    if dnnl.available:
-        from mxnet.backends.dnnl import overrides
-        monkeypatch.setattr(overrides, "MIN_ELEMENTS", 0)
-        monkeypatch.setattr(overrides, "MIN_WORK", 0)
-        monkeypatch.setenv("MXNET_ONEDNN_ENABLED", "1")
+pytestmark = [pytest.mark.skipif(not dnnl.available, reason="oneDNN library not installed"),
+              pytest.mark.usefixtures("small_calls_use_onednn")]
 
 
 class _Residual(nn.HybridBlock):
