@@ -36,20 +36,21 @@ def make_model(nodes, inputs, outputs, initializers=(), opset=13):
 def _run_imported(model, feeds):
     sym, arg_params, aux_params = onnx_mx.import_model(model)
     args = dict(arg_params)
-    args.update({k: mx.nd.array(v) for k, v in feeds.items()})
+    args.update({k: mx.nd.array(v, dtype=v.dtype) for k, v in feeds.items()
+                 if k in sym.list_arguments()})
     ex = sym.bind(mx.cpu(), args=args, aux_states=aux_params, grad_req="null")
     ex.forward(is_train=False)
     return [o.asnumpy() for o in ex.outputs]
 
 
 def check_import(model, feeds, rtol=1e-5, atol=1e-5):
-    """The imported model's outputs equal onnxruntime's."""
+    """The imported model's outputs equal onnxruntime's, dtypes included."""
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     expected = sess.run(None, feeds)
     got = _run_imported(model, feeds)
     assert len(got) == len(expected)
     for g, e in zip(got, expected):
-        assert g.shape == e.shape and g.dtype == e.dtype
+        assert g.shape == e.shape and g.dtype == e.dtype, (g.shape, e.shape, g.dtype, e.dtype)
         np.testing.assert_allclose(g, e, rtol=rtol, atol=atol)
 
 

@@ -15,6 +15,7 @@ from mxnet.contrib import onnx as onnx_mx  # noqa: E402
 
 from test_onnx_export_ops import (CASES, _TinyEncoder, _WithStates,  # noqa: E402
                                   _inputs, _mx_forward, _params)
+from test_onnx_import import _run_imported, check_import  # noqa: E402
 
 F32, I64, BOOL = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
 
@@ -36,27 +37,6 @@ def _model(nodes, feeds, outputs, initializers=(), opset=13):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 8
     return onnx.shape_inference.infer_shapes(model)
-
-
-def _run_imported(model, feeds):
-    sym, arg_params, aux_params = onnx_mx.import_model(model)
-    args = dict(arg_params)
-    args.update({k: mx.nd.array(v, dtype=v.dtype) for k, v in feeds.items()
-                 if k in sym.list_arguments()})
-    ex = sym.bind(mx.cpu(), args=args, aux_states=aux_params, grad_req="null")
-    ex.forward(is_train=False)
-    return [o.asnumpy() for o in ex.outputs]
-
-
-def check_import(model, feeds, rtol=1e-5, atol=1e-5):
-    """The imported model's outputs equal onnxruntime's, dtypes included."""
-    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    expected = sess.run(None, feeds)
-    got = _run_imported(model, feeds)
-    assert len(got) == len(expected)
-    for g, e in zip(got, expected):
-        assert g.shape == e.shape and g.dtype == e.dtype, (g.shape, e.shape, g.dtype, e.dtype)
-        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol)
 
 
 def _node(op, inputs, outputs=("y",), **attrs):
