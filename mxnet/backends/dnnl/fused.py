@@ -154,10 +154,11 @@ def _sg_conv(xp, attrs, data, weight, *rest, const_vars=None, keep_out=False, do
     # Replayed: calls with the output new or written over a donated Blocked summand.
     into = summand is not None and type(summand) is Blocked and len(rest) + 1 in donated
     holder = None
-    if (summand is None or into) and attrs.layout in (None, "NCW", "NCHW", "NCDHW"):
+    if const_vars is not None and (summand is None or into) \
+            and attrs.layout in (None, "NCW", "NCHW", "NCDHW"):
         holder = replay.slot(attrs, data, weight, nn_fused.constants(attrs, weight, rest),
                              const_vars, (keep_out, into and summand.layout))
-        if holder is not None and holder[0]:
+        if holder[0]:
             out = holder[0](attrs, data, summand)
             if out is not None:
                 return out

@@ -20,11 +20,9 @@ from .primitive import Blocked, _aligned, address, empty
 
 def slot(attrs, data, weight, consts, const_vars, extra=()):
     """The one-element list holding the ``Replay`` of a call on ``data`` with
-    parameters ``consts`` (``weight`` first) at ``const_vars``' versions, or
-    None where calls are not repeated (versions unknown). The element is
-    None until the first such call records one."""
-    if const_vars is None:
-        return None
+    parameters ``consts`` (``weight`` first) at ``const_vars``' versions (known:
+    calls whose parameter versions are unknown are not repeated). The
+    element is None until the first such call records one."""
     blocked = data.layout if type(data) is Blocked else None
     key = ("onednn-replay", id(attrs), blocked, data.shape, data.strides, extra)
     return nn_fused.derived(weight, consts, const_vars, key, lambda: [None])
